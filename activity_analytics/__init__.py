@@ -1,0 +1,50 @@
+"""activity-analytics: the PraisonAI Platform's activity log, in DuckDB, as answers.
+
+The public API is what ``__all__`` lists; every module behind it is private.
+"""
+
+from ._actors import list_actors, mark_actors, unmark_actors
+from ._demo import DemoResult, demo
+from ._errors import (
+    ActivityAnalyticsError,
+    InputError,
+    QueryError,
+    RejectedRecordsError,
+    SchemaError,
+    StoreError,
+    StoreLockedError,
+)
+from ._query import sql
+from ._sample import SampleSpec, generate_events, generate_sample
+from ._status import StoreStatus, status
+from ._store import SCHEMA_VERSION, connect, migrate
+from .ingest import IngestResult, LoadCounts, ingest
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ActivityAnalyticsError",
+    "DemoResult",
+    "IngestResult",
+    "InputError",
+    "LoadCounts",
+    "QueryError",
+    "RejectedRecordsError",
+    "SampleSpec",
+    "SchemaError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreStatus",
+    "connect",
+    "demo",
+    "generate_events",
+    "generate_sample",
+    "ingest",
+    "list_actors",
+    "mark_actors",
+    "migrate",
+    "sql",
+    "status",
+    "unmark_actors",
+]
+
+__version__ = "0.1.0"

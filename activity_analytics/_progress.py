@@ -1,0 +1,29 @@
+"""Progress bars that work on a terminal, in Jupyter, and stay silent under cron."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+
+from tqdm.auto import tqdm
+
+
+def _interactive() -> bool:
+    if "ipykernel" in sys.modules:
+        return True
+    return sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def progress_bar(*, total: int | None, desc: str, enabled: bool | None, unit: str = "B") -> Iterator[tqdm]:
+    """A tqdm bar; ``enabled=None`` shows it only on a terminal or in Jupyter."""
+    show = _interactive() if enabled is None else enabled
+    bar = tqdm(
+        total=total, desc=desc, unit=unit, unit_scale=True, unit_divisor=1024,
+        disable=not show, leave=True, file=sys.stderr,
+    )
+    try:
+        yield bar
+    finally:
+        bar.close()

@@ -1,0 +1,340 @@
+"""Deterministic generator of realistic Platform activity, for the sample and benchmarks.
+
+The activity it makes looks like the real Platform's: ``issue.created`` and
+``issue.updated`` records shaped exactly like the API's, newest-first pages,
+a mix of ``member``/``user``/``agent``/null actor types and of naive, ``Z``
+and ``+00:00`` timestamps. Behind it:
+
+* people work office hours on weekdays (each workspace in its own time zone),
+  with busier and quieter days;
+* steady agents work around the clock at a constant rate;
+* batch agents wake up on a schedule (every hour) and write a burst of events;
+* some agents log in through the API, so the Platform records them as
+  ``member``: only an actor mark tells them apart from people.
+
+Everything is vectorised with NumPy and Polars, so millions of events take
+seconds. The same seed always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+START = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)  # a Monday
+
+_WORDS = (
+    "login page crashes on submit; flaky test in billing; upgrade duckdb; "
+    "agent loops on retry; add dark mode; slow dashboard query; fix typo in docs; "
+    "rotate api keys; webhook times out; export to csv; memory leak in worker; "
+    "rate limit the sync; timezone bug in reports; onboarding checklist"
+).split("; ")
+_STATUSES = ("todo", "in_progress", "in_review", "done", "blocked")
+_PRIORITIES = ("low", "medium", "high", "urgent")
+_TOOLS = ("web_search", "read_file", "write_file", "run_python", "create_issue", "http_get")
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    """Shape of the generated activity. ``scale`` multiplies every rate."""
+
+    seed: int = 7
+    days: int = 21
+    workspaces: int = 3
+    people_per_workspace: int = 5
+    steady_agents_per_workspace: int = 1
+    batch_agents_per_workspace: int = 1
+    scale: float = 1.0
+    start: dt.datetime = START
+
+
+def _uuids(rng: np.random.Generator, n: int) -> pl.Series:
+    """``n`` random UUID-shaped strings (deterministic for the generator's state)."""
+    raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8) | 0x10  # no NUL bytes
+    hexes = pl.Series(np.frombuffer(raw.tobytes(), dtype="S16")).bin.encode("hex")
+    h = pl.col("h")
+    return (
+        pl.DataFrame({"h": hexes})
+        .select(
+            pl.concat_str(
+                [
+                    h.str.slice(0, 8), pl.lit("-"), h.str.slice(8, 4), pl.lit("-4"),
+                    h.str.slice(13, 3), pl.lit("-a"), h.str.slice(17, 3), pl.lit("-"),
+                    h.str.slice(20, 12),
+                ]
+            )
+        )
+        .to_series()
+    )
+
+
+def _poisson_times(
+    rng: np.random.Generator, hourly_rate: np.ndarray, start: dt.datetime
+) -> np.ndarray:
+    """Event times (µs since epoch) of a Poisson process with a rate per hour."""
+    counts = rng.poisson(hourly_rate)
+    hours = np.repeat(np.arange(len(hourly_rate)), counts)
+    offsets = rng.uniform(0, 3600e6, size=len(hours))
+    base = int(start.timestamp() * 1e6)
+    return base + (hours * 3600e6 + offsets).astype(np.int64)
+
+
+def _actor_streams(rng: np.random.Generator, spec: SampleSpec, ws: int) -> list[pl.DataFrame]:
+    hours = spec.days * 24
+    hour_of_week = np.arange(hours) % (24 * 7)
+    day = hour_of_week // 24
+    tz_shift = [0, -5, 8, 1, -8][ws % 5]  # workspace's local time = UTC + shift
+    local_hour = (np.arange(hours) + tz_shift) % 24
+    weekday = day < 5
+    frames = []
+    for p in range(spec.people_per_workspace):
+        start_h, end_h = 9 + (p % 2), 17 + (p % 3)
+        working = weekday & (local_hour >= start_h) & (local_hour < end_h)
+        day_factor = np.repeat(rng.gamma(4.0, 0.25, size=spec.days), 24)  # busy and quiet days
+        rate = working * day_factor * rng.uniform(2, 6) * spec.scale
+        times = _poisson_times(rng, rate, spec.start)
+        raw_type = "user" if p == 0 else "member"  # older Platform versions wrote "user"
+        frames.append(_stream(times, f"w{ws}-person-{p}", raw_type))
+    for a in range(spec.steady_agents_per_workspace):
+        rate = np.full(hours, rng.uniform(2, 4) * spec.scale)
+        times = _poisson_times(rng, rate, spec.start)
+        # the first steady agent writes through a service (actor_type "agent"),
+        # others log in through the API and are recorded as "member"
+        frames.append(_stream(times, f"w{ws}-steady-agent-{a}", "agent" if a == 0 else "member"))
+    for b in range(spec.batch_agents_per_workspace):
+        minute = rng.integers(0, 60)
+        size = max(1, int(round(rng.uniform(4, 8) * spec.scale)))
+        sizes = rng.poisson(size, size=hours)
+        batch_start = (np.arange(hours) * 3600 + minute * 60) * 1_000_000
+        starts = np.repeat(batch_start, sizes)
+        spread = rng.uniform(0, 90e6, size=len(starts)).astype(np.int64)
+        times = int(spec.start.timestamp() * 1e6) + starts + spread
+        frames.append(_stream(times, f"w{ws}-batch-agent-{b}", "member"))
+    return frames
+
+
+def _stream(times: np.ndarray, actor: str, raw_type: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"t": np.sort(times), "actor_key": actor, "actor_type_raw": raw_type}
+    )
+
+
+def generate_events(spec: SampleSpec = SampleSpec()) -> pl.DataFrame:
+    """Return the generated activity as one DataFrame, newest first.
+
+    Columns: ``id``, ``workspace_id``, ``entity_type``, ``entity_id``,
+    ``issue_id``, ``actor_type`` (as the Platform writes it), ``actor_id``,
+    ``action``, ``details`` (JSON text), ``created_at`` (text, mixed formats),
+    ``t_us`` (µs since epoch, UTC) and ``actor_key`` (a readable name).
+
+    >>> df = generate_events(SampleSpec(days=2, workspaces=1))
+    >>> df.columns[:3], df["action"].unique().sort().to_list()
+    (['id', 'workspace_id', 'entity_type'], ['issue.created', 'issue.updated'])
+    """
+    rng = np.random.default_rng(spec.seed)
+    parts = []
+    ws_ids = _uuids(rng, spec.workspaces)
+    for ws in range(spec.workspaces):
+        frame = pl.concat(_actor_streams(rng, spec, ws)).sort("t")
+        n = frame.height
+        # About one in six events creates an issue; updates pick an issue created before.
+        created = rng.random(n) < 0.16
+        created[:3] = True
+        issue_seq = np.cumsum(created) - 1
+        pick = np.where(
+            created, issue_seq, (rng.random(n) * (issue_seq + 1)).astype(np.int64)
+        )
+        issue_ids = _uuids(rng, int(created.sum()))
+        frame = frame.with_columns(
+            workspace_id=pl.lit(ws_ids[ws]),
+            created=pl.Series(created),
+            issue_no=pl.Series(pick),
+            kind=pl.Series(rng.integers(0, 3, size=n)),
+            status=pl.Series(np.array(_STATUSES)[rng.integers(0, len(_STATUSES), size=n)]),
+            priority=pl.Series(np.array(_PRIORITIES)[rng.integers(0, len(_PRIORITIES), size=n)]),
+            title=pl.Series(np.array(_WORDS)[rng.integers(0, len(_WORDS), size=n)]),
+            fmt=pl.Series(rng.choice(3, size=n, p=[0.8, 0.1, 0.1])),
+            null_type=pl.Series(rng.random(n) < 0.003),
+            issue_id=pl.Series(issue_ids.to_numpy()[pick]),
+        )
+        parts.append(frame)
+    frame = pl.concat(parts)
+    n = frame.height
+    ids = _uuids(rng, n)
+    actor_keys = frame["actor_key"].unique().sort()
+    actor_ids = dict(zip(actor_keys.to_list(), _uuids(rng, len(actor_keys)).to_list(), strict=True))
+    ts = pl.from_epoch(pl.col("t"), time_unit="us")
+    naive = ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f")
+    return (
+        frame.with_columns(id=ids, actor_id=pl.col("actor_key").replace_strict(actor_ids))
+        .with_columns(
+            identifier=pl.concat_str([pl.lit("ISS-"), (pl.col("issue_no") + 1).cast(pl.String)]),
+            action=pl.when(pl.col("created")).then(pl.lit("issue.created")).otherwise(pl.lit("issue.updated")),
+        )
+        .select(
+            "id",
+            "workspace_id",
+            pl.lit("issue").alias("entity_type"),
+            pl.col("issue_id").alias("entity_id"),
+            "issue_id",
+            pl.when(pl.col("null_type")).then(None).otherwise(pl.col("actor_type_raw")).alias("actor_type"),
+            "actor_id",
+            "action",
+            pl.when(pl.col("created"))
+            .then(pl.format('{{"title": "{}", "identifier": "{}"}}', "title", "identifier"))
+            .when(pl.col("kind") == 0)
+            .then(pl.format('{{"fields": {{"status": "{}"}}}}', "status"))
+            .when(pl.col("kind") == 1)
+            .then(pl.format('{{"fields": {{"priority": "{}"}}}}', "priority"))
+            .otherwise(pl.format('{{"fields": {{"status": "{}", "priority": "{}"}}}}', "status", "priority"))
+            .alias("details"),
+            pl.when(pl.col("fmt") == 0).then(naive)
+            .when(pl.col("fmt") == 1).then(ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))
+            .otherwise(ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00"))
+            .alias("created_at"),
+            pl.col("t").alias("t_us"),
+            "actor_key",
+        )
+        .sort("t_us", descending=True, maintain_order=True)
+    )
+
+
+def to_jsonl_lines(events: pl.DataFrame) -> pl.Series:
+    """Render events as JSON lines shaped exactly like the API's records."""
+
+    def q(col: str) -> pl.Expr:
+        return pl.when(pl.col(col).is_null()).then(pl.lit("null")).otherwise(
+            pl.concat_str([pl.lit('"'), pl.col(col), pl.lit('"')])
+        )
+
+    return events.select(
+        pl.concat_str(
+            [
+                pl.lit('{"id": '), q("id"),
+                pl.lit(', "workspace_id": '), q("workspace_id"),
+                pl.lit(', "entity_type": '), q("entity_type"),
+                pl.lit(', "entity_id": '), q("entity_id"),
+                pl.lit(', "issue_id": '), q("issue_id"),
+                pl.lit(', "actor_type": '), q("actor_type"),
+                pl.lit(', "actor_id": '), q("actor_id"),
+                pl.lit(', "action": '), q("action"),
+                pl.lit(', "details": '), pl.col("details"),
+                pl.lit(', "created_at": '), q("created_at"),
+                pl.lit("}"),
+            ]
+        ).alias("line")
+    ).to_series()
+
+
+def write_jsonl(events: pl.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write events as JSON lines (gzipped when the name ends in .gz)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    chunk = 200_000
+    opener = (lambda p: gzip.GzipFile(p, "wb", mtime=0)) if path.suffix == ".gz" else (lambda p: open(p, "wb"))
+    with opener(path) as fh:
+        for offset in range(0, events.height, chunk):
+            lines = to_jsonl_lines(events.slice(offset, chunk))
+            fh.write(("\n".join(lines.to_list()) + "\n").encode())
+    return path
+
+
+def write_platform_sqlite(events: pl.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write events into an ``activity_logs`` table laid out as the Platform's."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    con = sqlite3.connect(path)
+    with con:
+        con.execute(
+            "CREATE TABLE activity_logs (id VARCHAR NOT NULL PRIMARY KEY, workspace_id VARCHAR NOT NULL, "
+            "entity_type VARCHAR, entity_id VARCHAR, issue_id VARCHAR, actor_type VARCHAR, "
+            "actor_id VARCHAR, action VARCHAR NOT NULL, details JSON, created_at DATETIME NOT NULL)"
+        )
+        rows = events.select(
+            "id", "workspace_id", "entity_type", "entity_id", "issue_id", "actor_type", "actor_id",
+            "action", "details",
+            pl.from_epoch("t_us", time_unit="us").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"),
+        ).rows()
+        con.executemany("INSERT INTO activity_logs VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    con.close()
+    return path
+
+
+def audit_records(spec: SampleSpec = SampleSpec(), per_hour: float = 3.0) -> list[dict]:
+    """PraisonAI ``audit.jsonl`` tool calls of two agents over the sample's period."""
+    rng = np.random.default_rng(spec.seed + 1)
+    records = []
+    for agent in ("research-agent", "triage-agent"):
+        times = _poisson_times(rng, np.full(spec.days * 24, per_hour), spec.start)
+        for i, t in enumerate(times):
+            tool = _TOOLS[int(rng.integers(0, len(_TOOLS)))]
+            failed = rng.random() < 0.04
+            stamp = dt.datetime.fromtimestamp(t / 1e6, dt.UTC).isoformat()
+            record = {
+                "timestamp": stamp,
+                "session_id": f"{agent}-{i // 25:04d}",
+                "agent_name": agent,
+                "tool_name": tool,
+                "tool_input": {"query": _WORDS[i % len(_WORDS)], "api_key": "[REDACTED]"},
+                "execution_time_ms": round(float(rng.gamma(2.0, 150.0)), 1),
+                "error": "TimeoutError: tool took longer than 30s" if failed else None,
+            }
+            if not failed and rng.random() < 0.5:
+                record["tool_output"] = f"{int(rng.integers(1, 20))} results"
+            records.append(record)
+    records.sort(key=lambda r: r["timestamp"])
+    return records
+
+
+def generate_sample(
+    out_dir: str | os.PathLike[str] = "data/sample", *, spec: SampleSpec = SampleSpec()
+) -> list[Path]:
+    """Write the bundled sample to ``out_dir`` and return the files written.
+
+    * ``activity.jsonl.gz``: every workspace but the last, as JSON lines;
+    * ``platform.db``: the last workspace, as the Platform's SQLite database;
+    * ``api-page.json``: the newest 200 records of the first workspace, as the
+      API returns a page (they are in the JSON-lines file too: duplicates);
+    * ``audit.jsonl``: PraisonAI tool calls of two agents;
+    * ``<out_dir>-actors.csv`` beside the folder: the agent accounts, for
+      ``activity-analytics actors mark --csv`` (the Platform records agents
+      that log in through the API as ``member``).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    events = generate_events(spec)
+    last_ws = events["workspace_id"].unique(maintain_order=True).sort()[-1]
+    files = [
+        write_jsonl(events.filter(pl.col("workspace_id") != last_ws), out / "activity.jsonl.gz"),
+        write_platform_sqlite(events.filter(pl.col("workspace_id") == last_ws), out / "platform.db"),
+    ]
+    first_ws = events.filter(pl.col("workspace_id") != last_ws)["workspace_id"][0]
+    page = events.filter(pl.col("workspace_id") == first_ws).head(200)
+    page_path = out / "api-page.json"
+    page_path.write_text(
+        "[\n" + ",\n".join(to_jsonl_lines(page).to_list()) + "\n]\n", encoding="utf-8"
+    )
+    files.append(page_path)
+    agents = (
+        events.filter(pl.col("actor_key").str.contains("agent"))
+        .group_by("actor_key").agg(pl.col("actor_id").first())
+        .sort("actor_key")
+        .select("actor_id", pl.lit("agent").alias("actor_type"), pl.col("actor_key").alias("note"))
+    )
+    marks_path = out.parent / f"{out.name}-actors.csv"
+    agents.write_csv(marks_path)
+    files.append(marks_path)
+    audit_path = out / "audit.jsonl"
+    with open(audit_path, "w", encoding="utf-8") as fh:
+        for record in audit_records(spec):
+            fh.write(json.dumps(record) + "\n")
+    files.append(audit_path)
+    return files

@@ -1,0 +1,137 @@
+"""What is in the store: counts, time span, rejects, interrupted loads, last sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import polars as pl
+
+from ._query import render
+from ._store import DEFAULT_LOCK_TIMEOUT, connect, schema_version
+
+
+@dataclass
+class StoreStatus:
+    """A snapshot of the store. Every table attribute is a Polars DataFrame."""
+
+    db: str
+    schema_version: int
+    events: int
+    workspaces: int
+    first: dt.datetime | None
+    last: dt.datetime | None
+    rejects: int
+    #: events per ``source`` (columns: source, events)
+    by_source: pl.DataFrame
+    #: events per workspace (columns: workspace_id, events, first, last)
+    by_workspace: pl.DataFrame
+    #: events per action (columns: action, events, share)
+    by_action: pl.DataFrame
+    #: events per effective actor type (columns: actor_type, events, actors, share)
+    by_actor_type: pl.DataFrame
+    #: rejects per source and reason (columns: source, reason, rejects)
+    rejects_by_reason: pl.DataFrame
+    #: loads that started but never finished (columns: source, kind, started_at, stored)
+    interrupted: pl.DataFrame
+    #: sync state per API and scope (columns: api_url, scope, updated_at)
+    syncs: pl.DataFrame
+
+    def summary(self) -> str:
+        """A few lines for people: what the store holds at a glance."""
+        if not self.events:
+            return f"{self.db}: empty store (schema v{self.schema_version}); nothing ingested yet"
+        actors = ", ".join(
+            f"{r['actor_type']} {r['events']} ({r['share']:.0%}, {r['actors']} actors)"
+            for r in self.by_actor_type.iter_rows(named=True)
+        )
+        actions = ", ".join(
+            f"{r['action']} {r['events']}" for r in self.by_action.head(6).iter_rows(named=True)
+        )
+        span = f"{self.first:%Y-%m-%d %H:%M} .. {self.last:%Y-%m-%d %H:%M} UTC"
+        lines = [
+            f"{self.db}: {self.events} events in {self.workspaces} workspace(s), {span}",
+            f"  actions: {actions}",
+            f"  users vs agents: {actors}",
+        ]
+        if self.rejects:
+            lines.append(f"  rejects: {self.rejects} (see `activity-analytics status` for reasons)")
+        return "\n".join(lines)
+
+    def to_text(self) -> str:
+        """The full report printed by ``activity-analytics status``."""
+        parts = [self.summary(), ""]
+        for title, frame in (
+            ("By source", self.by_source),
+            ("By workspace", self.by_workspace),
+            ("By action", self.by_action),
+            ("By actor type (actor marks applied)", self.by_actor_type),
+            ("Rejects by reason", self.rejects_by_reason),
+            ("Interrupted loads (rerun the same ingest to complete them)", self.interrupted),
+            ("Last sync", self.syncs),
+        ):
+            if frame.height:
+                parts.append(f"{title}:")
+                parts.append(render(frame, max_rows=30))
+        return "\n".join(parts).rstrip() + "\n"
+
+
+def status(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> StoreStatus:
+    """Describe the store at ``db``.
+
+    >>> import tempfile, pathlib
+    >>> from activity_analytics import migrate
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> _ = migrate(db)
+    >>> status(db).events
+    0
+    """
+    with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
+        events, workspaces, first, last = con.execute(
+            "SELECT count(*), count(DISTINCT workspace_id), min(created_at), max(created_at) "
+            "FROM activity"
+        ).fetchall()[0]
+        (rejects,) = con.execute("SELECT count(*) FROM rejects").fetchall()[0]
+
+        def frame(query: str) -> pl.DataFrame:
+            return con.sql(query).pl()
+
+        return StoreStatus(
+            db=os.fspath(db),
+            schema_version=schema_version(con),
+            events=events,
+            workspaces=workspaces,
+            first=first,
+            last=last,
+            rejects=rejects,
+            by_source=frame(
+                "SELECT source, count(*) AS events FROM activity GROUP BY 1 ORDER BY 2 DESC, 1"
+            ),
+            by_workspace=frame(
+                "SELECT workspace_id, count(*) AS events, min(created_at) AS first, "
+                "max(created_at) AS last FROM activity GROUP BY 1 ORDER BY 2 DESC, 1"
+            ),
+            by_action=frame(
+                "SELECT action, count(*) AS events, round(count(*) / sum(count(*)) OVER (), 4) "
+                "AS share FROM activity GROUP BY 1 ORDER BY 2 DESC, 1"
+            ),
+            by_actor_type=frame(
+                "SELECT actor_type, count(*) AS events, count(DISTINCT actor_id) AS actors, "
+                "round(count(*) / sum(count(*)) OVER (), 4) AS share "
+                "FROM events GROUP BY 1 ORDER BY 2 DESC, 1"
+            ),
+            rejects_by_reason=frame(
+                "SELECT source, CASE WHEN reason LIKE 'conflict:%' THEN 'conflict' "
+                "WHEN reason LIKE 'unparsable %' THEN split_part(reason, ':', 1) "
+                "ELSE reason END AS reason, count(*) AS rejects "
+                "FROM rejects GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
+            ),
+            interrupted=frame(
+                "SELECT source, kind, started_at, stored FROM loads AS l "
+                "WHERE finished_at IS NULL AND NOT EXISTS (SELECT 1 FROM loads AS d "
+                "WHERE d.source = l.source AND d.finished_at IS NOT NULL "
+                "AND d.started_at > l.started_at) ORDER BY started_at"
+            ),
+            syncs=frame("SELECT api_url, scope, updated_at FROM sync_state ORDER BY 1, 2"),
+        )

@@ -1,0 +1,231 @@
+"""The DuckDB activity store: connection, schema and migrations.
+
+Everything lives in one DuckDB file. Writers take the file's single write
+lock for as short a time as they can; readers open it read-only. When another
+process holds the lock we wait a bounded time, then fail with a message that
+says who holds it and what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+
+from ._errors import SchemaError, StoreError, StoreLockedError
+
+#: version of the schema this code writes; stored in ``meta.schema_version``
+SCHEMA_VERSION = 1
+
+#: seconds a command waits for another process to release the file
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+ACTOR_TYPES = ("user", "agent", "unknown")
+
+_SCHEMA_V1 = """
+CREATE TABLE meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+CREATE TABLE activity (
+    id             VARCHAR PRIMARY KEY,
+    workspace_id   VARCHAR,
+    issue_id       VARCHAR,
+    entity_type    VARCHAR,
+    entity_id      VARCHAR,
+    actor_type     VARCHAR NOT NULL CHECK (actor_type IN ('user', 'agent', 'unknown')),
+    actor_type_raw VARCHAR,
+    actor_id       VARCHAR,
+    action         VARCHAR NOT NULL,
+    details        JSON,
+    extra          JSON,
+    created_at     TIMESTAMPTZ NOT NULL,
+    source         VARCHAR NOT NULL,
+    ingested_at    TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE rejects (
+    source      VARCHAR NOT NULL,
+    location    VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL,
+    raw         VARCHAR,
+    rejected_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, location, reason)
+);
+
+CREATE TABLE actor_marks (
+    actor_id   VARCHAR PRIMARY KEY,
+    actor_type VARCHAR NOT NULL CHECK (actor_type IN ('user', 'agent')),
+    note       VARCHAR,
+    marked_at  TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE loads (
+    load_id     VARCHAR PRIMARY KEY,
+    source      VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,
+    started_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    records     BIGINT NOT NULL DEFAULT 0,
+    stored      BIGINT NOT NULL DEFAULT 0,
+    duplicates  BIGINT NOT NULL DEFAULT 0,
+    conflicts   BIGINT NOT NULL DEFAULT 0,
+    rejected    BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sync_state (
+    api_url    VARCHAR NOT NULL,
+    scope      VARCHAR NOT NULL,
+    state      JSON NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (api_url, scope)
+);
+
+CREATE VIEW events AS
+SELECT a.id, a.workspace_id, a.issue_id, a.entity_type, a.entity_id,
+       coalesce(m.actor_type, a.actor_type) AS actor_type,
+       a.actor_type AS actor_type_recorded,
+       a.actor_type_raw, a.actor_id, a.action, a.details, a.extra,
+       a.created_at, a.source, a.ingested_at
+FROM activity AS a
+LEFT JOIN actor_marks AS m ON m.actor_id = a.actor_id;
+"""
+
+#: ``_MIGRATIONS[n]`` turns a version-``n`` store into version ``n + 1``.
+#: Version 0 is an empty file.
+_MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    0: lambda con: con.execute(_SCHEMA_V1),
+}
+
+_PID_RE = re.compile(r"PID (\d+)")
+
+
+def _session_settings(con: duckdb.DuckDBPyConnection) -> None:
+    # Naive timestamps mean UTC everywhere in this package, and results show UTC.
+    con.execute("SET TimeZone = 'UTC'")
+
+
+def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + max(lock_timeout, 0.0)
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise StoreError(f"{path}: cannot open: {text.splitlines()[0]}") from exc
+            if time.monotonic() >= deadline:
+                pid = _PID_RE.search(text)
+                holder = f"process {pid.group(1)}" if pid else "another process"
+                raise StoreLockedError(
+                    f"{path} is in use by {holder} (waited {lock_timeout:g}s). "
+                    "DuckDB allows one writer per file: close the other connection "
+                    "(in a notebook, use the package's functions, which open and close "
+                    "the file per call) or raise --lock-timeout."
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+        except duckdb.Error as exc:
+            raise StoreError(f"{path}: cannot open: {str(exc).splitlines()[0]}") from exc
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the schema version of an open store (0 for an empty file)."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    }
+    if not tables:
+        return 0
+    if "meta" not in tables:
+        raise SchemaError(
+            "not an activity-analytics store (it has tables but no 'meta' table): "
+            + ", ".join(sorted(tables)[:5])
+        )
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    row = rows[0] if rows else None
+    if row is None:
+        raise SchemaError("store has a 'meta' table without a schema_version")
+    return int(row[0])
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    version = schema_version(con)
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path} has schema version {version}, newer than this activity-analytics "
+            f"understands ({SCHEMA_VERSION}); upgrade the package"
+        )
+    while version < SCHEMA_VERSION:
+        step = _MIGRATIONS.get(version)
+        if step is None:
+            raise SchemaError(f"{path}: no migration from schema version {version}")
+        # Each step and its version bump commit together: a crash leaves the old version.
+        con.execute("BEGIN TRANSACTION")
+        try:
+            step(con)
+            con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version + 1)]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        version += 1
+
+
+@contextlib.contextmanager
+def connect(
+    db: str | os.PathLike[str],
+    *,
+    read_only: bool = True,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the store, yield a DuckDB connection, and close it afterwards.
+
+    Read-only by default, so an analyst's session never blocks an ingest for
+    longer than one call. Opening read-write creates the file and schema when
+    missing and upgrades an older schema. A read-only open of a missing file or
+    an out-of-date schema raises :class:`SchemaError` saying what to run.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "store.duckdb"
+    >>> with connect(path, read_only=False) as con:
+    ...     con.execute("SELECT count(*) FROM activity").fetchall()[0][0]
+    0
+    """
+    path = os.fspath(db)
+    if read_only and not Path(path).exists():
+        raise StoreError(f"{path}: no such store; create it with `activity-analytics ingest`")
+    if not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only, lock_timeout)
+    try:
+        _session_settings(con)
+        if read_only:
+            version = schema_version(con)
+            if version != SCHEMA_VERSION:
+                raise SchemaError(
+                    f"{path} has schema version {version}, this package uses "
+                    f"{SCHEMA_VERSION}: run `activity-analytics migrate --db {path}`"
+                )
+        else:
+            _migrate(con, path)
+        yield con
+    finally:
+        con.close()
+
+
+def migrate(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:
+    """Create or upgrade the store at ``db``; return its schema version afterwards."""
+    with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
+        return schema_version(con)

@@ -1,0 +1,252 @@
+"""The ``activity-analytics`` command line.
+
+Every command is a thin wrapper over one public Python function (named in its
+help); errors from the package become one line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import _actors, _demo, _query, _sample, _status, _store
+from ._errors import ActivityAnalyticsError, RejectedRecordsError
+from .ingest import ingest as ingest_files
+
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="activity.duckdb",
+    envvar="ACTIVITY_DB",
+    show_default=True,
+    show_envvar=True,
+    help="The DuckDB store.",
+)
+lock_option = click.option(
+    "--lock-timeout",
+    type=float,
+    default=_store.DEFAULT_LOCK_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait while another process holds the store.",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_query.FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+
+
+def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RejectedRecordsError as exc:
+            if exc.result is not None:
+                click.echo(exc.result.summary())
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except ActivityAnalyticsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo(
+                "interrupted: batches already committed are kept; run the same command "
+                "again to complete",
+                err=True,
+            )
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="activity-analytics")
+def cli() -> None:
+    """Turn the PraisonAI Platform's activity log into answers.
+
+    Activity is kept in one DuckDB file (--db, or $ACTIVITY_DB). Fill it with
+    `ingest`, look at it with `status` and `sql`, and tell agents from people
+    with `actors mark`. Start with `activity-analytics demo`.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@db_option
+@click.option("--workspace", help="workspace_id for records without one (audit logs have none).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any record was rejected.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary (for cron).")
+@lock_option
+@_errors_to_exit
+def ingest(paths, db, workspace, strict, quiet, lock_timeout):
+    """Load activity files into the store (Python: activity_analytics.ingest).
+
+    PATHS are JSON-lines or JSON-array exports of the API (optionally
+    gzipped), PraisonAI audit.jsonl logs, the Platform's SQLite database,
+    directories (walked recursively) or - for standard input. The format is
+    detected from the content. Ingesting the same data again stores nothing
+    new; bad records go to the `rejects` table with their file and line, and
+    the rest still land. Prints what was stored, duplicated, in conflict and
+    rejected; exits 0 unless --strict and something was rejected.
+    """
+    result = ingest_files(
+        list(paths), db, workspace=workspace, strict=strict,
+        progress=False if quiet else None, lock_timeout=lock_timeout,
+    )
+    if not quiet:
+        click.echo(result.summary())
+
+
+@cli.command()
+@db_option
+@click.option("--short", is_flag=True, help="Only the few summary lines.")
+@lock_option
+@_errors_to_exit
+def status(db, short, lock_timeout):
+    """Show what the store holds (Python: activity_analytics.status).
+
+    Events per source, workspace, action and actor type; the time span;
+    rejects by reason; loads that were interrupted; the last sync.
+    """
+    result = _status.status(db, lock_timeout=lock_timeout)
+    click.echo(result.summary() if short else result.to_text(), nl=short)
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@format_option
+@click.option("--max-rows", type=int, default=50, show_default=True, help="Rows shown as a table.")
+@lock_option
+@_errors_to_exit
+def sql(query, db, fmt, max_rows, lock_timeout):
+    """Run a read-only SQL QUERY against the store (Python: activity_analytics.sql).
+
+    Tables: activity, rejects, actor_marks, loads, sync_state; the view
+    `events` is activity with actor marks applied. Example:
+
+      activity-analytics sql "SELECT action, count(*) FROM events GROUP BY 1"
+    """
+    frame = _query.sql(db, query, lock_timeout=lock_timeout)
+    click.echo(_query.render(frame, fmt, max_rows=max_rows), nl=False)
+
+
+@cli.group()
+def actors() -> None:
+    """Tell agents from people: mark, unmark and list actors."""
+
+
+@actors.command("mark")
+@click.argument("actor_ids", nargs=-1)
+@db_option
+@click.option(
+    "--as", "actor_type", type=click.Choice(_actors.MARK_TYPES), default="agent",
+    show_default=True, help="What these actors are.",
+)
+@click.option(
+    "--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV with columns actor_id, actor_type and optional note.",
+)
+@click.option("--note", help="A note kept with the marks (e.g. the agent's name).")
+@lock_option
+@_errors_to_exit
+def actors_mark(actor_ids, db, actor_type, csv_path, note, lock_timeout):
+    """Mark ACTOR_IDS as agents or people (Python: activity_analytics.mark_actors).
+
+    The Platform records agents that log in through the API as `member`;
+    a mark overrides the recorded type in the `events` view and in every
+    analysis.
+    """
+    count = _actors.mark_actors(
+        db, actor_ids, actor_type, csv_path=csv_path, note=note, lock_timeout=lock_timeout
+    )
+    click.echo(f"marked {count} actor(s)")
+
+
+@actors.command("unmark")
+@click.argument("actor_ids", nargs=-1, required=True)
+@db_option
+@lock_option
+@_errors_to_exit
+def actors_unmark(actor_ids, db, lock_timeout):
+    """Remove the marks of ACTOR_IDS (Python: activity_analytics.unmark_actors)."""
+    count = _actors.unmark_actors(db, actor_ids, lock_timeout=lock_timeout)
+    click.echo(f"removed {count} mark(s)")
+
+
+@actors.command("list")
+@db_option
+@format_option
+@lock_option
+@_errors_to_exit
+def actors_list(db, fmt, lock_timeout):
+    """List actors with counts, recorded types and marks (Python: activity_analytics.list_actors)."""
+    frame = _actors.list_actors(db, lock_timeout=lock_timeout)
+    click.echo(_query.render(frame, fmt), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--db", type=click.Path(dir_okay=False, path_type=Path), default=_demo.DEFAULT_DEMO_DB,
+    show_default=True, help="Store to create or update.",
+)
+@click.option(
+    "--sample", type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of sample activity (default: the bundled data/sample).",
+)
+@_errors_to_exit
+def demo(db, sample):
+    """Run the main job on the bundled sample (Python: activity_analytics.demo).
+
+    Ingests data/sample, marks its agent accounts from data/sample-actors.csv
+    and prints a summary of the store.
+    """
+    result = _demo.demo(db, sample=sample)
+    click.echo(result.ingest.summary())
+    click.echo()
+    click.echo(result.status.summary())
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), default="data/sample")
+@click.option("--seed", type=int, default=_sample.SampleSpec.seed, show_default=True)
+@click.option("--days", type=int, default=_sample.SampleSpec.days, show_default=True)
+@click.option("--workspaces", type=int, default=_sample.SampleSpec.workspaces, show_default=True)
+@click.option(
+    "--scale", type=float, default=_sample.SampleSpec.scale, show_default=True,
+    help="Multiplies every actor's rate (10 gives about 10x the events).",
+)
+@_errors_to_exit
+def sample(out_dir, seed, days, workspaces, scale):
+    """Generate realistic sample activity into OUT_DIR (Python: activity_analytics.generate_sample).
+
+    Deterministic for a seed. Writes activity.jsonl.gz, platform.db,
+    api-page.json and audit.jsonl, and OUT_DIR-actors.csv beside the folder.
+    """
+    spec = _sample.SampleSpec(seed=seed, days=days, workspaces=workspaces, scale=scale)
+    for path in _sample.generate_sample(out_dir, spec=spec):
+        click.echo(str(path))
+
+
+@cli.command()
+@db_option
+@lock_option
+@_errors_to_exit
+def migrate(db, lock_timeout):
+    """Create the store, or upgrade an older one (Python: activity_analytics.migrate)."""
+    version = _store.migrate(db, lock_timeout=lock_timeout)
+    click.echo(f"{db}: schema version {version}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli(prog_name="activity-analytics")

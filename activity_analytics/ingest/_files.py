@@ -1,0 +1,359 @@
+"""Readers: turn an input path into batches of raw JSON text with locations.
+
+Every reader yields :class:`RawBatch` objects: an Arrow table of
+``(loc BIGINT, text VARCHAR)`` where ``loc`` is the line number, array element
+or SQLite rowid, plus the records that were already bad before any JSON
+parsing (invalid UTF-8, absurdly long lines). Parsing, validation and
+normalisation of the text happen later, in DuckDB, a whole batch at a time.
+
+JSON-lines files are split into lines with NumPy over large blocks and handed
+to Arrow without copying, so memory stays bounded by the block size whatever
+the size of the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from .._errors import InputError
+
+#: a line longer than this is rejected without being parsed
+MAX_LINE_BYTES = 1 << 20
+#: how much of a rejected record is kept in ``rejects.raw``
+RAW_KEEP = 4096
+#: bytes read from a JSON-lines file per block
+BLOCK_BYTES = 8 << 20
+#: rows per batch for SQLite and JSON-array inputs
+BATCH_ROWS = 100_000
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+_SUFFIXES = {".jsonl", ".ndjson", ".json", ".db", ".sqlite", ".sqlite3"}
+
+_SCHEMA = pa.schema([("loc", pa.int64()), ("text", pa.string())])
+
+
+@dataclass
+class RawBatch:
+    """One batch of raw records from a source."""
+
+    table: pa.Table
+    #: (loc, reason, raw text) of records rejected before parsing
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    #: bytes of the input consumed so far (for progress)
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input the ingest knows how to read."""
+
+    path: Path
+    #: ``jsonl``, ``audit`` (PraisonAI audit.jsonl), ``json-array`` or ``sqlite``
+    kind: str
+    #: name recorded in ``activity.source`` and ``rejects.source``
+    name: str
+    gzipped: bool = False
+
+    @property
+    def loc_label(self) -> str:
+        return {"json-array": "element", "sqlite": "rowid"}.get(self.kind, "line")
+
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def batches(self) -> Iterator[RawBatch]:
+        if self.kind in ("jsonl", "audit"):
+            return _jsonl_batches(self)
+        if self.kind == "json-array":
+            return _array_batches(self)
+        return _sqlite_batches(self)
+
+
+def _open_binary(path: Path, gzipped: bool) -> tuple[BinaryIO, BinaryIO]:
+    """Return (stream to read, underlying file whose position shows progress)."""
+    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    return (gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw), raw
+
+
+def _head(path: Path, gzipped: bool, size: int = 64 * 1024) -> bytes:
+    stream, raw = _open_binary(path, gzipped)
+    try:
+        return stream.read(size)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from exc
+    finally:
+        stream.close()
+        raw.close()
+
+
+def _looks_like_audit(first_line: bytes) -> bool:
+    try:
+        record = json.loads(first_line)
+    except ValueError:
+        return False
+    return (
+        isinstance(record, dict)
+        and "tool_name" in record
+        and "timestamp" in record
+        and "action" not in record
+    )
+
+
+def detect(path: Path, name: str | None = None) -> Source:
+    """Work out what kind of input ``path`` is, from its content, not its name."""
+    name = name or str(path)
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(16)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if magic.startswith(_SQLITE_MAGIC):
+        return Source(path, "sqlite", name)
+    gzipped = magic.startswith(_GZIP_MAGIC)
+    head = _head(path, gzipped)
+    body = head[3:] if head.startswith(_BOM) else head
+    stripped = body.lstrip()
+    if not stripped:
+        return Source(path, "jsonl", name, gzipped)  # empty: nothing to load
+    first = stripped[:1]
+    if first == b"[":
+        return Source(path, "json-array", name, gzipped)
+    if first == b"{":
+        line = stripped.split(b"\n", 1)[0]
+        try:
+            json.loads(line)
+        except ValueError:
+            if len(line) >= len(stripped) and len(head) == 64 * 1024:
+                # A first line longer than the sniffed head: let the reader judge it.
+                return Source(path, "jsonl", name, gzipped)
+            raise InputError(
+                f"{path}: line 1 is not a complete JSON object; expected JSON lines "
+                "(one object per line) or a JSON array"
+            ) from None
+        return Source(path, "audit" if _looks_like_audit(line) else "jsonl", name, gzipped)
+    shown = stripped[:20].decode("utf-8", "replace").encode("unicode_escape").decode()
+    raise InputError(
+        f"{path}: not JSON, JSON lines or a SQLite database (starts with {shown!r})"
+    )
+
+
+def expand(paths: list[str | os.PathLike[str]]) -> tuple[list[Source], list[Path]]:
+    """Resolve the command line's paths to sources; returns (sources, skipped files).
+
+    Checks every path before anything is read, so a typo fails the run at once.
+    Directories are walked recursively; inside them only files with a known
+    suffix (.jsonl, .ndjson, .json, .db, .sqlite, .sqlite3, optionally .gz) are
+    taken. ``-`` reads standard input (spooled to a temporary file first).
+    """
+    sources: list[Source] = []
+    skipped: list[Path] = []
+    for given in paths:
+        if os.fspath(given) == "-":
+            sources.append(_spool_stdin())
+            continue
+        path = Path(given)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in child.relative_to(path).parts):
+                    continue
+                suffixes = child.suffixes[-2:]
+                if suffixes and suffixes[-1] == ".gz":
+                    suffixes = suffixes[:-1]
+                if suffixes and suffixes[-1].lower() in _SUFFIXES:
+                    sources.append(detect(child))
+                else:
+                    skipped.append(child)
+        elif path.exists():
+            sources.append(detect(path))
+        else:
+            raise InputError(f"{path}: no such file or directory")
+    return sources, skipped
+
+
+def _spool_stdin() -> Source:
+    tmp = tempfile.NamedTemporaryFile(prefix="activity-stdin-", delete=False)  # noqa: SIM115
+    with tmp:
+        shutil.copyfileobj(sys.stdin.buffer, tmp, 1 << 20)
+    return detect(Path(tmp.name), name="stdin")
+
+
+# --------------------------------------------------------------------- JSON lines
+
+
+def _lines_table(block: bytes, first_line: int, bad: list[tuple[int, str, str]]) -> pa.Table:
+    """Arrow table of the complete lines in ``block`` (which ends with a newline)."""
+    arr = np.frombuffer(block, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10) + 1
+    n = len(ends)
+    offsets = np.empty(n + 1, dtype=np.int32)
+    offsets[0] = 0
+    offsets[1:] = ends
+    lengths = np.diff(offsets)
+    data = block
+    blank_out: list[int] = []
+    long_rows = np.flatnonzero(lengths > MAX_LINE_BYTES)
+    for i in long_rows:
+        start = int(offsets[i])
+        keep = block[start : start + RAW_KEEP].decode("utf-8", "replace")
+        bad.append((first_line + int(i), f"line longer than {MAX_LINE_BYTES} bytes", keep))
+        blank_out.append(int(i))
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        blank_out_set = set(blank_out)
+        pos = 0
+        while True:
+            try:
+                block[pos:].decode("utf-8")
+                break
+            except UnicodeDecodeError as exc:
+                i = int(np.searchsorted(ends, pos + exc.start, side="right"))
+                if i not in blank_out_set:
+                    line = block[offsets[i] : offsets[i + 1]]
+                    bad.append(
+                        (first_line + i, "invalid UTF-8", line[:RAW_KEEP].decode("utf-8", "replace"))
+                    )
+                    blank_out.append(i)
+                    blank_out_set.add(i)
+                pos = int(offsets[i + 1])
+    if blank_out:
+        # Replace the bad lines' bytes with spaces: offsets stay, the lines read as blank.
+        buf = bytearray(block)
+        for i in blank_out:
+            buf[offsets[i] : offsets[i + 1] - 1] = b" " * (int(lengths[i]) - 1)
+        data = bytes(buf)
+    texts = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    locs = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
+    return pa.Table.from_arrays([locs, texts], schema=_SCHEMA)
+
+
+def _jsonl_batches(source: Source) -> Iterator[RawBatch]:
+    stream, raw = _open_binary(source.path, source.gzipped)
+    line_no = 1
+    carry = b""
+    skipping = False  # inside an over-long line, dropping bytes until its newline
+    first = True
+    try:
+        while True:
+            try:
+                chunk = stream.read(BLOCK_BYTES)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise InputError(
+                    f"{source.name}: cannot read past line {line_no}: {exc}"
+                ) from exc
+            if first:
+                if chunk.startswith(_BOM):
+                    chunk = chunk[3:]
+                first = False
+            bad: list[tuple[int, str, str]] = []
+            if not chunk:
+                if carry and not skipping:
+                    block = carry + b"\n"
+                    carry = b""
+                    yield RawBatch(_lines_table(block, line_no, bad), bad, raw.tell())
+                return
+            if skipping:
+                nl = chunk.find(b"\n")
+                if nl < 0:
+                    continue
+                chunk = chunk[nl + 1 :]
+                skipping = False
+                line_no += 1
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                carry += chunk
+                if len(carry) > MAX_LINE_BYTES:
+                    keep = carry[:RAW_KEEP].decode("utf-8", "replace")
+                    bad.append((line_no, f"line longer than {MAX_LINE_BYTES} bytes", keep))
+                    carry = b""
+                    skipping = True
+                    yield RawBatch(pa.Table.from_arrays([pa.array([], pa.int64()), pa.array([], pa.string())], schema=_SCHEMA), bad, raw.tell())
+                continue
+            block = carry + chunk[: cut + 1]
+            carry = chunk[cut + 1 :]
+            table = _lines_table(block, line_no, bad)
+            line_no += table.num_rows
+            yield RawBatch(table, bad, raw.tell())
+    finally:
+        stream.close()
+        raw.close()
+
+
+# --------------------------------------------------------------------- JSON array
+
+
+def _array_batches(source: Source) -> Iterator[RawBatch]:
+    reader = duckdb.connect()
+    try:
+        try:
+            result = reader.sql(
+                "SELECT row_number() OVER () AS loc, CAST(json AS VARCHAR) AS text "
+                "FROM read_json($path, format = 'array', records = false, "
+                "columns = {'json': 'JSON'}, compression = $compression, "
+                "maximum_object_size = 1073741824)",
+                params={"path": str(source.path), "compression": "gzip" if source.gzipped else "none"},
+            )
+            batches = result.to_arrow_reader(BATCH_ROWS)
+            for batch in batches:
+                yield RawBatch(pa.Table.from_batches([batch]).cast(_SCHEMA), [], source.size())
+        except duckdb.Error as exc:
+            message = str(exc).splitlines()[0]
+            raise InputError(f"{source.name}: not a valid JSON array: {message}") from exc
+    finally:
+        reader.close()
+
+
+# --------------------------------------------------------------------- SQLite
+
+
+def _sqlite_batches(source: Source) -> Iterator[RawBatch]:
+    uri = f"file:{source.path.resolve()}?mode=ro"
+    try:
+        con = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise InputError(f"{source.name}: cannot open SQLite database: {exc}") from exc
+    with contextlib.closing(con):
+        try:
+            columns = [row[1] for row in con.execute("PRAGMA table_info(activity_logs)")]
+        except sqlite3.Error as exc:
+            raise InputError(f"{source.name}: cannot read SQLite database: {exc}") from exc
+        if not columns:
+            raise InputError(f"{source.name}: SQLite database has no activity_logs table")
+        parts = []
+        for col in columns:
+            quoted = '"' + col.replace('"', '""') + '"'
+            value = (
+                f"CASE WHEN json_valid({quoted}) THEN json({quoted}) ELSE {quoted} END"
+                if col == "details"
+                else quoted
+            )
+            parts.append(f"'{col.replace(chr(39), chr(39) * 2)}', {value}")
+        query = f"SELECT rowid, json_object({', '.join(parts)}) FROM activity_logs ORDER BY rowid"
+        try:
+            cursor = con.execute(query)
+            while rows := cursor.fetchmany(BATCH_ROWS):
+                locs, texts = zip(*rows, strict=True)
+                table = pa.Table.from_arrays(
+                    [pa.array(locs, pa.int64()), pa.array(texts, pa.string())], schema=_SCHEMA
+                )
+                yield RawBatch(table, [], source.size())
+        except sqlite3.Error as exc:
+            raise InputError(f"{source.name}: cannot read activity_logs: {exc}") from exc

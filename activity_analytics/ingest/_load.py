@@ -1,0 +1,255 @@
+"""Load raw batches into the store: one transaction per batch, counts per source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from .._errors import InputError, RejectedRecordsError, StoreError
+from .._progress import progress_bar
+from .._store import DEFAULT_LOCK_TIMEOUT, connect
+from . import _sql
+from ._files import RAW_KEEP, RawBatch, Source, expand
+
+
+@dataclass
+class LoadCounts:
+    """What one input contributed. ``records`` = stored + duplicates + conflicts + rejected."""
+
+    source: str
+    kind: str
+    records: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+
+    def add(self, other: LoadCounts) -> None:
+        self.records += other.records
+        self.stored += other.stored
+        self.duplicates += other.duplicates
+        self.conflicts += other.conflicts
+        self.rejected += other.rejected
+
+
+@dataclass
+class IngestResult:
+    """The outcome of :func:`ingest`: one :class:`LoadCounts` per input, and totals."""
+
+    db: str
+    loads: list[LoadCounts] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> LoadCounts:
+        total = LoadCounts("total", "")
+        for load in self.loads:
+            total.add(load)
+        return total
+
+    def summary(self) -> str:
+        t = self.total
+        lines = [
+            f"{load.source} ({load.kind}): {load.stored} stored, {load.duplicates} duplicates, "
+            f"{load.conflicts} conflicts, {load.rejected} rejected"
+            for load in self.loads
+        ]
+        lines.extend(f"{path}: skipped (not a known activity file type)" for path in self.skipped)
+        lines.append(
+            f"total: {t.records} records from {len(self.loads)} input(s): {t.stored} stored, "
+            f"{t.duplicates} duplicates, {t.conflicts} conflicts, {t.rejected} rejected "
+            f"-> {self.db}"
+        )
+        if t.rejected or t.conflicts:
+            lines.append(
+                "see them with: activity-analytics sql --db "
+                f"{self.db} \"SELECT * FROM rejects ORDER BY rejected_at DESC\""
+            )
+        return "\n".join(lines)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: RawBatch,
+    *,
+    source: str,
+    kind: str,
+    label: str,
+    workspace: str | None,
+    load_id: str,
+) -> LoadCounts:
+    """Stage, validate and store one batch in one transaction; return its counts."""
+    counts = LoadCounts(source, kind)
+    now = _now()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("_raw", batch.table)
+        stage = _sql.STAGE_AUDIT if kind == "audit" else _sql.STAGE_ACTIVITY
+        con.execute(stage, {"workspace": workspace})
+        con.unregister("_raw")
+        if batch.rejects:
+            early = pa.table(
+                {
+                    "loc": [r[0] for r in batch.rejects],
+                    "reason": [r[1] for r in batch.rejects],
+                    "raw": [r[2] for r in batch.rejects],
+                }
+            )
+            con.register("_early", early)
+            con.execute(
+                "INSERT INTO _stage (loc, raw, reason) SELECT loc, raw, reason FROM _early"
+            )
+            con.unregister("_early")
+        params = {"source": source, "label": label, "keep": RAW_KEEP, "now": now}
+        con.execute(_sql.INSERT_REJECTS, params)
+        staged, rejected = con.execute(
+            "SELECT count(*), count(reason) FROM _stage"
+        ).fetchall()[0]
+        con.execute(_sql.CANDIDATES)
+        (stored,) = con.execute(_sql.INSERT_NEW, {"source": source, "now": now}).fetchall()[0]
+        valid = staged - rejected
+        conflicts = 0
+        if stored < valid:
+            con.execute(_sql.CONFLICTS)
+            (conflicts,) = con.execute("SELECT count(*) FROM _conflicts").fetchall()[0]
+            if conflicts:
+                con.execute(_sql.INSERT_CONFLICT_REJECTS, params)
+        counts.records = staged
+        counts.rejected = rejected
+        counts.stored = stored
+        counts.conflicts = conflicts
+        counts.duplicates = valid - stored - conflicts
+        con.execute(
+            "UPDATE loads SET records = records + ?, stored = stored + ?, "
+            "duplicates = duplicates + ?, conflicts = conflicts + ?, rejected = rejected + ? "
+            "WHERE load_id = ?",
+            [counts.records, counts.stored, counts.duplicates, counts.conflicts,
+             counts.rejected, load_id],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    batches: Iterable[RawBatch],
+    *,
+    source: str,
+    kind: str,
+    label: str,
+    workspace: str | None = None,
+) -> Iterator[LoadCounts]:
+    """Load every batch of one input, yielding each batch's counts as it commits.
+
+    A ``loads`` row records the input; its ``finished_at`` stays NULL if the
+    load is interrupted, which ``status`` reports.
+    """
+    load_id = str(uuid.uuid4())
+    con.execute(
+        "INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, ?, ?)",
+        [load_id, source, kind, _now()],
+    )
+    for batch in batches:
+        yield load_batch(
+            con, batch, source=source, kind=kind, label=label,
+            workspace=workspace, load_id=load_id,
+        )
+    con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [_now(), load_id])
+
+
+def ingest(
+    paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
+    db: str | os.PathLike[str],
+    *,
+    workspace: str | None = None,
+    strict: bool = False,
+    progress: bool | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> IngestResult:
+    """Load activity files into the store at ``db``; return what happened.
+
+    ``paths`` may name JSON-lines or JSON-array files (gzipped or not),
+    PraisonAI ``audit.jsonl`` logs, the Platform's SQLite database, directories
+    (walked recursively) and ``-`` for standard input. The format is detected
+    from the content.
+
+    Re-ingesting is harmless: a record whose id is already stored with the
+    same content counts as a duplicate; with different content it is a
+    conflict, kept as first stored and recorded in ``rejects``. Bad records go
+    to ``rejects`` with their file and line; the rest still land. Each batch
+    commits on its own, so an interrupted ingest keeps whole batches and a
+    rerun completes it.
+
+    ``workspace`` fills ``workspace_id`` where a record has none (audit logs
+    have none). ``strict`` raises :class:`RejectedRecordsError` (after storing
+    every good record) when anything was rejected. ``progress`` shows a
+    progress bar (``None``: only on a terminal or in Jupyter).
+
+    >>> import tempfile, pathlib, json
+    >>> tmp = pathlib.Path(tempfile.mkdtemp())
+    >>> record = {"id": "a1", "action": "issue.created", "actor_type": "member",
+    ...           "actor_id": "u1", "created_at": "2026-11-26T23:22:03.681330"}
+    >>> _ = (tmp / "in.jsonl").write_text(json.dumps(record) + "\\n{oops\\n")
+    >>> result = ingest([tmp / "in.jsonl"], tmp / "store.duckdb", progress=False)
+    >>> result.total.stored, result.total.rejected
+    (1, 1)
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if not paths:
+        raise InputError("nothing to ingest: give at least one path (or - for stdin)")
+    sources, skipped = expand(list(paths))
+    result = IngestResult(os.fspath(db), skipped=[str(p) for p in skipped])
+    try:
+        with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
+            for src in sources:
+                result.loads.append(_ingest_one(con, src, workspace, progress))
+    finally:
+        for src in sources:
+            if src.name == "stdin":
+                src.path.unlink(missing_ok=True)
+    total = result.total
+    if strict and (total.rejected or total.conflicts):
+        raise RejectedRecordsError(
+            f"{total.rejected} record(s) rejected and {total.conflicts} conflict(s) "
+            f"(all valid records were stored)",
+            result,
+        )
+    return result
+
+
+def _ingest_one(
+    con: duckdb.DuckDBPyConnection, src: Source, workspace: str | None, progress: bool | None
+) -> LoadCounts:
+    counts = LoadCounts(src.name, src.kind)
+    name = src.name if src.name == "stdin" else os.path.abspath(src.name)
+    with progress_bar(total=src.size(), desc=os.path.basename(src.name), enabled=progress) as bar:
+        try:
+            for batch_counts in load_source(
+                con, _with_progress(src.batches(), bar), source=name, kind=src.kind,
+                label=src.loc_label, workspace=workspace,
+            ):
+                counts.add(batch_counts)
+                bar.set_postfix(stored=counts.stored, rejected=counts.rejected, refresh=False)
+        except duckdb.Error as exc:
+            raise StoreError(f"{src.name}: storing failed: {str(exc).splitlines()[0]}") from exc
+    return counts
+
+
+def _with_progress(batches: Iterable[RawBatch], bar) -> Iterator[RawBatch]:
+    for batch in batches:
+        bar.update(batch.position - bar.n)
+        yield batch
