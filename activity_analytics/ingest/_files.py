@@ -94,21 +94,23 @@ def _open_binary(path: Path, gzipped: bool) -> tuple[BinaryIO, BinaryIO]:
 
 
 def _head(path: Path, gzipped: bool, size: int = 64 * 1024) -> bytes:
-    stream, raw = _open_binary(path, gzipped)
+    """The first ``size`` bytes of content (decompressed; tolerant of a truncated file)."""
     try:
-        return stream.read(size)
-    except (OSError, EOFError, zlib.error) as exc:
+        with open(path, "rb") as fh:
+            if not gzipped:
+                return fh.read(size)
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out = b""
+            while len(out) < size and (chunk := fh.read(64 * 1024)):
+                out += inflater.decompress(chunk, size - len(out))
+                if inflater.eof:
+                    break
+            return out
+    except (OSError, zlib.error) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc
-    finally:
-        stream.close()
-        raw.close()
 
 
-def _looks_like_audit(first_line: bytes) -> bool:
-    try:
-        record = json.loads(first_line)
-    except ValueError:
-        return False
+def _looks_like_audit(record: object) -> bool:
     return (
         isinstance(record, dict)
         and "tool_name" in record
@@ -117,8 +119,33 @@ def _looks_like_audit(first_line: bytes) -> bool:
     )
 
 
+def _parsed_lines(body: bytes, complete: bool, limit: int = 20) -> list[object]:
+    """JSON values of the first ``limit`` non-blank lines that parse."""
+    lines = body.split(b"\n")
+    if not complete:
+        lines = lines[:-1]  # the last one may be cut by the head's end
+    values = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            values.append(json.loads(line))
+        except ValueError:
+            pass
+        limit -= 1
+        if limit == 0:
+            break
+    return values
+
+
 def detect(path: Path, name: str | None = None) -> Source:
-    """Work out what kind of input ``path`` is, from its content, not its name."""
+    """Work out what kind of input ``path`` is, from its content, not its name.
+
+    A SQLite file by its magic bytes; a JSON array when the content starts
+    with ``[`` and is not several JSON lines; JSON lines when one of the first
+    lines is JSON (an audit log when its first object has PraisonAI's audit
+    fields). Anything else is refused here, before a single record is stored.
+    """
     name = name or str(path)
     try:
         with open(path, "rb") as fh:
@@ -128,31 +155,40 @@ def detect(path: Path, name: str | None = None) -> Source:
     if magic.startswith(_SQLITE_MAGIC):
         return Source(path, "sqlite", name)
     gzipped = magic.startswith(_GZIP_MAGIC)
-    head = _head(path, gzipped)
+    size = 64 * 1024
+    head = _head(path, gzipped, size)
+    complete = len(head) < size
     body = head[3:] if head.startswith(_BOM) else head
     stripped = body.lstrip()
     if not stripped:
         return Source(path, "jsonl", name, gzipped)  # empty: nothing to load
-    first = stripped[:1]
-    if first == b"[":
+    values = _parsed_lines(stripped, complete)
+    first_line = stripped.split(b"\n", 1)[0]
+    if stripped[:1] == b"[" and not (len(values) > 1 and values[0] is not None and _complete(first_line)):
         return Source(path, "json-array", name, gzipped)
-    if first == b"{":
-        line = stripped.split(b"\n", 1)[0]
-        try:
-            json.loads(line)
-        except ValueError:
-            if len(line) >= len(stripped) and len(head) == 64 * 1024:
-                # A first line longer than the sniffed head: let the reader judge it.
-                return Source(path, "jsonl", name, gzipped)
-            raise InputError(
-                f"{path}: line 1 is not a complete JSON object; expected JSON lines "
-                "(one object per line) or a JSON array"
-            ) from None
-        return Source(path, "audit" if _looks_like_audit(line) else "jsonl", name, gzipped)
+    if values:
+        first_object = next((v for v in values if isinstance(v, dict)), None)
+        kind = "audit" if _looks_like_audit(first_object) else "jsonl"
+        return Source(path, kind, name, gzipped)
+    if b"\n" not in stripped and not complete:
+        return Source(path, "jsonl", name, gzipped)  # one huge first line: let the reader judge
+    if stripped[:1] == b"{":
+        raise InputError(
+            f"{path}: line 1 is not a complete JSON object; expected JSON lines "
+            "(one object per line) or a JSON array"
+        )
     shown = stripped[:20].decode("utf-8", "replace").encode("unicode_escape").decode()
     raise InputError(
         f"{path}: not JSON, JSON lines or a SQLite database (starts with {shown!r})"
     )
+
+
+def _complete(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
 
 
 def expand(paths: list[str | os.PathLike[str]]) -> tuple[list[Source], list[Path]]:
@@ -227,7 +263,7 @@ def _lines_table(block: bytes, first_line: int, bad: list[tuple[int, str, str]])
             except UnicodeDecodeError as exc:
                 i = int(np.searchsorted(ends, pos + exc.start, side="right"))
                 if i not in blank_out_set:
-                    line = block[offsets[i] : offsets[i + 1]]
+                    line = block[offsets[i] : offsets[i + 1]].rstrip(b"\r\n")
                     bad.append(
                         (first_line + i, "invalid UTF-8", line[:RAW_KEEP].decode("utf-8", "replace"))
                     )
@@ -314,8 +350,8 @@ def _array_batches(source: Source) -> Iterator[RawBatch]:
             batches = result.to_arrow_reader(BATCH_ROWS)
             for batch in batches:
                 yield RawBatch(pa.Table.from_batches([batch]).cast(_SCHEMA), [], source.size())
-        except duckdb.Error as exc:
-            message = str(exc).splitlines()[0]
+        except (duckdb.Error, OSError, pa.ArrowException) as exc:
+            message = str(exc).splitlines()[0].replace("Invalid Input Error: ", "")
             raise InputError(f"{source.name}: not a valid JSON array: {message}") from exc
     finally:
         reader.close()

@@ -1,0 +1,81 @@
+"""A kill -9 in the middle of an ingest keeps whole batches; a rerun completes it exactly."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+
+import polars as pl
+import pytest
+
+from activity_analytics import SampleSpec, generate_events, ingest, sql, status
+from activity_analytics._sample import write_jsonl
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from activity_analytics.ingest import _files, _load
+    _files.BLOCK_BYTES = 64 * 1024          # many small batches
+    original = _load.load_batch
+    def announcing(*args, **kwargs):
+        counts = original(*args, **kwargs)
+        print("committed", counts.records, flush=True)
+        return counts
+    _load.load_batch = announcing
+    _load.ingest([sys.argv[1]], sys.argv[2], progress=False)
+    print("done", flush=True)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory):
+    events = generate_events(SampleSpec(days=4, workspaces=2, scale=3))
+    path = tmp_path_factory.mktemp("crash") / "activity.jsonl"
+    write_jsonl(events, path)
+    return path, events["id"].to_list()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_mid_file_then_rerun_completes_exactly(tmp_path, big_file, seed):
+    path, file_ids = big_file
+    db = tmp_path / "killed.duckdb"
+    rng = random.Random(seed)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), str(db)], stdout=subprocess.PIPE, text=True
+    )
+    wanted = rng.randint(2, 8)
+    seen = 0
+    for line in child.stdout:
+        if line.startswith("committed"):
+            seen += 1
+            if seen == wanted:
+                break
+    # kill at a random moment during the next batch, not just between batches
+    import time
+
+    time.sleep(rng.uniform(0, 0.05))
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+    stored = sql(db, "SELECT id FROM activity")["id"].to_list()
+    assert len(stored) < len(file_ids), "killed too late to test anything"
+    # whole batches only: what is stored is exactly the first lines of the file
+    assert sorted(stored) == sorted(file_ids[: len(stored)])
+    assert status(db).interrupted.height == 1
+
+    result = ingest([path], db, progress=False)
+    assert result.total.duplicates == len(stored)
+    assert result.total.stored == len(file_ids) - len(stored)
+    assert status(db).interrupted.height == 0
+
+    reference = tmp_path / "clean.duckdb"
+    ingest([path], reference, progress=False)
+    query = "SELECT * EXCLUDE (ingested_at) FROM activity ORDER BY id"
+    assert sql(db, query).equals(sql(reference, query))
+    assert sql(db, "SELECT count(*) AS n FROM rejects")["n"][0] == 0
