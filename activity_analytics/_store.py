@@ -25,6 +25,10 @@ SCHEMA_VERSION = 1
 #: seconds a command waits for another process to release the file
 DEFAULT_LOCK_TIMEOUT = 30.0
 
+#: DuckDB memory limit of a writing connection (``$ACTIVITY_MEMORY_LIMIT``):
+#: keeps a multi-GB ingest's peak RSS under 1 GB; DuckDB spills beyond it
+WRITER_MEMORY_LIMIT = "600MB"
+
 ACTOR_TYPES = ("user", "agent", "unknown")
 
 _SCHEMA_V1 = """
@@ -34,7 +38,7 @@ CREATE TABLE meta (
 );
 
 CREATE TABLE activity (
-    id             VARCHAR PRIMARY KEY,
+    id             VARCHAR NOT NULL,  -- the key: unique, kept so by the loader
     workspace_id   VARCHAR,
     issue_id       VARCHAR,
     entity_type    VARCHAR,
@@ -109,6 +113,8 @@ _PID_RE = re.compile(r"PID (\d+)")
 def _session_settings(con: duckdb.DuckDBPyConnection) -> None:
     # Naive timestamps mean UTC everywhere in this package, and results show UTC.
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
 
 
 def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
@@ -219,6 +225,11 @@ def connect(
                     f"{SCHEMA_VERSION}: run `activity-analytics migrate --db {path}`"
                 )
         else:
+            limit = os.environ.get("ACTIVITY_MEMORY_LIMIT", WRITER_MEMORY_LIMIT)
+            try:
+                con.execute(f"SET memory_limit = '{limit}'")
+            except duckdb.Error as exc:
+                raise StoreError(f"bad ACTIVITY_MEMORY_LIMIT {limit!r}: use e.g. 600MB or 2GB") from exc
             _migrate(con, path)
         yield con
     finally:

@@ -19,6 +19,7 @@ CHILD = textwrap.dedent(
     """
     import sys
     from activity_analytics.ingest import _files, _load
+    _load.FAST_PATH = False                 # the batch path, which commits per batch
     _files.BLOCK_BYTES = 64 * 1024          # many small batches
     original = _load.load_batch
     def announcing(*args, **kwargs):
@@ -38,6 +39,38 @@ def big_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("crash") / "activity.jsonl"
     write_jsonl(events, path)
     return path, events["id"].to_list()
+
+
+FAST_CHILD = textwrap.dedent(
+    """
+    import sys
+    from activity_analytics.ingest import _load
+    print("start", flush=True)
+    _load.ingest([sys.argv[1]], sys.argv[2], progress=False)
+    print("done", flush=True)
+    """
+)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_during_the_one_statement_fast_path_leaves_all_or_nothing(tmp_path, big_file, seed):
+    path, file_ids = big_file
+    db = tmp_path / "killed.duckdb"
+    child = subprocess.Popen(
+        [sys.executable, "-c", FAST_CHILD, str(path), str(db)], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout.readline().strip() == "start"
+    import time
+
+    time.sleep(random.Random(seed).uniform(0.2, 1.0))
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    if db.exists():
+        stored = sql(db, "SELECT id FROM activity")["id"].to_list()
+        assert len(stored) in (0, len(file_ids))
+    result = ingest([path], db, progress=False)
+    assert result.total.stored + result.total.duplicates == len(file_ids)
+    assert sorted(sql(db, "SELECT id FROM activity")["id"].to_list()) == sorted(file_ids)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -69,7 +102,7 @@ def test_kill_mid_file_then_rerun_completes_exactly(tmp_path, big_file, seed):
     assert sorted(stored) == sorted(file_ids[: len(stored)])
     assert status(db).interrupted.height == 1
 
-    result = ingest([path], db, progress=False)
+    result = ingest([path], db, progress=False)  # (takes the fast path, falls back)
     assert result.total.duplicates == len(stored)
     assert result.total.stored == len(file_ids) - len(stored)
     assert status(db).interrupted.height == 0
@@ -79,3 +112,4 @@ def test_kill_mid_file_then_rerun_completes_exactly(tmp_path, big_file, seed):
     query = "SELECT * EXCLUDE (ingested_at) FROM activity ORDER BY id"
     assert sql(db, query).equals(sql(reference, query))
     assert sql(db, "SELECT count(*) AS n FROM rejects")["n"][0] == 0
+    assert sql(db, "SELECT count(*) - count(DISTINCT id) AS n FROM activity")["n"][0] == 0

@@ -13,6 +13,14 @@ from .conftest import record, write_lines
 UTC = dt.UTC
 
 
+@pytest.fixture(autouse=True, params=["fast path", "batch path"])
+def path_taken(request, monkeypatch):
+    """Every case runs through both load paths: they must agree."""
+    from activity_analytics.ingest import _load
+
+    monkeypatch.setattr(_load, "FAST_PATH", request.param == "fast path")
+
+
 def load_one(tmp_path, db, rec):
     write_lines(tmp_path / "in.jsonl", [rec])
     return ingest([tmp_path / "in.jsonl"], db, progress=False)

@@ -38,7 +38,7 @@ MAX_LINE_BYTES = 1 << 20
 #: how much of a rejected record is kept in ``rejects.raw``
 RAW_KEEP = 4096
 #: bytes read from a JSON-lines file per block
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 64 << 20
 #: rows per batch for SQLite and JSON-array inputs
 BATCH_ROWS = 100_000
 
@@ -47,7 +47,10 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 _SUFFIXES = {".jsonl", ".ndjson", ".json", ".db", ".sqlite", ".sqlite3"}
 
-_SCHEMA = pa.schema([("loc", pa.int64()), ("text", pa.string())])
+#: rows per Arrow record batch handed to DuckDB (its unit of parallel work)
+_CHUNK_ROWS = 16_384
+
+_SCHEMA = pa.schema([("loc", pa.int64()), ("text", pa.string()), ("blank", pa.bool_())])
 
 
 @dataclass
@@ -278,7 +281,16 @@ def _lines_table(block: bytes, first_line: int, bad: list[tuple[int, str, str]])
         data = bytes(buf)
     texts = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     locs = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
-    return pa.Table.from_arrays([locs, texts], schema=_SCHEMA)
+    # A line is blank when it has no byte other than space, tab, CR and LF. Lines
+    # of JSON start with ink, so only the few that start with white space are looked at.
+    view = np.frombuffer(data, dtype=np.uint8)
+    first = view[offsets[:-1]]
+    blank = (first == 32) | (first == 9) | (first == 10) | (first == 13)
+    for i in np.flatnonzero(blank):
+        blank[i] = not data[offsets[i] : offsets[i + 1]].strip()
+    table = pa.Table.from_arrays([locs, texts, pa.array(blank)], schema=_SCHEMA)
+    # Several record batches, so that DuckDB scans them on all cores.
+    return pa.Table.from_batches(table.to_batches(max_chunksize=_CHUNK_ROWS))
 
 
 def _jsonl_batches(source: Source) -> Iterator[RawBatch]:
@@ -321,7 +333,7 @@ def _jsonl_batches(source: Source) -> Iterator[RawBatch]:
                     bad.append((line_no, f"line longer than {MAX_LINE_BYTES} bytes", keep))
                     carry = b""
                     skipping = True
-                    yield RawBatch(pa.Table.from_arrays([pa.array([], pa.int64()), pa.array([], pa.string())], schema=_SCHEMA), bad, raw.tell())
+                    yield RawBatch(_SCHEMA.empty_table(), bad, raw.tell())
                 continue
             block = carry + chunk[: cut + 1]
             carry = chunk[cut + 1 :]
@@ -349,7 +361,9 @@ def _array_batches(source: Source) -> Iterator[RawBatch]:
             )
             batches = result.to_arrow_reader(BATCH_ROWS)
             for batch in batches:
-                yield RawBatch(pa.Table.from_batches([batch]).cast(_SCHEMA), [], source.size())
+                table = pa.Table.from_batches([batch])
+                table = table.append_column("blank", pa.array(np.zeros(table.num_rows, dtype=bool)))
+                yield RawBatch(table.cast(_SCHEMA), [], source.size())
         except (duckdb.Error, OSError, pa.ArrowException) as exc:
             message = str(exc).splitlines()[0].replace("Invalid Input Error: ", "")
             raise InputError(f"{source.name}: not a valid JSON array: {message}") from exc
@@ -388,7 +402,9 @@ def _sqlite_batches(source: Source) -> Iterator[RawBatch]:
             while rows := cursor.fetchmany(BATCH_ROWS):
                 locs, texts = zip(*rows, strict=True)
                 table = pa.Table.from_arrays(
-                    [pa.array(locs, pa.int64()), pa.array(texts, pa.string())], schema=_SCHEMA
+                    [pa.array(locs, pa.int64()), pa.array(texts, pa.string()),
+                     pa.array(np.zeros(len(locs), dtype=bool))],
+                    schema=_SCHEMA,
                 )
                 yield RawBatch(table, [], source.size())
         except sqlite3.Error as exc:

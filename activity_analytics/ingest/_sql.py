@@ -1,157 +1,216 @@
-"""SQL that turns a batch of raw JSON text into validated, normalised rows.
+"""SQL that turns raw JSON records into validated, normalised rows, and stores them.
 
-The staging query reads ``_raw(loc, text)`` and writes the temporary table
-``_stage`` with one row per non-blank record: either a ``reason`` it was
-rejected for, or every column of ``activity``. Both record shapes (the
-Platform's activity records and PraisonAI audit-log tool calls) end in the
-same columns, so everything after staging is shared.
+One SELECT (built by ``_stage``) gives one row per record: either the
+``reason`` it is rejected for, or every column of ``activity``. It runs over
+two sources that yield the same struct of JSON fragments per record:
+
+* an Arrow batch ``_raw(loc, text, blank)`` from the readers (the careful
+  path: any input, line numbers for rejects, one transaction per batch);
+* DuckDB's own JSON reader over a whole file (the fast path for clean JSON
+  lines or arrays: one statement, bailing out to the careful path at the
+  first record that would be rejected, repeated or already stored).
+
+Both record shapes (Platform activity and PraisonAI audit-log tool calls) end
+in the same columns. The store has no index on ``id``: uniqueness is kept by
+these statements (an ART index would make bulk loads 2-3x slower and must fit
+in memory).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # created_at must be a date *and* a time; an offset is optional (naive = UTC).
 TIMESTAMP_RE = r"\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?\s*"
 
-#: fields of a Platform activity record, in the order they are checked
-ACTIVITY_FIELDS = (
-    "id", "workspace_id", "issue_id", "entity_type", "entity_id",
-    "actor_type", "actor_id", "action", "details", "created_at",
-)
-_REQUIRED = ("id", "action", "created_at")
-_OPTIONAL_STR = ("workspace_id", "issue_id", "entity_type", "entity_id", "actor_type", "actor_id")
-
-AUDIT_FIELDS = (
-    "timestamp", "session_id", "agent_name", "tool_name", "tool_input",
-    "execution_time_ms", "error", "tool_output",
-)
-
-NORMALISE_ACTOR = """
-CASE lower(trim(actor_type_raw))
-    WHEN 'member' THEN 'user'
-    WHEN 'user' THEN 'user'
-    WHEN 'agent' THEN 'agent'
-    ELSE 'unknown'
-END"""
-
-
-def _struct(fields: tuple[str, ...]) -> str:
-    return "{" + ", ".join(f'"{f}": "JSON"' for f in fields) + "}"
-
-
-def _drop_known(fields: tuple[str, ...]) -> str:
-    return "{" + ", ".join(f'"{f}": null' for f in fields) + "}"
-
-
-def _text(field: str) -> str:
-    return f"(f.{field} ->> '$')"
-
-
-def _type_checks(required: tuple[str, ...], optional_str: tuple[str, ...], objects: tuple[str, ...]) -> str:
-    checks = []
-    for name in required:
-        checks.append(f"WHEN f.{name} IS NULL THEN 'missing {name}'")
-        checks.append(f"WHEN json_type(f.{name}) <> 'VARCHAR' THEN '{name} is not a string'")
-        checks.append(f"WHEN trim({_text(name)}) = '' THEN '{name} is empty'")
-    for name in optional_str:
-        checks.append(
-            f"WHEN f.{name} IS NOT NULL AND json_type(f.{name}) <> 'VARCHAR' "
-            f"THEN '{name} is not a string'"
-        )
-    for name in objects:
-        checks.append(
-            f"WHEN f.{name} IS NOT NULL AND json_type(f.{name}) <> 'OBJECT' "
-            f"THEN '{name} is not an object'"
-        )
-    return "\n        ".join(checks)
-
-
-def _stage(struct_fields: tuple[str, ...], checks: str, ts_field: str, columns: str) -> str:
-    ts = _text(ts_field)
-    return f"""
-CREATE OR REPLACE TEMP TABLE _stage AS
-WITH parsed AS (
-    SELECT loc, text, ok,
-           CASE WHEN ok THEN json_type(text) END AS jtype,
-           CASE WHEN ok THEN json_transform(text, '{_struct(struct_fields)}') END AS f
-    FROM (
-        SELECT loc, text, json_valid(text) AS ok
-        FROM _raw
-        WHERE length(rtrim(text, chr(32) || chr(9) || chr(10) || chr(13))) > 0
-    )
-), checked AS (
-    SELECT *,
-        CASE WHEN ok AND jtype = 'OBJECT' AND f.{ts_field} IS NOT NULL
-                  AND json_type(f.{ts_field}) = 'VARCHAR'
-                  AND regexp_full_match({ts}, '{TIMESTAMP_RE}')
-             THEN TRY_CAST(trim({ts}) AS TIMESTAMPTZ) END AS ts
-    FROM parsed
-)
-SELECT loc,
-    rtrim(text, chr(10) || chr(13)) AS raw,
-    CASE
-        WHEN NOT ok THEN 'invalid JSON'
-        WHEN jtype <> 'OBJECT' THEN 'not a JSON object (' || lower(jtype) || ')'
-        {checks}
-        WHEN ts IS NULL THEN 'unparsable {ts_field}: ' || left({ts}, 64)
-    END AS reason,
-    {columns}
-FROM checked
-"""
-
-
-# Columns every staging query produces, in this order, after loc/raw/reason.
+# Columns every SELECT produces, in this order, after loc/raw/reason.
 STAGED_COLUMNS = (
     "id", "workspace_id", "issue_id", "entity_type", "entity_id", "actor_type",
     "actor_type_raw", "actor_id", "action", "details", "extra", "created_at",
 )
 
 
-def _extra(fields: tuple[str, ...]) -> str:
-    return (
-        f"CASE WHEN ok AND jtype = 'OBJECT' THEN "
-        f"nullif(json_merge_patch(text, '{_drop_known(fields)}'), '{{}}')::JSON END AS extra"
-    )
+@dataclass(frozen=True)
+class Shape:
+    """A kind of record: its fields, what they must be, and how they map to columns."""
+
+    fields: tuple[str, ...]
+    required: tuple[str, ...]  # non-empty strings
+    optional: tuple[str, ...]  # strings or null
+    objects: tuple[str, ...]  # objects or null
+    timestamp: str
+    columns: str  # SQL for STAGED_COLUMNS, over {f}<field> (a JSON fragment) and v_<field>
 
 
-STAGE_ACTIVITY = _stage(
-    ACTIVITY_FIELDS,
-    _type_checks(_REQUIRED, _OPTIONAL_STR, ("details",)),
-    "created_at",
-    f"""{_text('id')} AS id,
-    coalesce({_text('workspace_id')}, $workspace) AS workspace_id,
-    {_text('issue_id')} AS issue_id,
-    {_text('entity_type')} AS entity_type,
-    {_text('entity_id')} AS entity_id,
-    {NORMALISE_ACTOR.replace('actor_type_raw', _text('actor_type'))} AS actor_type,
-    {_text('actor_type')} AS actor_type_raw,
-    {_text('actor_id')} AS actor_id,
-    {_text('action')} AS action,
-    f.details::JSON AS details,
-    {_extra(ACTIVITY_FIELDS)},
-    ts AS created_at""",
+ACTIVITY = Shape(
+    fields=("id", "workspace_id", "issue_id", "entity_type", "entity_id",
+            "actor_type", "actor_id", "action", "details", "created_at"),
+    required=("id", "action", "created_at"),
+    optional=("workspace_id", "issue_id", "entity_type", "entity_id", "actor_type", "actor_id"),
+    objects=("details",),
+    timestamp="created_at",
+    columns="""v_id AS id,
+    coalesce(v_workspace_id, $workspace) AS workspace_id,
+    v_issue_id AS issue_id,
+    v_entity_type AS entity_type,
+    v_entity_id AS entity_id,
+    CASE lower(trim(v_actor_type))
+        WHEN 'member' THEN 'user' WHEN 'user' THEN 'user' WHEN 'agent' THEN 'agent'
+        ELSE 'unknown'
+    END AS actor_type,
+    v_actor_type AS actor_type_raw,
+    v_actor_id AS actor_id,
+    v_action AS action,
+    {f}details::JSON AS details""",
 )
+ACTIVITY_FIELDS = ACTIVITY.fields
 
 # A PraisonAI audit.jsonl line is one tool call of one agent. It has no id: the
 # id is a digest of the (minified) record, so re-ingesting the file adds nothing.
-STAGE_AUDIT = _stage(
-    AUDIT_FIELDS,
-    _type_checks(("timestamp", "agent_name", "tool_name"), ("session_id",), ()),
-    "timestamp",
-    f"""'audit:' || md5(json(text)) AS id,
+AUDIT = Shape(
+    fields=("timestamp", "session_id", "agent_name", "tool_name", "tool_input",
+            "execution_time_ms", "error", "tool_output"),
+    required=("timestamp", "agent_name", "tool_name"),
+    optional=("session_id",),
+    objects=(),
+    timestamp="timestamp",
+    columns="""'audit:' || md5(json(text)) AS id,
     $workspace AS workspace_id,
     NULL AS issue_id,
     'tool' AS entity_type,
-    {_text('tool_name')} AS entity_id,
+    v_tool_name AS entity_id,
     'agent' AS actor_type,
     'agent' AS actor_type_raw,
-    {_text('agent_name')} AS actor_id,
+    v_agent_name AS actor_id,
     'agent.tool_call' AS action,
-    json_object('tool', {_text('tool_name')}, 'input', f.tool_input,
-                'duration_ms', f.execution_time_ms, 'error', f.error,
-                'session_id', {_text('session_id')}, 'output', f.tool_output) AS details,
-    {_extra(AUDIT_FIELDS)},
-    ts AS created_at""",
+    json_object('tool', v_tool_name, 'input', {f}tool_input,
+                'duration_ms', {f}execution_time_ms, 'error', {f}error,
+                'session_id', v_session_id, 'output', {f}tool_output) AS details""",
 )
+
+
+def _from_arrow(shape: Shape) -> str:
+    """Records from the Arrow batch ``_raw``: each line parsed once into a struct."""
+    struct = "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
+    return f"""
+        SELECT loc, text, ok,
+               CASE WHEN ok THEN json_type(text) END AS jtype,
+               CASE WHEN ok THEN json_transform(text, '{struct}') END AS f
+        FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)"""
+
+
+def _from_file(shape: Shape) -> str:
+    """Records read by DuckDB's own JSON reader straight from ``$path``.
+
+    For whole files known to hold no unknown fields: the reader hands over the
+    same JSON fragments as columns (not packed in a struct, which would cost
+    as much as the reading), without the raw text.
+    """
+    columns = "{" + ", ".join(f"'{f}': 'JSON'" for f in shape.fields) + "}"
+    return f"""
+        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype, *
+        FROM read_json($path, format = $format, compression = $compression,
+                       columns = {columns}, maximum_object_size = 1073741824)"""
+
+
+def _select(shape: Shape, source: str, f: str) -> str:
+    """One row per record of ``source``: ``loc``, ``raw`` and ``reason`` when
+    rejected, else the ``STAGED_COLUMNS``.
+
+    ``f`` is how a field's JSON fragment is named: ``"f."`` (a struct) for
+    the Arrow source, ``""`` (columns) for the file source.
+
+    Levels, inside out: the JSON fragments; ``v_<field>``, the
+    value of each string field (NULL unless it is a JSON string); the
+    timestamp; the reason; the columns. Only rejected lines keep their raw
+    text, so good rows are not copied twice.
+    """
+    strings = (*shape.required, *shape.optional)
+    values = ",\n            ".join(
+        f"CASE WHEN starts_with({f}{n}, '\"') THEN {f}{n} ->> '$' END AS v_{n}" for n in strings
+    )
+    checks = []
+    for n in shape.required:
+        checks += [
+            f"WHEN {f}{n} IS NULL THEN 'missing {n}'",
+            f"WHEN v_{n} IS NULL THEN '{n} is not a string'",
+            f"WHEN trim(v_{n}) = '' THEN '{n} is empty'",
+        ]
+    checks += [f"WHEN {f}{n} IS NOT NULL AND v_{n} IS NULL THEN '{n} is not a string'"
+               for n in shape.optional]
+    checks += [f"WHEN {f}{n} IS NOT NULL AND NOT starts_with({f}{n}, '{{') "
+               f"THEN '{n} is not an object'" for n in shape.objects]
+    ts = f"v_{shape.timestamp}"
+    known = "[" + ", ".join(f"'{f}'" for f in shape.fields) + "]"
+    drop_known = "{" + ", ".join(f'"{f}": null' for f in shape.fields) + "}"
+    when = "\n            ".join(checks)
+    return f"""
+SELECT loc,
+    CASE WHEN reason IS NOT NULL THEN rtrim(text, chr(10) || chr(13)) END AS raw,
+    reason,
+    {shape.columns.replace("{f}", f)},
+    CASE WHEN reason IS NULL AND text IS NOT NULL
+              AND NOT list_has_all({known}, json_keys(text))
+         THEN json_merge_patch(text, '{drop_known}')::JSON END AS extra,
+    ts AS created_at
+FROM (
+    SELECT *,
+        CASE
+            WHEN NOT ok THEN 'invalid JSON'
+            WHEN jtype <> 'OBJECT' THEN 'not a JSON object (' || lower(jtype) || ')'
+            {when}
+            WHEN ts IS NULL THEN 'unparsable {shape.timestamp}: ' || left({ts}, 64)
+        END AS reason
+    FROM (
+        SELECT *,
+            CASE WHEN regexp_full_match({ts}, '{TIMESTAMP_RE}')
+                 THEN TRY_CAST(trim({ts}) AS TIMESTAMPTZ) END AS ts
+        FROM (
+            SELECT *,
+            {values}
+            FROM ({source}
+            )
+        )
+    )
+)
+"""
+
+
+#: SELECT over ``_raw``: one row per non-blank record, a reason or the columns
+SELECT_ACTIVITY = _select(ACTIVITY, _from_arrow(ACTIVITY), "f.")
+SELECT_AUDIT = _select(AUDIT, _from_arrow(AUDIT), "f.")
+#: the same over a whole file read by DuckDB (``$path``, ``$format``, ``$compression``)
+SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), "")
+
+#: the slow path: keep the whole staged batch for classification
+STAGE = "CREATE OR REPLACE TEMP TABLE _stage AS {select}"
+
+#: Fast path, step 1: the distinct key lists of the file's records, to see
+#: whether any holds fields to keep in ``extra`` (DuckDB's reader only returns
+#: the columns it is asked for). Records of one source share a few key lists.
+FILE_UNKNOWN_FIELDS = f"""
+SELECT count(*) FROM (
+    SELECT DISTINCT json_keys(json) AS keys
+    FROM read_json_objects($path, format = $format, compression = $compression,
+                           maximum_object_size = 1073741824)
+) WHERE NOT list_has_all([{", ".join(f"'{f}'" for f in ACTIVITY.fields)}], keys)
+"""
+
+#: Fast path, step 2: the whole file in one statement. Any record that would
+#: be rejected raises, and the file goes through the careful batch path instead.
+FILE_INSERT = f"""
+INSERT INTO activity
+SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
+FROM ({SELECT_ACTIVITY_FILE})
+WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
+"""
+
+#: Fast path, step 3: ids stored more than once among those just inserted
+#: (repeated in the file, or stored before): then the file goes the careful way.
+FILE_COLLISIONS = """
+SELECT count(*) - count(DISTINCT id) FROM activity
+WHERE id IN (SELECT id FROM activity WHERE source = $source AND ingested_at = $now)
+"""
 
 _SAME_CONTENT = " AND ".join(
     f"a.{c} IS NOT DISTINCT FROM c.{c}"
@@ -159,25 +218,38 @@ _SAME_CONTENT = " AND ".join(
     if c not in ("id", "actor_type")  # actor_type follows from actor_type_raw
 )
 
-CANDIDATES = """
+# Counts of a staged batch: records, rejects, ids repeated inside the batch,
+# and valid rows whose id is already stored.
+COUNT_STAGE = """
+SELECT count(*), count(reason),
+       count(*) FILTER (WHERE reason IS NULL) - count(DISTINCT id) FILTER (WHERE reason IS NULL),
+       (SELECT count(*) FROM _stage AS s SEMI JOIN activity AS a ON a.id = s.id
+        WHERE s.reason IS NULL)
+FROM _stage
+"""
+
+# Only when an id repeats or is stored already: the first line of each new id.
+DEDUPE_STAGE = """
 CREATE OR REPLACE TEMP TABLE _cand AS
-SELECT *, row_number() OVER (PARTITION BY id ORDER BY loc) AS rn
-FROM _stage WHERE reason IS NULL
+SELECT * FROM _stage AS s
+WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM activity AS a WHERE a.id = s.id)
+QUALIFY row_number() OVER (PARTITION BY id ORDER BY loc) = 1
 """
 
 INSERT_NEW = f"""
 INSERT INTO activity
 SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
-FROM _cand WHERE rn = 1
-ON CONFLICT DO NOTHING
+FROM {{table}} WHERE reason IS NULL
 """
 
 # Rows whose id is stored with other content: conflicts (the first stored wins).
 CONFLICTS = f"""
 CREATE OR REPLACE TEMP TABLE _conflicts AS
-SELECT c.loc, c.id, c.raw
-FROM _cand AS c JOIN activity AS a ON a.id = c.id
-WHERE NOT ({_SAME_CONTENT})
+SELECT c.loc, c.id, rtrim(r.text, chr(10) || chr(13)) AS raw
+FROM _stage AS c
+JOIN activity AS a ON a.id = c.id
+JOIN _raw AS r ON r.loc = c.loc
+WHERE c.reason IS NULL AND NOT ({_SAME_CONTENT})
 """
 
 INSERT_REJECTS = """

@@ -1,0 +1,23 @@
+"""``python -m bench [NAME] [options]``: run one benchmark, or all of them."""
+
+from __future__ import annotations
+
+import sys
+
+from . import ingest_bench
+
+BENCHES = {"ingest": ingest_bench.main}
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if args and args[0] in BENCHES:
+        BENCHES[args[0]](args[1:])
+    elif not args:
+        for run in BENCHES.values():
+            run([])
+    else:
+        sys.exit(f"usage: python -m bench [{'|'.join(BENCHES)}] [options]")
+
+
+main()

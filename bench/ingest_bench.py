@@ -1,0 +1,78 @@
+"""Ingest of a generated JSON-lines file vs DuckDB's own bare load of the same file.
+
+Target (issue: foundation): within 2x of ``CREATE TABLE AS SELECT * FROM
+read_json(...)`` and peak RSS under 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from activity_analytics import SampleSpec, generate_events
+from activity_analytics._sample import write_jsonl
+
+from ._common import OUT, machine, run_child, save
+
+BARE = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[2])
+con.execute("SET enable_progress_bar = false")
+con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format='newline_delimited')", [sys.argv[1]])
+print(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+"""
+
+OURS = """
+import sys
+from activity_analytics import ingest
+result = ingest([sys.argv[1]], sys.argv[2], progress=False)
+print(result.total.stored)
+"""
+
+
+def input_file(events: int):
+    """The generated input (made once, then reused)."""
+    path = OUT / f"ingest-{events}.jsonl"
+    if not path.exists():
+        scale = events / 21_000
+        frame = generate_events(SampleSpec(seed=11, scale=scale)).head(events)
+        write_jsonl(frame, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="bench ingest")
+    parser.add_argument("--events", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args(argv)
+    path = input_file(args.events)
+    size_mb = path.stat().st_size / 2**20
+    rows = {}
+    for name, code in (("bare", BARE), ("ours", OURS)):
+        best = None
+        for i in range(args.repeat):
+            db = OUT / f"ingest-{name}.duckdb"
+            db.unlink(missing_ok=True)
+            measured = run_child(code, str(path), str(db))
+            if best is None or measured.seconds < best.seconds:
+                best = measured
+        rows[name] = {
+            "seconds": round(best.seconds, 2),
+            "events_per_s": round(int(best.output.strip()) / best.seconds),
+            "peak_rss_mb": round(best.peak_rss_mb),
+            "events": int(best.output.strip()),
+        }
+    result = {
+        "benchmark": "ingest",
+        "machine": machine(),
+        "input": f"{path.name}: {args.events} events, {size_mb:.0f} MiB JSON lines",
+        **rows,
+        "ratio_ours_to_bare": round(rows["ours"]["seconds"] / rows["bare"]["seconds"], 2),
+    }
+    print(
+        f"ingest {args.events} events ({size_mb:.0f} MiB): ours {rows['ours']['seconds']} s "
+        f"({rows['ours']['events_per_s']}/s, peak RSS {rows['ours']['peak_rss_mb']} MB); "
+        f"bare read_json {rows['bare']['seconds']} s (peak RSS {rows['bare']['peak_rss_mb']} MB); "
+        f"ratio {result['ratio_ours_to_bare']}x"
+    )
+    save("ingest", result)
+    return result
