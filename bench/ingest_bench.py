@@ -74,5 +74,5 @@ def main(argv: list[str] | None = None) -> dict:
         f"bare read_json {rows['bare']['seconds']} s (peak RSS {rows['bare']['peak_rss_mb']} MB); "
         f"ratio {result['ratio_ours_to_bare']}x"
     )
-    save("ingest", result)
+    save(f"ingest-{args.events}", result)
     return result

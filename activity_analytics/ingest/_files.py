@@ -356,7 +356,7 @@ def _array_batches(source: Source) -> Iterator[RawBatch]:
                 "SELECT row_number() OVER () AS loc, CAST(json AS VARCHAR) AS text "
                 "FROM read_json($path, format = 'array', records = false, "
                 "columns = {'json': 'JSON'}, compression = $compression, "
-                "maximum_object_size = 1073741824)",
+                "maximum_object_size = 16777216)",
                 params={"path": str(source.path), "compression": "gzip" if source.gzipped else "none"},
             )
             batches = result.to_arrow_reader(BATCH_ROWS)

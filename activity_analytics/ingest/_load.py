@@ -181,9 +181,6 @@ def load_file_fast(
     now = _now()
     con.execute("BEGIN TRANSACTION")
     try:
-        (unknown,) = con.execute(_sql.FILE_UNKNOWN_FIELDS, params).fetchall()[0]
-        if unknown:
-            raise _NotClean
         (stored,) = con.execute(
             _sql.FILE_INSERT, {**params, "workspace": workspace, "source": source, "now": now}
         ).fetchall()[0]

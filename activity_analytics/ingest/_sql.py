@@ -100,17 +100,20 @@ def _from_arrow(shape: Shape) -> str:
 
 
 def _from_file(shape: Shape) -> str:
-    """Records read by DuckDB's own JSON reader straight from ``$path``.
+    """Records read by DuckDB's own parallel JSON reader straight from ``$path``.
 
-    For whole files known to hold no unknown fields: the reader hands over the
-    same JSON fragments as columns (not packed in a struct, which would cost
-    as much as the reading), without the raw text.
+    The same struct of fragments as from Arrow, without line numbers: used
+    only where nothing will be rejected (any record that would be makes the
+    statement fail, and the file goes the careful way). Invalid JSON fails
+    the reader itself.
     """
-    columns = "{" + ", ".join(f"'{f}': 'JSON'" for f in shape.fields) + "}"
+    struct = "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
     return f"""
-        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype, *
-        FROM read_json($path, format = $format, compression = $compression,
-                       columns = {columns}, maximum_object_size = 1073741824)"""
+        SELECT 0 AS loc, json AS text, true AS ok,
+               CASE WHEN starts_with(json, '{{') THEN 'OBJECT' ELSE 'OTHER' END AS jtype,
+               json_transform(json, '{struct}') AS f
+        FROM read_json_objects($path, format = $format, compression = $compression,
+                               maximum_object_size = 16777216)"""
 
 
 def _select(shape: Shape, source: str, f: str) -> str:
@@ -141,7 +144,8 @@ def _select(shape: Shape, source: str, f: str) -> str:
     checks += [f"WHEN {f}{n} IS NOT NULL AND NOT starts_with({f}{n}, '{{') "
                f"THEN '{n} is not an object'" for n in shape.objects]
     ts = f"v_{shape.timestamp}"
-    known = "[" + ", ".join(f"'{f}'" for f in shape.fields) + "]"
+    # More keys than known fields with a value: unknown fields (or explicit nulls)
+    present = "(" + " + ".join(f"({f}{n} IS NOT NULL)::INT" for n in shape.fields) + ")"
     drop_known = "{" + ", ".join(f'"{f}": null' for f in shape.fields) + "}"
     when = "\n            ".join(checks)
     return f"""
@@ -149,9 +153,8 @@ SELECT loc,
     CASE WHEN reason IS NOT NULL THEN rtrim(text, chr(10) || chr(13)) END AS raw,
     reason,
     {shape.columns.replace("{f}", f)},
-    CASE WHEN reason IS NULL AND text IS NOT NULL
-              AND NOT list_has_all({known}, json_keys(text))
-         THEN json_merge_patch(text, '{drop_known}')::JSON END AS extra,
+    CASE WHEN reason IS NULL AND len(json_keys(text)) > {present}
+         THEN nullif(json_merge_patch(text, '{drop_known}'), '{{}}')::JSON END AS extra,
     ts AS created_at
 FROM (
     SELECT *,
@@ -180,23 +183,12 @@ FROM (
 SELECT_ACTIVITY = _select(ACTIVITY, _from_arrow(ACTIVITY), "f.")
 SELECT_AUDIT = _select(AUDIT, _from_arrow(AUDIT), "f.")
 #: the same over a whole file read by DuckDB (``$path``, ``$format``, ``$compression``)
-SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), "")
+SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), "f.")
 
 #: the slow path: keep the whole staged batch for classification
 STAGE = "CREATE OR REPLACE TEMP TABLE _stage AS {select}"
 
-#: Fast path, step 1: the distinct key lists of the file's records, to see
-#: whether any holds fields to keep in ``extra`` (DuckDB's reader only returns
-#: the columns it is asked for). Records of one source share a few key lists.
-FILE_UNKNOWN_FIELDS = f"""
-SELECT count(*) FROM (
-    SELECT DISTINCT json_keys(json) AS keys
-    FROM read_json_objects($path, format = $format, compression = $compression,
-                           maximum_object_size = 1073741824)
-) WHERE NOT list_has_all([{", ".join(f"'{f}'" for f in ACTIVITY.fields)}], keys)
-"""
-
-#: Fast path, step 2: the whole file in one statement. Any record that would
+#: Fast path: the whole file in one statement. Any record that would
 #: be rejected raises, and the file goes through the careful batch path instead.
 FILE_INSERT = f"""
 INSERT INTO activity
@@ -205,7 +197,7 @@ FROM ({SELECT_ACTIVITY_FILE})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
 
-#: Fast path, step 3: ids stored more than once among those just inserted
+#: Fast path, then: ids stored more than once among those just inserted
 #: (repeated in the file, or stored before): then the file goes the careful way.
 FILE_COLLISIONS = """
 SELECT count(*) - count(DISTINCT id) FROM activity
