@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -160,9 +162,35 @@ class _NotClean(Exception):
     """The fast path met something only the careful path handles."""
 
 
+@contextlib.contextmanager
+def _watch_progress(con: duckdb.DuckDBPyConnection, report: Callable[[float], None] | None):
+    """While a long statement runs, pass DuckDB's progress (0..1) to ``report``."""
+    if report is None:
+        yield
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            try:
+                fraction = con.query_progress()
+            except duckdb.Error:
+                return
+            if fraction is not None and fraction >= 0:
+                report(min(fraction / 100.0, 1.0))
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def load_file_fast(
     con: duckdb.DuckDBPyConnection, src: Source, *, source: str, workspace: str | None,
-    load_id: str,
+    load_id: str, report: Callable[[float], None] | None = None,
 ) -> LoadCounts | None:
     """Store a whole clean JSON-lines or JSON-array file in one statement.
 
@@ -173,6 +201,11 @@ def load_file_fast(
     """
     if src.kind not in ("jsonl", "json-array"):
         return None
+    (loaded_before,) = con.execute(
+        "SELECT count(*) FROM loads WHERE source = ? AND finished_at IS NOT NULL", [source]
+    ).fetchall()[0]
+    if loaded_before:
+        return None  # a rerun: mostly duplicates, which only the batch path tells apart
     params = {
         "path": str(src.path),
         "format": "newline_delimited" if src.kind == "jsonl" else "array",
@@ -181,9 +214,10 @@ def load_file_fast(
     now = _now()
     con.execute("BEGIN TRANSACTION")
     try:
-        (stored,) = con.execute(
-            _sql.FILE_INSERT, {**params, "workspace": workspace, "source": source, "now": now}
-        ).fetchall()[0]
+        with _watch_progress(con, report):
+            (stored,) = con.execute(
+                _sql.FILE_INSERT, {**params, "workspace": workspace, "source": source, "now": now}
+            ).fetchall()[0]
         (collisions,) = con.execute(
             _sql.FILE_COLLISIONS, {"source": source, "now": now}
         ).fetchall()[0]
@@ -230,6 +264,7 @@ def load_source(
     label: str,
     workspace: str | None = None,
     fast_source: Source | None = None,
+    report: Callable[[float], None] | None = None,
 ) -> Iterator[LoadCounts]:
     """Load every batch of one input, yielding each batch's counts as it commits.
 
@@ -243,7 +278,9 @@ def load_source(
         [load_id, source, kind, _now()],
     )
     if fast_source is not None:
-        counts = load_file_fast(con, fast_source, source=source, workspace=workspace, load_id=load_id)
+        counts = load_file_fast(
+            con, fast_source, source=source, workspace=workspace, load_id=load_id, report=report
+        )
         if counts is not None:
             yield counts
             con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [_now(), load_id])
@@ -322,12 +359,14 @@ def _ingest_one(
 ) -> LoadCounts:
     counts = LoadCounts(src.name, src.kind)
     name = src.name if src.name == "stdin" else os.path.abspath(src.name)
-    with progress_bar(total=src.size(), desc=os.path.basename(src.name), enabled=progress) as bar:
+    size = src.size()
+    with progress_bar(total=size, desc=os.path.basename(src.name), enabled=progress) as bar:
         try:
             for batch_counts in load_source(
                 con, _with_progress(src.batches(), bar), source=name, kind=src.kind,
                 label=src.loc_label, workspace=workspace,
                 fast_source=src if FAST_PATH else None,
+                report=None if bar.disable else (lambda f: bar.update(int(f * size) - bar.n)),
             ):
                 counts.add(batch_counts)
                 bar.set_postfix(stored=counts.stored, rejected=counts.rejected, refresh=False)

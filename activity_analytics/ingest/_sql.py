@@ -89,6 +89,21 @@ AUDIT = Shape(
 )
 
 
+def _looks_like_timestamp(value: str) -> str:
+    """SQL: ``value`` has a date and a time, and nothing after an optional offset.
+
+    Cheap string tests do the common case; only values that fail them get the
+    full regular expression. TRY_CAST alone would accept a date without a
+    time, or a zone name, which would be guesses.
+    """
+    return f"""(CASE
+                WHEN length({value}) BETWEEN 16 AND 35
+                     AND substr({value}, 5, 1) = '-' AND substr({value}, 11, 1) IN ('T', ' ')
+                     AND (right({value}, 1) BETWEEN '0' AND '9' OR right({value}, 1) = 'Z')
+                THEN true
+                ELSE regexp_full_match({value}, '{TIMESTAMP_RE}') END)"""
+
+
 def _from_arrow(shape: Shape) -> str:
     """Records from the Arrow batch ``_raw``: each line parsed once into a struct."""
     struct = "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
@@ -166,7 +181,7 @@ FROM (
         END AS reason
     FROM (
         SELECT *,
-            CASE WHEN regexp_full_match({ts}, '{TIMESTAMP_RE}')
+            CASE WHEN {_looks_like_timestamp(ts)}
                  THEN TRY_CAST(trim({ts}) AS TIMESTAMPTZ) END AS ts
         FROM (
             SELECT *,
@@ -199,9 +214,12 @@ WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject'
 
 #: Fast path, then: ids stored more than once among those just inserted
 #: (repeated in the file, or stored before): then the file goes the careful way.
+#: Hashes make it cheap; a hash collision only sends a file the careful way.
 FILE_COLLISIONS = """
-SELECT count(*) - count(DISTINCT id) FROM activity
-WHERE id IN (SELECT id FROM activity WHERE source = $source AND ingested_at = $now)
+SELECT count(*) - count(DISTINCT h) FROM (
+    SELECT hash(id) AS h FROM activity
+    WHERE hash(id) IN (SELECT hash(id) FROM activity WHERE source = $source AND ingested_at = $now)
+)
 """
 
 _SAME_CONTENT = " AND ".join(

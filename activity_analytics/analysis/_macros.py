@@ -1,0 +1,109 @@
+"""The analyses as SQL table macros: defined once, used by Python and by SQL users.
+
+Every ``aa_*`` macro is installed in the store (so ``SELECT * FROM
+aa_actions(every := '1 day')`` works in any DuckDB client), and the Python
+functions call the very same macros, so both give the same numbers.
+Filters common to all: ``since``, ``until`` (TIMESTAMPTZ, until exclusive),
+``ws`` (workspace id), ``act`` (action), ``atype`` (``user``/``agent``/``unknown``).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+#: bump when a macro changes: stores are refreshed when opened read-write
+MACROS_VERSION = "1"
+
+_FILTERS = "since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL"
+_PASS = "since := since, until := until, ws := ws, act := act, atype := atype"
+
+MACROS = {
+    "aa_events": f"""
+        ({_FILTERS}) AS TABLE
+        SELECT * FROM events
+        WHERE (since IS NULL OR created_at >= since::TIMESTAMPTZ)
+          AND (until IS NULL OR created_at < until::TIMESTAMPTZ)
+          AND (ws IS NULL OR workspace_id = ws)
+          AND (act IS NULL OR action = act)
+          AND (atype IS NULL OR actor_type = atype)
+    """,
+    # Counts per action (optionally per time bucket and workspace).
+    "aa_actions": f"""
+        (every := NULL, by_workspace := false, {_FILTERS}) AS TABLE
+        SELECT bucket, workspace_id, action, events,
+               events / sum(events) OVER (PARTITION BY bucket, workspace_id) AS share,
+               actors, issues
+        FROM (
+            SELECT CASE WHEN every IS NULL THEN NULL
+                        ELSE time_bucket(every::INTERVAL, created_at) END AS bucket,
+                   CASE WHEN by_workspace THEN workspace_id END AS workspace_id,
+                   action,
+                   count(*) AS events,
+                   count(DISTINCT actor_id) AS actors,
+                   count(DISTINCT issue_id) AS issues
+            FROM aa_events({_PASS})
+            GROUP BY ALL
+        )
+        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, events DESC, action
+    """,
+    # People vs agents: counts and shares per actor type.
+    "aa_actors": f"""
+        (every := NULL, by_workspace := false, by_action := false, {_FILTERS}) AS TABLE
+        SELECT bucket, workspace_id, action, actor_type, events, actors,
+               events / sum(events) OVER (PARTITION BY bucket, workspace_id, action) AS share
+        FROM (
+            SELECT CASE WHEN every IS NULL THEN NULL
+                        ELSE time_bucket(every::INTERVAL, created_at) END AS bucket,
+                   CASE WHEN by_workspace THEN workspace_id END AS workspace_id,
+                   CASE WHEN by_action THEN action END AS action,
+                   actor_type,
+                   count(*) AS events,
+                   count(DISTINCT actor_id) AS actors
+            FROM aa_events({_PASS})
+            GROUP BY ALL
+        )
+        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, action NULLS FIRST, actor_type
+    """,
+    # The busiest actors of each type, with a name where the store has one.
+    "aa_top_actors": f"""
+        (n := 10, {_FILTERS}) AS TABLE
+        SELECT actor_type, rank, actor_id, name, events, share, first_seen, last_seen
+        FROM (
+            SELECT e.actor_type, e.actor_id, any_value(m.note) AS name,
+                   count(*) AS events,
+                   count(*) / sum(count(*)) OVER (PARTITION BY e.actor_type) AS share,
+                   min(e.created_at) AS first_seen, max(e.created_at) AS last_seen,
+                   row_number() OVER (PARTITION BY e.actor_type
+                                      ORDER BY count(*) DESC, e.actor_id) AS rank
+            FROM aa_events({_PASS}) AS e LEFT JOIN actor_marks AS m USING (actor_id)
+            GROUP BY e.actor_type, e.actor_id
+        )
+        WHERE rank <= n
+        ORDER BY actor_type, rank
+    """,
+    # Every event of one issue, in order, with who did what.
+    "aa_timeline": """
+        (issue) AS TABLE
+        SELECT e.created_at, e.action, e.actor_type, e.actor_id, m.note AS actor_name,
+               CASE
+                   WHEN e.details -> '$.fields' IS NOT NULL THEN
+                       array_to_string(list_transform(
+                           json_keys(e.details -> '$.fields'),
+                           lambda k: k || '=' || coalesce(e.details -> '$.fields' ->> k, 'null')),
+                       ', ')
+                   WHEN e.details ->> '$.title' IS NOT NULL THEN
+                       'title=' || (e.details ->> '$.title')
+               END AS changes,
+               e.details, e.workspace_id, e.id
+        FROM events AS e LEFT JOIN actor_marks AS m USING (actor_id)
+        WHERE e.issue_id = issue OR e.entity_id = issue
+        ORDER BY e.created_at, e.id
+    """,
+}
+
+
+def install(con: duckdb.DuckDBPyConnection, *, temporary: bool) -> None:
+    """Create (or replace) every macro; ``temporary`` for this connection only."""
+    kind = "TEMP MACRO" if temporary else "MACRO"
+    for name, body in MACROS.items():
+        con.execute(f"CREATE OR REPLACE {kind} {name}{body}")
