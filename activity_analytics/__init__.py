@@ -5,6 +5,7 @@ The public API is what ``__all__`` lists; every module behind it is private.
 
 from ._actors import list_actors, mark_actors, unmark_actors
 from ._demo import DemoResult, demo
+from .analysis import Filters, actions, actors, timeline, top_actors
 from ._errors import (
     ActivityAnalyticsError,
     InputError,
@@ -24,6 +25,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "ActivityAnalyticsError",
     "DemoResult",
+    "Filters",
     "IngestResult",
     "InputError",
     "LoadCounts",
@@ -34,6 +36,8 @@ __all__ = [
     "StoreError",
     "StoreLockedError",
     "StoreStatus",
+    "actions",
+    "actors",
     "connect",
     "demo",
     "generate_events",
@@ -44,6 +48,8 @@ __all__ = [
     "migrate",
     "sql",
     "status",
+    "timeline",
+    "top_actors",
     "unmark_actors",
 ]
 

@@ -232,9 +232,29 @@ def connect(
             except duckdb.Error as exc:
                 raise StoreError(f"bad ACTIVITY_MEMORY_LIMIT {limit!r}: use e.g. 600MB or 2GB") from exc
             _migrate(con, path)
+            _refresh_macros(con)
         yield con
     finally:
         con.close()
+
+
+def _refresh_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Install the analysis macros in the file when they are missing or older."""
+    from .analysis import _macros  # the macros are part of the store, defined with the analyses
+
+    rows = con.execute("SELECT value FROM meta WHERE key = 'macros_version'").fetchall()
+    if rows and rows[0][0] == _macros.MACROS_VERSION:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _macros.install(con, temporary=False)
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('macros_version', ?)", [_macros.MACROS_VERSION]
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
 
 
 def migrate(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:

@@ -86,12 +86,12 @@ MACROS = {
         (issue) AS TABLE
         SELECT e.created_at, e.action, e.actor_type, e.actor_id, m.note AS actor_name,
                CASE
-                   WHEN e.details -> '$.fields' IS NOT NULL THEN
+                   WHEN (e.details -> '$.fields') IS NOT NULL THEN
                        array_to_string(list_transform(
                            json_keys(e.details -> '$.fields'),
-                           lambda k: k || '=' || coalesce(e.details -> '$.fields' ->> k, 'null')),
+                           lambda k: k || '=' || coalesce((e.details -> '$.fields') ->> k, 'null')),
                        ', ')
-                   WHEN e.details ->> '$.title' IS NOT NULL THEN
+                   WHEN (e.details ->> '$.title') IS NOT NULL THEN
                        'title=' || (e.details ->> '$.title')
                END AS changes,
                e.details, e.workspace_id, e.id

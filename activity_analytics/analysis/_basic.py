@@ -1,0 +1,150 @@
+"""Actions, people vs agents, top actors and issue timelines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import polars as pl
+
+from .._store import DEFAULT_LOCK_TIMEOUT
+from ._filters import Filters, parse_every
+from ._run import run_macro
+
+When = dt.datetime | str | None
+
+
+def _grouping(every: str | None, by_workspace: bool) -> list[str]:
+    return (["bucket"] if every else []) + (["workspace_id"] if by_workspace else [])
+
+
+def actions(
+    db: str | os.PathLike[str],
+    *,
+    since: When = None,
+    until: When = None,
+    workspace: str | None = None,
+    action: str | None = None,
+    actor_type: str | None = None,
+    every: str | None = None,
+    by_workspace: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> pl.DataFrame:
+    """What happened, by action. SQL: ``aa_actions(every := '1 day', ...)``.
+
+    Columns: ``bucket`` (start of the time bucket, UTC; only with ``every``),
+    ``workspace_id`` (only with ``by_workspace``), ``action``, ``events``,
+    ``share`` (of the events in the same bucket and workspace), ``actors``
+    and ``issues`` (distinct ids involved). Most frequent action first.
+
+    ``every`` is a bucket width such as ``"1h"``, ``"1d"`` or ``"1w"``.
+
+    >>> import activity_analytics as aa, tempfile, pathlib
+    >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
+    >>> aa.actions(db).columns
+    ['action', 'events', 'share', 'actors', 'issues']
+    >>> aa.actions(db, every="1w")["bucket"].n_unique()
+    3
+    """
+    filters = Filters(since, until, workspace, action, actor_type)
+    interval = parse_every(every)
+    frame = run_macro(
+        db,
+        f"aa_actions(every := $every, by_workspace := $by_ws, {filters.macro_args()})",
+        {**filters.params(), "every": interval, "by_ws": by_workspace},
+        lock_timeout=lock_timeout,
+    )
+    return frame.select(
+        [*_grouping(every, by_workspace), "action", "events", "share", "actors", "issues"]
+    )
+
+
+def actors(
+    db: str | os.PathLike[str],
+    *,
+    since: When = None,
+    until: When = None,
+    workspace: str | None = None,
+    action: str | None = None,
+    actor_type: str | None = None,
+    every: str | None = None,
+    by_workspace: bool = False,
+    by_action: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> pl.DataFrame:
+    """What people did versus what agents did. SQL: ``aa_actors(...)``.
+
+    Columns: ``bucket`` (only with ``every``), ``workspace_id`` (only with
+    ``by_workspace``), ``action`` (only with ``by_action``), ``actor_type``
+    (``user``, ``agent`` or ``unknown``, actor marks applied), ``events``,
+    ``actors`` (distinct), ``share`` (of the events in the same group).
+
+    >>> import activity_analytics as aa, tempfile, pathlib
+    >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
+    >>> aa.actors(db).select("actor_type", "actors").rows()
+    [('agent', 8), ('unknown', 12), ('user', 15)]
+    """
+    filters = Filters(since, until, workspace, action, actor_type)
+    frame = run_macro(
+        db,
+        f"aa_actors(every := $every, by_workspace := $by_ws, by_action := $by_act, "
+        f"{filters.macro_args()})",
+        {**filters.params(), "every": parse_every(every), "by_ws": by_workspace,
+         "by_act": by_action},
+        lock_timeout=lock_timeout,
+    )
+    keys = _grouping(every, by_workspace) + (["action"] if by_action else [])
+    return frame.select([*keys, "actor_type", "events", "actors", "share"])
+
+
+def top_actors(
+    db: str | os.PathLike[str],
+    *,
+    n: int = 10,
+    since: When = None,
+    until: When = None,
+    workspace: str | None = None,
+    action: str | None = None,
+    actor_type: str | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> pl.DataFrame:
+    """The ``n`` busiest actors on each side. SQL: ``aa_top_actors(n := 10, ...)``.
+
+    Columns: ``actor_type``, ``rank`` (1 = busiest), ``actor_id``, ``name``
+    (the note of its actor mark, if any), ``events``, ``share`` (of its
+    side's events), ``first_seen``, ``last_seen``.
+
+    >>> import activity_analytics as aa, tempfile, pathlib
+    >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
+    >>> aa.top_actors(db, n=1, actor_type="agent").select("rank", "name").rows()
+    [(1, 'w1-batch-agent-0')]
+    """
+    if n < 1:
+        from .._errors import InputError
+
+        raise InputError("n must be at least 1")
+    filters = Filters(since, until, workspace, action, actor_type)
+    return run_macro(
+        db,
+        f"aa_top_actors(n := $n, {filters.macro_args()})",
+        {**filters.params(), "n": n},
+        lock_timeout=lock_timeout,
+    )
+
+
+def timeline(
+    db: str | os.PathLike[str], issue: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> pl.DataFrame:
+    """Every event of one issue, oldest first. SQL: ``aa_timeline('ISSUE-ID')``.
+
+    Columns: ``created_at``, ``action``, ``actor_type``, ``actor_id``,
+    ``actor_name`` (from actor marks), ``changes`` (``field=value, ...`` for
+    updates, ``title=...`` for creation), ``details`` (JSON), ``workspace_id``, ``id``.
+
+    >>> import activity_analytics as aa, tempfile, pathlib
+    >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
+    >>> issue = aa.sql(db, "SELECT issue_id FROM events WHERE action = 'issue.created' LIMIT 1").item()
+    >>> aa.timeline(db, issue)["action"][0]
+    'issue.created'
+    """
+    return run_macro(db, "aa_timeline($issue)", {"issue": issue}, lock_timeout=lock_timeout)
