@@ -5,7 +5,7 @@ The public API is what ``__all__`` lists; every module behind it is private.
 
 from ._actors import list_actors, mark_actors, unmark_actors
 from ._demo import DemoResult, demo
-from .analysis import Filters, actions, actors, timeline, top_actors
+from .analysis import Filters, actions, actors, bursts, timeline, top_actors
 from ._errors import (
     ActivityAnalyticsError,
     InputError,
@@ -38,6 +38,7 @@ __all__ = [
     "StoreStatus",
     "actions",
     "actors",
+    "bursts",
     "connect",
     "demo",
     "generate_events",

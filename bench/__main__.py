@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from . import ingest_bench
+from . import bursts_eval, ingest_bench
 
-BENCHES = {"ingest": ingest_bench.main}
+BENCHES = {"ingest": ingest_bench.main, "bursts": bursts_eval.main}
 
 
 def main() -> None:

@@ -148,3 +148,47 @@ def timeline(
     'issue.created'
     """
     return run_macro(db, "aa_timeline($issue)", {"issue": issue}, lock_timeout=lock_timeout)
+
+
+def bursts(
+    db: str | os.PathLike[str],
+    *,
+    sensitivity: float = 1.0,
+    since: When = None,
+    until: When = None,
+    workspace: str | None = None,
+    action: str | None = None,
+    actor_type: str | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> pl.DataFrame:
+    """Stretches of activity anomalous for whoever produced them. SQL: ``aa_bursts(...)``.
+
+    One row per flagged stretch. Columns: ``workspace_id``, ``actor_id``
+    (null for a workspace-wide spike), ``actor_type``, ``kind``
+    (``rapid_succession``, ``runaway_agent``, ``new_actor``,
+    ``workspace_spike``, ``off_hours``), ``start``, ``end``, ``events``,
+    ``expected`` (what the actor's own baseline predicts for the stretch),
+    ``score`` (about -log10 of the odds of so many events by chance) and
+    ``reason`` (one line for people).
+
+    Baselines are each actor's own, by hour of day (weekdays and weekends
+    apart): steady agents, agents working in scheduled batches and a person's
+    busy day are normal. ``sensitivity`` is the one knob (default 1; 2 flags
+    more, 0.5 less). The method is described in ``analysis/_bursts.py``.
+
+    >>> import activity_analytics as aa, tempfile, pathlib
+    >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
+    >>> aa.bursts(db).columns[:5]
+    ['workspace_id', 'actor_id', 'actor_type', 'kind', 'start']
+    """
+    if sensitivity <= 0:
+        from .._errors import InputError
+
+        raise InputError("sensitivity must be positive (1 is the default)")
+    filters = Filters(since, until, workspace, action, actor_type)
+    return run_macro(
+        db,
+        f"aa_bursts(sensitivity := $sensitivity, {filters.macro_args()})",
+        {**filters.params(), "sensitivity": float(sensitivity)},
+        lock_timeout=lock_timeout,
+    )

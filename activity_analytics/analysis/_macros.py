@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
+from ._bursts import BURSTS
+
 #: bump when a macro changes: stores are refreshed when opened read-write
 MACROS_VERSION = "1"
 
@@ -99,6 +101,7 @@ MACROS = {
         WHERE e.issue_id = issue OR e.entity_id = issue
         ORDER BY e.created_at, e.id
     """,
+    "aa_bursts": BURSTS,
 }
 
 

@@ -1,0 +1,146 @@
+"""Inject labelled anomalies into generated activity, for evaluating ``bursts``.
+
+Each kind the burst detector must catch is injected at varied sizes into
+weeks of normal activity (which already holds the traps: steady agents,
+agents working in hourly batches, people's busy days), and the truth is
+returned beside the events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from ._sample import SampleSpec, _uuids, generate_events
+
+KINDS = ("rapid_succession", "runaway_agent", "new_actor", "workspace_spike", "off_hours")
+HOUR_US = 3_600_000_000
+MIN_US = 60_000_000
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Events with anomalies injected, and one row of truth per anomaly."""
+
+    #: same columns as :func:`generate_events`
+    events: pl.DataFrame
+    #: kind, workspace_id, actor_id (null for a workspace spike), start, end (µs), events
+    truth: pl.DataFrame
+    #: actor ids of agent accounts (for ``mark_actors``)
+    agents: list[str]
+
+
+def _rows(template: pl.DataFrame, times: np.ndarray, rng: np.random.Generator, **override) -> pl.DataFrame:
+    """New events shaped like ``template``'s first row, at ``times`` (µs)."""
+    n = len(times)
+    base = template.head(1)
+    ts = pl.from_epoch(pl.Series(times), time_unit="us")
+    frame = pl.concat([base] * n) if n else base.clear()
+    return frame.with_columns(
+        id=_uuids(rng, n),
+        t_us=pl.Series(times, dtype=pl.Int64),
+        created_at=ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f"),
+        action=pl.lit("issue.updated"),
+        details=pl.lit('{"fields": {"status": "in_progress"}}'),
+        **{k: pl.lit(v) for k, v in override.items()},
+    )
+
+
+def inject(spec: SampleSpec, per_kind: int = 10, seed: int = 0) -> Labelled:
+    """Generate activity for ``spec`` and inject ``per_kind`` anomalies of each kind.
+
+    >>> data = inject(SampleSpec(days=14, workspaces=2, people_per_workspace=12), per_kind=2)
+    >>> data.truth.group_by("kind").len().sort("kind")["len"].to_list()
+    [2, 2, 2, 2, 2]
+    """
+    rng = np.random.default_rng(seed + 1000 * spec.seed)
+    events = generate_events(spec)
+    t_min = int(events["t_us"].min())
+    day0 = t_min - t_min % (24 * HOUR_US)
+    days = spec.days
+    people = events.filter(pl.col("actor_key").str.contains("person"))
+    agents = events.filter(pl.col("actor_key").str.contains("agent"))
+    people_keys = people["actor_key"].unique().sort().to_list()
+    agent_keys = agents["actor_key"].unique().sort().to_list()
+    added: list[pl.DataFrame] = []
+    truth: list[dict] = []
+
+    def actor_rows(key: str) -> pl.DataFrame:
+        return events.filter(pl.col("actor_key") == key)
+
+    def working_hour_of(rows: pl.DataFrame) -> int:
+        """A timestamp (µs, start of an hour) at which this person usually works, after day 1."""
+        hours = ((rows["t_us"] - day0) // HOUR_US).to_numpy()
+        hours = hours[hours >= 48]
+        return day0 + int(rng.choice(hours)) * HOUR_US
+
+    def record(kind, rows, start, end, n, actor=True):
+        truth.append({
+            "kind": kind, "workspace_id": rows["workspace_id"][0],
+            "actor_id": rows["actor_id"][0] if actor else None,
+            "start": start, "end": end, "events": n,
+        })
+
+    for _ in range(per_kind):
+        # rapid succession: a person, at an hour they work, 15-60 events in 2-10 minutes
+        rows = actor_rows(str(rng.choice(people_keys)))
+        start = working_hour_of(rows) + int(rng.integers(0, 50)) * MIN_US
+        n, span = int(rng.integers(15, 61)), int(rng.integers(2, 11)) * MIN_US
+        added.append(_rows(rows, start + np.sort(rng.integers(0, span, n)), rng))
+        record("rapid_succession", rows, start, start + span, n)
+
+        # runaway agent: 4-10x its hourly rate for 1-3 hours
+        rows = actor_rows(str(rng.choice(agent_keys)))
+        rate = rows.height / (days * 24)
+        hours = int(rng.integers(1, 4))
+        n = int(round(rate * hours * (rng.uniform(4, 10) - 1)))
+        start = day0 + int(rng.integers(2 * 24, days * 24 - hours)) * HOUR_US
+        added.append(_rows(rows, start + np.sort(rng.integers(0, hours * HOUR_US, n)), rng))
+        record("runaway_agent", rows, start, start + hours * HOUR_US, n)
+
+        # new actor: an id never seen before, 15-80 events over 1-3 hours, after day 2
+        template = actor_rows(str(rng.choice(people_keys + agent_keys)))
+        new_id = _uuids(rng, 1)[0]
+        hours = int(rng.integers(1, 4))
+        n = int(rng.integers(15, 81))
+        start = day0 + int(rng.integers(2 * 24, days * 24 - hours)) * HOUR_US
+        rows = template.with_columns(actor_id=pl.lit(new_id), actor_key=pl.lit("new-" + new_id))
+        added.append(_rows(rows, start + np.sort(rng.integers(0, hours * HOUR_US, n)), rng))
+        record("new_actor", rows, start, start + hours * HOUR_US, n)
+
+        # workspace spike: 8-14 existing actors of one workspace, 3-6 events each, within 10 minutes
+        ws = str(rng.choice(people["workspace_id"].unique().sort().to_list()))
+        members = people.filter(pl.col("workspace_id") == ws)["actor_key"].unique().sort().to_list()
+        k = int(min(rng.integers(8, 15), len(members)))
+        start = day0 + int(rng.integers(2 * 24, days * 24 - 1)) * HOUR_US + int(rng.integers(0, 50)) * MIN_US
+        n_total = 0
+        for key in rng.choice(members, size=k, replace=False):
+            m = int(rng.integers(3, 7))
+            added.append(_rows(actor_rows(str(key)), start + np.sort(rng.integers(0, 10 * MIN_US, m)), rng))
+            n_total += m
+        record("workspace_spike", actor_rows(members[0]), start, start + 10 * MIN_US, n_total, actor=False)
+
+        # off hours: a person busy 8-25 events in an hour they never work (night, weekday)
+        key = str(rng.choice(people_keys))
+        rows = actor_rows(key)
+        hod = ((rows["t_us"] - day0) // HOUR_US % 24).to_numpy()
+        usual = set(np.unique(hod).tolist())
+        quiet = [h for h in range(24) if h not in usual and (h + 1) % 24 not in usual and (h - 1) % 24 not in usual]
+        if not quiet:
+            quiet = [int(np.argmin(np.bincount(hod, minlength=24)))]
+        day = int(rng.integers(2, days))
+        start = day0 + (day * 24 + int(rng.choice(quiet))) * HOUR_US
+        n = int(rng.integers(8, 26))
+        added.append(_rows(rows, start + np.sort(rng.integers(0, HOUR_US, n)), rng))
+        record("off_hours", rows, start, start + HOUR_US, n)
+
+    all_events = pl.concat([events, *added]).sort("t_us", descending=True)
+    agent_ids = agents["actor_id"].unique().sort().to_list()
+    return Labelled(all_events, pl.DataFrame(truth), agent_ids)
+
+
+def to_datetime(us: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(us / 1e6, dt.UTC)

@@ -1,0 +1,260 @@
+"""Bursts and unusual actors: stretches of activity anomalous for whoever produced them.
+
+The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
+
+* **Baselines are the actor's own and aware of the time of day.** For every
+  hour-of-day, separately for weekdays and weekends, the actor's expected
+  count is the larger of the median over the days of its history (days
+  without activity count as zero) and half the mean, floored at 0.05/h.
+  A batch agent's hourly burst or a steady agent's constant rate is
+  therefore its normal, whatever its size.
+* **Surprise is a Poisson tail bound.** For ``n`` events where ``e`` were
+  expected, ``score = (n ln(n/e) - n + e) / ln 10`` bounds ``-log10 P(X >= n)``;
+  a score of 6 means odds below one in a million.
+* **Two time scales.** Hours catch runaway rates and activity at hours an
+  account never works; 5-minute slots, against the actor's own 99th
+  percentile of 5-minute counts, catch rapid succession.
+* **New actors**: an id first seen after the first day, busy in its first day.
+* **Workspace-wide spikes**: 10-minute slots with several more distinct
+  actors than that workspace has at that hour of day, none of them
+  dominating, and far more events than its usual for that hour.
+
+``sensitivity`` (default 1) is the one knob: it divides every score
+threshold and size minimum (2 = flag more, 0.5 = flag less).
+"""
+
+from __future__ import annotations
+
+_HOUR_THRESHOLD = 6.0  # score an hour needs (odds below one in a million)
+_SLOT_THRESHOLD = 6.0  # score a 5-minute slot needs
+_RATIO = 3.0  # and at least this many times the expected count
+_MIN_EVENTS = 8  # and at least this many events
+_NEW_ACTOR_EVENTS = 10  # events in its first day that make a new id "suddenly busy"
+_SPIKE_EXTRA_ACTORS = 5  # extra distinct actors in a 10-minute slot
+_AGENT_THRESHOLD = 4.0  # agents are steadier than people: less surprise is enough
+_OFF_HOURS_MEAN = 0.5  # an hour of day the actor "never" works: median 0 and mean below this
+
+
+def _kl(n: str, e: str) -> str:
+    """SQL: Poisson tail bound as a score (-log10 odds), 0 when n <= e."""
+    return f"(CASE WHEN {n} > {e} THEN ({n} * ln({n} / {e}) - {n} + {e}) / ln(10) ELSE 0 END)"
+
+
+BURSTS = f"""
+    (sensitivity := 1.0, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
+    WITH ev AS (
+        SELECT coalesce(workspace_id, '') AS workspace_id, actor_id, actor_type, created_at
+        FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
+        WHERE actor_id IS NOT NULL
+    ),
+    span AS (
+        SELECT min(created_at) AS t0, max(created_at) AS t1 FROM ev
+    ),
+    hourly AS (
+        SELECT workspace_id, actor_id, date_trunc('hour', created_at) AS hour, count(*) AS n
+        FROM ev GROUP BY ALL
+    ),
+    actor AS (
+        SELECT workspace_id, actor_id, mode(actor_type) AS actor_type,
+               min(created_at) AS first_seen, max(created_at) AS last_seen, count(*) AS total
+        FROM ev GROUP BY ALL
+    ),
+    days AS (   -- days of each kind in each actor's history, for zero-filled medians
+        SELECT a.workspace_id, a.actor_id, isodow(d) >= 6 AS weekend, count(*) AS days
+        FROM actor AS a, span,
+             LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
+                                     INTERVAL 1 DAY) AS g(d)
+        GROUP BY ALL
+    ),
+    profile AS (
+        SELECT h.workspace_id, h.actor_id, isodow(h.hour) >= 6 AS weekend, hour(h.hour) AS hod,
+               list(h.n) AS counts, sum(h.n) AS events
+        FROM hourly AS h GROUP BY ALL
+    ),
+    baseline AS (
+        SELECT p.workspace_id, p.actor_id, p.weekend, p.hod, p.events, d.days,
+               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0), 'median')
+                   AS median
+        FROM profile AS p JOIN days AS d USING (workspace_id, actor_id, weekend)
+    ),
+    daily AS (   -- a person's own day: on a busy day every hour is busier
+        SELECT workspace_id, actor_id, date_trunc('day', hour) AS day,
+               sum(n) AS day_events, count(*) AS day_hours
+        FROM hourly GROUP BY ALL
+    ),
+    hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
+        SELECT h.workspace_id, h.actor_id, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
+               h.n AS events, a.actor_type,
+               coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0) AS mean,
+               coalesce(b.median, 0) AS median,
+               greatest(coalesce(b.median, 0),
+                        0.5 * coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
+                        0.05) AS usual,
+               (d.day_events - h.n) / greatest(d.day_hours - 1, 1) AS day_rate
+        FROM hourly AS h
+        JOIN actor AS a USING (workspace_id, actor_id)
+        JOIN daily AS d ON d.workspace_id = h.workspace_id AND d.actor_id = h.actor_id
+                       AND d.day = date_trunc('day', h.hour)
+        LEFT JOIN baseline AS b
+               ON b.workspace_id = h.workspace_id AND b.actor_id = h.actor_id
+              AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
+    ),
+    hour_kinds AS (
+        SELECT *,
+               CASE WHEN actor_type = 'agent' THEN 'runaway_agent'
+                    WHEN median = 0 AND mean < {_OFF_HOURS_MEAN} THEN 'off_hours'
+                    ELSE 'rapid_succession' END AS kind
+        FROM hour_scored
+    ),
+    hour_expected AS (   -- at a person's usual hours, a busy day raises what is expected
+        SELECT *, CASE WHEN kind = 'rapid_succession' AND median > 0 THEN greatest(usual, day_rate)
+                       ELSE usual END
+                      AS expected
+        FROM hour_kinds
+    ),
+    agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
+        SELECT workspace_id, actor_id, actor_type, kind,
+               start - INTERVAL 2 HOUR AS start, "end",
+               sum(events) OVER w AS events, sum(expected) OVER w AS expected,
+               count(*) OVER w AS hours
+        FROM hour_expected WHERE kind = 'runaway_agent'
+        WINDOW w AS (PARTITION BY workspace_id, actor_id ORDER BY start
+                     RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
+    ),
+    hour_flags AS (
+        SELECT s.workspace_id, s.actor_id, s.actor_type, s.kind, s.start, s."end", s.events,
+               s.expected, {_kl('s.events', 's.expected')} AS score
+        FROM (
+            SELECT workspace_id, actor_id, actor_type, kind, start, "end", events, expected
+            FROM hour_expected
+            UNION ALL
+            SELECT workspace_id, actor_id, actor_type, kind, start, "end", events, expected
+            FROM agent_windows WHERE hours = 3
+        ) AS s
+        JOIN actor AS a USING (workspace_id, actor_id), span
+        WHERE {_kl('s.events', 's.expected')} >=
+                  (CASE WHEN s.kind = 'runaway_agent' THEN {_AGENT_THRESHOLD}
+                        ELSE {_HOUR_THRESHOLD} END) / sensitivity
+          AND s.events >= {_RATIO} * s.expected
+          AND s.events >= {_MIN_EVENTS} / sensitivity
+          -- a new actor's first day is judged as such (new_actors below)
+          AND (a.first_seen < span.t0 + INTERVAL 1 DAY
+               OR s.start >= date_trunc('hour', a.first_seen) + INTERVAL 1 DAY)
+    ),
+    slots AS (
+        SELECT workspace_id, actor_id, time_bucket(INTERVAL 5 MINUTE, created_at) AS start,
+               count(*) AS n
+        FROM ev GROUP BY ALL
+    ),
+    slot_base AS (
+        SELECT workspace_id, actor_id, greatest(quantile_cont(n, 0.99), 1.0) AS expected
+        FROM slots GROUP BY ALL
+    ),
+    slot_flags AS (
+        SELECT s.workspace_id, s.actor_id, a.actor_type,
+               CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END AS kind,
+               s.start, s.start + INTERVAL 5 MINUTE AS "end", s.n AS events, b.expected,
+               {_kl('s.n', 'b.expected')} AS score
+        FROM slots AS s JOIN slot_base AS b USING (workspace_id, actor_id)
+        JOIN actor AS a USING (workspace_id, actor_id), span
+        WHERE {_kl('s.n', 'b.expected')} >= {_SLOT_THRESHOLD} / sensitivity
+          AND s.n >= {_RATIO + 1} * b.expected
+          AND s.n >= {_MIN_EVENTS} / sensitivity
+          AND (a.first_seen < span.t0 + INTERVAL 1 DAY
+               OR s.start >= a.first_seen + INTERVAL 1 DAY)
+    ),
+    new_actors AS (
+        SELECT a.workspace_id, a.actor_id, a.actor_type, 'new_actor' AS kind,
+               a.first_seen AS start, max(e.created_at) AS "end", count(*) AS events,
+               0.0 AS expected, log10(count(*)) * 3 AS score
+        FROM actor AS a, span
+        JOIN ev AS e ON e.workspace_id = a.workspace_id AND e.actor_id = a.actor_id
+                    AND e.created_at < a.first_seen + INTERVAL 1 DAY
+        WHERE a.first_seen >= span.t0 + INTERVAL 1 DAY
+        GROUP BY a.workspace_id, a.actor_id, a.actor_type, a.first_seen
+        HAVING count(*) >= {_NEW_ACTOR_EVENTS} / sensitivity
+    ),
+    wactor AS (
+        SELECT workspace_id, time_bucket(INTERVAL 10 MINUTE, created_at) AS start, actor_id,
+               count(*) AS n
+        FROM ev GROUP BY ALL
+    ),
+    wslots AS (
+        SELECT workspace_id, start, count(*) AS k, sum(n) AS n, max(n) AS top
+        FROM wactor GROUP BY ALL
+    ),
+    wbase AS (
+        SELECT workspace_id, isodow(start) >= 6 AS weekend, hour(start) AS hod,
+               greatest(median(k), 1.0) AS k_expected, greatest(median(n), 1.0) AS expected
+        FROM wslots GROUP BY ALL
+    ),
+    spikes AS (   -- many more actors than usual at that hour, none of them dominating
+        SELECT w.workspace_id, NULL::VARCHAR AS actor_id, NULL::VARCHAR AS actor_type,
+               'workspace_spike' AS kind, w.start, w.start + INTERVAL 10 MINUTE AS "end",
+               w.n AS events, b.expected, {_kl('w.n', 'b.expected')} AS score, w.k AS actors,
+               b.k_expected AS actors_expected
+        FROM wslots AS w JOIN wbase AS b
+          ON b.workspace_id = w.workspace_id AND b.weekend = (isodow(w.start) >= 6)
+         AND b.hod = hour(w.start)
+        WHERE w.k >= b.k_expected + {_SPIKE_EXTRA_ACTORS} / sensitivity
+          AND w.top < 0.5 * w.n
+          AND {_kl('w.n', 'b.expected')} >= {_HOUR_THRESHOLD} / sensitivity
+    ),
+    flags AS (
+        SELECT workspace_id, actor_id, actor_type, kind, start, "end", events, expected, score,
+               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected FROM hour_flags
+        UNION ALL
+        SELECT workspace_id, actor_id, actor_type, kind, start, "end", events, expected, score,
+               NULL, NULL FROM slot_flags
+        UNION ALL
+        SELECT workspace_id, actor_id, actor_type, kind, start, "end", events, expected, score,
+               NULL, NULL FROM new_actors
+        UNION ALL
+        SELECT workspace_id, actor_id, actor_type, kind, start, "end", events, expected, score,
+               actors, actors_expected FROM spikes
+    ),
+    islands AS (   -- overlapping or touching flags of one actor and kind make one stretch
+        SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)
+                      OVER (PARTITION BY workspace_id, actor_id, kind ORDER BY start, "end") AS island
+        FROM (
+            SELECT *, max("end") OVER (PARTITION BY workspace_id, actor_id, kind ORDER BY start, "end"
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+            FROM flags
+        )
+    ),
+    stretches AS (
+        SELECT workspace_id, actor_id, any_value(actor_type) AS actor_type, kind,
+               min(start) AS start, max("end") AS "end",
+               max(events) AS unit_events, sum(expected) AS unit_expected,
+               max(score) AS score, max(actors) AS actors,
+               max(actors_expected) AS actors_expected
+        FROM islands GROUP BY workspace_id, actor_id, kind, island
+    ),
+    counted AS (   -- events in each stretch, counted once whatever the scale that flagged it
+        SELECT s.workspace_id, s.actor_id, s.actor_type, s.kind, s.start, s."end", s.score, s.actors,
+               s.actors_expected,
+               (SELECT count(*) FROM ev AS e
+                WHERE e.workspace_id = s.workspace_id
+                  AND (s.actor_id IS NULL OR e.actor_id = s.actor_id)
+                  AND e.created_at >= s.start AND e.created_at < s."end") AS events,
+               s.unit_expected AS expected
+        FROM stretches AS s
+    )
+    SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind, start, "end",
+           events, round(expected, 2) AS expected, round(score, 1) AS score,
+           CASE kind
+               WHEN 'new_actor' THEN 'new ' || coalesce(actor_type, 'actor') || ' ' || actor_id
+                    || ': never seen before, ' || events || ' events in its first day'
+               WHEN 'workspace_spike' THEN actors || ' actors at once in ' ||
+                    coalesce(workspace_id, '?') || ': ' || events || ' events in ' ||
+                    date_diff('minute', start, "end") || ' min, about ' || round(actors_expected) ||
+                    ' actors usual'
+               WHEN 'off_hours' THEN actor_type || ' ' || actor_id || ': ' || events ||
+                    ' events at an hour it never works (' || strftime(start, '%a %H:%M') || ' UTC)'
+               ELSE actor_type || ' ' || actor_id || ': ' || events || ' events in ' ||
+                    date_diff('minute', start, "end") || ' min, about ' || round(expected, 1) ||
+                    ' expected (' || round(events / greatest(expected, 0.05)) || 'x)'
+           END AS reason
+    FROM counted
+    ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
+"""
