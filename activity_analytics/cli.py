@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from . import _actors, _demo, _query, _sample, _status, _store
+from . import _actors, _demo, _query, _sample, _status, _store, analysis
 from ._errors import ActivityAnalyticsError, RejectedRecordsError
 from .ingest import ingest as ingest_files
 
@@ -42,6 +42,33 @@ format_option = click.option(
     show_default=True,
     help="Output format.",
 )
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The filters every analysis takes."""
+    options = [
+        click.option("--since", help="Only events at or after this ISO time (with Z or an offset)."),
+        click.option("--until", help="Only events before this ISO time (with Z or an offset)."),
+        click.option("--workspace", help="Only this workspace id."),
+        click.option("--action", help="Only this action (e.g. issue.updated)."),
+        click.option(
+            "--actor-type", type=click.Choice(_store.ACTOR_TYPES),
+            help="Only people (user), agents or unknown actors (after actor marks).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+every_option = click.option(
+    "--every", help="Bucket width for a time series: 15m, 1h, 1d, 1w (default: no buckets)."
+)
+by_workspace_option = click.option("--by-workspace", is_flag=True, help="One group per workspace.")
+
+
+def _emit(frame, fmt: str) -> None:
+    click.echo(_query.render(frame, fmt), nl=False)
 
 
 def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -140,9 +167,97 @@ def sql(query, db, fmt, max_rows, lock_timeout):
     click.echo(_query.render(frame, fmt, max_rows=max_rows), nl=False)
 
 
-@cli.group()
-def actors() -> None:
-    """Tell agents from people: mark, unmark and list actors."""
+@cli.command()
+@db_option
+@filter_options
+@every_option
+@by_workspace_option
+@format_option
+@lock_option
+@_errors_to_exit
+def actions(db, since, until, workspace, action, actor_type, every, by_workspace, fmt, lock_timeout):
+    """What happened, by action (Python: activity_analytics.actions).
+
+    Counts per action, optionally per time bucket and workspace, with the
+    share of the total and the distinct actors and issues involved. In SQL:
+    SELECT * FROM aa_actions(every := '1 day').
+    """
+    _emit(analysis.actions(
+        db, since=since, until=until, workspace=workspace, action=action, actor_type=actor_type,
+        every=every, by_workspace=by_workspace, lock_timeout=lock_timeout,
+    ), fmt)
+
+
+@cli.group(invoke_without_command=True)
+@db_option
+@filter_options
+@every_option
+@by_workspace_option
+@click.option("--by-action", is_flag=True, help="One group per action.")
+@click.option("--top", type=int, default=0, help="Instead: the N busiest actors on each side.")
+@format_option
+@lock_option
+@click.pass_context
+@_errors_to_exit
+def actors(ctx, db, since, until, workspace, action, actor_type, every, by_workspace, by_action,
+           top, fmt, lock_timeout):
+    """People vs agents (Python: activity_analytics.actors); mark, unmark and list actors.
+
+    Without a subcommand: events and distinct actors of each actor type
+    (user, agent, unknown; actor marks applied), with shares; --top N lists
+    the busiest actors of each type instead (activity_analytics.top_actors).
+    In SQL: aa_actors(...) and aa_top_actors(n := 10).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    filters = dict(since=since, until=until, workspace=workspace, action=action,
+                   actor_type=actor_type, lock_timeout=lock_timeout)
+    if top:
+        _emit(analysis.top_actors(db, n=top, **filters), fmt)
+    else:
+        _emit(analysis.actors(db, every=every, by_workspace=by_workspace, by_action=by_action,
+                              **filters), fmt)
+
+
+@cli.command()
+@db_option
+@filter_options
+@click.option(
+    "--sensitivity", type=float, default=1.0, show_default=True,
+    help="The one knob: 2 flags more, 0.5 flags less.",
+)
+@format_option
+@lock_option
+@_errors_to_exit
+def bursts(db, since, until, workspace, action, actor_type, sensitivity, fmt, lock_timeout):
+    """Anomalous bursts of activity (Python: activity_analytics.bursts).
+
+    One row per flagged stretch: rapid succession, runaway agents, new
+    actors, workspace-wide spikes and off-hours activity, each judged
+    against the actor's own time-of-day baseline. In SQL: aa_bursts().
+    """
+    _emit(analysis.bursts(
+        db, sensitivity=sensitivity, since=since, until=until, workspace=workspace,
+        action=action, actor_type=actor_type, lock_timeout=lock_timeout,
+    ), fmt)
+
+
+@cli.command()
+@click.argument("issue")
+@db_option
+@format_option
+@lock_option
+@_errors_to_exit
+def timeline(issue, db, fmt, lock_timeout):
+    """Every event of one ISSUE, oldest first (Python: activity_analytics.timeline).
+
+    Who did what, with the fields each update changed. In SQL:
+    SELECT * FROM aa_timeline('ISSUE-ID').
+    """
+    frame = analysis.timeline(db, issue, lock_timeout=lock_timeout)
+    if fmt == "table":
+        frame = frame.drop("details")
+    _emit(frame, fmt)
 
 
 @actors.command("mark")

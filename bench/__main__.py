@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from . import bursts_eval, ingest_bench
+from . import analyses_bench, bursts_eval, ingest_bench
 
-BENCHES = {"ingest": ingest_bench.main, "bursts": bursts_eval.main}
+BENCHES = {
+    "ingest": ingest_bench.main,
+    "bursts": bursts_eval.main,
+    "analyses": analyses_bench.main,
+}
 
 
 def main() -> None:

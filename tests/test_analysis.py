@@ -1,0 +1,190 @@
+"""Analyses: Python and SQL agree, filters filter, marks count, bursts find what was injected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import activity_analytics as aa
+from activity_analytics import InputError
+from activity_analytics._anomalies import KINDS, inject
+from activity_analytics._sample import SampleSpec, write_jsonl
+from activity_analytics.cli import cli
+
+from .conftest import record, write_lines
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory, sample_dir):
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    aa.demo(db, sample=sample_dir, progress=False)
+    return db
+
+
+def raw_events(db) -> pl.DataFrame:
+    return aa.sql(db, "SELECT * FROM events")
+
+
+SQL_PARITY = [
+    (lambda db: aa.actions(db, every="1d", by_workspace=True),
+     "SELECT bucket, workspace_id, action, events, share, actors, issues "
+     "FROM aa_actions(every := '1 day', by_workspace := true)"),
+    (lambda db: aa.actors(db, every="1h", by_action=True, actor_type="user"),
+     "SELECT bucket, action, actor_type, events, actors, share "
+     "FROM aa_actors(every := '1 hour', by_action := true, atype := 'user')"),
+    (lambda db: aa.top_actors(db, n=3), "SELECT * FROM aa_top_actors(n := 3)"),
+    (lambda db: aa.bursts(db, sensitivity=3), "SELECT * FROM aa_bursts(sensitivity := 3)"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SQL_PARITY)))
+def test_sql_macros_in_the_file_give_the_same_numbers(demo_db, case):
+    python, query = SQL_PARITY[case]
+    from_python = python(demo_db)
+    from_sql = aa.sql(demo_db, query)  # the macros stored in the file, as a SQL user runs them
+    assert from_python.height > 0
+    assert from_python.equals(from_sql)
+
+
+def test_timeline_matches_sql_and_orders_events(demo_db):
+    issue = aa.sql(demo_db, "SELECT issue_id FROM events WHERE issue_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").item()
+    frame = aa.timeline(demo_db, issue)
+    assert frame.equals(aa.sql(demo_db, "SELECT * FROM aa_timeline($i)", {"i": issue}))
+    assert frame["created_at"].is_sorted()
+    assert frame["action"][0] == "issue.created"
+    assert frame.height == aa.sql(demo_db, "SELECT count(*) FROM events WHERE issue_id = $i", {"i": issue}).item()
+    updates = frame.filter(pl.col("action") == "issue.updated")["changes"].to_list()
+    assert all(("status=" in c) or ("priority=" in c) for c in updates)
+
+
+def test_actions_counts_agree_with_an_independent_polars_count(demo_db):
+    events = raw_events(demo_db)
+    expected = events.group_by("action").agg(
+        pl.len().alias("events"), pl.col("actor_id").n_unique().alias("actors")
+    )
+    got = aa.actions(demo_db)
+    joined = got.join(expected, on="action", suffix="_polars")
+    assert joined.height == expected.height
+    assert (joined["events"] == joined["events_polars"]).all()
+    assert (joined["actors"] == joined["actors_polars"]).all()
+    assert got["share"].sum() == pytest.approx(1.0)
+    weekly = aa.actions(demo_db, every="1w")
+    assert weekly["events"].sum() == events.height
+    daily = aa.actions(demo_db, every="1d")
+    assert daily["bucket"].n_unique() == 7
+    for frame in (weekly, daily):
+        sums = frame.group_by("bucket").agg(pl.col("share").sum())["share"].to_list()
+        assert sums == pytest.approx([1.0] * len(sums))
+
+
+def test_filters_restrict_every_analysis(demo_db):
+    since = dt.datetime(2026, 11, 3, tzinfo=dt.UTC)
+    until = "2026-11-05T00:00:00Z"
+    events = raw_events(demo_db).filter(
+        (pl.col("created_at") >= since) & (pl.col("created_at") < dt.datetime(2026, 11, 5, tzinfo=dt.UTC))
+    )
+    ws = events["workspace_id"].drop_nulls()[0]
+    got = aa.actions(demo_db, since=since, until=until, workspace=ws, action="issue.updated")
+    assert got["events"].to_list() == [
+        events.filter((pl.col("workspace_id") == ws) & (pl.col("action") == "issue.updated")).height
+    ]
+    agents_only = aa.actors(demo_db, actor_type="agent")
+    assert agents_only["actor_type"].to_list() == ["agent"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"since": dt.datetime(2026, 11, 3)}, "timezone-aware"),
+        ({"since": "2026-11-03T00:00:00"}, "no time zone"),
+        ({"until": "yesterday"}, "not an ISO date"),
+        ({"every": "fortnightly"}, "bucket width"),
+        ({"actor_type": "robot"}, "actor_type must be"),
+        ({"since": "2026-11-05T00:00:00Z", "until": "2026-11-04T00:00:00Z"}, "before until"),
+    ],
+)
+def test_bad_filters_are_clear_errors(demo_db, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        aa.actions(demo_db, **kwargs)
+
+
+def test_actors_honours_marks(tmp_path, db):
+    write_lines(tmp_path / "a.jsonl", [record(1, actor_id="bot"), record(2, actor_id="bot"), record(3, actor_id="ann")])
+    aa.ingest([tmp_path / "a.jsonl"], db, progress=False)
+    assert aa.actors(db).rows() == [("user", 3, 2, 1.0)]
+    aa.mark_actors(db, ["bot"], "agent", note="triage bot")
+    assert aa.actors(db).sort("actor_type").rows() == [("agent", 2, 1, 2 / 3), ("user", 1, 1, 1 / 3)]
+    top = aa.top_actors(db, actor_type="agent")
+    assert top.select("actor_id", "name", "events").rows() == [("bot", "triage bot", 2)]
+
+
+def test_no_bursts_in_normal_activity_across_seeds(tmp_path):
+    """The traps (steady agents, hourly batch agents, busy days) are not anomalies."""
+    for seed in (21, 22):
+        spec = SampleSpec(seed=seed, days=14, workspaces=2, people_per_workspace=8,
+                          steady_agents_per_workspace=2, batch_agents_per_workspace=1)
+        from activity_analytics import generate_events
+
+        events = generate_events(spec)
+        path = write_jsonl(events, tmp_path / f"normal-{seed}.jsonl")
+        db = tmp_path / f"normal-{seed}.duckdb"
+        aa.ingest([path], db, progress=False)
+        agents = events.filter(pl.col("actor_key").str.contains("agent"))["actor_id"].unique().to_list()
+        aa.mark_actors(db, agents, "agent")
+        found = aa.bursts(db)
+        assert found.height <= 1, found.select("kind", "reason")
+
+
+def test_bursts_find_each_injected_kind(tmp_path):
+    spec = SampleSpec(seed=31, days=14, workspaces=2, people_per_workspace=12,
+                      steady_agents_per_workspace=2, batch_agents_per_workspace=1)
+    data = inject(spec, per_kind=3, seed=31)
+    path = write_jsonl(data.events, tmp_path / "labelled.jsonl")
+    db = tmp_path / "labelled.duckdb"
+    aa.ingest([path], db, progress=False)
+    aa.mark_actors(db, data.agents, "agent")
+    found = aa.bursts(db).with_columns(pl.col("start").dt.epoch("us"), pl.col("end").dt.epoch("us"))
+    slack = 5 * 60_000_000
+    hits = 0
+    for truth in data.truth.iter_rows(named=True):
+        same = found.filter(
+            (pl.col("kind") == truth["kind"])
+            & (pl.col("workspace_id") == truth["workspace_id"])
+            & (pl.col("start") < truth["end"] + slack) & (pl.col("end") > truth["start"] - slack)
+        )
+        if truth["actor_id"] is not None:
+            same = same.filter(pl.col("actor_id") == truth["actor_id"])
+        hits += same.height > 0
+    assert hits >= 0.9 * data.truth.height
+    assert set(found["kind"]) <= set(KINDS)
+    assert set(found["kind"]) == set(KINDS)
+    assert found["reason"].str.len_chars().min() > 20
+
+
+def test_bursts_sensitivity_is_monotone(demo_db):
+    counts = [aa.bursts(demo_db, sensitivity=s).height for s in (0.5, 1, 2, 4)]
+    assert counts == sorted(counts)
+    with pytest.raises(InputError):
+        aa.bursts(demo_db, sensitivity=0)
+
+
+def test_analysis_commands(demo_db):
+    runner = CliRunner()
+    out = runner.invoke(cli, ["actions", "--db", str(demo_db), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert {row["action"] for row in json.loads(out.output)} == {"issue.created", "issue.updated", "agent.tool_call"}
+    out = runner.invoke(cli, ["actors", "--db", str(demo_db), "--every", "1d", "--format", "csv"])
+    assert out.output.splitlines()[0] == "bucket,actor_type,events,actors,share"
+    out = runner.invoke(cli, ["actors", "--top", "2", "--db", str(demo_db), "--format", "csv"])
+    assert out.output.splitlines()[0].startswith("actor_type,rank,actor_id,name")
+    out = runner.invoke(cli, ["bursts", "--db", str(demo_db), "--sensitivity", "4", "--format", "csv"])
+    assert out.exit_code == 0 and out.output.startswith("workspace_id,actor_id,actor_type,kind,start,end")
+    issue = aa.sql(demo_db, "SELECT issue_id FROM events WHERE issue_id IS NOT NULL LIMIT 1").item()
+    out = runner.invoke(cli, ["timeline", issue, "--db", str(demo_db)])
+    assert out.exit_code == 0 and "issue." in out.output
+    out = runner.invoke(cli, ["actions", "--db", str(demo_db), "--since", "2026-11-03"])
+    assert out.exit_code == 2 and "no time zone" in out.output
