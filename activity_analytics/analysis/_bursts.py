@@ -42,21 +42,25 @@ def _kl(n: str, e: str) -> str:
 
 BURSTS = f"""
     (sensitivity := 1.0, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
-    WITH ev AS (
-        SELECT coalesce(workspace_id, '') AS workspace_id, actor_id, actor_type, created_at
+    WITH ev AS MATERIALIZED (   -- the one pass over the events: counts per actor and 5 minutes
+        SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
+               time_bucket(INTERVAL 5 MINUTE, created_at) AS slot,
+               arg_max(actor_type, created_at) AS actor_type, count(*) AS n,
+               min(created_at) AS first_at, max(created_at) AS last_at
         FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
         WHERE actor_id IS NOT NULL
+        GROUP BY ALL
     ),
     span AS (
-        SELECT min(created_at) AS t0, max(created_at) AS t1 FROM ev
+        SELECT min(first_at) AS t0, max(last_at) AS t1 FROM ev
     ),
     hourly AS (
-        SELECT workspace_id, actor_id, date_trunc('hour', created_at) AS hour, count(*) AS n
+        SELECT workspace_id, actor_id, date_trunc('hour', slot) AS hour, sum(n) AS n
         FROM ev GROUP BY ALL
     ),
     actor AS (
-        SELECT workspace_id, actor_id, mode(actor_type) AS actor_type,
-               min(created_at) AS first_seen, max(created_at) AS last_seen, count(*) AS total
+        SELECT workspace_id, actor_id, arg_max(actor_type, n) AS actor_type,
+               min(first_at) AS first_seen, max(last_at) AS last_seen, sum(n) AS total
         FROM ev GROUP BY ALL
     ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
@@ -142,9 +146,7 @@ BURSTS = f"""
                OR s.start >= date_trunc('hour', a.first_seen) + INTERVAL 1 DAY)
     ),
     slots AS (
-        SELECT workspace_id, actor_id, time_bucket(INTERVAL 5 MINUTE, created_at) AS start,
-               count(*) AS n
-        FROM ev GROUP BY ALL
+        SELECT workspace_id, actor_id, slot AS start, n FROM ev
     ),
     slot_base AS (
         SELECT workspace_id, actor_id, greatest(quantile_cont(n, 0.99), 1.0) AS expected
@@ -163,20 +165,21 @@ BURSTS = f"""
           AND (a.first_seen < span.t0 + INTERVAL 1 DAY
                OR s.start >= a.first_seen + INTERVAL 1 DAY)
     ),
+    newcomers AS (
+        SELECT a.* FROM actor AS a, span WHERE a.first_seen >= span.t0 + INTERVAL 1 DAY
+    ),
     new_actors AS (
         SELECT a.workspace_id, a.actor_id, a.actor_type, 'new_actor' AS kind,
-               a.first_seen AS start, max(e.created_at) AS "end", count(*) AS events,
-               0.0 AS expected, log10(count(*)) * 3 AS score
-        FROM actor AS a, span
+               a.first_seen AS start, max(e.last_at) AS "end", sum(e.n) AS events,
+               0.0 AS expected, log10(sum(e.n)) * 3 AS score
+        FROM newcomers AS a
         JOIN ev AS e ON e.workspace_id = a.workspace_id AND e.actor_id = a.actor_id
-                    AND e.created_at < a.first_seen + INTERVAL 1 DAY
-        WHERE a.first_seen >= span.t0 + INTERVAL 1 DAY
+        WHERE e.slot < a.first_seen + INTERVAL 1 DAY
         GROUP BY a.workspace_id, a.actor_id, a.actor_type, a.first_seen
-        HAVING count(*) >= {_NEW_ACTOR_EVENTS} / sensitivity
+        HAVING sum(e.n) >= {_NEW_ACTOR_EVENTS} / sensitivity
     ),
     wactor AS (
-        SELECT workspace_id, time_bucket(INTERVAL 10 MINUTE, created_at) AS start, actor_id,
-               count(*) AS n
+        SELECT workspace_id, time_bucket(INTERVAL 10 MINUTE, slot) AS start, actor_id, sum(n) AS n
         FROM ev GROUP BY ALL
     ),
     wslots AS (
@@ -233,10 +236,10 @@ BURSTS = f"""
     counted AS (   -- events in each stretch, counted once whatever the scale that flagged it
         SELECT s.workspace_id, s.actor_id, s.actor_type, s.kind, s.start, s."end", s.score, s.actors,
                s.actors_expected,
-               (SELECT count(*) FROM ev AS e
+               (SELECT sum(e.n) FROM ev AS e
                 WHERE e.workspace_id = s.workspace_id
                   AND (s.actor_id IS NULL OR e.actor_id = s.actor_id)
-                  AND e.created_at >= s.start AND e.created_at < s."end") AS events,
+                  AND e.last_at >= s.start AND e.first_at < s."end") AS events,
                s.unit_expected AS expected
         FROM stretches AS s
     )
