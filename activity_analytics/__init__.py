@@ -5,7 +5,6 @@ The public API is what ``__all__`` lists; every module behind it is private.
 
 from ._actors import list_actors, mark_actors, unmark_actors
 from ._demo import DemoResult, demo
-from .analysis import Filters, actions, actors, bursts, timeline, top_actors
 from ._errors import (
     ActivityAnalyticsError,
     InputError,
@@ -19,6 +18,7 @@ from ._query import sql
 from ._sample import SampleSpec, generate_events, generate_sample
 from ._status import StoreStatus, status
 from ._store import SCHEMA_VERSION, connect, migrate
+from .analysis import Filters, actions, actors, bursts, timeline, top_actors
 from .ingest import IngestResult, LoadCounts, ingest
 
 __all__ = [

@@ -240,7 +240,9 @@ def connect(
 
 def _refresh_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Install the analysis macros in the file when they are missing or older."""
-    from .analysis import _macros  # the macros are part of the store, defined with the analyses
+    from .analysis import (
+        _macros,  # the macros are part of the store, defined with the analyses
+    )
 
     rows = con.execute("SELECT value FROM meta WHERE key = 'macros_version'").fetchall()
     if rows and rows[0][0] == _macros.MACROS_VERSION:

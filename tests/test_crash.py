@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 
-import polars as pl
 import pytest
 
 from activity_analytics import SampleSpec, generate_events, ingest, sql, status

@@ -16,17 +16,17 @@ import pytest
 from activity_analytics import (
     InputError,
     RejectedRecordsError,
+    SampleSpec,
     SchemaError,
     StoreLockedError,
+    _store,
     connect,
     generate_events,
     ingest,
     migrate,
-    SampleSpec,
     sql,
     status,
 )
-from activity_analytics import _store
 from activity_analytics.ingest import _files
 
 from .conftest import record, write_lines
