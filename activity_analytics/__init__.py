@@ -19,13 +19,31 @@ from ._sample import SampleSpec, generate_events, generate_sample
 from ._status import StoreStatus, status
 from ._store import SCHEMA_VERSION, connect, migrate
 from .analysis import Filters, actions, actors, bursts, timeline, top_actors
-from .ingest import IngestResult, LoadCounts, ingest
+from .ingest import (
+    ApiError,
+    AuthError,
+    ClientOptions,
+    Credentials,
+    ForbiddenError,
+    IngestResult,
+    LoadCounts,
+    ScopeResult,
+    SyncOptions,
+    SyncResult,
+    ingest,
+    sync,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
     "ActivityAnalyticsError",
+    "ApiError",
+    "AuthError",
+    "ClientOptions",
+    "Credentials",
     "DemoResult",
     "Filters",
+    "ForbiddenError",
     "IngestResult",
     "InputError",
     "LoadCounts",
@@ -33,9 +51,12 @@ __all__ = [
     "RejectedRecordsError",
     "SampleSpec",
     "SchemaError",
+    "ScopeResult",
     "StoreError",
     "StoreLockedError",
     "StoreStatus",
+    "SyncOptions",
+    "SyncResult",
     "actions",
     "actors",
     "bursts",
@@ -49,6 +70,7 @@ __all__ = [
     "migrate",
     "sql",
     "status",
+    "sync",
     "timeline",
     "top_actors",
     "unmark_actors",

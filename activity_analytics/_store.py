@@ -20,7 +20,7 @@ import duckdb
 from ._errors import SchemaError, StoreError, StoreLockedError
 
 #: version of the schema this code writes; stored in ``meta.schema_version``
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: seconds a command waits for another process to release the file
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -101,10 +101,31 @@ FROM activity AS a
 LEFT JOIN actor_marks AS m ON m.actor_id = a.actor_id;
 """
 
+# Version 2: the small dimension tables a sync keeps beside the activity, so
+# reports can show names instead of ids. Replaced per workspace at each sync.
+_SCHEMA_V2 = """
+CREATE TABLE workspaces (
+    id VARCHAR PRIMARY KEY, name VARCHAR, slug VARCHAR, api_url VARCHAR, synced_at TIMESTAMPTZ
+);
+CREATE TABLE members (
+    workspace_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, role VARCHAR, synced_at TIMESTAMPTZ,
+    PRIMARY KEY (workspace_id, user_id)
+);
+CREATE TABLE agents (
+    workspace_id VARCHAR NOT NULL, id VARCHAR NOT NULL, name VARCHAR, owner_id VARCHAR,
+    synced_at TIMESTAMPTZ, PRIMARY KEY (workspace_id, id)
+);
+CREATE TABLE issues (
+    workspace_id VARCHAR NOT NULL, id VARCHAR NOT NULL, identifier VARCHAR, title VARCHAR,
+    status VARCHAR, priority VARCHAR, synced_at TIMESTAMPTZ, PRIMARY KEY (workspace_id, id)
+);
+"""
+
 #: ``_MIGRATIONS[n]`` turns a version-``n`` store into version ``n + 1``.
 #: Version 0 is an empty file.
 _MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     0: lambda con: con.execute(_SCHEMA_V1),
+    1: lambda con: con.execute(_SCHEMA_V2),
 }
 
 _PID_RE = re.compile(r"PID (\d+)")

@@ -134,6 +134,55 @@ def ingest(paths, db, workspace, strict, quiet, lock_timeout):
 
 
 @cli.command()
+@click.option("--api", required=True, envvar="ACTIVITY_API_URL", show_envvar=True,
+              help="Base URL of the Platform, e.g. https://platform.example.com")
+@db_option
+@click.option("--workspace", "workspaces", multiple=True, help="Only this workspace (repeatable).")
+@click.option("--issue", "issues", multiple=True,
+              help="Only this issue's feed (repeatable; needs one --workspace).")
+@click.option("--full", is_flag=True, help="Re-walk everything and repair any gap.")
+@click.option("--token-file", type=click.Path(dir_okay=False),
+              help="File holding the API token (else $ACTIVITY_API_TOKEN).")
+@click.option("--email", help="Log in with this email; the password comes from $ACTIVITY_API_PASSWORD.")
+@click.option("--ca-bundle", type=click.Path(dir_okay=False), help="CA bundle for a private CA.")
+@click.option("--concurrency", type=int, default=4, show_default=True, help="Workspaces fetched at once.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary (for cron).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@lock_option
+@_errors_to_exit
+def sync(api, db, workspaces, issues, full, token_file, email, ca_bundle, concurrency, timeout,
+         quiet, as_json, lock_timeout):
+    """Pull activity from the Platform's API (Python: activity_analytics.sync).
+
+    Incremental: the first run pulls everything, later runs only what is new
+    (usually one request per workspace); --full re-walks everything. The
+    token comes from $ACTIVITY_API_TOKEN or --token-file, never from the
+    command line. A workspace the account cannot read is reported and
+    skipped, and the exit code is then 1.
+    """
+    from .ingest import ClientOptions, Credentials, SyncOptions
+    from .ingest import sync as run_sync
+
+    credentials = Credentials.from_env(token_file=token_file, email=email)
+    options = SyncOptions(
+        full=full, progress=False if (quiet or as_json) else None,
+        client=ClientOptions(timeout=timeout, ca_bundle=ca_bundle, concurrency=concurrency),
+    )
+    result = run_sync(api, db, workspaces=list(workspaces) or None, issues=list(issues) or None,
+                      credentials=credentials, options=options, lock_timeout=lock_timeout)
+    if as_json:
+        click.echo(result.to_json())
+    elif not quiet:
+        click.echo(result.summary())
+    if not result.ok:
+        for scope in result.scopes:
+            if scope.error:
+                click.echo(f"error: {scope.scope}: {scope.error}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
 @db_option
 @click.option("--short", is_flag=True, help="Only the few summary lines.")
 @lock_option

@@ -319,16 +319,27 @@ def test_foreign_duckdb_file_is_refused(db):
 
 def test_migration_path_upgrades_and_read_only_asks_for_it(db, monkeypatch):
     migrate(db)
-    monkeypatch.setattr(_store, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(_store, "SCHEMA_VERSION", 3)
     monkeypatch.setitem(
-        _store._MIGRATIONS, 1, lambda con: con.execute("ALTER TABLE activity ADD COLUMN note VARCHAR")
+        _store._MIGRATIONS, 2, lambda con: con.execute("ALTER TABLE activity ADD COLUMN note VARCHAR")
     )
     with pytest.raises(SchemaError, match="run `activity-analytics migrate"):
         status(db)
-    assert migrate(db) == 2
+    assert migrate(db) == 3
     with connect(db) as con:
         cols = [r[0] for r in con.execute("DESCRIBE activity").fetchall()]
     assert "note" in cols
+
+
+def test_a_version_1_store_is_upgraded_on_a_write_open(db):
+    con = duckdb.connect(str(db))
+    con.execute(_store._SCHEMA_V1)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.close()
+    with pytest.raises(SchemaError, match="schema version 1, this package uses 2"):
+        status(db)
+    assert migrate(db) == 2
+    assert sql(db, "SELECT count(*) AS n FROM workspaces")["n"][0] == 0
 
 
 def test_failed_migration_leaves_the_old_version(db, monkeypatch):
@@ -338,13 +349,13 @@ def test_failed_migration_leaves_the_old_version(db, monkeypatch):
         con.execute("ALTER TABLE activity ADD COLUMN half_done VARCHAR")
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(_store, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(_store._MIGRATIONS, 1, broken)
+    monkeypatch.setattr(_store, "SCHEMA_VERSION", 3)
+    monkeypatch.setitem(_store._MIGRATIONS, 2, broken)
     with pytest.raises(RuntimeError):
         migrate(db)
-    monkeypatch.setattr(_store, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(_store, "SCHEMA_VERSION", 2)
     with connect(db) as con:
-        assert _store.schema_version(con) == 1
+        assert _store.schema_version(con) == 2
         cols = [r[0] for r in con.execute("DESCRIBE activity").fetchall()]
     assert "half_done" not in cols
 

@@ -93,8 +93,12 @@ def load_batch(
     label: str,
     workspace: str | None,
     load_id: str,
+    on_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> LoadCounts:
     """Validate and store one batch in one transaction; return its counts.
+
+    ``on_commit`` runs inside the same transaction, just before it commits:
+    a sync advances its state there, together with the rows it covers.
 
     The batch is staged once; when none of its ids repeats or is stored
     already (the usual case) its valid rows are inserted as they are,
@@ -113,6 +117,8 @@ def load_batch(
                 counts.records += len(batch.rejects)
                 counts.rejected += len(batch.rejects)
             _count_load(con, counts, load_id)
+            if on_commit is not None:
+                on_commit(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -1,0 +1,281 @@
+"""The Platform's REST API: credentials, one HTTP client, retries, pagination.
+
+Every HTTP error is translated here, once, into this package's exceptions.
+Secrets never appear in messages, reprs or logs: the token travels only in
+the Authorization header, and URLs carry none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import os
+import random
+import warnings
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+
+from .._errors import ActivityAnalyticsError, InputError
+
+#: the Platform's page cap (limit 1..200)
+PAGE_LIMIT = 200
+
+
+class ApiError(ActivityAnalyticsError):
+    """The API answered with an error that retrying will not fix (URL and status say which)."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, url: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class AuthError(ApiError):
+    """The token was rejected (expired, or the server's signing key changed), or login failed."""
+
+
+class ForbiddenError(ApiError):
+    """Not a member of that workspace (the Platform also says 403 for one that does not exist)."""
+
+
+class _Transient(Exception):
+    """A failure worth retrying: 5xx, 429, timeouts, resets, truncated or invalid bodies."""
+
+    def __init__(self, what: str, retry_after: float | None = None) -> None:
+        super().__init__(what)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to authenticate. Built from the environment; never printed.
+
+    ``token`` (``$ACTIVITY_API_TOKEN`` or a token file), or ``email`` with
+    ``password`` (``$ACTIVITY_API_PASSWORD``), which also allows logging in
+    again when a token expires mid-run.
+    """
+
+    token: str | None = field(default=None, repr=False)
+    email: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(
+        cls, *, token_file: str | os.PathLike[str] | None = None, email: str | None = None
+    ) -> Credentials:
+        token = os.environ.get("ACTIVITY_API_TOKEN") or None
+        if token_file is not None:
+            try:
+                token = Path(token_file).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise InputError(f"{token_file}: cannot read the token file: {exc.strerror}") from exc
+            if not token:
+                raise InputError(f"{token_file}: the token file is empty")
+        password = os.environ.get("ACTIVITY_API_PASSWORD") or None
+        if email and not password:
+            raise InputError("--email needs the password in $ACTIVITY_API_PASSWORD")
+        if not token and not email:
+            raise InputError(
+                "no credentials: set $ACTIVITY_API_TOKEN, or pass --token-file, or --email "
+                "with $ACTIVITY_API_PASSWORD"
+            )
+        return cls(token=token, email=email, password=password)
+
+    @property
+    def can_login(self) -> bool:
+        return bool(self.email and self.password)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+@dataclass
+class ClientOptions:
+    """HTTP settings. ``transport`` replaces the network (tests)."""
+
+    timeout: float = 30.0
+    max_attempts: int = 6
+    backoff_initial: float = 0.5
+    backoff_max: float = 20.0
+    verify: bool = True
+    ca_bundle: str | None = None
+    concurrency: int = 4
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+class PlatformClient:
+    """One connection pool for a whole sync, with auth, retries and pagination."""
+
+    def __init__(self, base_url: str, credentials: Credentials, options: ClientOptions | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.api = self.base_url + "/api/v1"
+        self.options = options or ClientOptions()
+        self._credentials = credentials
+        self._token = credentials.token
+        self._login_lock = asyncio.Lock()
+        self.requests = 0
+        self.retries = 0
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise InputError(f"{base_url}: the API URL must start with http:// or https://")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            warnings.warn(
+                f"sending the API token over plain http to {parts.hostname}: anyone on the path "
+                "can read it; use https",
+                stacklevel=2,
+            )
+        verify: Any = self.options.ca_bundle or self.options.verify
+        self._http = httpx.AsyncClient(
+            timeout=self.options.timeout,
+            verify=verify,
+            transport=self.options.transport,
+            limits=httpx.Limits(max_connections=max(self.options.concurrency * 2, 4)),
+            headers={"Accept": "application/json"},
+        )
+
+    async def __aenter__(self) -> PlatformClient:
+        if self._token is None:
+            await self._login()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._http.aclose()
+
+    async def _login(self) -> None:
+        if not self._credentials.can_login:
+            raise AuthError("the token was rejected (expired, or the server's signing key "
+                            "changed) and no email/password is set to log in again")
+        url = f"{self.api}/auth/login"
+        try:
+            response = await self._http.post(
+                url, json={"email": self._credentials.email, "password": self._credentials.password}
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError(f"{url}: login failed: {type(exc).__name__}", url=url) from None
+        if response.status_code != 200:
+            raise AuthError(f"{url}: login failed ({response.status_code})", url=url,
+                            status=response.status_code)
+        self._token = response.json()["token"]
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Transient) and exc.retry_after is not None:
+            return min(exc.retry_after, self.options.backoff_max)
+        base = self.options.backoff_initial * (2 ** (state.attempt_number - 1))
+        return random.uniform(0, min(base, self.options.backoff_max))  # full jitter
+
+    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET ``path`` (under /api/v1) and return the decoded JSON, retrying transient failures."""
+        url = f"{self.api}{path}"
+        relogged = False
+        while True:
+            try:
+                async for attempt in AsyncRetrying(
+                    retry=retry_if_exception_type(_Transient),
+                    stop=stop_after_attempt(self.options.max_attempts),
+                    wait=self._wait,
+                    reraise=True,
+                    before_sleep=lambda _: self._count_retry(),
+                ):
+                    with attempt:
+                        return await self._get_once(url, params)
+            except _Transient as exc:
+                raise ApiError(
+                    f"{url}: gave up after {self.options.max_attempts} attempts: {exc}", url=url
+                ) from None
+            except AuthError:
+                if relogged or not self._credentials.can_login:
+                    raise
+                async with self._login_lock:
+                    await self._login()
+                relogged = True
+
+    def _count_retry(self) -> None:
+        self.retries += 1
+
+    async def _get_once(self, url: str, params: dict[str, Any] | None) -> Any:
+        self.requests += 1
+        headers = {"Authorization": f"Bearer {self._token}"}
+        try:
+            response = await self._http.get(url, params=params, headers=headers)
+        except httpx.TimeoutException:
+            raise _Transient("timed out") from None
+        except httpx.TransportError as exc:
+            raise _Transient(f"connection failed ({type(exc).__name__})") from None
+        status = response.status_code
+        shown = f"{url}?{urlsplit(str(response.request.url)).query}" if params else url
+        if status == 401:
+            raise AuthError(
+                f"{shown}: 401, the token was rejected (expired, or the server's signing key changed)",
+                url=shown, status=status,
+            )
+        if status == 403:
+            raise ForbiddenError(f"{shown}: 403, not a member of this workspace (or it does not exist)",
+                                 url=shown, status=status)
+        if status == 429 or status >= 500:
+            raise _Transient(f"{status}", _retry_after(response))
+        if status >= 400:
+            raise ApiError(f"{shown}: {status} {response.reason_phrase}", url=shown, status=status)
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise _Transient("truncated or invalid JSON body") from None
+
+    async def pages(self, path: str, *, start: int = 0, limit: int = PAGE_LIMIT) -> AsyncIterator[tuple[int, list]]:
+        """(offset, records) for each page of a limit/offset list, until a short page."""
+        paginator = OffsetPaginator(limit=limit, offset=start)
+        while True:
+            page = await self.get_json(path, paginator.params())
+            if not isinstance(page, list):
+                raise ApiError(f"{self.api}{path}: expected a JSON list, got {type(page).__name__}")
+            yield paginator.offset, page
+            if not paginator.advance(len(page)):
+                return
+
+
+@dataclass
+class OffsetPaginator:
+    """The Platform's pagination: limit/offset, no total, done at a short page."""
+
+    limit: int = PAGE_LIMIT
+    offset: int = 0
+
+    def params(self) -> dict[str, int]:
+        return {"limit": self.limit, "offset": self.offset}
+
+    def advance(self, received: int, *, back: int = 0) -> bool:
+        """Move past a page of ``received`` rows (minus ``back`` to re-read); False when done."""
+        if received < self.limit:
+            return False
+        self.offset += received - back
+        return True

@@ -1,0 +1,358 @@
+"""Sync from the Platform's API: incremental, resumable, one transaction per page.
+
+The activity feed is newest first, paged by offset, with no cursor, no total
+and no tie-breaker. The walk of one scope (a workspace's or an issue's feed):
+
+* Pages of 200 from offset 0. New rows arriving meanwhile push older rows
+  down, so a later page repeats rows (harmless: ids are unique in the store)
+  but never skips one (the feed has no deletions).
+* When a page ends inside a run of rows sharing one ``created_at``, the next
+  request starts at that run again, so a tie that straddles the boundary is
+  read whole (SQLite keeps ties in insertion order; a re-read costs a few
+  duplicates).
+* Incremental: rows older than the high-water mark are stored already; the
+  walk stops at the first page that reaches them. With little new activity
+  that is one request per workspace.
+* The high-water mark moves only when a walk completes, to the newest
+  ``created_at`` seen at the walk's start. Each page and the walk's progress
+  commit in one transaction; an interrupted first backfill resumes where it
+  stopped (after re-reading the rows that arrived since), and an interrupted
+  incremental walk simply starts again from the top.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .._errors import InputError
+from .._progress import progress_bar
+from .._store import DEFAULT_LOCK_TIMEOUT, connect
+from ._api import (
+    PAGE_LIMIT,
+    ApiError,
+    AuthError,
+    ClientOptions,
+    Credentials,
+    ForbiddenError,
+    PlatformClient,
+)
+from ._files import _SCHEMA, RawBatch
+from ._load import LoadCounts, load_batch
+
+
+@dataclass
+class SyncOptions:
+    """How a sync runs. ``client`` holds the HTTP settings (timeouts, retries, TLS)."""
+
+    full: bool = False
+    page_size: int = PAGE_LIMIT
+    progress: bool | None = None
+    client: ClientOptions = field(default_factory=ClientOptions)
+
+
+@dataclass
+class ScopeResult:
+    """What the sync did for one workspace or issue feed."""
+
+    scope: str
+    workspace_id: str
+    issue_id: str | None = None
+    new_rows: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    pages: int = 0
+    error: str | None = None
+
+
+@dataclass
+class SyncResult:
+    """The outcome of :func:`sync`: one :class:`ScopeResult` per feed."""
+
+    api_url: str
+    db: str
+    scopes: list[ScopeResult] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+    dimension_errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.error for s in self.scopes) and not self.dimension_errors
+
+    def summary(self) -> str:
+        lines = []
+        for s in self.scopes:
+            state = f"error: {s.error}" if s.error else (
+                f"{s.new_rows} new, {s.duplicates} duplicates, {s.rejected} rejected, {s.pages} pages")
+            lines.append(f"{s.scope}: {state}")
+        lines.extend(f"dimensions: {e}" for e in self.dimension_errors)
+        total = sum(s.new_rows for s in self.scopes)
+        lines.append(f"total: {total} new rows from {len(self.scopes)} feed(s), "
+                     f"{self.requests} requests, {self.retries} retries -> {self.db}")
+        return "\n".join(lines)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+def _ts(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class _Writer:
+    """The one DuckDB writer: pages are stored one at a time, off the event loop."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, api_url: str):
+        self.con = con
+        self.api_url = api_url
+        self.lock = asyncio.Lock()
+
+    async def call(self, func, *args):
+        async with self.lock:
+            return await asyncio.to_thread(func, *args)
+
+    def read_state(self, scope: str) -> dict:
+        rows = self.con.execute(
+            "SELECT state FROM sync_state WHERE api_url = ? AND scope = ?", [self.api_url, scope]
+        ).fetchall()
+        return json.loads(rows[0][0]) if rows else {}
+
+    def _save_state(self, con: duckdb.DuckDBPyConnection, scope: str, state: dict) -> None:
+        con.execute(
+            "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
+            [self.api_url, scope, json.dumps(state), dt.datetime.now(dt.UTC)],
+        )
+
+    def save_state(self, scope: str, state: dict) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+        self._save_state(self.con, scope, state)
+        self.con.execute("COMMIT")
+
+    def start_load(self, source: str) -> str:
+        load_id = str(uuid.uuid4())
+        self.con.execute(
+            "INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, 'api', ?)",
+            [load_id, source, dt.datetime.now(dt.UTC)],
+        )
+        return load_id
+
+    def finish_load(self, load_id: str) -> None:
+        self.con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?",
+                         [dt.datetime.now(dt.UTC), load_id])
+
+    def store_page(self, rows: list[tuple[int, Any]], source: str, load_id: str,
+                   scope: str, state: dict) -> LoadCounts:
+        """The page's (offset, record) rows and the walk's new state, in one transaction."""
+        texts = [json.dumps(r, separators=(",", ":")) for _, r in rows]
+        table = pa.Table.from_arrays(
+            [pa.array([o for o, _ in rows], pa.int64()), pa.array(texts, pa.string()),
+             pa.array([False] * len(texts))],
+            schema=_SCHEMA,
+        )
+        return load_batch(
+            self.con, RawBatch(table), source=source, kind="api", label="offset",
+            workspace=None, load_id=load_id,
+            on_commit=lambda con: self._save_state(con, scope, state),
+        )
+
+    def replace_dimension(self, table: str, workspace_id: str, rows: list[tuple]) -> None:
+        width = {"members": 3, "agents": 4, "issues": 6}[table]
+        now = dt.datetime.now(dt.UTC)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
+            if rows:
+                marks = ", ".join("?" * (width + 1))
+                self.con.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})",
+                                     [(*r, now) for r in rows])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def upsert_workspace(self, ws: dict) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO workspaces VALUES (?, ?, ?, ?, ?)",
+            [ws["id"], ws.get("name"), ws.get("slug"), self.api_url, dt.datetime.now(dt.UTC)],
+        )
+
+
+async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
+                result: ScopeResult, options: SyncOptions, bar) -> None:
+    """Walk one feed from the top; see the module's docstring for the rules."""
+    state = await writer.call(writer.read_state, scope)
+    high_water = None if options.full else _ts(state.get("high_water"))
+    previous = None if options.full or high_water is not None else state.get("walk")
+    source = f"{client.api}{path}"
+    load_id = await writer.call(writer.start_load, source)
+    limit = options.page_size
+    offset, top, newer_than_previous_top, jumped = 0, None, set(), False
+    previous_top = _ts(previous["top"]) if previous else None
+    while True:
+        page = await client.get_json(path, {"limit": limit, "offset": offset})
+        if not isinstance(page, list):
+            raise ApiError(f"{source}: expected a JSON list, got {type(page).__name__}", url=source)
+        result.pages += 1
+        stamps = [_ts(r.get("created_at")) if isinstance(r, dict) else None for r in page]
+        known = [s for s in stamps if s is not None]
+        if top is None and known:
+            top = max(known)
+        reached = high_water is not None and any(s < high_water for s in known)
+        keep = [(offset + i, r) for i, (r, s) in enumerate(zip(page, stamps, strict=True))
+                if high_water is None or s is None or s >= high_water]
+        if previous_top is not None:
+            newer_than_previous_top.update(
+                r.get("id") for r, s in zip(page, stamps, strict=True) if s and s > previous_top)
+        end = offset + len(page)
+        walk = {"top": _iso(top), "covered": end - len(newer_than_previous_top) if previous_top else end}
+        new_state = {**state, "walk": walk}
+        counts = await writer.call(writer.store_page, keep, source, load_id, scope, new_state)
+        result.new_rows += counts.stored
+        result.duplicates += counts.duplicates
+        result.rejected += counts.rejected + counts.conflicts
+        bar.update(len(page))
+        bar.set_postfix(new=result.new_rows, refresh=False)
+        if reached or len(page) < limit:
+            break
+        # Re-read a run of equal timestamps that the page boundary cut.
+        tail = 0
+        while tail < len(stamps) - 1 and stamps[-1 - tail] is not None and stamps[-1 - tail] == stamps[-1]:
+            tail += 1
+        next_offset = end - (tail if tail < len(page) - 1 else 0)
+        # Resuming an interrupted backfill: once past the previous walk's top,
+        # jump to where it stopped, shifted by the rows that arrived since.
+        if previous and not jumped and known and min(known) <= previous_top:
+            target = len(newer_than_previous_top) + int(previous.get("covered", 0)) - limit
+            if target > next_offset:
+                next_offset = target
+            jumped = True
+        offset = next_offset
+    final = {k: v for k, v in state.items() if k != "walk"}
+    final["high_water"] = _iso(max(filter(None, [top, high_water]), default=None))
+    final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()
+    await writer.call(writer.save_state, scope, final)
+    await writer.call(writer.finish_load, load_id)
+
+
+async def _list_all(client: PlatformClient, path: str) -> list:
+    rows: list = []
+    async for _, page in client.pages(path):
+        rows.extend(page)
+    return rows
+
+
+async def _dimensions(client: PlatformClient, writer: _Writer, ws: str, result: SyncResult) -> None:
+    try:
+        members = await client.get_json(f"/workspaces/{ws}/members")
+        await writer.call(writer.replace_dimension, "members", ws,
+                          [(ws, m.get("user_id"), m.get("role")) for m in members])
+        agents = await _list_all(client, f"/workspaces/{ws}/agents/")
+        await writer.call(writer.replace_dimension, "agents", ws,
+                          [(ws, a.get("id"), a.get("name"), a.get("owner_id")) for a in agents])
+        issues = await _list_all(client, f"/workspaces/{ws}/issues/")
+        await writer.call(writer.replace_dimension, "issues", ws,
+                          [(ws, i.get("id"), i.get("identifier"), i.get("title"), i.get("status"),
+                            i.get("priority")) for i in issues])
+    except ApiError as exc:
+        result.dimension_errors.append(str(exc))
+
+
+async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[str] | None,
+                credentials: Credentials, options: SyncOptions, lock_timeout: float) -> SyncResult:
+    result = SyncResult(api.rstrip("/"), db)
+    async with PlatformClient(api, credentials, options.client) as client:
+        with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
+            writer = _Writer(con, client.base_url)
+            listed = await _list_all(client, "/workspaces/")
+            for ws in listed:
+                await writer.call(writer.upsert_workspace, ws)
+            targets = workspaces or [w["id"] for w in listed]
+            if issues and len(targets) != 1:
+                raise InputError("--issue needs exactly one --workspace (the issues' workspace)")
+            feeds = ([(f"issue:{targets[0]}/{i}", targets[0], i) for i in issues] if issues
+                     else [(f"workspace:{w}", w, None) for w in targets])
+            gate = asyncio.Semaphore(max(1, options.client.concurrency))
+            with progress_bar(total=None, desc="sync", enabled=options.progress, unit="rows") as bar:
+
+                async def one(scope: str, ws: str, issue: str | None) -> ScopeResult:
+                    done = ScopeResult(scope, ws, issue)
+                    path = (f"/workspaces/{ws}/issues/{issue}/activity" if issue
+                            else f"/workspaces/{ws}/activity")
+                    async with gate:
+                        try:
+                            await _walk(client, writer, path, scope, done, options, bar)
+                            if issue is None:
+                                await _dimensions(client, writer, ws, result)
+                        except ForbiddenError as exc:
+                            done.error = str(exc)
+                        except AuthError:
+                            raise
+                        except ApiError as exc:
+                            done.error = str(exc)
+                    return done
+
+                result.scopes = list(await asyncio.gather(*(one(*f) for f in feeds)))
+        result.requests, result.retries = client.requests, client.retries
+    return result
+
+
+def _run(coro):
+    """asyncio.run, also from inside a running loop (Jupyter): then in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def sync(
+    api: str,
+    db: str | os.PathLike[str],
+    *,
+    workspaces: list[str] | None = None,
+    issues: list[str] | None = None,
+    full: bool = False,
+    credentials: Credentials | None = None,
+    options: SyncOptions | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> SyncResult:
+    """Pull activity from the Platform's API at ``api`` into the store at ``db``.
+
+    By default every workspace the account can list; or the ``workspaces``
+    named, or the ``issues`` of one named workspace. The first run pulls
+    everything; later runs only what is new (usually one request per
+    workspace); ``full`` re-walks everything and repairs any gap. Also keeps
+    the workspaces, members, agents and issues tables. Credentials come from
+    the environment unless given (see :class:`Credentials`). Works in a
+    script and in a notebook cell alike. A workspace the account may not
+    read is reported in the result and skipped; a rejected token raises
+    :class:`AuthError`.
+    """
+    credentials = credentials or Credentials.from_env()
+    options = options or SyncOptions(full=full)
+    if full:
+        options.full = True
+    if not 1 <= options.page_size <= PAGE_LIMIT:
+        raise InputError(f"page size must be 1..{PAGE_LIMIT}")
+    return _run(_sync(api, os.fspath(db), workspaces, issues, credentials, options, lock_timeout))

@@ -1,0 +1,342 @@
+"""Sync against the real Platform server, and the HTTP paths that are hard to provoke there."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+
+import httpx
+import pytest
+
+import activity_analytics as aa
+from activity_analytics import (
+    AuthError,
+    ClientOptions,
+    Credentials,
+    SyncOptions,
+)
+
+from .platform_server import platform  # noqa: F401 - the fixture
+
+
+def call(send, *args, **kwargs) -> httpx.Response:
+    """The server answers 403/500 now and then right after a write (its own races): retry."""
+    for _ in range(10):
+        response = send(*args, **kwargs)
+        if response.status_code not in (403, 500):
+            return response.raise_for_status()
+        time.sleep(0.1)
+    return response.raise_for_status()
+
+
+def seed_workspace(client: httpx.Client, name: str, issues: int = 4) -> str:
+    ws = call(client.post, "/workspaces/", json={"name": name}).json()["id"]
+    for i in range(issues):
+        issue = call(client.post, f"/workspaces/{ws}/issues/", json={"title": f"{name} {i}"}).json()
+        call(client.patch, f"/workspaces/{ws}/issues/{issue['id']}", json={"status": "in_progress"})
+    return ws
+
+
+def insert_rows(server, ws: str, n: int, *, at: dt.datetime | None = None, actor_type="agent") -> list[str]:
+    """Rows written straight into the server's table, as a service (or an agent) would."""
+    con = sqlite3.connect(server.db_path)
+    ids = []
+    with con:
+        for i in range(n):
+            when = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            row_id = str(uuid.uuid4())
+            ids.append(row_id)
+            con.execute(
+                "INSERT INTO activity_logs (id, workspace_id, entity_type, entity_id, action, actor_type, "
+                "actor_id, issue_id, details, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (row_id, ws, "agent", "runner-1", "agent.execution.completed", actor_type, "runner-1",
+                 None, json.dumps({"run": i}), when.strftime("%Y-%m-%d %H:%M:%S.%f")),
+            )
+    con.close()
+    return ids
+
+
+def assert_store_equals_server(db, server) -> None:
+    server_rows = {r["id"]: r for r in server.activity_logs()}
+    mine = {r["id"]: r for r in aa.sql(db, "SELECT * FROM activity").iter_rows(named=True)}
+    assert set(mine) == set(server_rows), (len(mine), len(server_rows))
+    for row_id, row in server_rows.items():
+        got = mine[row_id]
+        assert got["action"] == row["action"] and got["actor_id"] == row["actor_id"]
+        assert got["actor_type_raw"] == row["actor_type"]
+        assert json.loads(got["details"]) == json.loads(row["details"])
+        stamp = dt.datetime.fromisoformat(row["created_at"]).replace(tzinfo=dt.UTC)
+        assert got["created_at"] == stamp
+
+
+@pytest.fixture
+def world(platform, monkeypatch):  # noqa: F811
+    client = platform.register("Ann")
+    token = client.headers["Authorization"].split()[1]
+    monkeypatch.setenv("ACTIVITY_API_TOKEN", token)
+    ws_a = seed_workspace(client, "Alpha", 5)
+    ws_b = seed_workspace(client, "Beta", 3)
+    insert_rows(platform, ws_a, 7)  # agent rows written by a service, not through the API
+    return platform, client, token, (ws_a, ws_b)
+
+
+pytestmark = pytest.mark.platform
+
+
+def test_first_sync_equals_the_servers_table_and_keeps_dimensions(world, tmp_path):
+    server, _, token, (ws_a, ws_b) = world
+    db = tmp_path / "s.duckdb"
+    result = aa.sync(server.url, db, options=SyncOptions(progress=False))
+    assert result.ok, result.summary()
+    assert_store_equals_server(db, server)
+    assert sum(s.new_rows for s in result.scopes) == len(server.activity_logs())
+    types = dict(aa.sql(db, "SELECT actor_type_raw, any_value(actor_type) FROM activity GROUP BY 1").rows())
+    assert types == {"member": "user", "agent": "agent"}
+    names = dict(aa.sql(db, "SELECT id, name FROM workspaces").rows())
+    assert names == {ws_a: "Alpha", ws_b: "Beta"}
+    issues = aa.sql(db, "SELECT workspace_id, count(*) AS n, count(identifier) AS ident FROM issues GROUP BY 1 ORDER BY n").rows()
+    assert issues == [(ws_b, 3, 3), (ws_a, 5, 5)]
+    assert aa.sql(db, "SELECT count(*) FROM members").item() == 2
+
+
+def test_incremental_runs_take_one_page_per_workspace(world, tmp_path):
+    server, client, _, (ws_a, ws_b) = world
+    db = tmp_path / "s.duckdb"
+    aa.sync(server.url, db, options=SyncOptions(progress=False))
+    again = aa.sync(server.url, db, options=SyncOptions(progress=False))
+    assert [s.pages for s in again.scopes] == [1, 1]
+    assert sum(s.new_rows for s in again.scopes) == 0
+    new_ids = insert_rows(server, ws_b, 5)
+    third = aa.sync(server.url, db, options=SyncOptions(progress=False))
+    assert [s.pages for s in third.scopes] == [1, 1]
+    assert sum(s.new_rows for s in third.scopes) == 5
+    assert set(new_ids) <= set(aa.sql(db, "SELECT id FROM activity")["id"].to_list())
+    assert_store_equals_server(db, server)
+
+
+def test_hundreds_of_rows_with_one_timestamp_across_page_boundaries(world, tmp_path):
+    server, _, _, (ws_a, _) = world
+    # newest of all, so every page boundary of the first pages cuts the tie
+    same = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
+    insert_rows(server, ws_a, 450, at=same)
+    db = tmp_path / "s.duckdb"
+    aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=50))
+    assert_store_equals_server(db, server)
+    insert_rows(server, ws_a, 120, at=same + dt.timedelta(seconds=1))
+    aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=50))
+    assert_store_equals_server(db, server)
+
+
+def test_a_writer_adding_activity_while_the_sync_pages(world, tmp_path):
+    server, client, _, (ws_a, _) = world
+    insert_rows(server, ws_a, 300, at=dt.datetime(2026, 11, 1))
+    before = {r["id"] for r in server.activity_logs()}
+    stop = threading.Event()
+
+    def write():
+        while not stop.is_set():
+            call(client.post, f"/workspaces/{ws_a}/issues/", json={"title": "during sync"})
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        db = tmp_path / "s.duckdb"
+        aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=20))
+    finally:
+        stop.set()
+        writer.join()
+    stored = set(aa.sql(db, "SELECT id FROM activity")["id"].to_list())
+    assert before <= stored  # nothing that existed when the sync started was missed
+    aa.sync(server.url, db, options=SyncOptions(progress=False))
+    assert_store_equals_server(db, server)
+
+
+KILLED_SYNC = textwrap.dedent(
+    """
+    import sys
+    import activity_analytics as aa
+    from activity_analytics.ingest import _sync
+    original = _sync._Writer.store_page
+    def announcing(self, *args):
+        counts = original(self, *args)
+        print("page", flush=True)
+        return counts
+    _sync._Writer.store_page = announcing
+    aa.sync(sys.argv[1], sys.argv[2], workspaces=[sys.argv[3]],
+            options=aa.SyncOptions(progress=False, page_size=25))
+    """
+)
+
+
+def test_a_sync_killed_mid_backfill_resumes_and_completes(world, tmp_path):
+    server, _, _, (ws_a, _) = world
+    insert_rows(server, ws_a, 400, at=None)
+    db = tmp_path / "s.duckdb"
+    child = subprocess.Popen([sys.executable, "-c", KILLED_SYNC, server.url, str(db), ws_a],
+                             stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    for _ in range(5):
+        assert child.stdout.readline().strip() == "page"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    state = json.loads(aa.sql(db, "SELECT state FROM sync_state").item())
+    assert state.get("high_water") is None and state["walk"]["covered"] >= 100
+    stored = aa.sql(db, "SELECT count(*) FROM activity").item()
+    assert 100 <= stored < 400
+    insert_rows(server, ws_a, 30)  # arrives between the runs
+    result = aa.sync(server.url, db, workspaces=[ws_a], options=SyncOptions(progress=False, page_size=25))
+    # it jumped ahead instead of re-reading everything the killed run had stored
+    assert result.scopes[0].duplicates < stored
+    server_a = [r for r in server.activity_logs() if r["workspace_id"] == ws_a]
+    assert aa.sql(db, "SELECT count(*) FROM activity").item() == len(server_a)
+    assert set(aa.sql(db, "SELECT id FROM activity")["id"].to_list()) == {r["id"] for r in server_a}
+
+
+def test_forbidden_workspace_is_reported_and_the_rest_continue(world, tmp_path):
+    server, _, _, (ws_a, ws_b) = world
+    from click.testing import CliRunner
+
+    from activity_analytics.cli import cli
+
+    db = tmp_path / "s.duckdb"
+    out = CliRunner().invoke(cli, ["sync", "--api", server.url, "--db", str(db), "--workspace", ws_a,
+                                   "--workspace", "no-such-workspace", "--json"])
+    assert out.exit_code == 1
+    summary = json.loads(out.stdout)
+    by_scope = {s["workspace_id"]: s for s in summary["scopes"]}
+    assert "403" in by_scope["no-such-workspace"]["error"]
+    assert by_scope[ws_a]["error"] is None and by_scope[ws_a]["new_rows"] > 0
+
+
+def test_the_token_never_reaches_the_store_logs_or_errors(world, tmp_path, capfd):
+    server, _, token, _ = world
+    from click.testing import CliRunner
+
+    from activity_analytics.cli import cli
+
+    db = tmp_path / "s.duckdb"
+    out = CliRunner().invoke(cli, ["sync", "--api", server.url, "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    bad = CliRunner().invoke(cli, ["sync", "--api", server.url, "--db", str(db), "--workspace", "nope"])
+    with pytest.raises(AuthError) as info:
+        aa.sync(server.url, db, credentials=Credentials(token=token[:-4] + "abcd"),
+                options=SyncOptions(progress=False))
+    assert "token was rejected" in str(info.value)
+    everything = out.output + bad.output + str(info.value) + repr(Credentials(token=token))
+    everything += "".join(capfd.readouterr())
+    for path in tmp_path.iterdir():
+        everything += path.read_bytes().decode("latin-1")
+    assert token not in everything and token[:20] not in everything
+
+
+def test_login_again_when_the_token_is_rejected(world, tmp_path):
+    server, _, _, (ws_a, _) = world
+    email = f"bob-{uuid.uuid4().hex[:6]}@example.com"
+    httpx.post(f"{server.url}/api/v1/auth/register",
+               json={"email": email, "password": "another good password", "name": "Bob"}).raise_for_status()
+    creds = Credentials(token="expired.or.garbage", email=email, password="another good password")
+    result = aa.sync(server.url, tmp_path / "s.duckdb", credentials=creds, options=SyncOptions(progress=False))
+    assert result.ok and result.scopes == []  # Bob belongs to no workspace: nothing to do, but logged in
+
+
+# ---------------------------------------------------------------- injected transport (no server)
+
+
+def transport(responses: list):
+    """A MockTransport answering the activity path from a script; the rest empty lists."""
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if request.url.path.endswith("/activity"):
+            step = responses.pop(0) if responses else httpx.Response(200, json=[])
+            if isinstance(step, Exception):
+                raise step
+            return step
+        if request.url.path.endswith("/workspaces/"):
+            return httpx.Response(200, json=[{"id": "w1", "name": "W", "slug": "w"}])
+        return httpx.Response(200, json=[])
+
+    return httpx.MockTransport(handler), calls
+
+
+def record(i: int) -> dict:
+    return {"id": f"a{i}", "workspace_id": "w1", "entity_type": "issue", "entity_id": "i", "issue_id": "i",
+            "actor_type": "member", "actor_id": "u", "action": "issue.updated", "details": {},
+            "created_at": f"2026-11-26T10:00:{i:02d}"}
+
+
+def quick(tr) -> SyncOptions:
+    return SyncOptions(progress=False, client=ClientOptions(transport=tr, backoff_initial=0.001, backoff_max=0.01))
+
+
+def test_transient_failures_are_retried(tmp_path):
+    good = httpx.Response(200, json=[record(2), record(1)])
+    tr, calls = transport([
+        httpx.Response(503), httpx.Response(429, headers={"Retry-After": "0"}),
+        httpx.ConnectError("reset"), httpx.ReadTimeout("slow"),
+        httpx.Response(200, content=b'[{"id": "a2", "workspace_id"'),  # truncated body
+        good,
+    ])
+    result = aa.sync("http://127.0.0.1:9", tmp_path / "s.duckdb", credentials=Credentials(token="t"), options=quick(tr))
+    assert result.ok and result.scopes[0].new_rows == 2
+    assert result.retries == 5
+
+
+def test_not_retried_and_gives_up_with_url_and_status(tmp_path):
+    tr, calls = transport([httpx.Response(422, json={"detail": "bad"})])
+    result = aa.sync("http://127.0.0.1:9", tmp_path / "s.duckdb", credentials=Credentials(token="t"), options=quick(tr))
+    assert "422" in result.scopes[0].error and "/workspaces/w1/activity" in result.scopes[0].error
+    assert sum(1 for c in calls if c.url.path.endswith("/activity")) == 1
+    tr, _ = transport([httpx.Response(500)] * 10)
+    result = aa.sync("http://127.0.0.1:9", tmp_path / "t.duckdb", credentials=Credentials(token="t"), options=quick(tr))
+    assert "gave up after 6 attempts" in result.scopes[0].error
+
+
+def test_malformed_record_goes_to_rejects_with_url_and_offset(tmp_path):
+    bad = record(1) | {"created_at": "not a time"}
+    tr, _ = transport([httpx.Response(200, json=[record(3), record(2), bad])])
+    db = tmp_path / "s.duckdb"
+    result = aa.sync("http://127.0.0.1:9", db, credentials=Credentials(token="t"), options=quick(tr))
+    assert result.scopes[0].new_rows == 2 and result.scopes[0].rejected == 1
+    assert aa.sql(db, "SELECT source, location FROM rejects").rows() == [
+        ("http://127.0.0.1:9/api/v1/workspaces/w1/activity", "offset 2")]
+
+
+def test_plain_http_to_a_remote_host_warns(tmp_path):
+    tr, _ = transport([])
+    with pytest.warns(UserWarning, match="plain http"):
+        aa.sync("http://platform.example.com", tmp_path / "s.duckdb", credentials=Credentials(token="t"),
+                options=quick(tr))
+
+
+def test_sync_works_inside_a_running_event_loop(tmp_path):
+    import asyncio
+
+    tr, _ = transport([httpx.Response(200, json=[record(1)])])
+
+    async def notebook_cell():
+        return aa.sync("http://127.0.0.1:9", tmp_path / "s.duckdb", credentials=Credentials(token="t"),
+                       options=quick(tr))
+
+    assert asyncio.run(notebook_cell()).scopes[0].new_rows == 1
+
+
+def test_credentials_need_something_and_hide_secrets(monkeypatch, tmp_path):
+    monkeypatch.delenv("ACTIVITY_API_TOKEN", raising=False)
+    monkeypatch.delenv("ACTIVITY_API_PASSWORD", raising=False)
+    with pytest.raises(aa.InputError, match="no credentials"):
+        Credentials.from_env()
+    with pytest.raises(aa.InputError, match="ACTIVITY_API_PASSWORD"):
+        Credentials.from_env(email="a@b.c")
+    (tmp_path / "tok").write_text("sekrit-token\n")
+    creds = Credentials.from_env(token_file=tmp_path / "tok")
+    assert creds.token == "sekrit-token" and "sekrit" not in repr(creds)
