@@ -340,3 +340,34 @@ def test_credentials_need_something_and_hide_secrets(monkeypatch, tmp_path):
     (tmp_path / "tok").write_text("sekrit-token\n")
     creds = Credentials.from_env(token_file=tmp_path / "tok")
     assert creds.token == "sekrit-token" and "sekrit" not in repr(creds)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_through_a_fault_injecting_proxy_the_store_ends_equal_to_the_server(world, tmp_path, seed):
+    from .fault_proxy import FaultProxy
+
+    server, client, _, (ws_a, ws_b) = world
+    insert_rows(server, ws_a, 150)
+    insert_rows(server, ws_b, 90, at=dt.datetime.now(dt.UTC).replace(tzinfo=None))  # one big tie
+    options = SyncOptions(progress=False, page_size=20, client=ClientOptions(
+        timeout=1.0, max_attempts=30, backoff_initial=0.01, backoff_max=0.05))
+    db = tmp_path / "s.duckdb"
+    stop = threading.Event()
+
+    def write():  # the live feed keeps moving under the crawl
+        while not stop.is_set():
+            call(client.post, f"/workspaces/{ws_a}/issues/", json={"title": "meanwhile"})
+            time.sleep(0.05)
+
+    writer = threading.Thread(target=write)
+    with FaultProxy(server.url, seed=seed, rate=0.3, stall=1.3) as proxy:
+        writer.start()
+        try:
+            first = aa.sync(proxy.url, db, options=options)
+        finally:
+            stop.set()
+            writer.join()
+        last = aa.sync(proxy.url, db, options=options)
+    assert first.ok and last.ok, (first.summary(), last.summary())
+    assert sum(proxy.injected.values()) >= 4 and first.retries + last.retries >= 4
+    assert_store_equals_server(db, server)
