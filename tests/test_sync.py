@@ -165,12 +165,12 @@ KILLED_SYNC = textwrap.dedent(
     import sys
     import activity_analytics as aa
     from activity_analytics.ingest import _sync
-    original = _sync._Writer.store_page
+    original = _sync._Writer._write
     def announcing(self, *args):
         counts = original(self, *args)
         print("page", flush=True)
         return counts
-    _sync._Writer.store_page = announcing
+    _sync._Writer._write = announcing
     aa.sync(sys.argv[1], sys.argv[2], workspaces=[sys.argv[3]],
             options=aa.SyncOptions(progress=False, page_size=25))
     """

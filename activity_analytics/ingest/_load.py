@@ -93,12 +93,30 @@ def load_batch(
     label: str,
     workspace: str | None,
     load_id: str,
-    on_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> LoadCounts:
-    """Validate and store one batch in one transaction; return its counts.
+    """Validate and store one batch in one transaction; return its counts."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        counts = store_batch(con, batch, source=source, kind=kind, label=label,
+                             workspace=workspace, load_id=load_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
 
-    ``on_commit`` runs inside the same transaction, just before it commits:
-    a sync advances its state there, together with the rows it covers.
+
+def store_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: RawBatch,
+    *,
+    source: str,
+    kind: str,
+    label: str,
+    workspace: str | None,
+    load_id: str,
+) -> LoadCounts:
+    """Validate and store one batch inside the caller's transaction.
 
     The batch is staged once; when none of its ids repeats or is stored
     already (the usual case) its valid rows are inserted as they are,
@@ -109,20 +127,12 @@ def load_batch(
     select = _sql.SELECT_AUDIT if kind == "audit" else _sql.SELECT_ACTIVITY
     con.register("_raw", batch.table)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            counts = _stage_and_store(con, select, params, workspace, kind)
-            if batch.rejects:
-                _early_rejects(con, batch, params)
-                counts.records += len(batch.rejects)
-                counts.rejected += len(batch.rejects)
-            _count_load(con, counts, load_id)
-            if on_commit is not None:
-                on_commit(con)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        counts = _stage_and_store(con, select, params, workspace, kind)
+        if batch.rejects:
+            _early_rejects(con, batch, params)
+            counts.records += len(batch.rejects)
+            counts.rejected += len(batch.rejects)
+        _count_load(con, counts, load_id)
     finally:
         con.unregister("_raw")
     return counts

@@ -43,11 +43,10 @@ from ._api import (
     AuthError,
     ClientOptions,
     Credentials,
-    ForbiddenError,
     PlatformClient,
 )
 from ._files import _SCHEMA, RawBatch
-from ._load import LoadCounts, load_batch
+from ._load import LoadCounts, store_batch
 
 
 @dataclass
@@ -119,17 +118,104 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@dataclass
+class _Page:
+    scope: str
+    source: str
+    load_id: str
+    rows: list[tuple[int, Any]]  # (offset, record)
+    state: dict
+    done: asyncio.Future
+
+
 class _Writer:
-    """The one DuckDB writer: pages are stored one at a time, off the event loop."""
+    """The one DuckDB writer, fed in batches.
+
+    Walks hand it pages and go on fetching; it takes every page waiting in
+    its queue, stores them in one transaction (one staging per feed) and
+    advances each feed's state in that same transaction. A walk's final
+    state goes through the same queue, so it never commits before its pages.
+    """
+
+    MAX_ROWS = 20_000
 
     def __init__(self, con: duckdb.DuckDBPyConnection, api_url: str):
         self.con = con
         self.api_url = api_url
         self.lock = asyncio.Lock()
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=64)
+        self.task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> _Writer:
+        self.task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.queue.put(None)
+        await self.task
+
+    async def _run(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if item is None:
+                return
+            batch, rows = [item], len(item.rows)
+            while rows < self.MAX_ROWS and not self.queue.empty():
+                nxt = self.queue.get_nowait()
+                if nxt is None:
+                    self.queue.put_nowait(None)  # stop after this batch
+                    break
+                batch.append(nxt)
+                rows += len(nxt.rows)
+            try:
+                results = await self.call(self._write, batch)
+            except BaseException as exc:  # every waiting walk learns of it
+                for page in batch:
+                    if not page.done.done():
+                        page.done.set_exception(exc)
+                continue
+            for page, counts in zip(batch, results, strict=True):
+                page.done.set_result(counts)
+
+    async def submit(self, scope: str, source: str, load_id: str, rows: list, state: dict) -> asyncio.Future:
+        """Queue a page (rows may be empty: then only the state advances); returns its future."""
+        done = asyncio.get_running_loop().create_future()
+        await self.queue.put(_Page(scope, source, load_id, rows, state, done))
+        return done
 
     async def call(self, func, *args):
         async with self.lock:
             return await asyncio.to_thread(func, *args)
+
+    def _write(self, batch: list[_Page]) -> list[LoadCounts]:
+        """Store the pages of several feeds in one transaction; counts per page."""
+        results: list[LoadCounts] = [LoadCounts(p.source, "api") for p in batch]
+        groups: dict[tuple[str, str], list[int]] = {}
+        for i, page in enumerate(batch):
+            groups.setdefault((page.source, page.load_id), []).append(i)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for (source, load_id), members in groups.items():
+                rows = [row for i in members for row in batch[i].rows]
+                if rows:
+                    texts = [json.dumps(r, separators=(",", ":")) for _, r in rows]
+                    table = pa.Table.from_arrays(
+                        [pa.array([o for o, _ in rows], pa.int64()), pa.array(texts, pa.string()),
+                         pa.array([False] * len(texts))],
+                        schema=_SCHEMA,
+                    )
+                    results[members[-1]] = store_batch(
+                        self.con, RawBatch(table), source=source, kind="api", label="offset",
+                        workspace=None, load_id=load_id,
+                    )
+            latest = {page.scope: page.state for page in batch}  # in queue order: the last wins
+            for scope, state in latest.items():
+                self._save_state(self.con, scope, state)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return results
 
     def read_state(self, scope: str) -> dict:
         rows = self.con.execute(
@@ -143,11 +229,6 @@ class _Writer:
             [self.api_url, scope, json.dumps(state), dt.datetime.now(dt.UTC)],
         )
 
-    def save_state(self, scope: str, state: dict) -> None:
-        self.con.execute("BEGIN TRANSACTION")
-        self._save_state(self.con, scope, state)
-        self.con.execute("COMMIT")
-
     def start_load(self, source: str) -> str:
         load_id = str(uuid.uuid4())
         self.con.execute(
@@ -159,21 +240,6 @@ class _Writer:
     def finish_load(self, load_id: str) -> None:
         self.con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?",
                          [dt.datetime.now(dt.UTC), load_id])
-
-    def store_page(self, rows: list[tuple[int, Any]], source: str, load_id: str,
-                   scope: str, state: dict) -> LoadCounts:
-        """The page's (offset, record) rows and the walk's new state, in one transaction."""
-        texts = [json.dumps(r, separators=(",", ":")) for _, r in rows]
-        table = pa.Table.from_arrays(
-            [pa.array([o for o, _ in rows], pa.int64()), pa.array(texts, pa.string()),
-             pa.array([False] * len(texts))],
-            schema=_SCHEMA,
-        )
-        return load_batch(
-            self.con, RawBatch(table), source=source, kind="api", label="offset",
-            workspace=None, load_id=load_id,
-            on_commit=lambda con: self._save_state(con, scope, state),
-        )
 
     def replace_dimension(self, table: str, workspace_id: str, rows: list[tuple]) -> None:
         width = {"members": 3, "agents": 4, "issues": 6}[table]
@@ -207,6 +273,7 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
     load_id = await writer.call(writer.start_load, source)
     limit = options.page_size
     offset, top, newer_than_previous_top, jumped = 0, None, set(), False
+    pending: list[asyncio.Future] = []
     previous_top = _ts(previous["top"]) if previous else None
     while True:
         page = await client.get_json(path, {"limit": limit, "offset": offset})
@@ -225,20 +292,16 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
                 r.get("id") for r, s in zip(page, stamps, strict=True) if s and s > previous_top)
         end = offset + len(page)
         walk = {"top": _iso(top), "covered": end - len(newer_than_previous_top) if previous_top else end}
-        new_state = {**state, "walk": walk}
-        counts = await writer.call(writer.store_page, keep, source, load_id, scope, new_state)
-        result.new_rows += counts.stored
-        result.duplicates += counts.duplicates
-        result.rejected += counts.rejected + counts.conflicts
+        pending.append(await writer.submit(scope, source, load_id, keep, {**state, "walk": walk}))
         bar.update(len(page))
-        bar.set_postfix(new=result.new_rows, refresh=False)
         if reached or len(page) < limit:
             break
-        # Re-read a run of equal timestamps that the page boundary cut.
-        tail = 0
-        while tail < len(stamps) - 1 and stamps[-1 - tail] is not None and stamps[-1 - tail] == stamps[-1]:
-            tail += 1
-        next_offset = end - (tail if tail < len(page) - 1 else 0)
+        # Re-read a run of equal timestamps that the page boundary cut (a run
+        # filling the whole page is not re-read: the walk must move on).
+        run = 1
+        while run < len(stamps) and stamps[-1] is not None and stamps[-1 - run] == stamps[-1]:
+            run += 1
+        next_offset = end - (run if 1 < run < len(page) else 0)
         # Resuming an interrupted backfill: once past the previous walk's top,
         # jump to where it stopped, shifted by the rows that arrived since.
         if previous and not jumped and known and min(known) <= previous_top:
@@ -250,7 +313,11 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
     final = {k: v for k, v in state.items() if k != "walk"}
     final["high_water"] = _iso(max(filter(None, [top, high_water]), default=None))
     final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()
-    await writer.call(writer.save_state, scope, final)
+    pending.append(await writer.submit(scope, source, load_id, [], final))  # after its pages
+    for counts in await asyncio.gather(*pending):
+        result.new_rows += counts.stored
+        result.duplicates += counts.duplicates
+        result.rejected += counts.rejected + counts.conflicts
     await writer.call(writer.finish_load, load_id)
 
 
@@ -282,37 +349,39 @@ async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[st
     result = SyncResult(api.rstrip("/"), db)
     async with PlatformClient(api, credentials, options.client) as client:
         with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
-            writer = _Writer(con, client.base_url)
-            listed = await _list_all(client, "/workspaces/")
-            for ws in listed:
-                await writer.call(writer.upsert_workspace, ws)
-            targets = workspaces or [w["id"] for w in listed]
-            if issues and len(targets) != 1:
-                raise InputError("--issue needs exactly one --workspace (the issues' workspace)")
-            feeds = ([(f"issue:{targets[0]}/{i}", targets[0], i) for i in issues] if issues
-                     else [(f"workspace:{w}", w, None) for w in targets])
-            gate = asyncio.Semaphore(max(1, options.client.concurrency))
-            with progress_bar(total=None, desc="sync", enabled=options.progress, unit="rows") as bar:
+            async with _Writer(con, client.base_url) as writer:
+                return await _sync_feeds(client, writer, workspaces, issues, options, result)
 
-                async def one(scope: str, ws: str, issue: str | None) -> ScopeResult:
-                    done = ScopeResult(scope, ws, issue)
-                    path = (f"/workspaces/{ws}/issues/{issue}/activity" if issue
-                            else f"/workspaces/{ws}/activity")
-                    async with gate:
-                        try:
-                            await _walk(client, writer, path, scope, done, options, bar)
-                            if issue is None:
-                                await _dimensions(client, writer, ws, result)
-                        except ForbiddenError as exc:
-                            done.error = str(exc)
-                        except AuthError:
-                            raise
-                        except ApiError as exc:
-                            done.error = str(exc)
-                    return done
 
-                result.scopes = list(await asyncio.gather(*(one(*f) for f in feeds)))
-        result.requests, result.retries = client.requests, client.retries
+async def _sync_feeds(client: PlatformClient, writer: _Writer, workspaces: list[str] | None,
+                      issues: list[str] | None, options: SyncOptions, result: SyncResult) -> SyncResult:
+    listed = await _list_all(client, "/workspaces/")
+    for ws in listed:
+        await writer.call(writer.upsert_workspace, ws)
+    targets = workspaces or [w["id"] for w in listed]
+    if issues and len(targets) != 1:
+        raise InputError("--issue needs exactly one --workspace (the issues' workspace)")
+    feeds = ([(f"issue:{targets[0]}/{i}", targets[0], i) for i in issues] if issues
+             else [(f"workspace:{w}", w, None) for w in targets])
+    gate = asyncio.Semaphore(max(1, options.client.concurrency))
+    with progress_bar(total=None, desc="sync", enabled=options.progress, unit="rows") as bar:
+
+        async def one(scope: str, ws: str, issue: str | None) -> ScopeResult:
+            done = ScopeResult(scope, ws, issue)
+            path = f"/workspaces/{ws}/issues/{issue}/activity" if issue else f"/workspaces/{ws}/activity"
+            async with gate:
+                try:
+                    await _walk(client, writer, path, scope, done, options, bar)
+                    if issue is None:
+                        await _dimensions(client, writer, ws, result)
+                except AuthError:
+                    raise
+                except ApiError as exc:  # 403 and the like: this feed only
+                    done.error = str(exc)
+            return done
+
+        result.scopes = list(await asyncio.gather(*(one(*f) for f in feeds)))
+    result.requests, result.retries = client.requests, client.retries
     return result
 
 

@@ -1,0 +1,104 @@
+"""Sync throughput against a fast in-memory stub of the API, beside a bare httpx loop.
+
+The bare loop fetches the same pages (200 per request, same concurrency),
+decodes them and throws them away: the client-side limit. Also measured:
+the number of requests of an incremental run over the unchanged store.
+Targets (sync issue): within 1.15x of the bare loop on the stub; an
+incremental run makes one request per workspace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+import activity_analytics as aa
+
+from ._common import machine, save
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def bare_loop(url: str, concurrency: int = 4) -> tuple[int, int]:
+    """Fetch every page of every workspace, decode, discard. Returns (rows, requests)."""
+    async with httpx.AsyncClient(base_url=f"{url}/api/v1", timeout=60) as client:
+        listed = (await client.get("/workspaces/", params={"limit": 200, "offset": 0})).json()
+        gate = asyncio.Semaphore(concurrency)
+        rows = requests = 0
+
+        async def walk(ws: str) -> None:
+            nonlocal rows, requests
+            offset = 0
+            async with gate:
+                while True:
+                    page = (await client.get(f"/workspaces/{ws}/activity",
+                                             params={"limit": 200, "offset": offset})).json()
+                    requests += 1
+                    rows += len(page)
+                    if len(page) < 200:
+                        return
+                    offset += 200
+
+        await asyncio.gather(*(walk(w["id"]) for w in listed))
+        return rows, requests
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="bench sync")
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--workspaces", type=int, default=4)
+    args = parser.parse_args(argv)
+    port = _free_port()
+    stub = subprocess.Popen(
+        [sys.executable, "-m", "bench.stub_server", "--events", str(args.events),
+         "--workspaces", str(args.workspaces), "--port", str(port)],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert stub.stdout.readline().strip() == "ready"
+        url = f"http://127.0.0.1:{port}"
+        t = time.perf_counter()
+        rows, bare_requests = asyncio.run(bare_loop(url))
+        bare = time.perf_counter() - t
+        db = Path(tempfile.mkdtemp()) / "sync.duckdb"
+        creds = aa.Credentials(token="stub")
+        t = time.perf_counter()
+        first = aa.sync(url, db, credentials=creds, options=aa.SyncOptions(progress=False))
+        ours = time.perf_counter() - t
+        t = time.perf_counter()
+        again = aa.sync(url, db, credentials=creds, options=aa.SyncOptions(progress=False))
+        incremental = time.perf_counter() - t
+    finally:
+        stub.terminate()
+    stored = sum(s.new_rows for s in first.scopes)
+    result = {
+        "benchmark": "sync (stub)", "machine": machine(), "events": rows, "workspaces": args.workspaces,
+        "bare_seconds": round(bare, 2), "bare_events_per_s": round(rows / bare),
+        "bare_requests": bare_requests,
+        "ours_seconds": round(ours, 2), "ours_events_per_s": round(stored / ours),
+        "ours_activity_requests": sum(s.pages for s in first.scopes), "ours_requests": first.requests,
+        "ratio_ours_to_bare": round(ours / bare, 2),
+        "incremental_seconds": round(incremental, 3),
+        "incremental_activity_requests_per_workspace": [s.pages for s in again.scopes],
+    }
+    print(
+        f"sync {rows} events from the stub, {args.workspaces} workspaces: bare httpx loop {bare:.2f} s "
+        f"({result['bare_events_per_s']}/s, {bare_requests} requests); ours {ours:.2f} s "
+        f"({result['ours_events_per_s']}/s, {result['ours_activity_requests']} activity requests) = "
+        f"{result['ratio_ours_to_bare']}x; incremental {incremental:.3f} s, activity requests per "
+        f"workspace {result['incremental_activity_requests_per_workspace']}"
+    )
+    save("sync-stub", result)
+    return result
