@@ -165,6 +165,7 @@ KILLED_SYNC = textwrap.dedent(
     import sys
     import activity_analytics as aa
     from activity_analytics.ingest import _sync
+    _sync._Writer.MAX_ROWS = 1          # one page per transaction, to stop between pages
     original = _sync._Writer._write
     def announcing(self, *args):
         counts = original(self, *args)
