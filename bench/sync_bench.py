@@ -55,11 +55,71 @@ async def bare_loop(url: str, concurrency: int = 4) -> tuple[int, int]:
         return rows, requests
 
 
+def real_server(events: int) -> dict:
+    """The same comparison against the real Platform server (one workspace of ``events`` rows)."""
+    import datetime as dt
+    import sqlite3
+    import uuid
+
+    from tests.platform_server import PlatformServer, platform_python
+
+    python = platform_python()
+    if python is None:
+        raise SystemExit("no .venv-platform: run ./run test once to install the real server")
+    server = PlatformServer(Path(tempfile.mkdtemp()) / "platform.db").start(python)
+    try:
+        client = server.register("Bench")
+        token = client.headers["Authorization"].split()[1]
+        ws = client.post("/workspaces/", json={"name": "Bench"}).raise_for_status().json()["id"]
+        start = dt.datetime(2026, 11, 1)
+        con = sqlite3.connect(server.db_path)
+        with con:
+            con.executemany(
+                "INSERT INTO activity_logs (id, workspace_id, entity_type, entity_id, action, actor_type, "
+                "actor_id, details, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(str(uuid.uuid4()), ws, "issue", "i", "issue.updated", "member", "u", "{}",
+                  (start + dt.timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(events)],
+            )
+        con.close()
+
+        async def bare() -> None:
+            async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=60,
+                                         headers={"Authorization": f"Bearer {token}"}) as http:
+                offset = 0
+                while True:
+                    page = (await http.get(f"/workspaces/{ws}/activity", params={"limit": 200, "offset": offset})).json()
+                    if len(page) < 200:
+                        return
+                    offset += 200
+
+        t = time.perf_counter()
+        asyncio.run(bare())
+        bare_s = time.perf_counter() - t
+        db = Path(tempfile.mkdtemp()) / "sync.duckdb"
+        t = time.perf_counter()
+        aa.sync(server.url, db, credentials=aa.Credentials(token=token), options=aa.SyncOptions(progress=False))
+        ours_s = time.perf_counter() - t
+    finally:
+        server.stop()
+    result = {"benchmark": "sync (real server)", "machine": machine(), "events": events,
+              "bare_seconds": round(bare_s, 2), "ours_seconds": round(ours_s, 2),
+              "ratio_ours_to_bare": round(ours_s / bare_s, 2),
+              "ours_events_per_s": round(events / ours_s)}
+    print(f"sync {events} events from the real server: bare httpx loop {bare_s:.2f} s; ours {ours_s:.2f} s "
+          f"({result['ours_events_per_s']}/s) = {result['ratio_ours_to_bare']}x")
+    save("sync-real", result)
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="bench sync")
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--workspaces", type=int, default=4)
+    parser.add_argument("--real", type=int, metavar="N", default=0,
+                        help="Also sync N events from the real Platform server.")
     args = parser.parse_args(argv)
+    if args.real:
+        real_server(args.real)
     port = _free_port()
     stub = subprocess.Popen(
         [sys.executable, "-m", "bench.stub_server", "--events", str(args.events),
