@@ -372,3 +372,18 @@ def test_through_a_fault_injecting_proxy_the_store_ends_equal_to_the_server(worl
     assert first.ok and last.ok, (first.summary(), last.summary())
     assert sum(proxy.injected.values()) >= 4 and first.retries + last.retries >= 4
     assert_store_equals_server(db, server)
+
+
+def test_an_issue_feed(world, tmp_path):
+    server, client, _, (ws_a, _) = world
+    issue = call(client.post, f"/workspaces/{ws_a}/issues/", json={"title": "followed"}).json()["id"]
+    for status in ("in_progress", "in_review", "done"):
+        call(client.patch, f"/workspaces/{ws_a}/issues/{issue}", json={"status": status})
+    db = tmp_path / "s.duckdb"
+    result = aa.sync(server.url, db, workspaces=[ws_a], issues=[issue], options=SyncOptions(progress=False))
+    assert result.ok and result.scopes[0].scope == f"issue:{ws_a}/{issue}"
+    expected = {r["id"] for r in server.activity_logs() if r["issue_id"] == issue}
+    assert set(aa.sql(db, "SELECT id FROM activity")["id"].to_list()) == expected and len(expected) == 4
+    assert aa.timeline(db, issue)["changes"].to_list()[-1] == "status=done"
+    with pytest.raises(aa.InputError, match="exactly one --workspace"):
+        aa.sync(server.url, db, issues=[issue], options=SyncOptions(progress=False))
