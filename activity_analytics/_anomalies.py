@@ -96,7 +96,7 @@ def inject(spec: SampleSpec, per_kind: int = 10, seed: int = 0) -> Labelled:
         rows = actor_rows(str(rng.choice(agent_keys)))
         rate = rows.height / (days * 24)
         hours = int(rng.integers(1, 4))
-        n = int(round(rate * hours * (rng.uniform(4, 10) - 1)))
+        n = round(rate * hours * (rng.uniform(4, 10) - 1))
         start = day0 + int(rng.integers(2 * 24, days * 24 - hours)) * HOUR_US
         added.append(_rows(rows, start + np.sort(rng.integers(0, hours * HOUR_US, n)), rng))
         record("runaway_agent", rows, start, start + hours * HOUR_US, n)

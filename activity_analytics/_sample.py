@@ -31,12 +31,7 @@ import polars as pl
 
 START = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)  # a Monday
 
-_WORDS = (
-    "login page crashes on submit; flaky test in billing; upgrade duckdb; "
-    "agent loops on retry; add dark mode; slow dashboard query; fix typo in docs; "
-    "rotate api keys; webhook times out; export to csv; memory leak in worker; "
-    "rate limit the sync; timezone bug in reports; onboarding checklist"
-).split("; ")
+_WORDS = ["login page crashes on submit", "flaky test in billing", "upgrade duckdb", "agent loops on retry", "add dark mode", "slow dashboard query", "fix typo in docs", "rotate api keys", "webhook times out", "export to csv", "memory leak in worker", "rate limit the sync", "timezone bug in reports", "onboarding checklist"]
 _STATUSES = ("todo", "in_progress", "in_review", "done", "blocked")
 _PRIORITIES = ("low", "medium", "high", "urgent")
 _TOOLS = ("web_search", "read_file", "write_file", "run_python", "create_issue", "http_get")
@@ -111,7 +106,7 @@ def _actor_streams(rng: np.random.Generator, spec: SampleSpec, ws: int) -> list[
         frames.append(_stream(times, f"w{ws}-steady-agent-{a}", "agent" if a == 0 else "member"))
     for b in range(spec.batch_agents_per_workspace):
         minute = rng.integers(0, 60)
-        size = max(1, int(round(rng.uniform(4, 8) * spec.scale)))
+        size = max(1, round(rng.uniform(4, 8) * spec.scale))
         sizes = rng.poisson(size, size=hours)
         batch_start = (np.arange(hours) * 3600 + minute * 60) * 1_000_000
         starts = np.repeat(batch_start, sizes)

@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
     lines = [f"bursts evaluation over seeds {args.seeds}, {args.per_kind} anomalies per kind per seed"]
     summary: dict = {"machine": machine(), "seeds": args.seeds, "per_kind": args.per_kind}
     for kind in (*KINDS, "overall"):
-        p, p_min = mean(("bursts", kind, "precision"))
+        p, _p_min = mean(("bursts", kind, "precision"))
         r, r_min = mean(("bursts", kind, "recall"))
         f, f_min = mean(("bursts", kind, "f1"))
         rf, _ = mean(("fixed_per_minute", kind, "recall"))

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
              ("ours_batch_path", OURS_BATCH, True))
     for name, code, fresh in steps:
         best = None
-        for i in range(args.repeat):
+        for _i in range(args.repeat):
             db = OUT / f"ingest-{'ours' if name == 'ours_again' else name}.duckdb"
             if fresh:
                 db.unlink(missing_ok=True)
