@@ -31,7 +31,12 @@ import polars as pl
 
 START = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)  # a Monday
 
-_WORDS = ["login page crashes on submit", "flaky test in billing", "upgrade duckdb", "agent loops on retry", "add dark mode", "slow dashboard query", "fix typo in docs", "rotate api keys", "webhook times out", "export to csv", "memory leak in worker", "rate limit the sync", "timezone bug in reports", "onboarding checklist"]
+_WORDS = (
+    "login page crashes on submit", "flaky test in billing", "upgrade duckdb",
+    "agent loops on retry", "add dark mode", "slow dashboard query", "fix typo in docs",
+    "rotate api keys", "webhook times out", "export to csv", "memory leak in worker",
+    "rate limit the sync", "timezone bug in reports", "onboarding checklist",
+)
 _STATUSES = ("todo", "in_progress", "in_review", "done", "blocked")
 _PRIORITIES = ("low", "medium", "high", "urgent")
 _TOOLS = ("web_search", "read_file", "write_file", "run_python", "create_issue", "http_get")

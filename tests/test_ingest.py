@@ -411,3 +411,20 @@ def test_read_only_open_of_missing_store_is_clear(tmp_path):
 
     with pytest.raises(StoreError, match="no such store"):
         status(tmp_path / "missing.duckdb")
+
+
+def test_the_bundled_sample_is_what_the_generator_makes(tmp_path):
+    """data/sample is reproducible: the generator with its default seed makes the same bytes."""
+    import filecmp
+    from pathlib import Path
+
+    from activity_analytics import generate_sample
+
+    bundled = Path(__file__).resolve().parent.parent / "data" / "sample"
+    generate_sample(tmp_path / "sample")
+    for name in ("activity.jsonl.gz", "api-page.json", "audit.jsonl"):
+        assert filecmp.cmp(tmp_path / "sample" / name, bundled / name, shallow=False), name
+    rows = "SELECT * FROM activity_logs ORDER BY id"
+    fresh = sqlite3.connect(tmp_path / "sample" / "platform.db").execute(rows).fetchall()
+    assert fresh == sqlite3.connect(bundled / "platform.db").execute(rows).fetchall()
+    assert (tmp_path / "sample-actors.csv").read_text() == (bundled.parent / "sample-actors.csv").read_text()
