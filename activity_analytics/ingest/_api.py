@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import os
 import random
 import warnings
@@ -20,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -247,8 +247,8 @@ class PlatformClient:
         if status >= 400:
             raise ApiError(f"{shown}: {status} {response.reason_phrase}", url=shown, status=status)
         try:
-            return json.loads(response.content)
-        except ValueError:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
             raise _Transient("truncated or invalid JSON body") from None
 
     async def pages(self, path: str, *, start: int = 0, limit: int = PAGE_LIMIT) -> AsyncIterator[tuple[int, list]]:

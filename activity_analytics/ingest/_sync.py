@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from .._errors import InputError
@@ -137,13 +138,13 @@ class _Writer:
     state goes through the same queue, so it never commits before its pages.
     """
 
-    MAX_ROWS = 20_000
+    MAX_ROWS = 50_000
 
     def __init__(self, con: duckdb.DuckDBPyConnection, api_url: str):
         self.con = con
         self.api_url = api_url
         self.lock = asyncio.Lock()
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize=64)
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=256)
         self.task: asyncio.Task | None = None
 
     async def __aenter__(self) -> _Writer:
@@ -198,7 +199,7 @@ class _Writer:
             for (source, load_id), members in groups.items():
                 rows = [row for i in members for row in batch[i].rows]
                 if rows:
-                    texts = [json.dumps(r, separators=(",", ":")) for _, r in rows]
+                    texts = [orjson.dumps(r).decode() for _, r in rows]
                     table = pa.Table.from_arrays(
                         [pa.array([o for o, _ in rows], pa.int64()), pa.array(texts, pa.string()),
                          pa.array([False] * len(texts))],
