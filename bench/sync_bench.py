@@ -111,10 +111,47 @@ def real_server(events: int) -> dict:
     return result
 
 
+DLT = """
+import sys, tempfile, time
+import dlt
+from dlt.sources.rest_api import rest_api_source
+source = rest_api_source({
+    "client": {
+        "base_url": sys.argv[1] + "/api/v1/",
+        "auth": {"type": "bearer", "token": "stub"},
+        "paginator": {"type": "offset", "limit": 200, "offset_param": "offset",
+                      "limit_param": "limit", "total_path": None, "stop_after_empty_page": True},
+    },
+    "resources": [
+        {"name": "workspaces", "endpoint": {"path": "workspaces/"}},
+        {"name": "activity", "primary_key": "id", "write_disposition": "merge",
+         "endpoint": {"path": "workspaces/{resources.workspaces.id}/activity"}},
+    ],
+})
+pipeline = dlt.pipeline(pipeline_name="bench", dataset_name="activity",
+                        destination=dlt.destinations.duckdb(sys.argv[2]),
+                        pipelines_dir=tempfile.mkdtemp())
+start = time.perf_counter()
+pipeline.run(source)
+print(time.perf_counter() - start)
+"""
+
+
+def dlt_seconds(url: str) -> float | None:
+    """A dlt rest_api pipeline loading the same feed into DuckDB (merge on id), if dlt is installed."""
+    db = Path(tempfile.mkdtemp()) / "dlt.duckdb"
+    out = subprocess.run([sys.executable, "-c", DLT, url, str(db)], capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"dlt pipeline skipped: {out.stderr.strip().splitlines()[-1] if out.stderr else '?'}")
+        return None
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="bench sync")
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--workspaces", type=int, default=4)
+    parser.add_argument("--no-dlt", action="store_true", help="Skip the (slow) dlt pipeline.")
     parser.add_argument("--real", type=int, metavar="N", default=0,
                         help="Also sync N events from the real Platform server.")
     args = parser.parse_args(argv)
@@ -140,6 +177,7 @@ def main(argv: list[str] | None = None) -> dict:
         t = time.perf_counter()
         again = aa.sync(url, db, credentials=creds, options=aa.SyncOptions(progress=False))
         incremental = time.perf_counter() - t
+        dlt_s = None if args.no_dlt else dlt_seconds(url)
     finally:
         stub.terminate()
     stored = sum(s.new_rows for s in first.scopes)
@@ -151,6 +189,8 @@ def main(argv: list[str] | None = None) -> dict:
         "ours_activity_requests": sum(s.pages for s in first.scopes), "ours_requests": first.requests,
         "ratio_ours_to_bare": round(ours / bare, 2),
         "incremental_seconds": round(incremental, 3),
+        "dlt_seconds": round(dlt_s, 2) if dlt_s else None,
+        "ratio_ours_to_dlt": round(ours / dlt_s, 2) if dlt_s else None,
         "incremental_activity_requests_per_workspace": [s.pages for s in again.scopes],
     }
     print(
@@ -158,7 +198,8 @@ def main(argv: list[str] | None = None) -> dict:
         f"({result['bare_events_per_s']}/s, {bare_requests} requests); ours {ours:.2f} s "
         f"({result['ours_events_per_s']}/s, {result['ours_activity_requests']} activity requests) = "
         f"{result['ratio_ours_to_bare']}x; incremental {incremental:.3f} s, activity requests per "
-        f"workspace {result['incremental_activity_requests_per_workspace']}"
+        f"workspace {result['incremental_activity_requests_per_workspace']}; dlt rest_api "
+        f"{result['dlt_seconds']} s"
     )
-    save("sync-stub", result)
+    save(f"sync-stub-{rows}", result)
     return result
