@@ -387,3 +387,20 @@ def test_an_issue_feed(world, tmp_path):
     assert aa.timeline(db, issue)["changes"].to_list()[-1] == "status=done"
     with pytest.raises(aa.InputError, match="exactly one --workspace"):
         aa.sync(server.url, db, issues=[issue], options=SyncOptions(progress=False))
+
+
+def test_synced_names_reach_the_analyses(world, tmp_path):
+    server, client, _, (ws_a, _) = world
+    agent = call(client.post, f"/workspaces/{ws_a}/agents/", json={"name": "triage-bot"}).json()
+    insert_rows(server, ws_a, 3)  # written by "runner-1": no name known
+    con = sqlite3.connect(server.db_path)
+    with con:
+        con.execute("UPDATE activity_logs SET actor_id = ? WHERE actor_id = 'runner-1'", (agent["id"],))
+    con.close()
+    db = tmp_path / "s.duckdb"
+    aa.sync(server.url, db, options=SyncOptions(progress=False))
+    top = aa.top_actors(db, actor_type="agent")
+    assert top.filter(actor_id=agent["id"])["name"].to_list() == ["triage-bot"]
+    issue = aa.sql(db, "SELECT issue_id FROM activity WHERE action = 'issue.created' LIMIT 1").item()
+    line = aa.timeline(db, issue).row(0, named=True)
+    assert line["issue_identifier"] and line["issue_title"].startswith(("Alpha", "Beta"))

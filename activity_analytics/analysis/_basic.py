@@ -111,7 +111,7 @@ def top_actors(
     """The ``n`` busiest actors on each side. SQL: ``aa_top_actors(n := 10, ...)``.
 
     Columns: ``actor_type``, ``rank`` (1 = busiest), ``actor_id``, ``name``
-    (the note of its actor mark, if any), ``events``, ``share`` (of its
+    (the note of its actor mark, else the agent's name from a sync, if any), ``events``, ``share`` (of its
     side's events), ``first_seen``, ``last_seen``.
 
     >>> import activity_analytics as aa, tempfile, pathlib
@@ -138,8 +138,10 @@ def timeline(
     """Every event of one issue, oldest first. SQL: ``aa_timeline('ISSUE-ID')``.
 
     Columns: ``created_at``, ``action``, ``actor_type``, ``actor_id``,
-    ``actor_name`` (from actor marks), ``changes`` (``field=value, ...`` for
-    updates, ``title=...`` for creation), ``details`` (JSON), ``workspace_id``, ``id``.
+    ``actor_name`` (from actor marks or synced agents), ``changes``
+    (``field=value, ...`` for updates, ``title=...`` for creation),
+    ``details`` (JSON), ``workspace_id``, ``id``, ``issue_identifier`` and
+    ``issue_title`` (from a sync, else null).
 
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db

@@ -14,7 +14,7 @@ import duckdb
 from ._bursts import BURSTS
 
 #: bump when a macro changes: stores are refreshed when opened read-write
-MACROS_VERSION = "1"
+MACROS_VERSION = "2"
 
 _FILTERS = "since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL"
 _PASS = "since := since, until := until, ws := ws, act := act, atype := atype"
@@ -71,13 +71,15 @@ MACROS = {
         (n := 10, {_FILTERS}) AS TABLE
         SELECT actor_type, rank, actor_id, name, events, share, first_seen, last_seen
         FROM (
-            SELECT e.actor_type, e.actor_id, any_value(m.note) AS name,
+            SELECT e.actor_type, e.actor_id, coalesce(any_value(m.note), any_value(ag.name)) AS name,
                    count(*) AS events,
                    count(*) / sum(count(*)) OVER (PARTITION BY e.actor_type) AS share,
                    min(e.created_at) AS first_seen, max(e.created_at) AS last_seen,
                    row_number() OVER (PARTITION BY e.actor_type
                                       ORDER BY count(*) DESC, e.actor_id) AS rank
-            FROM aa_events({_PASS}) AS e LEFT JOIN actor_marks AS m USING (actor_id)
+            FROM aa_events({_PASS}) AS e
+            LEFT JOIN actor_marks AS m USING (actor_id)
+            LEFT JOIN agents AS ag ON ag.id = e.actor_id AND ag.workspace_id = e.workspace_id
             GROUP BY e.actor_type, e.actor_id
         )
         WHERE rank <= n
@@ -86,7 +88,8 @@ MACROS = {
     # Every event of one issue, in order, with who did what.
     "aa_timeline": """
         (issue) AS TABLE
-        SELECT e.created_at, e.action, e.actor_type, e.actor_id, m.note AS actor_name,
+        SELECT e.created_at, e.action, e.actor_type, e.actor_id,
+               coalesce(m.note, ag.name) AS actor_name,
                CASE
                    WHEN (e.details -> '$.fields') IS NOT NULL THEN
                        array_to_string(list_transform(
@@ -96,8 +99,12 @@ MACROS = {
                    WHEN (e.details ->> '$.title') IS NOT NULL THEN
                        'title=' || (e.details ->> '$.title')
                END AS changes,
-               e.details, e.workspace_id, e.id
-        FROM events AS e LEFT JOIN actor_marks AS m USING (actor_id)
+               e.details, e.workspace_id, e.id,
+               i.identifier AS issue_identifier, i.title AS issue_title
+        FROM events AS e
+        LEFT JOIN actor_marks AS m USING (actor_id)
+        LEFT JOIN agents AS ag ON ag.id = e.actor_id AND ag.workspace_id = e.workspace_id
+        LEFT JOIN issues AS i ON i.id = issue AND i.workspace_id = e.workspace_id
         WHERE e.issue_id = issue OR e.entity_id = issue
         ORDER BY e.created_at, e.id
     """,
