@@ -3,6 +3,7 @@
 The public API is what ``__all__`` lists; every module behind it is private.
 """
 
+from . import plots
 from ._actors import list_actors, mark_actors, unmark_actors
 from ._demo import DemoResult, demo
 from ._errors import (
@@ -10,11 +11,13 @@ from ._errors import (
     InputError,
     QueryError,
     RejectedRecordsError,
+    ReportError,
     SchemaError,
     StoreError,
     StoreLockedError,
 )
 from ._query import sql
+from ._report import report
 from ._sample import SampleSpec, generate_events, generate_sample
 from ._status import StoreStatus, status
 from ._store import SCHEMA_VERSION, connect, migrate
@@ -49,6 +52,7 @@ __all__ = [
     "LoadCounts",
     "QueryError",
     "RejectedRecordsError",
+    "ReportError",
     "SampleSpec",
     "SchemaError",
     "ScopeResult",
@@ -68,6 +72,8 @@ __all__ = [
     "list_actors",
     "mark_actors",
     "migrate",
+    "plots",
+    "report",
     "sql",
     "status",
     "sync",

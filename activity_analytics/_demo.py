@@ -22,6 +22,8 @@ class DemoResult:
 
     ingest: IngestResult
     status: StoreStatus
+    #: the HTML report, when asked for
+    report: Path | None = None
 
 
 def demo(
@@ -29,13 +31,15 @@ def demo(
     *,
     sample: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
+    with_report: bool = False,
 ) -> DemoResult:
     """Load the bundled sample into ``db``, mark its agent accounts, and describe it.
 
     ``sample`` is a folder of activity files with an ``<folder>-actors.csv``
     beside it (default: the repository's ``data/sample``; generated afresh in
     a temporary folder when the package is installed without it). Running it
-    again stores nothing new.
+    again stores nothing new. ``with_report`` also writes the HTML report
+    (``<db>-report.html``, needs the ``notebooks`` extra).
     """
     if sample is None:
         sample = REPO_DATA / "sample"
@@ -47,4 +51,9 @@ def demo(
     marks = sample.parent / f"{sample.name}-actors.csv"
     if marks.exists():
         mark_actors(db, csv_path=marks)
-    return DemoResult(result, status(db))
+    report_path = None
+    if with_report:
+        from ._report import report
+
+        report_path = report(db, Path(db).with_name(Path(db).stem + "-report.html"))
+    return DemoResult(result, status(db), report_path)

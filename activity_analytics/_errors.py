@@ -53,3 +53,9 @@ class QueryError(ActivityAnalyticsError):
     """A SQL query given by the user failed."""
 
     exit_code = 2
+
+
+class ReportError(ActivityAnalyticsError):
+    """A report notebook failed to run; the message names the failing cell."""
+
+    exit_code = 5

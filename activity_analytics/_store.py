@@ -135,8 +135,11 @@ def _session_settings(con: duckdb.DuckDBPyConnection) -> None:
     # Naive timestamps mean UTC everywhere in this package, and results show UTC.
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET preserve_insertion_order = false")
-    con.execute("SET enable_progress_bar = true")  # tracked for our own progress bars
-    con.execute("SET enable_progress_bar_print = false")
+    try:  # tracked (not printed) for our own progress bars; in Jupyter it needs ipywidgets
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
+    except duckdb.Error:
+        pass
 
 
 def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:

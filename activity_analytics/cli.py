@@ -292,6 +292,33 @@ def bursts(db, since, until, workspace, action, actor_type, sensitivity, fmt, lo
 
 
 @cli.command()
+@db_option
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The HTML file to write (the executed .ipynb goes beside it).")
+@click.option("--since", help="Report on events at or after this ISO time (with Z or an offset).")
+@click.option("--until", help="... and before this one.")
+@click.option("--workspace", help="Only this workspace id.")
+@click.option("--notebook", type=click.Path(dir_okay=False, path_type=Path),
+              help="Another report notebook (default: notebooks/activity_report.ipynb).")
+@click.option("--with-code", is_flag=True, help="Show the notebook's code in the HTML.")
+@click.option("--timeout", type=float, default=600, show_default=True, help="Seconds per cell.")
+@_errors_to_exit
+def report(db, out, since, until, workspace, notebook, with_code, timeout):
+    """Write the HTML report for cron (Python: activity_analytics.report).
+
+    Executes the report notebook headless with these parameters and writes a
+    self-contained HTML file (images inline, code hidden unless --with-code,
+    nothing fetched from the network) and the executed .ipynb beside it, both
+    atomically. Exits 5 and names the failing cell when one fails.
+    """
+    from ._report import report as run_report
+
+    path = run_report(db, out, since=since, until=until, workspace=workspace, notebook=notebook,
+                      with_code=with_code, timeout=timeout)
+    click.echo(str(path))
+
+
+@cli.command()
 @click.argument("issue")
 @db_option
 @format_option
@@ -371,13 +398,16 @@ def actors_list(db, fmt, lock_timeout):
 def demo(db, sample):
     """Run the main job on the bundled sample (Python: activity_analytics.demo).
 
-    Ingests data/sample, marks its agent accounts from data/sample-actors.csv
-    and prints a summary of the store.
+    Ingests data/sample, marks its agent accounts from data/sample-actors.csv,
+    prints a summary of the store, writes the HTML report beside the store
+    and prints its path.
     """
-    result = _demo.demo(db, sample=sample)
+    result = _demo.demo(db, sample=sample, with_report=True)
     click.echo(result.ingest.summary())
     click.echo()
     click.echo(result.status.summary())
+    if result.report is not None:
+        click.echo(f"\nreport: {result.report}")
 
 
 @cli.command()
