@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -84,21 +85,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def load_batch(
-    con: duckdb.DuckDBPyConnection,
-    batch: RawBatch,
-    *,
-    source: str,
-    kind: str,
-    label: str,
-    workspace: str | None,
-    load_id: str,
-) -> LoadCounts:
-    """Validate and store one batch in one transaction; return its counts."""
+def load_batch(con: duckdb.DuckDBPyConnection, batch: RawBatch, **where: Any) -> LoadCounts:
+    """:func:`store_batch` in a transaction of its own; returns its counts."""
     con.execute("BEGIN TRANSACTION")
     try:
-        counts = store_batch(con, batch, source=source, kind=kind, label=label,
-                             workspace=workspace, load_id=load_id)
+        counts = store_batch(con, batch, **where)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

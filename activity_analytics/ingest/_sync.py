@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -420,9 +421,7 @@ def sync(
     :class:`AuthError`.
     """
     credentials = credentials or Credentials.from_env()
-    options = options or SyncOptions(full=full)
-    if full:
-        options.full = True
+    options = dataclasses.replace(options or SyncOptions(), full=full or (options is not None and options.full))
     if not 1 <= options.page_size <= PAGE_LIMIT:
         raise InputError(f"page size must be 1..{PAGE_LIMIT}")
     return _run(_sync(api, os.fspath(db), workspaces, issues, credentials, options, lock_timeout))
