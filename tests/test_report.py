@@ -134,3 +134,11 @@ def test_the_report_renders_in_headless_chromium(html_report, tmp_path):
     blue = ((pixels[..., 2] > 0.6) & (pixels[..., 0] < 0.2)).mean()  # people's blue bars
     orange = ((pixels[..., 0] > 0.8) & (pixels[..., 1] > 0.5) & (pixels[..., 2] < 0.2)).mean()
     assert blue > 0.002 and orange > 0.002  # the figures are there
+
+
+def test_a_cell_past_its_timeout_is_a_report_error(demo_db, tmp_path):
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time; time.sleep(30)")])
+    nbformat.write(book, tmp_path / "slow.ipynb")
+    with pytest.raises(aa.ReportError, match="slow.ipynb: CellTimeoutError"):
+        aa.report(demo_db, tmp_path / "r.html", notebook=tmp_path / "slow.ipynb", timeout=2)
+    assert not (tmp_path / "r.html").exists()
