@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -84,18 +84,15 @@ def report(
     nb = nbformat.read(nb_path, as_version=4)
     _inject(nb, {"db": str(Path(db).resolve()), "since": _iso(since), "until": _iso(until),
                  "workspace": workspace})
-    from jupyter_client import KernelManager
-
-    # IPC rather than TCP: the kernel is ours alone, on this machine (and no warning in cron mail)
-    sockets = Path(tempfile.mkdtemp(prefix="aa-kernel-"))
-    manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
     client = NotebookClient(
-        nb, km=manager, timeout=timeout, kernel_name="python3",
+        nb, timeout=timeout, kernel_name="python3",
         resources={"metadata": {"path": str(nb_path.parent)}},
     )
     executed = out.with_suffix(".ipynb")
     try:
-        client.execute(env={**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+        # The kernel's own stderr is start-up chatter, not for cron mail: cell errors are in outputs.
+        client.execute(env={**os.environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+                       stderr=subprocess.DEVNULL)
     except (CellTimeoutError, DeadKernelError) as exc:
         _write_atomically(executed, nbformat.writes(nb))
         raise ReportError(f"{nb_path.name}: {type(exc).__name__}: {_ANSI.sub('', str(exc)).strip()[:300]}") from None
@@ -107,8 +104,6 @@ def report(
         text = _ANSI.sub("", str(exc)).strip()
         last = text.splitlines()[-1] if text else type(exc).__name__
         raise ReportError(f"{nb_path.name}: cell {failing} failed: {last} (see {executed})") from None
-    finally:
-        shutil.rmtree(sockets, ignore_errors=True)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = not with_code
     exporter.exclude_input_prompt = True
