@@ -16,12 +16,18 @@ def _interactive() -> bool:
 
 
 @contextlib.contextmanager
-def progress_bar(*, total: int | None, desc: str, enabled: bool | None, unit: str = "B") -> Iterator[tqdm]:
-    """A tqdm bar; ``enabled=None`` shows it only on a terminal or in Jupyter."""
+def progress_bar(
+    *, total: int | None, desc: str, enabled: bool | None, unit: str = "B", position: int | None = None
+) -> Iterator[tqdm]:
+    """A tqdm bar; ``enabled=None`` shows it only on a terminal or in Jupyter.
+
+    ``position`` stacks several bars on a terminal (one per workspace of a sync).
+    """
     show = _interactive() if enabled is None else enabled
     bar = tqdm(
-        total=total, desc=desc, unit=unit, unit_scale=True, unit_divisor=1024,
-        disable=not show, leave=True, file=sys.stderr,
+        total=total, desc=desc, unit=unit, unit_scale=True,
+        unit_divisor=1024 if unit == "B" else 1000,
+        disable=not show, leave=True, file=sys.stderr, position=position,
     )
     try:
         yield bar

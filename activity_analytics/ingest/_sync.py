@@ -296,6 +296,7 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
         walk = {"top": _iso(top), "covered": end - len(newer_than_previous_top) if previous_top else end}
         pending.append(await writer.submit(scope, source, load_id, keep, {**state, "walk": walk}))
         bar.update(len(page))
+        bar.set_postfix(pages=result.pages, refresh=False)
         if reached or len(page) < limit:
             break
         # Re-read a run of equal timestamps that the page boundary cut (a run
@@ -365,24 +366,31 @@ async def _sync_feeds(client: PlatformClient, writer: _Writer, workspaces: list[
         raise InputError("--issue needs exactly one --workspace (the issues' workspace)")
     feeds = ([(f"issue:{targets[0]}/{i}", targets[0], i) for i in issues] if issues
              else [(f"workspace:{w}", w, None) for w in targets])
-    gate = asyncio.Semaphore(max(1, options.client.concurrency))
-    with progress_bar(total=None, desc="sync", enabled=options.progress, unit="rows") as bar:
+    names = {w["id"]: w.get("name") or w["id"] for w in listed}
+    slots = list(range(max(1, options.client.concurrency)))  # terminal lines for the bars
+    gate = asyncio.Semaphore(len(slots))
 
-        async def one(scope: str, ws: str, issue: str | None) -> ScopeResult:
-            done = ScopeResult(scope, ws, issue)
-            path = f"/workspaces/{ws}/issues/{issue}/activity" if issue else f"/workspaces/{ws}/activity"
-            async with gate:
-                try:
+    async def one(scope: str, ws: str, issue: str | None) -> ScopeResult:
+        done = ScopeResult(scope, ws, issue)
+        path = f"/workspaces/{ws}/issues/{issue}/activity" if issue else f"/workspaces/{ws}/activity"
+        async with gate:
+            slot = slots.pop(0)
+            label = names.get(ws, ws)[:24] + (f" / {issue[:8]}" if issue else "")
+            try:
+                with progress_bar(total=None, desc=label, enabled=options.progress, unit=" rows",
+                                  position=slot) as bar:
                     await _walk(client, writer, path, scope, done, options, bar)
-                    if issue is None:
-                        await _dimensions(client, writer, ws, result)
-                except AuthError:
-                    raise
-                except ApiError as exc:  # 403 and the like: this feed only
-                    done.error = str(exc)
-            return done
+                if issue is None:
+                    await _dimensions(client, writer, ws, result)
+            except AuthError:
+                raise
+            except ApiError as exc:  # 403 and the like: this feed only
+                done.error = str(exc)
+            finally:
+                slots.append(slot)
+        return done
 
-        result.scopes = list(await asyncio.gather(*(one(*f) for f in feeds)))
+    result.scopes = list(await asyncio.gather(*(one(*f) for f in feeds)))
     result.requests, result.retries = client.requests, client.retries
     return result
 
