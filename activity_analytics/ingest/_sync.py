@@ -265,56 +265,96 @@ class _Writer:
         )
 
 
+@dataclass
+class FeedWalk:
+    """The pagination strategy of one walk down a newest-first feed.
+
+    ``pages`` drive it: :meth:`take` looks at a page (timestamps parsed) and
+    says which rows to store; :meth:`advance` says where the next page starts,
+    or that the walk is done. It holds the rules of the module's docstring:
+    stop at the high-water mark, re-read a tie cut by the page boundary, and
+    jump ahead when resuming an interrupted backfill.
+    """
+
+    limit: int
+    high_water: dt.datetime | None = None
+    previous: dict | None = None  # the interrupted walk being resumed
+    offset: int = 0
+    top: dt.datetime | None = None
+    reached: bool = False
+    _newer: set = field(default_factory=set)  # ids newer than the previous walk's top
+    _jumped: bool = False
+
+    @property
+    def previous_top(self) -> dt.datetime | None:
+        return _ts(self.previous["top"]) if self.previous else None
+
+    def take(self, page: list, stamps: list) -> list[tuple[int, Any]]:
+        """Rows of ``page`` to store, as (offset, record); notes what the page shows."""
+        known = [s for s in stamps if s is not None]
+        if self.top is None and known:
+            self.top = max(known)
+        hw = self.high_water
+        self.reached = hw is not None and any(s < hw for s in known)
+        if self.previous_top is not None:
+            self._newer.update(r.get("id") for r, s in zip(page, stamps, strict=True)
+                               if s and s > self.previous_top)
+        return [(self.offset + i, r) for i, (r, s) in enumerate(zip(page, stamps, strict=True))
+                if hw is None or s is None or s >= hw]
+
+    def progress(self, received: int) -> dict:
+        """The walk's state after a page of ``received`` rows (stored with the page)."""
+        end = self.offset + received
+        covered = end - len(self._newer) if self.previous_top else end
+        return {"top": _iso(self.top), "covered": covered}
+
+    def advance(self, stamps: list) -> bool:
+        """Move to the next page; False when the walk is complete."""
+        if self.reached or len(stamps) < self.limit:
+            return False
+        end = self.offset + len(stamps)
+        run = 1  # a run of equal timestamps that the page boundary cut is read again
+        while run < len(stamps) and stamps[-1] is not None and stamps[-1 - run] == stamps[-1]:
+            run += 1
+        next_offset = end - (run if 1 < run < len(stamps) else 0)
+        known = [s for s in stamps if s is not None]
+        if self.previous and not self._jumped and known and min(known) <= self.previous_top:
+            # past the interrupted walk's top: jump to where it stopped, shifted by
+            # the rows that arrived since (one page early, to be safe)
+            target = len(self._newer) + int(self.previous.get("covered", 0)) - self.limit
+            next_offset = max(next_offset, target)
+            self._jumped = True
+        self.offset = next_offset
+        return True
+
+
 async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
                 result: ScopeResult, options: SyncOptions, bar) -> None:
-    """Walk one feed from the top; see the module's docstring for the rules."""
+    """Walk one feed from the top, storing pages as they come; see :class:`FeedWalk`."""
     state = await writer.call(writer.read_state, scope)
     high_water = None if options.full else _ts(state.get("high_water"))
-    previous = None if options.full or high_water is not None else state.get("walk")
+    walk = FeedWalk(
+        limit=options.page_size, high_water=high_water,
+        previous=None if options.full or high_water is not None else state.get("walk"),
+    )
     source = f"{client.api}{path}"
     load_id = await writer.call(writer.start_load, source)
-    limit = options.page_size
-    offset, top, newer_than_previous_top, jumped = 0, None, set(), False
     pending: list[asyncio.Future] = []
-    previous_top = _ts(previous["top"]) if previous else None
     while True:
-        page = await client.get_json(path, {"limit": limit, "offset": offset})
+        page = await client.get_json(path, {"limit": walk.limit, "offset": walk.offset})
         if not isinstance(page, list):
             raise ApiError(f"{source}: expected a JSON list, got {type(page).__name__}", url=source)
         result.pages += 1
         stamps = [_ts(r.get("created_at")) if isinstance(r, dict) else None for r in page]
-        known = [s for s in stamps if s is not None]
-        if top is None and known:
-            top = max(known)
-        reached = high_water is not None and any(s < high_water for s in known)
-        keep = [(offset + i, r) for i, (r, s) in enumerate(zip(page, stamps, strict=True))
-                if high_water is None or s is None or s >= high_water]
-        if previous_top is not None:
-            newer_than_previous_top.update(
-                r.get("id") for r, s in zip(page, stamps, strict=True) if s and s > previous_top)
-        end = offset + len(page)
-        walk = {"top": _iso(top), "covered": end - len(newer_than_previous_top) if previous_top else end}
-        pending.append(await writer.submit(scope, source, load_id, keep, {**state, "walk": walk}))
+        rows = walk.take(page, stamps)
+        new_state = {**state, "walk": walk.progress(len(page))}
+        pending.append(await writer.submit(scope, source, load_id, rows, new_state))
         bar.update(len(page))
         bar.set_postfix(pages=result.pages, refresh=False)
-        if reached or len(page) < limit:
+        if not walk.advance(stamps):
             break
-        # Re-read a run of equal timestamps that the page boundary cut (a run
-        # filling the whole page is not re-read: the walk must move on).
-        run = 1
-        while run < len(stamps) and stamps[-1] is not None and stamps[-1 - run] == stamps[-1]:
-            run += 1
-        next_offset = end - (run if 1 < run < len(page) else 0)
-        # Resuming an interrupted backfill: once past the previous walk's top,
-        # jump to where it stopped, shifted by the rows that arrived since.
-        if previous and not jumped and known and min(known) <= previous_top:
-            target = len(newer_than_previous_top) + int(previous.get("covered", 0)) - limit
-            if target > next_offset:
-                next_offset = target
-            jumped = True
-        offset = next_offset
     final = {k: v for k, v in state.items() if k != "walk"}
-    final["high_water"] = _iso(max(filter(None, [top, high_water]), default=None))
+    final["high_water"] = _iso(max(filter(None, [walk.top, high_water]), default=None))
     final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()
     pending.append(await writer.submit(scope, source, load_id, [], final))  # after its pages
     for counts in await asyncio.gather(*pending):
