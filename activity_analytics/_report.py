@@ -70,7 +70,11 @@ def report(
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import (
+        CellExecutionError,
+        CellTimeoutError,
+        DeadKernelError,
+    )
     from nbconvert import HTMLExporter
 
     Filters(since, until)  # a bad period fails here, with the analyses' messages

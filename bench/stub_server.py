@@ -13,7 +13,6 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-
 from activity_analytics import SampleSpec, generate_events
 from activity_analytics._sample import to_jsonl_lines
 

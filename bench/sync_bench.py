@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,14 +20,9 @@ from pathlib import Path
 import httpx
 
 import activity_analytics as aa
+from tests.platform_server import free_port
 
 from ._common import machine, save
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def bare_loop(url: str, concurrency: int = 4) -> tuple[int, int]:
@@ -157,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.real:
         real_server(args.real)
-    port = _free_port()
+    port = free_port()
     stub = subprocess.Popen(
         [sys.executable, "-m", "bench.stub_server", "--events", str(args.events),
          "--workspaces", str(args.workspaces), "--port", str(port)],

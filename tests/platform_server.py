@@ -29,7 +29,7 @@ def platform_python() -> Path | None:
     return candidate if candidate.exists() else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -38,7 +38,7 @@ def _free_port() -> int:
 @dataclass
 class PlatformServer:
     db_path: Path
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
     @property

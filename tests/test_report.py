@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
 
 import duckdb
 import nbformat
@@ -17,8 +16,6 @@ from nbclient import NotebookClient
 import activity_analytics as aa
 from activity_analytics._report import NOTEBOOKS, _inject
 from activity_analytics.cli import cli
-
-from .conftest import record, write_lines
 
 SECTIONS = ("Findings", "Volume over time", "Actions", "People vs agents", "Top actors and issues", "Bursts")
 

@@ -413,24 +413,33 @@ def stamps_of(*minutes: int) -> list:
     return [dt.datetime(2026, 11, 26, 10, m, tzinfo=dt.UTC) for m in minutes]
 
 
+def page_of(*minutes: int, prefix: str = "r") -> list:
+    return [{"id": f"{prefix}{i}", "created_at": s.isoformat()} for i, s in enumerate(stamps_of(*minutes))]
+
+
 def test_feed_walk_rereads_a_tie_cut_by_the_page_boundary():
     from activity_analytics.ingest._sync import FeedWalk
 
     walk = FeedWalk(limit=4)
-    walk.take([{"id": str(i)} for i in range(4)], stamps_of(9, 8, 7, 7))
-    assert walk.advance(stamps_of(9, 8, 7, 7)) and walk.offset == 2  # the two 10:07 rows again
-    walk.take([{"id": str(i)} for i in range(4)], stamps_of(7, 7, 7, 7))
-    assert walk.advance(stamps_of(7, 7, 7, 7)) and walk.offset == 6  # a full-page run: move on
-    assert not walk.advance(stamps_of(5, 4))  # a short page ends the walk
+    page = page_of(9, 8, 7, 7)
+    walk.take(page)
+    assert walk.advance(page) and walk.offset == 2  # the two 10:07 rows again
+    page = page_of(7, 7, 7, 7)
+    walk.take(page)
+    assert walk.advance(page) and walk.offset == 6  # a full-page run: move on
+    page = page_of(5, 4)
+    walk.take(page)
+    assert not walk.advance(page)  # a short page ends the walk
 
 
 def test_feed_walk_stops_at_the_high_water_mark_and_keeps_only_newer_rows():
     from activity_analytics.ingest._sync import FeedWalk
 
     walk = FeedWalk(limit=3, high_water=stamps_of(7)[0])
-    rows = walk.take([{"id": "a"}, {"id": "b"}, {"id": "c"}], stamps_of(9, 7, 5))
-    assert [r["id"] for _, r in rows] == ["a", "b"]  # 10:05 is stored already
-    assert not walk.advance(stamps_of(9, 7, 5)) and walk.top == stamps_of(9)[0]
+    page = page_of(9, 7, 5)
+    rows = walk.take(page)
+    assert [r["id"] for _, r in rows] == ["r0", "r1"]  # 10:05 is stored already
+    assert not walk.advance(page) and walk.top == stamps_of(9)[0]
 
 
 def test_feed_walk_resuming_a_backfill_jumps_past_what_was_covered():
@@ -438,7 +447,7 @@ def test_feed_walk_resuming_a_backfill_jumps_past_what_was_covered():
 
     previous = {"top": stamps_of(8)[0].isoformat(), "covered": 40}
     walk = FeedWalk(limit=10, previous=previous)
-    page = [{"id": f"n{i}"} for i in range(3)] + [{"id": f"o{i}"} for i in range(7)]
-    walk.take(page, stamps_of(9, 9, 9, 8, 8, 8, 7, 7, 6, 5))
-    assert walk.advance(stamps_of(9, 9, 9, 8, 8, 8, 7, 7, 6, 5))
+    page = page_of(9, 9, 9, 8, 8, 8, 7, 7, 6, 5)
+    walk.take(page)
+    assert walk.advance(page)
     assert walk.offset == 3 + 40 - 10  # 3 new rows above, 40 covered, one page of margin

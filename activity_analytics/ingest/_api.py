@@ -15,7 +15,7 @@ import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -251,21 +251,35 @@ class PlatformClient:
         except orjson.JSONDecodeError:
             raise _Transient("truncated or invalid JSON body") from None
 
-    async def pages(self, path: str, *, start: int = 0, limit: int = PAGE_LIMIT) -> AsyncIterator[tuple[int, list]]:
-        """(offset, records) for each page of a limit/offset list, until a short page."""
-        paginator = OffsetPaginator(limit=limit, offset=start)
+    async def pages(self, path: str, paginator: Paginator | None = None) -> AsyncIterator[list]:
+        """The pages of a limit/offset list, as the ``paginator`` strategy directs.
+
+        The one pagination loop: it asks the strategy for each request's
+        parameters, yields the page, and once the caller has dealt with it
+        asks the strategy whether, and where, to go on.
+        """
+        paginator = paginator or OffsetPaginator()
         while True:
             page = await self.get_json(path, paginator.params())
             if not isinstance(page, list):
-                raise ApiError(f"{self.api}{path}: expected a JSON list, got {type(page).__name__}")
-            yield paginator.offset, page
-            if not paginator.advance(len(page)):
+                raise ApiError(f"{self.api}{path}: expected a JSON list, got {type(page).__name__}",
+                               url=f"{self.api}{path}")
+            yield page
+            if not paginator.advance(page):
                 return
+
+
+class Paginator(Protocol):
+    """A pagination strategy: the next request's parameters, and whether there is one."""
+
+    def params(self) -> dict[str, int]: ...
+
+    def advance(self, page: list) -> bool: ...
 
 
 @dataclass
 class OffsetPaginator:
-    """The Platform's pagination: limit/offset, no total, done at a short page."""
+    """The Platform's lists: limit/offset, no total, done at a short page."""
 
     limit: int = PAGE_LIMIT
     offset: int = 0
@@ -273,9 +287,8 @@ class OffsetPaginator:
     def params(self) -> dict[str, int]:
         return {"limit": self.limit, "offset": self.offset}
 
-    def advance(self, received: int, *, back: int = 0) -> bool:
-        """Move past a page of ``received`` rows (minus ``back`` to re-read); False when done."""
-        if received < self.limit:
+    def advance(self, page: list) -> bool:
+        if len(page) < self.limit:
             return False
-        self.offset += received - back
+        self.offset += len(page)
         return True

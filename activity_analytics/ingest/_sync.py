@@ -269,9 +269,9 @@ class _Writer:
 class FeedWalk:
     """The pagination strategy of one walk down a newest-first feed.
 
-    ``pages`` drive it: :meth:`take` looks at a page (timestamps parsed) and
-    says which rows to store; :meth:`advance` says where the next page starts,
-    or that the walk is done. It holds the rules of the module's docstring:
+    :meth:`PlatformClient.pages` drives it like any paginator: :meth:`take`
+    (called by the walk for each page) says which rows to store; then
+    :meth:`advance` says where the next page starts, or that the walk is done. It holds the rules of the module's docstring:
     stop at the high-water mark, re-read a tie cut by the page boundary, and
     jump ahead when resuming an interrupted backfill.
     """
@@ -284,13 +284,19 @@ class FeedWalk:
     reached: bool = False
     _newer: set = field(default_factory=set)  # ids newer than the previous walk's top
     _jumped: bool = False
+    _stamps: list = field(default_factory=list)  # created_at of the last page taken
+
+    def params(self) -> dict[str, int]:
+        return {"limit": self.limit, "offset": self.offset}
 
     @property
     def previous_top(self) -> dt.datetime | None:
         return _ts(self.previous["top"]) if self.previous else None
 
-    def take(self, page: list, stamps: list) -> list[tuple[int, Any]]:
+    def take(self, page: list) -> list[tuple[int, Any]]:
         """Rows of ``page`` to store, as (offset, record); notes what the page shows."""
+        stamps = self._stamps = [_ts(r.get("created_at")) if isinstance(r, dict) else None
+                                 for r in page]
         known = [s for s in stamps if s is not None]
         if self.top is None and known:
             self.top = max(known)
@@ -308,8 +314,9 @@ class FeedWalk:
         covered = end - len(self._newer) if self.previous_top else end
         return {"top": _iso(self.top), "covered": covered}
 
-    def advance(self, stamps: list) -> bool:
-        """Move to the next page; False when the walk is complete."""
+    def advance(self, page: list) -> bool:
+        """Move past the page just taken; False when the walk is complete."""
+        stamps = self._stamps
         if self.reached or len(stamps) < self.limit:
             return False
         end = self.offset + len(stamps)
@@ -340,19 +347,13 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
     source = f"{client.api}{path}"
     load_id = await writer.call(writer.start_load, source)
     pending: list[asyncio.Future] = []
-    while True:
-        page = await client.get_json(path, {"limit": walk.limit, "offset": walk.offset})
-        if not isinstance(page, list):
-            raise ApiError(f"{source}: expected a JSON list, got {type(page).__name__}", url=source)
+    async for page in client.pages(path, walk):
         result.pages += 1
-        stamps = [_ts(r.get("created_at")) if isinstance(r, dict) else None for r in page]
-        rows = walk.take(page, stamps)
+        rows = walk.take(page)
         new_state = {**state, "walk": walk.progress(len(page))}
         pending.append(await writer.submit(scope, source, load_id, rows, new_state))
         bar.update(len(page))
         bar.set_postfix(pages=result.pages, refresh=False)
-        if not walk.advance(stamps):
-            break
     final = {k: v for k, v in state.items() if k != "walk"}
     final["high_water"] = _iso(max(filter(None, [walk.top, high_water]), default=None))
     final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()
@@ -366,7 +367,7 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
 
 async def _list_all(client: PlatformClient, path: str) -> list:
     rows: list = []
-    async for _, page in client.pages(path):
+    async for page in client.pages(path):
         rows.extend(page)
     return rows
 
