@@ -7,6 +7,7 @@ import os
 
 import polars as pl
 
+from .._errors import InputError
 from .._store import DEFAULT_LOCK_TIMEOUT
 from ._filters import Filters, parse_every
 from ._run import run_macro
@@ -46,13 +47,9 @@ def actions(
     >>> aa.actions(db, every="1w")["bucket"].n_unique()
     3
     """
-    filters = Filters(since, until, workspace, action, actor_type)
-    interval = parse_every(every)
     frame = run_macro(
-        db,
-        f"aa_actions(every := $every, by_workspace := $by_ws, {filters.macro_args()})",
-        {**filters.params(), "every": interval, "by_ws": by_workspace},
-        lock_timeout=lock_timeout,
+        db, "aa_actions", {"every": parse_every(every), "by_workspace": by_workspace},
+        filters=Filters(since, until, workspace, action, actor_type), lock_timeout=lock_timeout,
     )
     return frame.select(
         [*_grouping(every, by_workspace), "action", "events", "share", "actors", "issues"]
@@ -84,14 +81,10 @@ def actors(
     >>> aa.actors(db).select("actor_type", "actors").rows()
     [('agent', 8), ('unknown', 12), ('user', 15)]
     """
-    filters = Filters(since, until, workspace, action, actor_type)
     frame = run_macro(
-        db,
-        f"aa_actors(every := $every, by_workspace := $by_ws, by_action := $by_act, "
-        f"{filters.macro_args()})",
-        {**filters.params(), "every": parse_every(every), "by_ws": by_workspace,
-         "by_act": by_action},
-        lock_timeout=lock_timeout,
+        db, "aa_actors",
+        {"every": parse_every(every), "by_workspace": by_workspace, "by_action": by_action},
+        filters=Filters(since, until, workspace, action, actor_type), lock_timeout=lock_timeout,
     )
     keys = _grouping(every, by_workspace) + (["action"] if by_action else [])
     return frame.select([*keys, "actor_type", "events", "actors", "share"])
@@ -120,16 +113,10 @@ def top_actors(
     [(1, 'w1-batch-agent-0')]
     """
     if n < 1:
-        from .._errors import InputError
-
         raise InputError("n must be at least 1")
-    filters = Filters(since, until, workspace, action, actor_type)
-    return run_macro(
-        db,
-        f"aa_top_actors(n := $n, {filters.macro_args()})",
-        {**filters.params(), "n": n},
-        lock_timeout=lock_timeout,
-    )
+    return run_macro(db, "aa_top_actors", {"n": n},
+                     filters=Filters(since, until, workspace, action, actor_type),
+                     lock_timeout=lock_timeout)
 
 
 def timeline(
@@ -149,7 +136,7 @@ def timeline(
     >>> aa.timeline(db, issue)["action"][0]
     'issue.created'
     """
-    return run_macro(db, "aa_timeline($issue)", {"issue": issue}, lock_timeout=lock_timeout)
+    return run_macro(db, "aa_timeline", positional=(issue,), lock_timeout=lock_timeout)
 
 
 def bursts(
@@ -184,13 +171,7 @@ def bursts(
     ['workspace_id', 'actor_id', 'actor_type', 'kind', 'start']
     """
     if sensitivity <= 0:
-        from .._errors import InputError
-
         raise InputError("sensitivity must be positive (1 is the default)")
-    filters = Filters(since, until, workspace, action, actor_type)
-    return run_macro(
-        db,
-        f"aa_bursts(sensitivity := $sensitivity, {filters.macro_args()})",
-        {**filters.params(), "sensitivity": float(sensitivity)},
-        lock_timeout=lock_timeout,
-    )
+    return run_macro(db, "aa_bursts", {"sensitivity": float(sensitivity)},
+                     filters=Filters(since, until, workspace, action, actor_type),
+                     lock_timeout=lock_timeout)

@@ -9,23 +9,36 @@ import polars as pl
 
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
 from . import _macros
+from ._filters import Filters
 
 
 def run_macro(
     db: str | os.PathLike[str],
-    call: str,
-    params: dict[str, Any],
+    macro: str,
+    args: dict[str, Any] | None = None,
     *,
+    filters: Filters | None = None,
+    positional: tuple[Any, ...] = (),
     columns: list[str] | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> pl.DataFrame:
-    """``SELECT * FROM <call>`` with this package's macros, as a DataFrame.
+    """``SELECT * FROM macro(...)`` with this package's macros, as a DataFrame.
 
-    The macros are (re)created as temporary macros of the connection, so the
-    Python functions always run the code of the installed package, and SQL
-    users of the file run the same text (installed by the last writer).
+    ``args`` are passed by name (``every := $every``), ``filters`` as the
+    macros' common filters, every value as a query parameter, never pasted
+    into the SQL. The macros are (re)created as temporary macros of the
+    connection, so the Python functions always run the code of the installed
+    package, and SQL users of the file run the same text (installed by the
+    last writer).
     """
+    args = dict(args or {})
+    params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(positional)}
+    call = [f"$p{i}" for i in range(len(positional))] + [f"{k} := ${k}" for k in args]
+    params.update(args)
+    if filters is not None:
+        call.append(filters.macro_args())
+        params.update(filters.params())
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
         _macros.install(con, temporary=True)
-        frame = con.sql(f"SELECT * FROM {call}", params=params).pl()
+        frame = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params).pl()
     return frame.select(columns) if columns is not None else frame
