@@ -3,7 +3,6 @@
 The public API is what ``__all__`` lists; every module behind it is private.
 """
 
-from . import plots
 from ._actors import list_actors, mark_actors, unmark_actors
 from ._demo import DemoResult, demo
 from ._errors import (
@@ -83,3 +82,13 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # matplotlib takes half a second to import: plots load when first used, so
+    # the CLI and ingest jobs under cron start fast.
+    if name == "plots":
+        import importlib
+
+        return importlib.import_module(".plots", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
