@@ -43,10 +43,13 @@ def _kl(n: str, e: str) -> str:
 BURSTS = f"""
     (sensitivity := 1.0, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
     WITH ev AS MATERIALIZED (   -- the one pass over the events: counts per actor and 5 minutes
+        -- Inside, times are naive UTC TIMESTAMPs (plain integer arithmetic, the same in
+        -- every session time zone); the output turns them back into TIMESTAMPTZ.
         SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
-               time_bucket(INTERVAL 5 MINUTE, created_at) AS slot,
+               time_bucket(INTERVAL 5 MINUTE, make_timestamp(epoch_us(created_at))) AS slot,
                arg_max(actor_type, created_at) AS actor_type, count(*) AS n,
-               min(created_at) AS first_at, max(created_at) AS last_at
+               make_timestamp(min(epoch_us(created_at))) AS first_at,
+               make_timestamp(max(epoch_us(created_at))) AS last_at
         FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
         WHERE actor_id IS NOT NULL
         GROUP BY ALL
@@ -243,7 +246,8 @@ BURSTS = f"""
                s.unit_expected AS expected
         FROM stretches AS s
     )
-    SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind, start, "end",
+    SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind,
+           timezone('UTC', start) AS start, timezone('UTC', "end") AS "end",
            events, round(expected, 2) AS expected, round(score, 1) AS score,
            CASE kind
                WHEN 'new_actor' THEN 'new ' || coalesce(actor_type, 'actor') || ' ' || actor_id

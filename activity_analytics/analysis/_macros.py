@@ -14,7 +14,7 @@ import duckdb
 from ._bursts import BURSTS
 
 #: bump when a macro changes: stores are refreshed when opened read-write
-MACROS_VERSION = "2"
+MACROS_VERSION = "3"
 
 _FILTERS = "since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL"
 _PASS = "since := since, until := until, ws := ws, act := act, atype := atype"
