@@ -40,19 +40,15 @@ def _kl(n: str, e: str) -> str:
     return f"(CASE WHEN {n} > {e} THEN ({n} * ln({n} / {e}) - {n} + {e}) / ln(10) ELSE 0 END)"
 
 
-BURSTS = f"""
-    (sensitivity := 1.0, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
-    WITH ev AS MATERIALIZED (   -- the one pass over the events: counts per actor and 5 minutes
-        -- Inside, times are naive UTC TIMESTAMPs (plain integer arithmetic, the same in
-        -- every session time zone); the output turns them back into TIMESTAMPTZ.
-        SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
-               time_bucket(INTERVAL 5 MINUTE, make_timestamp(epoch_us(created_at))) AS slot,
-               arg_max(actor_type, created_at) AS actor_type, count(*) AS n,
-               make_timestamp(min(epoch_us(created_at))) AS first_at,
-               make_timestamp(max(epoch_us(created_at))) AS last_at
-        FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
-        WHERE actor_id IS NOT NULL
-        GROUP BY ALL
+#: Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1``
+#: (counts per actor and 5 minutes, times in epoch microseconds).
+BURSTS_STAGE2 = f""",
+    ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
+        SELECT workspace_id, actor_id, make_timestamp(slot_us) AS slot,
+               CASE last_code % 4 WHEN 0 THEN 'agent' WHEN 1 THEN 'unknown' ELSE 'user' END AS actor_type,
+               last_code % 4 AS type_code, n,
+               make_timestamp(first_us) AS first_at, make_timestamp(last_code // 4) AS last_at
+        FROM s1
     ),
     span AS (
         SELECT min(first_at) AS t0, max(last_at) AS t1 FROM ev
@@ -62,7 +58,7 @@ BURSTS = f"""
         FROM ev GROUP BY ALL
     ),
     actor AS (
-        SELECT workspace_id, actor_id, arg_max(actor_type, n) AS actor_type,
+        SELECT workspace_id, actor_id, arg_max(actor_type, n * 4 + type_code) AS actor_type,
                min(first_at) AS first_seen, max(last_at) AS last_seen, sum(n) AS total
         FROM ev GROUP BY ALL
     ),

@@ -11,13 +11,25 @@ from __future__ import annotations
 
 import duckdb
 
-from ._bursts import BURSTS
+from ._bursts import BURSTS_STAGE2
+from ._stages import DUCKDB, STAGE2, stage1
 
 #: bump when a macro changes: stores are refreshed when opened read-write
-MACROS_VERSION = "3"
+MACROS_VERSION = "4"
 
 _FILTERS = "since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL"
 _PASS = "since := since, until := until, ws := ws, act := act, atype := atype"
+_EVERY_US = "epoch_us(every::INTERVAL)"
+
+
+def stage2(analysis: str) -> str:
+    """What follows ``WITH s1 AS (...)`` in an analysis (see ``_stages``)."""
+    return BURSTS_STAGE2 if analysis == "bursts" else STAGE2[analysis][1]
+
+
+def _two_stage(analysis: str, **args: str) -> str:
+    scan = stage1(analysis, DUCKDB, **args).replace("{events}", f"aa_events({_PASS})")
+    return f"WITH s1 AS ({scan}){stage2(analysis)}"
 
 MACROS = {
     "aa_events": f"""
@@ -32,39 +44,12 @@ MACROS = {
     # Counts per action (optionally per time bucket and workspace).
     "aa_actions": f"""
         (every := NULL, by_workspace := false, {_FILTERS}) AS TABLE
-        SELECT bucket, workspace_id, action, events,
-               events / sum(events) OVER (PARTITION BY bucket, workspace_id) AS share,
-               actors, issues
-        FROM (
-            SELECT CASE WHEN every IS NULL THEN NULL
-                        ELSE time_bucket(every::INTERVAL, created_at) END AS bucket,
-                   CASE WHEN by_workspace THEN workspace_id END AS workspace_id,
-                   action,
-                   count(*) AS events,
-                   count(DISTINCT actor_id) AS actors,
-                   count(DISTINCT issue_id) AS issues
-            FROM aa_events({_PASS})
-            GROUP BY ALL
-        )
-        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, events DESC, action
+        {_two_stage("actions", every_us=_EVERY_US, by_workspace="by_workspace")}
     """,
     # People vs agents: counts and shares per actor type.
     "aa_actors": f"""
         (every := NULL, by_workspace := false, by_action := false, {_FILTERS}) AS TABLE
-        SELECT bucket, workspace_id, action, actor_type, events, actors,
-               events / sum(events) OVER (PARTITION BY bucket, workspace_id, action) AS share
-        FROM (
-            SELECT CASE WHEN every IS NULL THEN NULL
-                        ELSE time_bucket(every::INTERVAL, created_at) END AS bucket,
-                   CASE WHEN by_workspace THEN workspace_id END AS workspace_id,
-                   CASE WHEN by_action THEN action END AS action,
-                   actor_type,
-                   count(*) AS events,
-                   count(DISTINCT actor_id) AS actors
-            FROM aa_events({_PASS})
-            GROUP BY ALL
-        )
-        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, action NULLS FIRST, actor_type
+        {_two_stage("actors", every_us=_EVERY_US, by_workspace="by_workspace", by_action="by_action")}
     """,
     # The busiest actors of each type, with a name where the store has one.
     "aa_top_actors": f"""
@@ -108,12 +93,17 @@ MACROS = {
         WHERE e.issue_id = issue OR e.entity_id = issue
         ORDER BY e.created_at, e.id
     """,
-    "aa_bursts": BURSTS,
+    "aa_bursts": f"""
+        (sensitivity := 1.0, {_FILTERS}) AS TABLE
+        {_two_stage("bursts")}
+    """,
 }
 
 
-def install(con: duckdb.DuckDBPyConnection, *, temporary: bool) -> None:
-    """Create (or replace) every macro; ``temporary`` for this connection only."""
+def install(con: duckdb.DuckDBPyConnection, *, temporary: bool,
+            names: tuple[str, ...] | None = None) -> None:
+    """Create (or replace) the macros (all, or ``names``); ``temporary`` for this connection only."""
     kind = "TEMP MACRO" if temporary else "MACRO"
     for name, body in MACROS.items():
-        con.execute(f"CREATE OR REPLACE {kind} {name}{body}")
+        if names is None or name in names:
+            con.execute(f"CREATE OR REPLACE {kind} {name}{body}")

@@ -1,0 +1,109 @@
+"""Each analysis in two stages, so one definition runs on DuckDB and on Spark.
+
+* **Stage 1, the scan** (``STAGE1``): one GROUP BY over the events, the only
+  part whose cost grows with the number of events. Written once, in the
+  subset of SQL that DuckDB and Spark SQL share; time is handled as integer
+  microseconds since the epoch (bucketing is integer arithmetic), so the two
+  engines cannot round or zone it differently. A :class:`Dialect` fills in
+  the few words that differ (``epoch_us`` vs ``unix_micros``, how a parameter
+  is named).
+* **Stage 2, the rest** (``STAGE2``): shares, baselines, scores, reasons —
+  run by DuckDB on stage 1's result (``s1``), which is small: one row per
+  group, per actor and 5 minutes for bursts.
+
+On a store, the ``aa_*`` macros are stage 1 and stage 2 in one query. On a
+Spark lake, Spark runs stage 1 over the Parquet files, and the same stage 2
+runs in an in-memory DuckDB over the rows it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: time_bucket's origin for TIMESTAMPTZ (Monday 2000-01-03 00:00 UTC), in microseconds
+ORIGIN_US = 946_857_600_000_000
+SLOT_US = 300_000_000  # bursts count per actor and 5 minutes
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The words of stage 1 that differ between engines."""
+
+    name: str
+    epoch_us: str  # microseconds since the epoch of created_at
+
+    def floor(self, us: str, width: str) -> str:
+        """``us`` down to a multiple of ``width`` counted from :data:`ORIGIN_US`
+        (% truncates in both engines, so it is made non-negative first)."""
+        x = f"({us} - {ORIGIN_US})"
+        return f"({us} - ((({x} % {width}) + {width}) % {width}))"
+
+
+DUCKDB = Dialect("duckdb", "epoch_us(created_at)")
+SPARK = Dialect("spark", "unix_micros(created_at)")
+
+
+def _actions(d: Dialect, every_us: str, by_workspace: str) -> str:
+    return f"""
+        SELECT CASE WHEN {every_us} IS NULL THEN NULL ELSE {d.floor(d.epoch_us, every_us)} END AS bucket_us,
+               CASE WHEN {by_workspace} THEN workspace_id END AS workspace_id,
+               action,
+               count(*) AS events,
+               count(DISTINCT actor_id) AS actors,
+               count(DISTINCT issue_id) AS issues
+        FROM {{events}}
+        GROUP BY 1, 2, 3"""
+
+
+def _actors(d: Dialect, every_us: str, by_workspace: str, by_action: str) -> str:
+    return f"""
+        SELECT CASE WHEN {every_us} IS NULL THEN NULL ELSE {d.floor(d.epoch_us, every_us)} END AS bucket_us,
+               CASE WHEN {by_workspace} THEN workspace_id END AS workspace_id,
+               CASE WHEN {by_action} THEN action END AS action,
+               actor_type,
+               count(*) AS events,
+               count(DISTINCT actor_id) AS actors
+        FROM {{events}}
+        GROUP BY 1, 2, 3, 4"""
+
+
+def _bursts(d: Dialect) -> str:
+    # last_code: the latest event's time and actor type in one integer, so the
+    # type of a 5-minute slot is picked the same way by both engines
+    return f"""
+        SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
+               {d.floor(d.epoch_us, str(SLOT_US))} AS slot_us,
+               count(*) AS n,
+               min({d.epoch_us}) AS first_us,
+               max({d.epoch_us} * 4 + CASE actor_type WHEN 'agent' THEN 0
+                                                      WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
+        FROM {{events}}
+        WHERE actor_id IS NOT NULL
+        GROUP BY 1, 2, 3"""
+
+
+def stage1(analysis: str, d: Dialect, **args: str) -> str:
+    """Stage 1 of ``analysis`` in dialect ``d``; ``args`` are SQL expressions
+    (macro parameter names on DuckDB, literals on Spark); ``{events}`` is left
+    for the caller: the filtered events."""
+    return {"actions": _actions, "actors": _actors, "bursts": _bursts}[analysis](d, **args)
+
+
+def _timestamp(us: str) -> str:
+    return f"CASE WHEN {us} IS NOT NULL THEN make_timestamptz({us}) END"
+
+
+#: Stage 2 (DuckDB SQL over ``s1``) of actions and actors; bursts' is in ``_bursts``.
+STAGE2 = {
+    "actions": ("", f"""
+        SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, events,
+               events / sum(events) OVER (PARTITION BY bucket_us, workspace_id) AS share,
+               actors, issues
+        FROM s1
+        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, events DESC, action"""),
+    "actors": ("", f"""
+        SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, actor_type, events, actors,
+               events / sum(events) OVER (PARTITION BY bucket_us, workspace_id, action) AS share
+        FROM s1
+        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, action NULLS FIRST, actor_type"""),
+}
