@@ -7,6 +7,7 @@ from ._actors import list_actors, mark_actors, unmark_actors
 from ._demo import DemoResult, demo
 from ._errors import (
     ActivityAnalyticsError,
+    EngineError,
     InputError,
     QueryError,
     RejectedRecordsError,
@@ -20,7 +21,8 @@ from ._report import report
 from ._sample import SampleSpec, generate_events, generate_sample
 from ._status import StoreStatus, status
 from ._store import SCHEMA_VERSION, connect, migrate
-from .analysis import Filters, actions, actors, bursts, timeline, top_actors
+from ._lake import ExportResult, export
+from .analysis import Filters, SparkLake, actions, actors, bursts, timeline, top_actors
 from .ingest import (
     ApiError,
     AuthError,
@@ -44,6 +46,8 @@ __all__ = [
     "ClientOptions",
     "Credentials",
     "DemoResult",
+    "EngineError",
+    "ExportResult",
     "Filters",
     "ForbiddenError",
     "IngestResult",
@@ -55,6 +59,7 @@ __all__ = [
     "SampleSpec",
     "SchemaError",
     "ScopeResult",
+    "SparkLake",
     "StoreError",
     "StoreLockedError",
     "StoreStatus",
@@ -65,6 +70,7 @@ __all__ = [
     "bursts",
     "connect",
     "demo",
+    "export",
     "generate_events",
     "generate_sample",
     "ingest",

@@ -59,3 +59,9 @@ class ReportError(ActivityAnalyticsError):
     """A report notebook failed to run; the message names the failing cell."""
 
     exit_code = 5
+
+
+class EngineError(ActivityAnalyticsError):
+    """The distributed engine (Spark) is missing, could not start, or failed a query."""
+
+    exit_code = 6

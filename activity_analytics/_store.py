@@ -31,6 +31,16 @@ WRITER_MEMORY_LIMIT = "600MB"
 
 ACTOR_TYPES = ("user", "agent", "unknown")
 
+#: The ``events`` view: activity with actor marks applied. Also used, with
+#: other table names, on the Spark lake.
+EVENTS_SELECT = """SELECT a.id, a.workspace_id, a.issue_id, a.entity_type, a.entity_id,
+       coalesce(m.actor_type, a.actor_type) AS actor_type,
+       a.actor_type AS actor_type_recorded,
+       a.actor_type_raw, a.actor_id, a.action, a.details, a.extra,
+       a.created_at, a.source, a.ingested_at
+FROM {activity} AS a
+LEFT JOIN {marks} AS m ON m.actor_id = a.actor_id"""
+
 _SCHEMA_V1 = """
 CREATE TABLE meta (
     key   VARCHAR PRIMARY KEY,
@@ -92,14 +102,7 @@ CREATE TABLE sync_state (
 );
 
 CREATE VIEW events AS
-SELECT a.id, a.workspace_id, a.issue_id, a.entity_type, a.entity_id,
-       coalesce(m.actor_type, a.actor_type) AS actor_type,
-       a.actor_type AS actor_type_recorded,
-       a.actor_type_raw, a.actor_id, a.action, a.details, a.extra,
-       a.created_at, a.source, a.ingested_at
-FROM activity AS a
-LEFT JOIN actor_marks AS m ON m.actor_id = a.actor_id;
-"""
+""" + EVENTS_SELECT.format(activity="activity", marks="actor_marks") + ";\n"
 
 # Version 2: the small dimension tables a sync keeps beside the activity, so
 # reports can show names instead of ids. Replaced per workspace at each sync.

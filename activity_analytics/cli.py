@@ -6,6 +6,7 @@ help); errors from the package become one line on stderr and an exit code.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -15,7 +16,8 @@ from typing import Any
 import click
 
 from . import _actors, _demo, _query, _sample, _status, _store, analysis
-from ._errors import ActivityAnalyticsError, RejectedRecordsError
+from . import _lake
+from ._errors import ActivityAnalyticsError, InputError, RejectedRecordsError
 from .ingest import ingest as ingest_files
 
 db_option = click.option(
@@ -65,6 +67,32 @@ every_option = click.option(
     "--every", help="Bucket width for a time series: 15m, 1h, 1d, 1w (default: no buckets)."
 )
 by_workspace_option = click.option("--by-workspace", is_flag=True, help="One group per workspace.")
+
+
+def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Where an analysis runs: the DuckDB store (default), or Spark over a Parquet lake."""
+    options = [
+        click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
+                     show_default=True, help="spark: run on Apache Spark over --lake (see `export`)."),
+        click.option("--lake", help="With --engine spark: the lake folder (any path Spark reads)."),
+        click.option("--master", default="local[*]", show_default=True,
+                     help="With --engine spark: the Spark master URL."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@contextlib.contextmanager
+def _source(db: Path, engine: str, lake: str | None, master: str):
+    """The store, or a SparkLake stopped afterwards."""
+    if engine == "duckdb":
+        yield db
+        return
+    if not lake:
+        raise InputError("--engine spark needs --lake DIR (write one with `activity-analytics export`)")
+    with analysis.SparkLake(lake, master=master) as spark_lake:
+        yield spark_lake
 
 
 def _emit(frame, fmt: str) -> None:
@@ -221,20 +249,24 @@ def sql(query, db, fmt, max_rows, lock_timeout):
 @filter_options
 @every_option
 @by_workspace_option
+@engine_options
 @format_option
 @lock_option
 @_errors_to_exit
-def actions(db, since, until, workspace, action, actor_type, every, by_workspace, fmt, lock_timeout):
+def actions(db, since, until, workspace, action, actor_type, every, by_workspace, engine, lake,
+            master, fmt, lock_timeout):
     """What happened, by action (Python: activity_analytics.actions).
 
     Counts per action, optionally per time bucket and workspace, with the
     share of the total and the distinct actors and issues involved. In SQL:
-    SELECT * FROM aa_actions(every := '1 day').
+    SELECT * FROM aa_actions(every := '1 day'). With --engine spark --lake DIR
+    it runs on Apache Spark over a lake written by `export`.
     """
-    _emit(analysis.actions(
-        db, since=since, until=until, workspace=workspace, action=action, actor_type=actor_type,
-        every=every, by_workspace=by_workspace, lock_timeout=lock_timeout,
-    ), fmt)
+    with _source(db, engine, lake, master) as source:
+        _emit(analysis.actions(
+            source, since=since, until=until, workspace=workspace, action=action,
+            actor_type=actor_type, every=every, by_workspace=by_workspace, lock_timeout=lock_timeout,
+        ), fmt)
 
 
 @cli.group(invoke_without_command=True)
@@ -244,27 +276,32 @@ def actions(db, since, until, workspace, action, actor_type, every, by_workspace
 @by_workspace_option
 @click.option("--by-action", is_flag=True, help="One group per action.")
 @click.option("--top", type=int, default=0, help="Instead: the N busiest actors on each side.")
+@engine_options
 @format_option
 @lock_option
 @click.pass_context
 @_errors_to_exit
 def actors(ctx, db, since, until, workspace, action, actor_type, every, by_workspace, by_action,
-           top, fmt, lock_timeout):
+           top, engine, lake, master, fmt, lock_timeout):
     """People vs agents (Python: activity_analytics.actors); mark, unmark and list actors.
 
     Without a subcommand: events and distinct actors of each actor type
     (user, agent, unknown; actor marks applied), with shares; --top N lists
     the busiest actors of each type instead (activity_analytics.top_actors).
-    In SQL: aa_actors(...) and aa_top_actors(n := 10).
+    In SQL: aa_actors(...) and aa_top_actors(n := 10). With --engine spark
+    --lake DIR it runs on Apache Spark over a lake written by `export`.
     """
     if ctx.invoked_subcommand is not None:
         return
     filters = dict(since=since, until=until, workspace=workspace, action=action,
                    actor_type=actor_type, lock_timeout=lock_timeout)
     if top:
+        if engine != "duckdb":
+            raise InputError("--top runs on the DuckDB store only")
         _emit(analysis.top_actors(db, n=top, **filters), fmt)
-    else:
-        _emit(analysis.actors(db, every=every, by_workspace=by_workspace, by_action=by_action,
+        return
+    with _source(db, engine, lake, master) as source:
+        _emit(analysis.actors(source, every=every, by_workspace=by_workspace, by_action=by_action,
                               **filters), fmt)
 
 
@@ -275,20 +312,44 @@ def actors(ctx, db, since, until, workspace, action, actor_type, every, by_works
     "--sensitivity", type=float, default=1.0, show_default=True,
     help="The one knob: 2 flags more, 0.5 flags less.",
 )
+@engine_options
 @format_option
 @lock_option
 @_errors_to_exit
-def bursts(db, since, until, workspace, action, actor_type, sensitivity, fmt, lock_timeout):
+def bursts(db, since, until, workspace, action, actor_type, sensitivity, engine, lake, master, fmt,
+           lock_timeout):
     """Anomalous bursts of activity (Python: activity_analytics.bursts).
 
     One row per flagged stretch: rapid succession, runaway agents, new
     actors, workspace-wide spikes and off-hours activity, each judged
-    against the actor's own time-of-day baseline. In SQL: aa_bursts().
+    against the actor's own time-of-day baseline. In SQL: aa_bursts(). With
+    --engine spark --lake DIR it runs on Apache Spark over a lake written by `export`.
     """
-    _emit(analysis.bursts(
-        db, sensitivity=sensitivity, since=since, until=until, workspace=workspace,
-        action=action, actor_type=actor_type, lock_timeout=lock_timeout,
-    ), fmt)
+    with _source(db, engine, lake, master) as source:
+        _emit(analysis.bursts(
+            source, sensitivity=sensitivity, since=since, until=until, workspace=workspace,
+            action=action, actor_type=actor_type, lock_timeout=lock_timeout,
+        ), fmt)
+
+
+@cli.command()
+@db_option
+@click.option("--lake", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The lake folder (created when missing).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@lock_option
+@_errors_to_exit
+def export(db, lake, as_json, lock_timeout):
+    """Write the store as a Hive-partitioned Parquet lake (Python: activity_analytics.export).
+
+    Partitioned by workspace and day (activity/workspace=ID/day=YYYY-MM-DD/),
+    incremental (a second export writes only what is new), each file moved
+    into its partition atomically. DuckDB, Polars, Spark and Trino read it
+    without this package; `actions`, `actors` and `bursts` run on it with
+    --engine spark --lake DIR.
+    """
+    result = _lake.export(db, lake, lock_timeout=lock_timeout)
+    click.echo(result.to_json() if as_json else result.summary())
 
 
 @cli.command()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from . import analyses_bench, bursts_eval, ingest_bench, sync_bench
+from . import analyses_bench, bursts_eval, ingest_bench, spark_bench, sync_bench
 
 BENCHES = {
     "ingest": ingest_bench.main,
     "bursts": bursts_eval.main,
     "analyses": analyses_bench.main,
     "sync": sync_bench.main,
+    "spark": spark_bench.main,
 }
 
 

@@ -38,6 +38,7 @@ def build(events: int):
         db.unlink(missing_ok=True)
     if not db.exists():
         aa.ingest([path], db, progress=True)
+    aa.migrate(db)  # a store cached by an older version of the package
     return path, db
 
 

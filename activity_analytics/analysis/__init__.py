@@ -2,5 +2,6 @@
 
 from ._basic import actions, actors, bursts, timeline, top_actors
 from ._filters import Filters
+from ._spark import SparkLake
 
-__all__ = ["Filters", "actions", "actors", "bursts", "timeline", "top_actors"]
+__all__ = ["Filters", "SparkLake", "actions", "actors", "bursts", "timeline", "top_actors"]

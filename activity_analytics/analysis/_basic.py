@@ -11,6 +11,7 @@ from .._errors import InputError
 from .._store import DEFAULT_LOCK_TIMEOUT
 from ._filters import Filters, parse_every
 from ._run import run_macro
+from ._spark import SparkLake
 
 When = dt.datetime | str | None
 
@@ -20,7 +21,7 @@ def _grouping(every: str | None, by_workspace: bool) -> list[str]:
 
 
 def actions(
-    db: str | os.PathLike[str],
+    db: str | os.PathLike[str] | SparkLake,
     *,
     since: When = None,
     until: When = None,
@@ -39,6 +40,7 @@ def actions(
     and ``issues`` (distinct ids involved). Most frequent action first.
 
     ``every`` is a bucket width such as ``"1h"``, ``"1d"`` or ``"1w"``.
+    ``db`` is a store, or a :class:`SparkLake` to run on Apache Spark.
 
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
@@ -57,7 +59,7 @@ def actions(
 
 
 def actors(
-    db: str | os.PathLike[str],
+    db: str | os.PathLike[str] | SparkLake,
     *,
     since: When = None,
     until: When = None,
@@ -75,6 +77,7 @@ def actors(
     ``by_workspace``), ``action`` (only with ``by_action``), ``actor_type``
     (``user``, ``agent`` or ``unknown``, actor marks applied), ``events``,
     ``actors`` (distinct), ``share`` (of the events in the same group).
+    ``db`` is a store, or a :class:`SparkLake` to run on Apache Spark.
 
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
@@ -140,7 +143,7 @@ def timeline(
 
 
 def bursts(
-    db: str | os.PathLike[str],
+    db: str | os.PathLike[str] | SparkLake,
     *,
     sensitivity: float = 1.0,
     since: When = None,
@@ -164,6 +167,7 @@ def bursts(
     apart): steady agents, agents working in scheduled batches and a person's
     busy day are normal. ``sensitivity`` is the one knob (default 1; 2 flags
     more, 0.5 less). The method is described in ``analysis/_bursts.py``.
+    ``db`` is a store, or a :class:`SparkLake` to run on Apache Spark.
 
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db

@@ -27,6 +27,20 @@ def parse_every(every: str | None) -> str | None:
     return f"{int(match.group(1))} {_UNITS[match.group(2)]}"
 
 
+_MICROS = {"minute": 60_000_000, "hour": 3_600_000_000, "day": 86_400_000_000,
+           "week": 604_800_000_000}
+
+
+def every_us(interval: str) -> int:
+    """A :func:`parse_every` interval in microseconds.
+
+    >>> every_us(parse_every("15m")), every_us("1 day")
+    (900000000, 86400000000)
+    """
+    count, unit = interval.split()
+    return int(count) * _MICROS[unit]
+
+
 def _aware(name: str, value: dt.datetime | str | None) -> dt.datetime | None:
     if value is None:
         return None

@@ -10,10 +10,11 @@ import polars as pl
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
 from . import _macros
 from ._filters import Filters
+from ._spark import SparkLake, run_on_spark
 
 
 def run_macro(
-    db: str | os.PathLike[str],
+    db: str | os.PathLike[str] | SparkLake,
     macro: str,
     args: dict[str, Any] | None = None,
     *,
@@ -26,12 +27,15 @@ def run_macro(
 
     ``args`` are passed by name (``every := $every``), ``filters`` as the
     macros' common filters, every value as a query parameter, never pasted
-    into the SQL. The macros are (re)created as temporary macros of the
+    into the SQL. On a :class:`SparkLake`, Spark runs the scan and DuckDB the
+    rest (see ``_stages``). The macros are (re)created as temporary macros of the
     connection, so the Python functions always run the code of the installed
     package, and SQL users of the file run the same text (installed by the
     last writer).
     """
     args = dict(args or {})
+    if isinstance(db, SparkLake):
+        return run_on_spark(db, macro.removeprefix("aa_"), args, filters or Filters())
     params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(positional)}
     call = [f"$p{i}" for i in range(len(positional))] + [f"{k} := ${k}" for k in args]
     params.update(args)

@@ -1,0 +1,178 @@
+"""Run actions, actors and bursts on Apache Spark over a Parquet lake.
+
+Spark runs stage 1 of an analysis (the scan: one GROUP BY over the events,
+see ``_stages``) over the lake that :func:`activity_analytics.export` wrote;
+its result comes back as Arrow, and stage 2 — the same SQL the DuckDB macros
+use — runs in an in-memory DuckDB. PySpark is an optional extra
+(``pip install 'activity-analytics[spark]'``) and needs a Java 17+ runtime.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from .._errors import EngineError, InputError
+from .._lake import STATE_FILE
+from .._store import EVENTS_SELECT
+from ._filters import Filters, every_us
+from ._stages import SPARK, stage1
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_ANALYSES = ("actions", "actors", "bursts")
+_lock = threading.Lock()
+
+
+def _micros(value: dt.datetime) -> int:
+    return (value - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+class SparkLake:
+    """A lake made by :func:`activity_analytics.export`, analysed on Apache Spark.
+
+    Pass it where an analysis takes a store: ``aa.actions(aa.SparkLake("lake/"))``.
+    ``spark`` is an existing ``SparkSession`` (a cluster's); without one, a
+    session is started on ``master`` (default ``local[*]``: all local cores)
+    the first time it is needed, and stopped by :meth:`stop`. ``lake`` is any
+    path that Spark can read (a folder, ``hdfs://``, ``s3a://`` ...).
+    """
+
+    def __init__(self, lake: str | os.PathLike[str], *, spark: Any = None,
+                 master: str = "local[*]") -> None:
+        self.lake = os.fspath(lake)
+        self.master = master
+        self._spark = spark
+        self._owned = False
+        self._views: str | None = None
+
+    def __repr__(self) -> str:
+        return f"SparkLake({self.lake!r}, master={self.master!r})"
+
+    @property
+    def spark(self) -> Any:
+        """The Spark session (started on first use when none was given)."""
+        if self._spark is None:
+            self._spark = _start(self.master)
+            self._owned = True
+        return self._spark
+
+    def stop(self) -> None:
+        """Stop the session this object started (a given session is left alone)."""
+        if self._owned and self._spark is not None:
+            self._spark.stop()
+        self._spark, self._owned, self._views = None, False, None
+
+    def __enter__(self) -> SparkLake:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _events_view(self) -> str:
+        """Register the lake's tables and the ``events`` view in the session; returns its name."""
+        if self._views is not None:
+            return self._views
+        local = "://" not in self.lake
+        if local and not (Path(self.lake) / STATE_FILE).exists():
+            raise InputError(f"{self.lake}: not a lake (no {STATE_FILE}); "
+                             "write one with `activity-analytics export`")
+        spark = self.spark
+        suffix = format(abs(hash((self.lake, id(self)))), "x")
+        activity, marks, events = (f"aa_activity_{suffix}", f"aa_actor_marks_{suffix}",
+                                   f"aa_events_{suffix}")
+        try:
+            spark.read.parquet(f"{self.lake.rstrip('/')}/activity").createOrReplaceTempView(activity)
+            spark.read.parquet(f"{self.lake.rstrip('/')}/actor_marks").createOrReplaceTempView(marks)
+            spark.sql(f"CREATE OR REPLACE TEMP VIEW {events} AS "
+                      + EVENTS_SELECT.format(activity=activity, marks=marks))
+        except Exception as exc:  # Spark's errors (AnalysisException, Py4JError ...) have no common root
+            raise EngineError(f"{self.lake}: Spark could not read the lake: {_first_line(exc)}") from exc
+        self._views = events
+        return events
+
+    def stage1(self, analysis: str, args: dict[str, Any], filters: Filters) -> pa.Table:
+        """Stage 1 of ``analysis`` run on Spark, as an Arrow table."""
+        if analysis not in _ANALYSES:
+            raise InputError(f"{analysis} does not run on Spark: only {', '.join(_ANALYSES)} do")
+        literal = {
+            "every_us": str(every_us(args.get("every"))) if args.get("every") else "NULL",
+            "by_workspace": "true" if args.get("by_workspace") else "false",
+            "by_action": "true" if args.get("by_action") else "false",
+        }
+        wanted = {"actions": ("every_us", "by_workspace"),
+                  "actors": ("every_us", "by_workspace", "by_action"), "bursts": ()}[analysis]
+        where, params = ["true"], {}
+        if filters.since is not None:
+            where.append(f"{SPARK.epoch_us} >= {_micros(filters.since)}")
+        if filters.until is not None:
+            where.append(f"{SPARK.epoch_us} < {_micros(filters.until)}")
+        for column, name, value in (("workspace_id", "ws", filters.workspace),
+                                    ("action", "act", filters.action),
+                                    ("actor_type", "atype", filters.actor_type)):
+            if value is not None:
+                where.append(f"{column} = :{name}")
+                params[name] = value
+        events = f"(SELECT * FROM {self._events_view()} WHERE {' AND '.join(where)}) AS e"
+        query = stage1(analysis, SPARK, **{k: literal[k] for k in wanted}).replace("{events}", events)
+        try:
+            return self.spark.sql(query, args=params).toArrow()
+        except Exception as exc:
+            raise EngineError(f"{self.lake}: Spark failed running {analysis}: {_first_line(exc)}") from exc
+
+
+def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: Filters) -> pl.DataFrame:
+    """Stage 1 on Spark, then stage 2 (the macros' own SQL) in an in-memory DuckDB."""
+    from . import _macros
+
+    scanned = lake.stage1(analysis, args, filters)
+    params = {"sensitivity": float(args["sensitivity"])} if analysis == "bursts" else {}
+    signature = ", ".join(f"{k} := NULL" for k in params)
+    with contextlib.closing(duckdb.connect()) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.register("_s1", scanned)
+        con.execute(f"CREATE TEMP MACRO aa_stage2({signature}) AS TABLE "
+                    f"WITH s1 AS (SELECT * FROM _s1){_macros.stage2(analysis)}")
+        call = ", ".join(f"{k} := ${k}" for k in params)
+        return con.sql(f"SELECT * FROM aa_stage2({call})", params=params).pl()
+
+
+def _start(master: str) -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineError("Spark is not installed: pip install 'activity-analytics[spark]' "
+                          "(and a Java 17+ runtime)") from exc
+    with _lock:
+        try:
+            spark = (SparkSession.builder.master(master).appName("activity-analytics")
+                     .config("spark.ui.enabled", "false")
+                     .config("spark.ui.showConsoleProgress", "false")
+                     .config("spark.sql.session.timeZone", "UTC")
+                     .config("spark.sql.shuffle.partitions", "8")
+                     .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+                     .getOrCreate())
+        except Exception as exc:
+            hint = ("" if _java_found() else
+                    " (no Java found: install a Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless)")
+            raise EngineError(f"Spark could not start on {master}: {_first_line(exc)}{hint}") from exc
+        spark.sparkContext.setLogLevel("ERROR")
+        return spark
+
+
+def _java_found() -> bool:
+    import shutil
+
+    return bool(os.environ.get("JAVA_HOME")) or shutil.which("java") is not None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,109 @@
+"""Parity: actions, actors and bursts on Spark over the lake equal the DuckDB store's.
+
+Needs PySpark (the [spark] extra) and Java 17+; skipped without them unless
+REQUIRE_SPARK is set (CI sets it, and .ci/run installs a JRE).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import activity_analytics as aa
+from activity_analytics._anomalies import inject
+from activity_analytics._sample import SampleSpec, write_jsonl
+from activity_analytics.cli import cli
+
+pytestmark = pytest.mark.slow
+
+
+def _spark_ready() -> str | None:
+    if importlib.util.find_spec("pyspark") is None:
+        return "PySpark is not installed (pip install -e '.[spark]')"
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        return "no Java runtime"
+    return None
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    """A store with injected anomalies and actor marks, its lake, and a SparkLake on it."""
+    missing = _spark_ready()
+    if missing:
+        if os.environ.get("REQUIRE_SPARK"):
+            pytest.fail(f"Spark is required (REQUIRE_SPARK) but {missing}")
+        pytest.skip(missing)
+    tmp = tmp_path_factory.mktemp("spark")
+    data = inject(SampleSpec(seed=5, days=14, workspaces=2, people_per_workspace=10,
+                             steady_agents_per_workspace=2, batch_agents_per_workspace=1),
+                  per_kind=3, seed=5)
+    write_jsonl(data.events, tmp / "events.jsonl")
+    db = tmp / "store.duckdb"
+    aa.ingest([tmp / "events.jsonl"], db, progress=False)
+    aa.mark_actors(db, data.agents, "agent")  # marks must be honoured on both engines
+    aa.export(db, tmp / "lake")
+    with aa.SparkLake(tmp / "lake", master="local[2]") as lake:
+        yield db, lake, tmp / "lake"
+
+
+CASES = [
+    ("actions", {}),
+    ("actions", {"every": "1d", "by_workspace": True}),
+    ("actions", {"every": "1w", "actor_type": "agent"}),
+    ("actions", {"every": "15m", "since": "2026-11-05T00:00:00Z", "until": "2026-11-06T00:00:00Z"}),
+    ("actors", {}),
+    ("actors", {"every": "1h", "by_workspace": True, "by_action": True}),
+    ("bursts", {}),
+    ("bursts", {"sensitivity": 2.0}),
+    ("bursts", {"sensitivity": 0.5, "actor_type": "user"}),
+]
+
+
+@pytest.mark.parametrize(("analysis", "options"), CASES, ids=[f"{a}-{o}" for a, o in CASES])
+def test_spark_and_duckdb_give_identical_frames(stores, analysis, options):
+    db, lake, _ = stores
+    on_duckdb = getattr(aa, analysis)(db, **options)
+    on_spark = getattr(aa, analysis)(lake, **options)
+    assert on_duckdb.height > 0
+    assert on_spark.schema == on_duckdb.schema
+    assert on_spark.equals(on_duckdb)
+
+
+def test_bursts_on_spark_finds_every_kind(stores):
+    _, lake, _ = stores
+    kinds = set(aa.bursts(lake)["kind"])
+    assert kinds == {"rapid_succession", "runaway_agent", "new_actor", "workspace_spike", "off_hours"}
+
+
+def test_filters_by_workspace_reach_spark(stores):
+    db, lake, _ = stores
+    ws = aa.sql(db, "SELECT min(workspace_id) FROM activity").item()
+    frame = aa.actions(lake, workspace=ws, by_workspace=True)
+    assert set(frame["workspace_id"]) == {ws}
+    assert frame.equals(aa.actions(db, workspace=ws, by_workspace=True))
+
+
+def test_only_the_three_analyses_run_on_spark(stores):
+    _, lake, _ = stores
+    with pytest.raises(aa.InputError, match="does not run on Spark"):
+        aa.top_actors(lake)
+
+
+def test_cli_engine_spark(stores):
+    db, _, lake_dir = stores
+    out = CliRunner().invoke(cli, ["actors", "--engine", "spark", "--lake", str(lake_dir),
+                                   "--master", "local[2]", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    csv_lines = [line for line in out.output.splitlines() if line.count(",") >= 3]
+    assert pl.read_csv("\n".join(csv_lines).encode()).height == aa.actors(db).height
+
+
+def test_missing_lake_is_a_clear_error(tmp_path, stores):
+    with aa.SparkLake(tmp_path / "nowhere", spark=stores[1].spark) as lake:
+        with pytest.raises(aa.InputError, match="not a lake"):
+            aa.actions(lake)
