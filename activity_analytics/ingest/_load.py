@@ -164,7 +164,7 @@ def _count_load(con, counts: LoadCounts, load_id: str) -> None:
     )
 
 
-class _NotClean(Exception):
+class NotClean(Exception):
     """The fast path met something only the careful path handles."""
 
 
@@ -228,12 +228,12 @@ def load_file_fast(
             _sql.FILE_COLLISIONS, {"source": source, "now": now}
         ).fetchall()[0]
         if collisions:
-            raise _NotClean
+            raise NotClean
         counts = LoadCounts(source, src.kind, records=stored, stored=stored)
         _count_load(con, counts, load_id)
         con.execute("COMMIT")
         return counts
-    except (_NotClean, duckdb.Error, UnicodeDecodeError):
+    except (NotClean, duckdb.Error, UnicodeDecodeError):
         # The careful path redoes it and says what is wrong. (DuckDB quotes the
         # offending data in its message, which can fail to decode.)
         con.execute("ROLLBACK")
@@ -241,6 +241,36 @@ def load_file_fast(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def store_clean_batch(
+    con: duckdb.DuckDBPyConnection, batch: RawBatch, *, source: str, workspace: str | None,
+    load_id: str,
+) -> LoadCounts:
+    """Store a batch expected to be clean in one statement, inside the caller's transaction.
+
+    The fast path of :func:`store_batch` for a batch without repeated ids
+    (the sync's pages): the same validation, no staging. Raises
+    :class:`NotClean` when a record would be rejected or an id is stored
+    already; the caller must then roll back and use :func:`store_batch`.
+    """
+    now = _now()
+    con.register("_raw", batch.table)
+    try:
+        (stored,) = con.execute(
+            _sql.BATCH_INSERT, {"workspace": workspace, "source": source, "now": now}
+        ).fetchall()[0]
+        (collisions,) = con.execute(
+            _sql.FILE_COLLISIONS, {"source": source, "now": now}
+        ).fetchall()[0]
+    except (duckdb.Error, UnicodeDecodeError) as exc:
+        raise NotClean from exc  # the transaction is aborted: the caller's rollback drops _raw
+    con.unregister("_raw")
+    if collisions:
+        raise NotClean
+    counts = LoadCounts(source, "api", records=stored, stored=stored)
+    _count_load(con, counts, load_id)
+    return counts
 
 
 def _early_rejects(con, batch, params) -> None:

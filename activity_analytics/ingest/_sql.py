@@ -212,6 +212,14 @@ FROM ({SELECT_ACTIVITY_FILE})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
 
+#: The same for an Arrow batch ``_raw`` already free of repeated ids (the sync's pages).
+BATCH_INSERT = f"""
+INSERT INTO activity
+SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
+FROM ({SELECT_ACTIVITY})
+WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
+"""
+
 #: Fast path, then: ids stored more than once among those just inserted
 #: (repeated in the file, or stored before): then the file goes the careful way.
 #: Hashes make it cheap; a hash collision only sends a file the careful way.
