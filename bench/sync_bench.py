@@ -160,14 +160,14 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         assert stub.stdout.readline().strip() == "ready"
         url = f"http://127.0.0.1:{port}"
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         rows, bare_requests = asyncio.run(bare_loop(url))
-        bare = time.perf_counter() - t
+        bare, bare_cpu = time.perf_counter() - t, time.process_time() - cpu
         db = Path(tempfile.mkdtemp()) / "sync.duckdb"
         creds = aa.Credentials(token="stub")
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         first = aa.sync(url, db, credentials=creds, options=aa.SyncOptions(progress=False))
-        ours = time.perf_counter() - t
+        ours, ours_cpu = time.perf_counter() - t, time.process_time() - cpu
         t = time.perf_counter()
         again = aa.sync(url, db, credentials=creds, options=aa.SyncOptions(progress=False))
         incremental = time.perf_counter() - t
@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None) -> dict:
     result = {
         "benchmark": "sync (stub)", "machine": machine(), "events": rows, "workspaces": args.workspaces,
         "bare_seconds": round(bare, 2), "bare_events_per_s": round(rows / bare),
-        "bare_requests": bare_requests,
+        "bare_requests": bare_requests, "bare_client_cpu_seconds": round(bare_cpu, 2),
+        "ours_client_cpu_seconds": round(ours_cpu, 2),
         "ours_seconds": round(ours, 2), "ours_events_per_s": round(stored / ours),
         "ours_activity_requests": sum(s.pages for s in first.scopes), "ours_requests": first.requests,
         "ratio_ours_to_bare": round(ours / bare, 2),
@@ -189,7 +190,8 @@ def main(argv: list[str] | None = None) -> dict:
     }
     print(
         f"sync {rows} events from the stub, {args.workspaces} workspaces: bare httpx loop {bare:.2f} s "
-        f"({result['bare_events_per_s']}/s, {bare_requests} requests); ours {ours:.2f} s "
+        f"({result['bare_events_per_s']}/s, {bare_requests} requests, client CPU {bare_cpu:.2f} s); "
+        f"ours {ours:.2f} s (client CPU {ours_cpu:.2f} s) "
         f"({result['ours_events_per_s']}/s, {result['ours_activity_requests']} activity requests) = "
         f"{result['ratio_ours_to_bare']}x; incremental {incremental:.3f} s, activity requests per "
         f"workspace {result['incremental_activity_requests_per_workspace']}; dlt rest_api "

@@ -196,6 +196,10 @@ class PlatformClient:
 
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET ``path`` (under /api/v1) and return the decoded JSON, retrying transient failures."""
+        return (await self._fetch(path, params))[0]
+
+    async def _fetch(self, path: str, params: dict[str, Any] | None) -> tuple[Any, bytes]:
+        """:meth:`get_json`, with the body as received."""
         url = f"{self.api}{path}"
         relogged = False
         while True:
@@ -246,12 +250,13 @@ class PlatformClient:
             raise _Transient(f"{status}", _retry_after(response))
         if status >= 400:
             raise ApiError(f"{shown}: {status} {response.reason_phrase}", url=shown, status=status)
+        body = response.content
         try:
-            return orjson.loads(response.content)
+            return orjson.loads(body), body
         except orjson.JSONDecodeError:
             raise _Transient("truncated or invalid JSON body") from None
 
-    async def pages(self, path: str, paginator: Paginator | None = None) -> AsyncIterator[list]:
+    async def pages(self, path: str, paginator: Paginator | None = None) -> AsyncIterator[Page]:
         """The pages of a limit/offset list, as the ``paginator`` strategy directs.
 
         The one pagination loop: it asks the strategy for each request's
@@ -260,13 +265,22 @@ class PlatformClient:
         """
         paginator = paginator or OffsetPaginator()
         while True:
-            page = await self.get_json(path, paginator.params())
-            if not isinstance(page, list):
-                raise ApiError(f"{self.api}{path}: expected a JSON list, got {type(page).__name__}",
+            value, body = await self._fetch(path, paginator.params())
+            if not isinstance(value, list):
+                raise ApiError(f"{self.api}{path}: expected a JSON list, got {type(value).__name__}",
                                url=f"{self.api}{path}")
+            page = Page(value)
+            page.body = body
             yield page
             if not paginator.advance(page):
                 return
+
+
+class Page(list):
+    """A page of a list endpoint: its records, and ``body``, the JSON text as received
+    (so a writer can hand it to DuckDB without serialising the records again)."""
+
+    body: bytes = b"[]"
 
 
 class Paginator(Protocol):

@@ -220,6 +220,17 @@ FROM ({SELECT_ACTIVITY})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
 
+#: The records of API pages (``_pages``: first_loc, body = the page's JSON
+#: text, keep = indexes to keep or null for all) as a ``_raw`` batch, split by
+#: DuckDB: the sync never serialises a record in Python.
+EXPAND_PAGES = """
+SELECT first_loc + i AS loc, items[i + 1]::VARCHAR AS text, false AS blank
+FROM (SELECT first_loc, keep, json_extract(body, '$[*]') AS items FROM _pages) AS p,
+     LATERAL (SELECT unnest(range(len(p.items))) AS i) AS r
+WHERE keep IS NULL OR list_contains(keep, i::INTEGER)
+ORDER BY loc
+"""
+
 #: Fast path, then: ids stored more than once among those just inserted
 #: (repeated in the file, or stored before): then the file goes the careful way.
 #: Hashes make it cheap; a hash collision only sends a file the careful way.

@@ -33,22 +33,22 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from .._errors import InputError
 from .._progress import progress_bar
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
+from . import _load, _sql
 from ._api import (
     PAGE_LIMIT,
     ApiError,
     AuthError,
     ClientOptions,
     Credentials,
+    Page,
     PlatformClient,
 )
 from ._files import _SCHEMA, RawBatch
-from . import _load
 from ._load import LoadCounts, NotClean, store_batch, store_clean_batch
 
 
@@ -117,20 +117,6 @@ def _ts(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _distinct_ids(batch: list[_Page]) -> bool:
-    """No id appears twice among the batch's rows (and every row is an object)."""
-    seen: set = set()
-    for page in batch:
-        for _, record in page.rows:
-            if not isinstance(record, dict):
-                return False
-            key = record.get("id")
-            if key in seen:
-                return False
-            seen.add(key)
-    return True
-
-
 def _stamp(record: Any) -> dt.datetime | None:
     return _ts(record.get("created_at")) if isinstance(record, dict) else None
 
@@ -144,7 +130,10 @@ class _Page:
     scope: str
     source: str
     load_id: str
-    rows: list[tuple[int, Any]]  # (offset, record)
+    first_loc: int  # the page's offset in its feed
+    body: bytes | None  # the page's JSON text, as received
+    keep: list[int] | None  # indexes of the records to store; None: all
+    rows: int  # how many records that is
     state: dict
     done: asyncio.Future
 
@@ -180,14 +169,14 @@ class _Writer:
             item = await self.queue.get()
             if item is None:
                 return
-            batch, rows = [item], len(item.rows)
+            batch, rows = [item], item.rows
             while rows < self.MAX_ROWS and not self.queue.empty():
                 nxt = self.queue.get_nowait()
                 if nxt is None:
                     self.queue.put_nowait(None)  # stop after this batch
                     break
                 batch.append(nxt)
-                rows += len(nxt.rows)
+                rows += nxt.rows
             try:
                 results = await self.call(self._write, batch)
             except BaseException as exc:  # every waiting walk learns of it
@@ -198,10 +187,17 @@ class _Writer:
             for page, counts in zip(batch, results, strict=True):
                 page.done.set_result(counts)
 
-    async def submit(self, scope: str, source: str, load_id: str, rows: list, state: dict) -> asyncio.Future:
-        """Queue a page (rows may be empty: then only the state advances); returns its future."""
+    async def submit(self, scope: str, source: str, load_id: str, page: Page | None,
+                     first_loc: int, rows: list, state: dict) -> asyncio.Future:
+        """Queue the ``rows`` taken from ``page`` (none: only the state advances); returns its future.
+
+        The writer stores them from the page's body, so the queue holds text,
+        not millions of Python objects for the garbage collector to walk.
+        """
         done = asyncio.get_running_loop().create_future()
-        await self.queue.put(_Page(scope, source, load_id, rows, state, done))
+        keep = None if page is not None and len(rows) == len(page) else [o - first_loc for o, _ in rows]
+        body = page.body if rows else None
+        await self.queue.put(_Page(scope, source, load_id, first_loc, body, keep, len(rows), state, done))
         return done
 
     async def call(self, func, *args):
@@ -217,7 +213,7 @@ class _Writer:
         and redone the careful way, which tells duplicates, conflicts and
         rejects apart.
         """
-        if _load.FAST_PATH and _distinct_ids(batch):
+        if _load.FAST_PATH:
             try:
                 return self._transaction(batch, fast=True)
             except NotClean:
@@ -232,14 +228,9 @@ class _Writer:
         self.con.execute("BEGIN TRANSACTION")
         try:
             for (source, load_id), members in groups.items():
-                rows = [row for i in members for row in batch[i].rows]
-                if rows:
-                    texts = [orjson.dumps(r).decode() for _, r in rows]
-                    table = pa.Table.from_arrays(
-                        [pa.array([o for o, _ in rows], pa.int64()), pa.array(texts, pa.string()),
-                         pa.array([False] * len(texts))],
-                        schema=_SCHEMA,
-                    )
+                pages = [batch[i] for i in members if batch[i].rows]
+                if pages:
+                    table = self._expand(pages)
                     where = {"source": source, "workspace": None, "load_id": load_id}
                     results[members[-1]] = (
                         store_clean_batch(self.con, RawBatch(table), **where) if fast else
@@ -253,6 +244,18 @@ class _Writer:
             self.con.execute("ROLLBACK")
             raise
         return results
+
+    def _expand(self, pages: list[_Page]) -> pa.Table:
+        """The kept records of ``pages`` as a raw batch (loc, text, blank), split by DuckDB."""
+        self.con.register("_pages", pa.table({
+            "first_loc": pa.array([p.first_loc for p in pages], pa.int64()),
+            "body": pa.array([p.body for p in pages], pa.binary()).cast(pa.string()),
+            "keep": pa.array([p.keep for p in pages], pa.list_(pa.int32())),
+        }))
+        try:
+            return self.con.sql(_sql.EXPAND_PAGES).to_arrow_table().cast(_SCHEMA)
+        finally:
+            self.con.unregister("_pages")
 
     def read_state(self, scope: str) -> dict:
         rows = self.con.execute(
@@ -399,15 +402,16 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
     pending: list[asyncio.Future] = []
     async for page in client.pages(path, walk):
         result.pages += 1
+        first_loc = walk.offset
         rows = walk.take(page)
         new_state = {**state, "walk": walk.progress(len(page))}
-        pending.append(await writer.submit(scope, source, load_id, rows, new_state))
+        pending.append(await writer.submit(scope, source, load_id, page, first_loc, rows, new_state))
         bar.update(len(page))
         bar.set_postfix(pages=result.pages, refresh=False)
     final = {k: v for k, v in state.items() if k != "walk"}
     final["high_water"] = _iso(max(filter(None, [walk.top, high_water]), default=None))
     final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()
-    pending.append(await writer.submit(scope, source, load_id, [], final))  # after its pages
+    pending.append(await writer.submit(scope, source, load_id, None, 0, [], final))  # after its pages
     for counts in await asyncio.gather(*pending):
         result.new_rows += counts.stored
         result.duplicates += counts.duplicates
