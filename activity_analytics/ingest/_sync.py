@@ -134,6 +134,7 @@ class _Page:
     body: bytes | None  # the page's JSON text, as received
     keep: list[int] | None  # indexes of the records to store; None: all
     rows: int  # how many records that is
+    fresh: bool  # from a walk with no high-water mark: its rows are most likely new
     state: dict
     done: asyncio.Future
 
@@ -188,7 +189,7 @@ class _Writer:
                 page.done.set_result(counts)
 
     async def submit(self, scope: str, source: str, load_id: str, page: Page | None,
-                     first_loc: int, rows: list, state: dict) -> asyncio.Future:
+                     first_loc: int, rows: list, state: dict, *, fresh: bool = True) -> asyncio.Future:
         """Queue the ``rows`` taken from ``page`` (none: only the state advances); returns its future.
 
         The writer stores them from the page's body, so the queue holds text,
@@ -197,7 +198,9 @@ class _Writer:
         done = asyncio.get_running_loop().create_future()
         keep = None if page is not None and len(rows) == len(page) else [o - first_loc for o, _ in rows]
         body = page.body if rows else None
-        await self.queue.put(_Page(scope, source, load_id, first_loc, body, keep, len(rows), state, done))
+        await self.queue.put(
+            _Page(scope, source, load_id, first_loc, body, keep, len(rows), fresh, state, done)
+        )
         return done
 
     async def call(self, func, *args):
@@ -207,13 +210,15 @@ class _Writer:
     def _write(self, batch: list[_Page]) -> list[LoadCounts]:
         """Store the pages of several feeds in one transaction; counts per page.
 
-        Usually every row is new and valid: one INSERT per feed stores them.
-        When that finds a record to reject or an id stored already, or the
-        batch repeats an id (a tie read again), the transaction is rolled back
-        and redone the careful way, which tells duplicates, conflicts and
-        rejects apart.
+        In a backfill every row is usually new and valid: one INSERT per feed
+        stores them. When that finds a record to reject or an id stored
+        already, or the batch repeats an id (a tie read again), the
+        transaction is rolled back and redone the careful way, which tells
+        duplicates, conflicts and rejects apart. Incremental walks, which
+        always read the rows at their high-water mark again, go the careful
+        way directly.
         """
-        if _load.FAST_PATH:
+        if _load.FAST_PATH and all(page.fresh for page in batch):
             try:
                 return self._transaction(batch, fast=True)
             except NotClean:
@@ -405,7 +410,8 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
         first_loc = walk.offset
         rows = walk.take(page)
         new_state = {**state, "walk": walk.progress(len(page))}
-        pending.append(await writer.submit(scope, source, load_id, page, first_loc, rows, new_state))
+        pending.append(await writer.submit(scope, source, load_id, page, first_loc, rows, new_state,
+                                           fresh=high_water is None))
         bar.update(len(page))
         bar.set_postfix(pages=result.pages, refresh=False)
     final = {k: v for k, v in state.items() if k != "walk"}
