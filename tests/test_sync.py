@@ -451,3 +451,37 @@ def test_feed_walk_resuming_a_backfill_jumps_past_what_was_covered():
     walk.take(page)
     assert walk.advance(page)
     assert walk.offset == 3 + 40 - 10  # 3 new rows above, 40 covered, one page of margin
+
+
+def test_after_ingesting_the_servers_database_file_a_first_sync_reads_only_the_top(world, tmp_path):
+    server, _, _, (ws_a, ws_b) = world
+    many = insert_rows(server, ws_a, 450, at=dt.datetime(2026, 1, 1))  # three pages of history
+    db = tmp_path / "s.duckdb"
+    snapshot = tmp_path / "platform-copy.db"
+    source = sqlite3.connect(server.db_path)
+    with sqlite3.connect(snapshot) as copy:
+        source.backup(copy)
+    source.close()
+    aa.ingest([snapshot], db, progress=False)
+    newer = insert_rows(server, ws_a, 3)  # activity after the snapshot
+    result = aa.sync(server.url, db, options=SyncOptions(progress=False))
+    assert result.ok, result.summary()
+    assert [s.pages for s in result.scopes] == [1, 1]  # not the 3+ pages of a full walk
+    assert sum(s.new_rows for s in result.scopes) == len(newer)
+    assert_store_equals_server(db, server)
+    assert set(many) <= set(aa.sql(db, "SELECT id FROM activity")["id"].to_list())
+    # a partial file is not a snapshot: it sets no mark, the first sync walks everything
+    other = tmp_path / "other.duckdb"
+    aa.ingest([write_page(tmp_path, server, ws_a)], other, progress=False)
+    full = aa.sync(server.url, other, options=SyncOptions(progress=False))
+    assert {s.workspace_id: s.pages for s in full.scopes}[ws_a] >= 3
+    assert_store_equals_server(other, server)
+
+
+def write_page(tmp_path, server, ws):
+    """One saved API page of ``ws`` (a partial export)."""
+    path = tmp_path / "page.json"
+    client = httpx.Client(base_url=server.url + "/api/v1",
+                          headers={"Authorization": f"Bearer {os.environ['ACTIVITY_API_TOKEN']}"})
+    path.write_text(json.dumps(call(client.get, f"/workspaces/{ws}/activity", params={"limit": 10}).json()))
+    return path

@@ -268,6 +268,23 @@ class _Writer:
         ).fetchall()
         return json.loads(rows[0][0]) if rows else {}
 
+    def snapshot_state(self, workspace_id: str, issue_id: str | None) -> dict:
+        """A first sync's starting state when the Platform's database file was ingested.
+
+        That file is a snapshot of the whole ``activity_logs`` table, so
+        everything of this feed up to its newest row there is stored: the
+        walk can stop at that row, like an incremental one. (Other files may
+        be partial, so they never set a mark; ``--full`` ignores this.)
+        """
+        rows = self.con.execute(
+            "SELECT max(created_at) FROM activity WHERE workspace_id = $ws "
+            "AND ($issue IS NULL OR issue_id = $issue OR entity_id = $issue) "
+            "AND source IN (SELECT source FROM loads WHERE kind = 'sqlite' AND finished_at IS NOT NULL)",
+            {"ws": workspace_id, "issue": issue_id},
+        ).fetchall()
+        mark = rows[0][0] if rows else None
+        return {"high_water": _iso(mark), "seeded_from": "platform database file"} if mark else {}
+
     def _save_state(self, con: duckdb.DuckDBPyConnection, scope: str, state: dict) -> None:
         con.execute(
             "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
@@ -397,6 +414,8 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
                 result: ScopeResult, options: SyncOptions, bar) -> None:
     """Walk one feed from the top, storing pages as they come; see :class:`FeedWalk`."""
     state = await writer.call(writer.read_state, scope)
+    if not state and not options.full:  # a first sync: after a snapshot, only what is newer
+        state = await writer.call(writer.snapshot_state, result.workspace_id, result.issue_id)
     high_water = None if options.full else _ts(state.get("high_water"))
     walk = FeedWalk(
         limit=options.page_size, high_water=high_water,
