@@ -61,8 +61,9 @@ def test_second_export_writes_only_what_is_new(store, tmp_path):
     before = _files(lake)
     again = aa.export(store, lake)
     assert (again.rows, again.files) == (0, 0) and _files(lake) == before
+    odd = ["ws-new", "we/ird id=%", None]  # path characters and a null workspace
     new = write_lines(tmp_path / "new.jsonl", [
-        record(f"new-{i}", workspace_id="ws-new", created_at=f"2026-12-0{1 + i % 3}T10:00:00")
+        record(f"new-{i}", workspace_id=odd[i % 3], created_at=f"2026-12-0{1 + i % 3}T10:00:00")
         for i in range(9)
     ])
     aa.ingest([new], store, progress=False)
@@ -70,9 +71,12 @@ def test_second_export_writes_only_what_is_new(store, tmp_path):
     assert third.rows == 9 and third.total_rows == first.rows + 9
     after = _files(lake)
     assert {p: after[p] for p in before} == before  # nothing rewritten
-    assert {p.parent.parent.name for p in set(after) - set(before)} == {"workspace=ws-new"}
+    assert {p.parent.parent.name for p in set(after) - set(before)} == {
+        "workspace=ws-new", "workspace=we%2Fird%20id%3D%25", "workspace=__HIVE_DEFAULT_PARTITION__"}
     rows = _lake_rows(lake)
     assert rows.height == rows["id"].n_unique() == first.rows + 9
+    new_rows = rows.filter(pl.col("id").str.starts_with("act-new-"))
+    assert sorted(new_rows["workspace_id"].to_list(), key=str) == sorted(odd * 3, key=str)
 
 
 def test_leftovers_of_an_interrupted_export_are_replaced_not_duplicated(store, tmp_path):

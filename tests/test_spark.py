@@ -88,6 +88,15 @@ def test_filters_by_workspace_reach_spark(stores):
     assert frame.equals(aa.actions(db, workspace=ws, by_workspace=True))
 
 
+def test_spark_reads_the_lake_without_this_package(stores):
+    db, lake, lake_dir = stores
+    frame = lake.spark.read.parquet(str(lake_dir / "activity"))
+    assert frame.count() == aa.sql(db, "SELECT count(*) FROM activity").item()
+    types = dict(frame.dtypes)
+    assert types["created_at"] == "timestamp" and types["id"] == "string"
+    assert types["details"] == "string"  # JSON as text: every engine reads it
+
+
 def test_only_the_three_analyses_run_on_spark(stores):
     _, lake, _ = stores
     with pytest.raises(aa.InputError, match="does not run on Spark"):
