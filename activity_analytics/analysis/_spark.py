@@ -29,6 +29,7 @@ from ._stages import SPARK, stage1
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ANALYSES = ("actions", "actors", "bursts")
 _lock = threading.Lock()
+_LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 
 
 def _micros(value: dt.datetime) -> int:
@@ -158,6 +159,8 @@ def _start(master: str) -> Any:
                      .config("spark.sql.session.timeZone", "UTC")
                      .config("spark.sql.shuffle.partitions", "8")
                      .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+                     .config("spark.driver.extraJavaOptions",
+                             f"-Dlog4j2.configurationFile={_LOG_CONFIG.as_uri()}")
                      .getOrCreate())
         except Exception as exc:
             hint = ("" if _java_found() else
