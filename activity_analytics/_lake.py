@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ._errors import InputError
+from ._progress import progress_bar, watch_query
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
 
 STATE_FILE = "_activity_analytics.json"
@@ -93,9 +94,12 @@ def export(
     db: str | os.PathLike[str],
     lake: str | os.PathLike[str],
     *,
+    progress: bool | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> ExportResult:
     """Write what is new in the store to the Parquet lake ``lake``; see the module docstring.
+
+    ``progress``: a bar of rows written (default: only on a terminal or in Jupyter).
 
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
@@ -138,12 +142,15 @@ def export(
         bounded = f"{where} AND epoch_us(ingested_at) <= {int(mark) if mark is not None else 0}"
         (rows,) = con.execute(f"SELECT count(*) FROM activity WHERE {bounded}").fetchall()[0]
         if rows:
-            con.execute(
-                f"COPY (SELECT {_COLUMNS}, workspace_id AS workspace, "
-                f"strftime(created_at, '%Y-%m-%d') AS day FROM activity WHERE {bounded}) "
-                f"TO '{_sql_path(staging)}' (FORMAT parquet, PARTITION_BY (workspace, day), "
-                "WRITE_PARTITION_COLUMNS false, COMPRESSION zstd)"
-            )
+            with progress_bar(total=rows, desc="export", enabled=progress, unit=" rows") as bar, \
+                    watch_query(con, lambda done: bar.update(int(done * rows) - bar.n)):
+                con.execute(
+                    f"COPY (SELECT {_COLUMNS}, workspace_id AS workspace, "
+                    f"strftime(created_at, '%Y-%m-%d') AS day FROM activity WHERE {bounded}) "
+                    f"TO '{_sql_path(staging)}' (FORMAT parquet, PARTITION_BY (workspace, day), "
+                    "WRITE_PARTITION_COLUMNS false, COMPRESSION zstd)"
+                )
+                bar.update(rows - bar.n)
         marks_tmp = root / "actor_marks" / ".actor_marks.parquet.tmp"
         marks_tmp.parent.mkdir(exist_ok=True)
         con.execute(f"COPY (SELECT * FROM actor_marks ORDER BY actor_id) TO '{_sql_path(marks_tmp)}' "

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+
+import duckdb
 
 from tqdm.auto import tqdm
 
@@ -33,3 +36,29 @@ def progress_bar(
         yield bar
     finally:
         bar.close()
+
+
+@contextlib.contextmanager
+def watch_query(con: duckdb.DuckDBPyConnection, report: Callable[[float], None] | None):
+    """While a long statement runs, pass DuckDB's progress (0..1) to ``report``."""
+    if report is None:
+        yield
+        return
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            try:
+                fraction = con.query_progress()
+            except duckdb.Error:
+                return
+            if fraction is not None and fraction >= 0:
+                report(min(fraction / 100.0, 1.0))
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()

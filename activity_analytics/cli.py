@@ -337,9 +337,10 @@ def bursts(db, since, until, workspace, action, actor_type, sensitivity, engine,
 @click.option("--lake", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The lake folder (created when missing).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("--quiet", is_flag=True, help="No progress bar (for cron).")
 @lock_option
 @_errors_to_exit
-def export(db, lake, as_json, lock_timeout):
+def export(db, lake, as_json, quiet, lock_timeout):
     """Write the store as a Hive-partitioned Parquet lake (Python: activity_analytics.export).
 
     Partitioned by workspace and day (activity/workspace=ID/day=YYYY-MM-DD/),
@@ -348,7 +349,7 @@ def export(db, lake, as_json, lock_timeout):
     without this package; `actions`, `actors` and `bursts` run on it with
     --engine spark --lake DIR.
     """
-    result = _lake.export(db, lake, lock_timeout=lock_timeout)
+    result = _lake.export(db, lake, progress=False if quiet else None, lock_timeout=lock_timeout)
     click.echo(result.to_json() if as_json else result.summary())
 
 

@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from .._errors import InputError, RejectedRecordsError, StoreError
-from .._progress import progress_bar
+from .._progress import progress_bar, watch_query
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
 from . import _sql
 from ._files import RAW_KEEP, RawBatch, Source, expand
@@ -168,32 +168,6 @@ class NotClean(Exception):
     """The fast path met something only the careful path handles."""
 
 
-@contextlib.contextmanager
-def _watch_progress(con: duckdb.DuckDBPyConnection, report: Callable[[float], None] | None):
-    """While a long statement runs, pass DuckDB's progress (0..1) to ``report``."""
-    if report is None:
-        yield
-        return
-    done = threading.Event()
-
-    def poll() -> None:
-        while not done.wait(0.25):
-            try:
-                fraction = con.query_progress()
-            except duckdb.Error:
-                return
-            if fraction is not None and fraction >= 0:
-                report(min(fraction / 100.0, 1.0))
-
-    thread = threading.Thread(target=poll, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
-
-
 def load_file_fast(
     con: duckdb.DuckDBPyConnection, src: Source, *, source: str, workspace: str | None,
     load_id: str, report: Callable[[float], None] | None = None,
@@ -220,7 +194,7 @@ def load_file_fast(
     now = _now()
     con.execute("BEGIN TRANSACTION")
     try:
-        with _watch_progress(con, report):
+        with watch_query(con, report):
             (stored,) = con.execute(
                 _sql.FILE_INSERT, {**params, "workspace": workspace, "source": source, "now": now}
             ).fetchall()[0]
