@@ -25,14 +25,18 @@ it moves its own (a superset of them) into place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+import duckdb
 
 from ._errors import InputError
 from ._progress import progress_bar, watch_query
@@ -111,7 +115,10 @@ def export(
     """
     started = time.perf_counter()
     root = Path(lake)
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{root}: cannot create the lake folder ({exc.strerror or exc})") from exc
     state = _read_state(root)
     seq = int(state["exports"]) + 1
     prev = state["high_water_us"]
@@ -143,7 +150,8 @@ def export(
         (rows,) = con.execute(f"SELECT count(*) FROM activity WHERE {bounded}").fetchall()[0]
         if rows:
             with progress_bar(total=rows, desc="export", enabled=progress, unit=" rows") as bar, \
-                    watch_query(con, lambda done: bar.update(int(done * rows) - bar.n)):
+                    watch_query(con, lambda done: bar.update(int(done * rows) - bar.n)), \
+                    _writing(root):
                 con.execute(
                     f"COPY (SELECT {_COLUMNS}, workspace_id AS workspace, "
                     f"strftime(created_at, '%Y-%m-%d') AS day FROM activity WHERE {bounded}) "
@@ -176,6 +184,16 @@ def export(
     shutil.rmtree(staging, ignore_errors=True)
     return ExportResult(str(root), rows, files, partitions, exported, repaired,
                         round(time.perf_counter() - started, 3))
+
+
+@contextlib.contextmanager
+def _writing(root: Path) -> Iterator[None]:
+    """DuckDB's I/O errors while writing the lake, as one line naming it."""
+    try:
+        yield
+    except duckdb.IOException as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{root}: could not write the lake: {first}") from exc
 
 
 def _sql_path(path: Path) -> str:

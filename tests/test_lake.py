@@ -120,6 +120,12 @@ def test_export_refuses_a_folder_it_did_not_make(store, tmp_path):
         aa.export(store, lake)
 
 
+def test_a_lake_path_that_is_a_file_is_a_clear_error(store, tmp_path):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(aa.InputError, match="cannot create the lake folder"):
+        aa.export(store, tmp_path / "taken")
+
+
 def test_export_cli(store, tmp_path):
     lake = tmp_path / "lake"
     out = CliRunner().invoke(cli, ["export", "--db", str(store), "--lake", str(lake), "--json"])

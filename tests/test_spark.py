@@ -112,7 +112,12 @@ def test_cli_engine_spark(stores):
     assert pl.read_csv("\n".join(csv_lines).encode()).height == aa.actors(db).height
 
 
-def test_missing_lake_is_a_clear_error(tmp_path, stores):
+def test_missing_or_empty_lake_is_a_clear_error(tmp_path, stores):
     with aa.SparkLake(tmp_path / "nowhere", spark=stores[1].spark) as lake:
         with pytest.raises(aa.InputError, match="not a lake"):
             aa.actions(lake)
+    aa.migrate(tmp_path / "empty.duckdb")  # a new, empty store
+    assert aa.export(tmp_path / "empty.duckdb", tmp_path / "empty").total_rows == 0
+    with aa.SparkLake(tmp_path / "empty", spark=stores[1].spark) as lake:
+        with pytest.raises(aa.InputError, match="no activity yet"):
+            aa.bursts(lake)

@@ -85,6 +85,8 @@ class SparkLake:
         if local and not (Path(self.lake) / STATE_FILE).exists():
             raise InputError(f"{self.lake}: not a lake (no {STATE_FILE}); "
                              "write one with `activity-analytics export`")
+        if local and next((Path(self.lake) / "activity").rglob("*.parquet"), None) is None:
+            raise InputError(f"{self.lake}: the lake holds no activity yet (nothing was exported)")
         spark = self.spark
         suffix = format(abs(hash((self.lake, id(self)))), "x")
         activity, marks, events = (f"aa_activity_{suffix}", f"aa_actor_marks_{suffix}",
