@@ -130,7 +130,7 @@ def test_export_cli(store, tmp_path):
     lake = tmp_path / "lake"
     out = CliRunner().invoke(cli, ["export", "--db", str(store), "--lake", str(lake), "--json"])
     assert out.exit_code == 0, out.output
-    summary = json.loads(out.output)
+    summary = json.loads(out.stdout)  # a progress bar may go to stderr
     assert summary["rows"] == summary["total_rows"] == aa.sql(store, "SELECT count(*) FROM activity").item()
     out = CliRunner().invoke(cli, ["export", "--db", str(store), "--lake", str(lake)])
     assert out.exit_code == 0 and "exported 0 new rows" in out.output
