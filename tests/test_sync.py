@@ -442,6 +442,21 @@ def test_feed_walk_stops_at_the_high_water_mark_and_keeps_only_newer_rows():
     assert not walk.advance(page) and walk.top == stamps_of(9)[0]
 
 
+def test_feed_walk_drops_the_rows_it_stored_at_its_mark_and_remembers_the_new_ones():
+    from activity_analytics.ingest._sync import FeedWalk
+
+    walk = FeedWalk(limit=4, high_water=stamps_of(7)[0], stored_at_mark=frozenset({"r2"}))
+    page = page_of(9, 9, 7, 7)  # r3 arrived at 10:07 after the last walk: not stored yet
+    assert [r["id"] for _, r in walk.take(page)] == ["r0", "r1", "r3"]
+    assert walk.mark_state({"high_water": stamps_of(7)[0].isoformat(), "mark_ids": ["r2"]}) == {
+        "high_water": stamps_of(9)[0].isoformat(), "mark_ids": ["r0", "r1"]}
+    # nothing newer: the mark stays, and so do the ids stored at it
+    same = FeedWalk(limit=4, high_water=stamps_of(9)[0], stored_at_mark=frozenset({"r0", "r1"}))
+    assert same.take(page_of(9, 9, 7)) == []
+    state = {"high_water": stamps_of(9)[0].isoformat(), "mark_ids": ["r0", "r1"]}
+    assert same.mark_state(state) == state
+
+
 def test_feed_walk_resuming_a_backfill_jumps_past_what_was_covered():
     from activity_analytics.ingest._sync import FeedWalk
 

@@ -217,34 +217,39 @@ def load_file_fast(
         raise
 
 
-def store_clean_batch(
-    con: duckdb.DuckDBPyConnection, batch: RawBatch, *, source: str, workspace: str | None,
-    load_id: str,
-) -> LoadCounts:
-    """Store a batch expected to be clean in one statement, inside the caller's transaction.
+def store_clean_batches(
+    con: duckdb.DuckDBPyConnection, batches: list[tuple[RawBatch, str, str]], *,
+    workspace: str | None = None,
+) -> list[LoadCounts]:
+    """Store batches expected to be clean, one statement each, inside the caller's transaction.
 
-    The fast path of :func:`store_batch` for a batch without repeated ids
-    (the sync's pages): the same validation, no staging. Raises
-    :class:`NotClean` when a record would be rejected or an id is stored
-    already; the caller must then roll back and use :func:`store_batch`.
+    ``batches`` holds (batch, source, load_id). The fast path of
+    :func:`store_batch` for the sync's pages: the same validation, no
+    staging, and one look at the stored ids for all of them (the rows
+    inserted here share one ``ingested_at``). Raises :class:`NotClean` when a
+    record would be rejected or an id is stored twice; the caller must then
+    roll back and use :func:`store_batch`.
     """
     now = _now()
-    con.register("_raw", batch.table)
+    stored: list[int] = []
     try:
-        (stored,) = con.execute(
-            _sql.BATCH_INSERT, {"workspace": workspace, "source": source, "now": now}
-        ).fetchall()[0]
-        (collisions,) = con.execute(
-            _sql.FILE_COLLISIONS, {"source": source, "now": now}
-        ).fetchall()[0]
+        for batch, source, _ in batches:
+            con.register("_raw", batch.table)
+            stored.append(con.execute(
+                _sql.BATCH_INSERT, {"workspace": workspace, "source": source, "now": now}
+            ).fetchall()[0][0])
+            con.unregister("_raw")
+        (collisions,) = con.execute(_sql.BATCH_COLLISIONS, {"now": now}).fetchall()[0]
     except (duckdb.Error, UnicodeDecodeError) as exc:
         raise NotClean from exc  # the transaction is aborted: the caller's rollback drops _raw
-    con.unregister("_raw")
     if collisions:
         raise NotClean
-    counts = LoadCounts(source, "api", records=stored, stored=stored)
-    _count_load(con, counts, load_id)
-    return counts
+    results = []
+    for (_, source, load_id), n in zip(batches, stored, strict=True):
+        counts = LoadCounts(source, "api", records=n, stored=n)
+        _count_load(con, counts, load_id)
+        results.append(counts)
+    return results
 
 
 def _early_rejects(con, batch, params) -> None:

@@ -241,6 +241,14 @@ SELECT count(*) - count(DISTINCT h) FROM (
 )
 """
 
+#: The same for every row inserted with one ``ingested_at`` (a sync batch, many feeds).
+BATCH_COLLISIONS = """
+SELECT count(*) - count(DISTINCT h) FROM (
+    SELECT hash(id) AS h FROM activity
+    WHERE hash(id) IN (SELECT hash(id) FROM activity WHERE ingested_at = $now)
+)
+"""
+
 _SAME_CONTENT = " AND ".join(
     f"a.{c} IS NOT DISTINCT FROM c.{c}"
     for c in STAGED_COLUMNS

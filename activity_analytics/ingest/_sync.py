@@ -49,7 +49,7 @@ from ._api import (
     PlatformClient,
 )
 from ._files import _SCHEMA, RawBatch
-from ._load import LoadCounts, NotClean, store_batch, store_clean_batch
+from ._load import LoadCounts, NotClean, store_batch, store_clean_batches
 
 
 @dataclass
@@ -134,7 +134,7 @@ class _Page:
     body: bytes | None  # the page's JSON text, as received
     keep: list[int] | None  # indexes of the records to store; None: all
     rows: int  # how many records that is
-    fresh: bool  # from a walk with no high-water mark: its rows are most likely new
+    fresh: bool  # its rows are most likely new (a backfill, or a walk that drops what it stored)
     state: dict
     done: asyncio.Future
 
@@ -210,13 +210,14 @@ class _Writer:
     def _write(self, batch: list[_Page]) -> list[LoadCounts]:
         """Store the pages of several feeds in one transaction; counts per page.
 
-        In a backfill every row is usually new and valid: one INSERT per feed
-        stores them. When that finds a record to reject or an id stored
-        already, or the batch repeats an id (a tie read again), the
-        transaction is rolled back and redone the careful way, which tells
-        duplicates, conflicts and rejects apart. Incremental walks, which
-        always read the rows at their high-water mark again, go the careful
-        way directly.
+        Usually every row is new and valid: one INSERT per feed stores them,
+        and one look at the stored ids checks the whole batch (which matters
+        on a large store with many workspaces). When that finds a record to
+        reject or an id stored already, or the batch repeats an id (a tie read
+        again), the transaction is rolled back and redone the careful way,
+        which tells duplicates, conflicts and rejects apart. Incremental walks
+        drop the rows at their mark that they know are stored; walks whose
+        state predates that knowledge go the careful way directly.
         """
         if _load.FAST_PATH and all(page.fresh for page in batch):
             try:
@@ -229,18 +230,21 @@ class _Writer:
         results: list[LoadCounts] = [LoadCounts(p.source, "api") for p in batch]
         groups: dict[tuple[str, str], list[int]] = {}
         for i, page in enumerate(batch):
-            groups.setdefault((page.source, page.load_id), []).append(i)
+            if page.rows:
+                groups.setdefault((page.source, page.load_id), []).append(i)
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for (source, load_id), members in groups.items():
-                pages = [batch[i] for i in members if batch[i].rows]
-                if pages:
-                    table = self._expand(pages)
-                    where = {"source": source, "workspace": None, "load_id": load_id}
-                    results[members[-1]] = (
-                        store_clean_batch(self.con, RawBatch(table), **where) if fast else
-                        store_batch(self.con, RawBatch(table), kind="api", label="offset", **where)
-                    )
+            tables = {key: RawBatch(self._expand([batch[i] for i in members]))
+                      for key, members in groups.items()}
+            if fast:
+                stored = store_clean_batches(
+                    self.con, [(table, source, load_id) for (source, load_id), table in tables.items()])
+            else:
+                stored = [store_batch(self.con, table, source=source, kind="api", label="offset",
+                                      workspace=None, load_id=load_id)
+                          for (source, load_id), table in tables.items()]
+            for members, counts in zip(groups.values(), stored, strict=True):
+                results[members[-1]] = counts
             latest = {page.scope: page.state for page in batch}  # in queue order: the last wins
             for scope, state in latest.items():
                 self._save_state(self.con, scope, state)
@@ -283,7 +287,15 @@ class _Writer:
             {"ws": workspace_id, "issue": issue_id},
         ).fetchall()
         mark = rows[0][0] if rows else None
-        return {"high_water": _iso(mark), "seeded_from": "platform database file"} if mark else {}
+        if mark is None:
+            return {}
+        ids = self.con.execute(
+            "SELECT id FROM activity WHERE workspace_id = $ws AND created_at = $mark "
+            "AND ($issue IS NULL OR issue_id = $issue OR entity_id = $issue)",
+            {"ws": workspace_id, "mark": mark, "issue": issue_id},
+        ).fetchall()
+        return {"high_water": _iso(mark), "mark_ids": sorted(i for (i,) in ids),
+                "seeded_from": "platform database file"}
 
     def _save_state(self, con: duckdb.DuckDBPyConnection, scope: str, state: dict) -> None:
         con.execute(
@@ -339,8 +351,10 @@ class FeedWalk:
     limit: int
     high_water: dt.datetime | None = None
     previous: dict | None = None  # the interrupted walk being resumed
+    stored_at_mark: frozenset = frozenset()  # ids at the high-water mark already stored
     offset: int = 0
     top: dt.datetime | None = None
+    top_ids: list = field(default_factory=list)  # ids of the first page's rows at its top
     reached: bool = False
     _newer: set = field(default_factory=set)  # ids newer than the previous walk's top
     _jumped: bool = False
@@ -371,13 +385,25 @@ class FeedWalk:
         known = [s for s in stamps if s is not None]
         if self.top is None and known:
             self.top = max(known)
+            self.top_ids = [r.get("id") for r, s in zip(page, stamps, strict=True) if s == self.top]
         hw = self.high_water
         self.reached = hw is not None and any(s < hw for s in known)
         if self.previous_top is not None:
             self._newer.update(r.get("id") for r, s in zip(page, stamps, strict=True)
                                if s and s > self.previous_top)
         return [(self.offset + i, r) for i, (r, s) in enumerate(zip(page, stamps, strict=True))
-                if hw is None or s is None or s >= hw]
+                if hw is None or s is None or s > hw
+                or (s == hw and r.get("id") not in self.stored_at_mark)]
+
+    def mark_state(self, state: dict) -> dict:
+        """The high-water mark after a complete walk, and the ids stored at it
+        (the next walk re-reads them: they are dropped, not sent to the store)."""
+        old = _ts(state.get("high_water"))
+        top = max(filter(None, [self.top, old]), default=None)
+        ids = set(self.top_ids) if self.top == top else set()
+        if old is not None and old == top:
+            ids |= set(state.get("mark_ids", []))
+        return {"high_water": _iso(top), "mark_ids": sorted(i for i in ids if isinstance(i, str))}
 
     def _stamp_at(self, i: int) -> dt.datetime | None:
         return self._stamps[i] if self._stamps is not None else _stamp(self._page[i])
@@ -420,6 +446,7 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
     walk = FeedWalk(
         limit=options.page_size, high_water=high_water,
         previous=None if options.full or high_water is not None else state.get("walk"),
+        stored_at_mark=frozenset(state.get("mark_ids", [])) if high_water else frozenset(),
     )
     source = f"{client.api}{path}"
     load_id = await writer.call(writer.start_load, source)
@@ -430,11 +457,11 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
         rows = walk.take(page)
         new_state = {**state, "walk": walk.progress(len(page))}
         pending.append(await writer.submit(scope, source, load_id, page, first_loc, rows, new_state,
-                                           fresh=high_water is None))
+                                           fresh=high_water is None or "mark_ids" in state))
         bar.update(len(page))
         bar.set_postfix(pages=result.pages, refresh=False)
     final = {k: v for k, v in state.items() if k != "walk"}
-    final["high_water"] = _iso(max(filter(None, [walk.top, high_water]), default=None))
+    final.update(walk.mark_state({} if options.full else state))
     final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()
     pending.append(await writer.submit(scope, source, load_id, None, 0, [], final))  # after its pages
     for counts in await asyncio.gather(*pending):
