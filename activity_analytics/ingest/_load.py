@@ -131,6 +131,7 @@ def store_batch(
 
 def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
     con.execute(_sql.STAGE.format(select=select), {"workspace": workspace})
+    con.execute(_sql.KNOWN)
     staged, rejected, repeated, existing = con.execute(_sql.COUNT_STAGE).fetchall()[0]
     if rejected:
         con.execute(_sql.INSERT_REJECTS, params)
@@ -144,7 +145,7 @@ def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
     valid = staged - rejected
     conflicts = 0
     if stored < valid:
-        con.execute(_sql.CONFLICTS)
+        con.execute(_sql.CONFLICTS.format(table=table))
         (conflicts,) = con.execute("SELECT count(*) FROM _conflicts").fetchall()[0]
         if conflicts:
             con.execute(_sql.INSERT_CONFLICT_REJECTS, params)

@@ -255,12 +255,20 @@ _SAME_CONTENT = " AND ".join(
     if c not in ("id", "actor_type")  # actor_type follows from actor_type_raw
 )
 
+# The stored rows that share an id with the staged batch: the one look at the
+# whole table per batch (usually empty); the statements below use it instead.
+KNOWN = f"""
+CREATE OR REPLACE TEMP TABLE _known AS
+SELECT {", ".join(STAGED_COLUMNS)} FROM activity
+WHERE id IN (SELECT id FROM _stage WHERE reason IS NULL)
+"""
+
 # Counts of a staged batch: records, rejects, ids repeated inside the batch,
 # and valid rows whose id is already stored.
 COUNT_STAGE = """
 SELECT count(*), count(reason),
        count(*) FILTER (WHERE reason IS NULL) - count(DISTINCT id) FILTER (WHERE reason IS NULL),
-       (SELECT count(*) FROM _stage AS s SEMI JOIN activity AS a ON a.id = s.id
+       (SELECT count(*) FROM _stage AS s SEMI JOIN _known AS a ON a.id = s.id
         WHERE s.reason IS NULL)
 FROM _stage
 """
@@ -269,7 +277,7 @@ FROM _stage
 DEDUPE_STAGE = """
 CREATE OR REPLACE TEMP TABLE _cand AS
 SELECT * FROM _stage AS s
-WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM activity AS a WHERE a.id = s.id)
+WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM _known AS a WHERE a.id = s.id)
 QUALIFY row_number() OVER (PARTITION BY id ORDER BY loc) = 1
 """
 
@@ -280,11 +288,14 @@ FROM {{table}} WHERE reason IS NULL
 """
 
 # Rows whose id is stored with other content: conflicts (the first stored wins).
+# Stored means before this batch (_known) or by it ({{table}}, just inserted).
 CONFLICTS = f"""
 CREATE OR REPLACE TEMP TABLE _conflicts AS
 SELECT c.loc, c.id, rtrim(r.text, chr(10) || chr(13)) AS raw
 FROM _stage AS c
-JOIN activity AS a ON a.id = c.id
+JOIN (SELECT * FROM _known
+      UNION ALL SELECT {", ".join(STAGED_COLUMNS)} FROM {{table}} WHERE reason IS NULL) AS a
+  ON a.id = c.id
 JOIN _raw AS r ON r.loc = c.loc
 WHERE c.reason IS NULL AND NOT ({_SAME_CONTENT})
 """
