@@ -141,3 +141,13 @@ def test_export_cli(store, tmp_path):
 def test_spark_engine_needs_a_lake():
     out = CliRunner().invoke(cli, ["actions", "--engine", "spark"])
     assert out.exit_code == 2 and "--engine spark needs --lake DIR" in out.output
+
+
+def test_the_core_package_does_not_import_spark():
+    import subprocess
+    import sys
+
+    code = ("import sys, activity_analytics as aa; aa.SparkLake('x'); "
+            "print('pyspark' in sys.modules, 'py4j' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]  # PySpark loads only when a session starts
