@@ -6,6 +6,10 @@ Layout of ``DIR``::
     actor_marks/actor_marks.parquet
     _activity_analytics.json        # what has been exported (the lake's own state)
 
+``DIR`` is a local folder, or a URI that pyarrow's file systems write
+(``s3://``, ``gs://``, ``hdfs://``...): there each file is uploaded under a
+hidden name and then moved into place.
+
 Every Parquet file of ``activity`` holds all columns of the ``activity``
 table (``workspace_id`` included; ``details``/``extra`` as JSON text,
 ``created_at``/``ingested_at`` as UTC timestamps), so DuckDB, Polars, Spark
@@ -27,16 +31,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import glob
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ._errors import InputError
 from ._progress import progress_bar, watch_query
@@ -72,26 +77,116 @@ class ExportResult:
         return json.dumps(asdict(self), indent=2)
 
 
-def _read_state(lake: Path) -> dict:
-    path = lake / STATE_FILE
-    if not path.exists():
-        if any((lake / "activity").glob("*/*/*.parquet")):
-            raise InputError(f"{lake}: has activity files but no {STATE_FILE}; "
+class _Dest:
+    """Where the lake goes: a local folder (files moved in by rename), or any
+    URI pyarrow can write (``s3://``, ``gs://``, ``hdfs://``, ``file://``):
+    files uploaded under a hidden name, then moved to their place."""
+
+    def __init__(self, lake: str | os.PathLike[str]) -> None:
+        text = os.fspath(lake)
+        self.name = text
+        self.remote = "://" in text
+        if self.remote:
+            from pyarrow import fs as pafs
+
+            try:
+                self.fs, self.base = pafs.FileSystem.from_uri(text)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+                raise InputError(f"{text}: not a lake location this machine can write ({exc})") from exc
+            self.base = self.base.rstrip("/")
+        else:
+            self.root = Path(text)
+
+    def prepare(self) -> None:
+        try:
+            if self.remote:
+                self.fs.create_dir(self.base, recursive=True)
+            else:
+                self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"{self.name}: cannot create the lake folder ({exc.strerror or exc})") from exc
+
+    def staging(self, seq: int) -> Path:
+        """A staging folder on the same file system when local (renames are atomic), else a temp one."""
+        if self.remote:
+            return Path(tempfile.mkdtemp(prefix="aa-export-")) / "staging"
+        return self.root / f"_staging-{seq:06d}"
+
+    def parquet_files(self) -> list[str]:
+        """Relative paths of the activity files (activity/<workspace>/<day>/<file>)."""
+        if not self.remote:
+            return sorted(str(p.relative_to(self.root))
+                          for p in (self.root / "activity").glob("*/*/*.parquet"))
+        from pyarrow import fs as pafs
+
+        infos = self.fs.get_file_info(pafs.FileSelector(f"{self.base}/activity", allow_not_found=True,
+                                                        recursive=True))
+        return sorted(i.path[len(self.base) + 1:] for i in infos
+                      if i.type == pafs.FileType.File and i.path.endswith(".parquet")
+                      and not i.base_name.startswith((".", "_")))
+
+    def read_text(self, rel: str) -> str | None:
+        if not self.remote:
+            path = self.root / rel
+            return path.read_text() if path.exists() else None
+        from pyarrow import fs as pafs
+
+        if self.fs.get_file_info(f"{self.base}/{rel}").type == pafs.FileType.NotFound:
+            return None
+        with self.fs.open_input_stream(f"{self.base}/{rel}") as stream:
+            return stream.read().decode()
+
+    def put(self, local: Path, rel: str) -> None:
+        """Move a finished local file to ``rel`` in one step (readers never see half of it)."""
+        if not self.remote:
+            (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(local, self.root / rel)
+            return
+        from pyarrow import fs as pafs
+
+        target = f"{self.base}/{rel}"
+        parent, name = target.rsplit("/", 1)
+        hidden = f"{parent}/.{name}.tmp"
+        self.fs.create_dir(parent, recursive=True)
+        pafs.copy_files(str(local), hidden, destination_filesystem=self.fs)
+        self.fs.move(hidden, target)
+        local.unlink()
+
+    def remove(self, rel: str) -> None:
+        if self.remote:
+            self.fs.delete_file(f"{self.base}/{rel}")
+        else:
+            (self.root / rel).unlink()
+
+    def ids(self, files: list[str]) -> pa.Table:
+        """The ``id`` column of these activity files."""
+        if not self.remote:
+            return duckdb.sql("SELECT id FROM read_parquet($f)", params={"f": [
+                str(self.root / f) for f in files]}).to_arrow_table()
+        import pyarrow.dataset as ds
+
+        return ds.dataset([f"{self.base}/{f}" for f in files], filesystem=self.fs,
+                          format="parquet").to_table(columns=["id"])
+
+
+def _read_state(dest: _Dest) -> dict:
+    try:
+        text = dest.read_text(STATE_FILE)
+    except OSError as exc:
+        raise InputError(f"{dest.name}/{STATE_FILE}: unreadable lake state ({exc})") from exc
+    if text is None:
+        if dest.parquet_files():
+            raise InputError(f"{dest.name}: has activity files but no {STATE_FILE}; "
                              "export into an empty folder or a lake made by this command")
         return {"format": LAKE_FORMAT, "exports": 0, "rows": 0, "high_water_us": None}
     try:
-        state = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: unreadable lake state ({exc})") from exc
+        state = json.loads(text)
+    except ValueError as exc:
+        raise InputError(f"{dest.name}/{STATE_FILE}: unreadable lake state ({exc})") from exc
     if state.get("format") != LAKE_FORMAT:
-        raise InputError(f"{path}: lake format {state.get('format')!r}, this package writes {LAKE_FORMAT}")
+        raise InputError(f"{dest.name}/{STATE_FILE}: lake format {state.get('format')!r}, "
+                         f"this package writes {LAKE_FORMAT}")
     return state
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def export(
@@ -114,16 +209,14 @@ def export(
     0
     """
     started = time.perf_counter()
-    root = Path(lake)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{root}: cannot create the lake folder ({exc.strerror or exc})") from exc
-    state = _read_state(root)
+    dest = _Dest(lake)
+    dest.prepare()
+    state = _read_state(dest)
     seq = int(state["exports"]) + 1
     prev = state["high_water_us"]
-    staging = root / f"_staging-{seq:06d}"
+    staging = dest.staging(seq)
     shutil.rmtree(staging, ignore_errors=True)
+    marks_tmp = staging.parent / f".actor_marks-{seq:06d}.parquet.tmp"
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
         (mark, total) = con.execute(
             "SELECT max(epoch_us(ingested_at)), count(*) FROM activity"
@@ -134,12 +227,9 @@ def export(
             (below,) = con.execute(
                 f"SELECT count(*) FROM activity WHERE epoch_us(ingested_at) <= {int(prev)}"
             ).fetchall()[0]
-            if below != state["rows"]:
-                con.execute("CREATE TEMP TABLE _lake_ids (id VARCHAR)")
-                files = sorted(glob.glob(str(root / "activity" / "*" / "*" / "*.parquet")))
-                if files:
-                    con.execute("INSERT INTO _lake_ids SELECT id FROM read_parquet($files)",
-                                {"files": files})
+            if below != state["rows"]:  # rows stored below the mark: find them by id
+                files = dest.parquet_files()
+                con.register("_lake_ids", dest.ids(files) if files else pa.table({"id": pa.array([], pa.string())}))
                 where = (f"(epoch_us(ingested_at) > {int(prev)} OR (epoch_us(ingested_at) <= {int(prev)}"
                          " AND id NOT IN (SELECT id FROM _lake_ids)))")
                 (repaired,) = con.execute(
@@ -148,52 +238,53 @@ def export(
                 ).fetchall()[0]
         bounded = f"{where} AND epoch_us(ingested_at) <= {int(mark) if mark is not None else 0}"
         (rows,) = con.execute(f"SELECT count(*) FROM activity WHERE {bounded}").fetchall()[0]
-        if rows:
-            with progress_bar(total=rows, desc="export", enabled=progress, unit=" rows") as bar, \
-                    watch_query(con, lambda done: bar.update(int(done * rows) - bar.n)), \
-                    _writing(root):
-                con.execute(
-                    f"COPY (SELECT {_COLUMNS}, workspace_id AS workspace, "
-                    f"strftime(created_at, '%Y-%m-%d') AS day FROM activity WHERE {bounded}) "
-                    f"TO '{_sql_path(staging)}' (FORMAT parquet, PARTITION_BY (workspace, day), "
-                    "WRITE_PARTITION_COLUMNS false, COMPRESSION zstd)"
-                )
-                bar.update(rows - bar.n)
-        marks_tmp = root / "actor_marks" / ".actor_marks.parquet.tmp"
-        marks_tmp.parent.mkdir(exist_ok=True)
-        con.execute(f"COPY (SELECT * FROM actor_marks ORDER BY actor_id) TO '{_sql_path(marks_tmp)}' "
-                    "(FORMAT parquet)")
-    # files of an earlier, interrupted export with this number: superseded by ours
-    for stale in glob.glob(str(root / "activity" / "*" / "*" / f"part-{seq:06d}-*.parquet")):
-        os.remove(stale)
-    files = partitions = 0
-    for part in sorted(staging.glob("*/*")) if staging.exists() else []:
-        target = root / "activity" / part.relative_to(staging)
-        target.mkdir(parents=True, exist_ok=True)
-        partitions += 1
-        for n, data in enumerate(sorted(part.glob("*.parquet"))):
-            os.replace(data, target / f"part-{seq:06d}-{n}.parquet")
-            files += 1
-    os.replace(marks_tmp, root / "actor_marks" / "actor_marks.parquet")
-    exported = int(state["rows"]) + rows
-    _write_atomic(root / STATE_FILE, json.dumps({
-        "format": LAKE_FORMAT, "exports": seq if rows else seq - 1, "rows": exported,
-        "high_water_us": mark if mark is not None else prev,
-        "updated_at": dt.datetime.now(dt.UTC).isoformat(), "store_rows": total,
-    }, indent=2))
-    shutil.rmtree(staging, ignore_errors=True)
-    return ExportResult(str(root), rows, files, partitions, exported, repaired,
+        with _writing(dest.name):
+            if rows:
+                with progress_bar(total=rows, desc="export", enabled=progress, unit=" rows") as bar, \
+                        watch_query(con, lambda done: bar.update(int(done * rows) - bar.n)):
+                    con.execute(
+                        f"COPY (SELECT {_COLUMNS}, workspace_id AS workspace, "
+                        f"strftime(created_at, '%Y-%m-%d') AS day FROM activity WHERE {bounded}) "
+                        f"TO '{_sql_path(staging)}' (FORMAT parquet, PARTITION_BY (workspace, day), "
+                        "WRITE_PARTITION_COLUMNS false, COMPRESSION zstd)"
+                    )
+                    bar.update(rows - bar.n)
+            con.execute(f"COPY (SELECT * FROM actor_marks ORDER BY actor_id) TO '{_sql_path(marks_tmp)}' "
+                        "(FORMAT parquet)")
+    with _writing(dest.name):
+        # files of an earlier, interrupted export with this number: superseded by ours
+        for stale in dest.parquet_files():
+            if stale.rsplit("/", 1)[-1].startswith(f"part-{seq:06d}-"):
+                dest.remove(stale)
+        files = partitions = 0
+        for part in sorted(staging.glob("*/*")) if staging.exists() else []:
+            partitions += 1
+            for n, data in enumerate(sorted(part.glob("*.parquet"))):
+                dest.put(data, f"activity/{part.relative_to(staging).as_posix()}/part-{seq:06d}-{n}.parquet")
+                files += 1
+        dest.put(marks_tmp, "actor_marks/actor_marks.parquet")
+        exported = int(state["rows"]) + rows
+        state_tmp = staging.parent / f".{STATE_FILE}-{seq:06d}.tmp"
+        state_tmp.write_text(json.dumps({
+            "format": LAKE_FORMAT, "exports": seq if rows else seq - 1, "rows": exported,
+            "high_water_us": mark if mark is not None else prev,
+            "updated_at": dt.datetime.now(dt.UTC).isoformat(), "store_rows": total,
+        }, indent=2))
+        dest.put(state_tmp, STATE_FILE)  # last: the export is done
+    shutil.rmtree(staging.parent if dest.remote else staging, ignore_errors=True)
+    return ExportResult(dest.name, rows, files, partitions, exported, repaired,
                         round(time.perf_counter() - started, 3))
 
 
 @contextlib.contextmanager
-def _writing(root: Path) -> Iterator[None]:
-    """DuckDB's I/O errors while writing the lake, as one line naming it."""
+def _writing(name: str) -> Iterator[None]:
+    """I/O errors while writing the lake (DuckDB's, the file system's), as one line naming it."""
     try:
         yield
-    except duckdb.IOException as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"{root}: could not write the lake: {first}") from exc
+    except (duckdb.IOException, OSError) as exc:
+        text = str(exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        raise InputError(f"{name}: could not write the lake: {first}") from exc
 
 
 def _sql_path(path: Path) -> str:

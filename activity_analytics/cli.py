@@ -334,8 +334,8 @@ def bursts(db, since, until, workspace, action, actor_type, sensitivity, engine,
 
 @cli.command()
 @db_option
-@click.option("--lake", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The lake folder (created when missing).")
+@click.option("--lake", required=True,
+              help="The lake: a folder (created when missing), or a URI such as s3://bucket/lake.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option("--quiet", is_flag=True, help="No progress bar (for cron).")
 @lock_option

@@ -97,6 +97,12 @@ def test_spark_reads_the_lake_without_this_package(stores):
     assert types["details"] == "string"  # JSON as text: every engine reads it
 
 
+def test_a_lake_given_as_a_uri(stores):
+    db, lake, lake_dir = stores
+    with aa.SparkLake(lake_dir.as_uri(), spark=lake.spark) as by_uri:
+        assert aa.actors(by_uri).equals(aa.actors(db))
+
+
 def test_only_the_three_analyses_run_on_spark(stores):
     _, lake, _ = stores
     with pytest.raises(aa.InputError, match="does not run on Spark"):
