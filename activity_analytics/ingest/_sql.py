@@ -114,6 +114,17 @@ def _from_arrow(shape: Shape) -> str:
         FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)"""
 
 
+def _from_parsed_arrow(shape: Shape) -> str:
+    """Records from ``_raw`` whose text DuckDB itself wrote (split from API pages):
+    valid JSON by construction, so neither checked nor typed again, as from a file."""
+    struct = "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
+    return f"""
+        SELECT loc, text, true AS ok,
+               CASE WHEN starts_with(text, '{{') THEN 'OBJECT' ELSE 'OTHER' END AS jtype,
+               json_transform(text, '{struct}') AS f
+        FROM _raw WHERE NOT blank"""
+
+
 def _from_file(shape: Shape) -> str:
     """Records read by DuckDB's own parallel JSON reader straight from ``$path``.
 
@@ -212,11 +223,11 @@ FROM ({SELECT_ACTIVITY_FILE})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
 
-#: The same for an Arrow batch ``_raw`` already free of repeated ids (the sync's pages).
+#: The same for the sync's pages, split into ``_raw`` by DuckDB (see EXPAND_PAGES).
 BATCH_INSERT = f"""
 INSERT INTO activity
 SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
-FROM ({SELECT_ACTIVITY})
+FROM ({_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f.")})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
 
