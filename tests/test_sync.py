@@ -312,6 +312,17 @@ def test_malformed_record_goes_to_rejects_with_url_and_offset(tmp_path):
         ("http://127.0.0.1:9/api/v1/workspaces/w1/activity", "offset 2")]
 
 
+def test_fields_the_store_does_not_know_are_kept_in_extra(tmp_path):
+    newer = record(2) | {"severity": "high", "tags": ["a"]}  # a newer server's fields
+    tr, _ = transport([httpx.Response(200, json=[record(3), newer, record(1)])])
+    db = tmp_path / "s.duckdb"
+    result = aa.sync("http://127.0.0.1:9", db, credentials=Credentials(token="t"), options=quick(tr))
+    assert result.scopes[0].new_rows == 3
+    extras = dict(aa.sql(db, "SELECT id, extra FROM activity").rows())
+    assert json.loads(extras["a2"]) == {"severity": "high", "tags": ["a"]}
+    assert extras["a1"] is None and extras["a3"] is None
+
+
 def test_plain_http_to_a_remote_host_warns(tmp_path):
     tr, _ = transport([])
     with pytest.warns(UserWarning, match="plain http"):

@@ -219,12 +219,13 @@ def load_file_fast(
 
 
 def store_clean_batches(
-    con: duckdb.DuckDBPyConnection, batches: list[tuple[RawBatch, str, str]], *,
+    con: duckdb.DuckDBPyConnection, batches: list[tuple[RawBatch, str, str, bool]], *,
     workspace: str | None = None,
 ) -> list[LoadCounts]:
     """Store batches expected to be clean, one statement each, inside the caller's transaction.
 
-    ``batches`` holds (batch, source, load_id). The fast path of
+    ``batches`` holds (batch, source, load_id, plain); ``plain`` says no
+    record has a field beyond the known ones (so none needs ``extra``). The fast path of
     :func:`store_batch` for the sync's pages: the same validation, no
     staging, and one look at the stored ids for all of them (the rows
     inserted here share one ``ingested_at``). Raises :class:`NotClean` when a
@@ -234,10 +235,10 @@ def store_clean_batches(
     now = _now()
     stored: list[int] = []
     try:
-        for batch, source, _ in batches:
+        for batch, source, _, plain in batches:
             con.register("_raw", batch.table)
             stored.append(con.execute(
-                _sql.BATCH_INSERT, {"workspace": workspace, "source": source, "now": now}
+                _sql.BATCH_INSERT[not plain], {"workspace": workspace, "source": source, "now": now}
             ).fetchall()[0][0])
             con.unregister("_raw")
         (collisions,) = con.execute(_sql.BATCH_COLLISIONS, {"now": now}).fetchall()[0]
@@ -246,7 +247,7 @@ def store_clean_batches(
     if collisions:
         raise NotClean
     results = []
-    for (_, source, load_id), n in zip(batches, stored, strict=True):
+    for (_, source, load_id, _), n in zip(batches, stored, strict=True):
         counts = LoadCounts(source, "api", records=n, stored=n)
         _count_load(con, counts, load_id)
         results.append(counts)

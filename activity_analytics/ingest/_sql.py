@@ -142,9 +142,13 @@ def _from_file(shape: Shape) -> str:
                                maximum_object_size = 16777216)"""
 
 
-def _select(shape: Shape, source: str, f: str) -> str:
+def _select(shape: Shape, source: str, f: str, *, extra: bool = True) -> str:
     """One row per record of ``source``: ``loc``, ``raw`` and ``reason`` when
     rejected, else the ``STAGED_COLUMNS``.
+
+    ``extra=False`` when the caller knows no record has a field beyond the
+    shape's (the sync checks the parsed pages): ``extra`` is then null
+    without parsing each record once more to list its keys.
 
     ``f`` is how a field's JSON fragment is named: ``"f."`` (a struct) for
     the Arrow source, ``""`` (columns) for the file source.
@@ -174,13 +178,15 @@ def _select(shape: Shape, source: str, f: str) -> str:
     present = "(" + " + ".join(f"({f}{n} IS NOT NULL)::INT" for n in shape.fields) + ")"
     drop_known = "{" + ", ".join(f'"{f}": null' for f in shape.fields) + "}"
     when = "\n            ".join(checks)
+    extra_sql = (f"""CASE WHEN reason IS NULL AND len(json_keys(text)) > {present}
+         THEN nullif(json_merge_patch(text, '{drop_known}'), '{{}}')::JSON END"""
+                 if extra else "NULL::JSON")
     return f"""
 SELECT loc,
     CASE WHEN reason IS NOT NULL THEN rtrim(text, chr(10) || chr(13)) END AS raw,
     reason,
     {shape.columns.replace("{f}", f)},
-    CASE WHEN reason IS NULL AND len(json_keys(text)) > {present}
-         THEN nullif(json_merge_patch(text, '{drop_known}'), '{{}}')::JSON END AS extra,
+    {extra_sql} AS extra,
     ts AS created_at
 FROM (
     SELECT *,
@@ -223,13 +229,17 @@ FROM ({SELECT_ACTIVITY_FILE})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
 
-#: The same for the sync's pages, split into ``_raw`` by DuckDB (see EXPAND_PAGES).
-BATCH_INSERT = f"""
+#: The same for the sync's pages, split into ``_raw`` by DuckDB (see EXPAND_PAGES);
+#: ``BATCH_INSERT[False]`` when no record has an unknown field.
+BATCH_INSERT = {
+    extra: f"""
 INSERT INTO activity
 SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
-FROM ({_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f.")})
+FROM ({_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f.", extra=extra)})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
+    for extra in (True, False)
+}
 
 #: The records of API pages (``_pages``: first_loc, body = the page's JSON
 #: text, keep = indexes to keep or null for all) as a ``_raw`` batch, split by

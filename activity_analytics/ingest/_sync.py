@@ -117,6 +117,9 @@ def _ts(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+_FIELDS = frozenset(_sql.ACTIVITY_FIELDS)
+
+
 def _stamp(record: Any) -> dt.datetime | None:
     return _ts(record.get("created_at")) if isinstance(record, dict) else None
 
@@ -135,6 +138,7 @@ class _Page:
     keep: list[int] | None  # indexes of the records to store; None: all
     rows: int  # how many records that is
     fresh: bool  # its rows are most likely new (a backfill, or a walk that drops what it stored)
+    plain: bool  # every record has only known fields (none needs ``extra``)
     state: dict
     done: asyncio.Future
 
@@ -198,8 +202,9 @@ class _Writer:
         done = asyncio.get_running_loop().create_future()
         keep = None if page is not None and len(rows) == len(page) else [o - first_loc for o, _ in rows]
         body = page.body if rows else None
+        plain = all(isinstance(r, dict) and _FIELDS.issuperset(r) for _, r in rows)
         await self.queue.put(
-            _Page(scope, source, load_id, first_loc, body, keep, len(rows), fresh, state, done)
+            _Page(scope, source, load_id, first_loc, body, keep, len(rows), fresh, plain, state, done)
         )
         return done
 
@@ -237,8 +242,9 @@ class _Writer:
             tables = {key: RawBatch(self._expand([batch[i] for i in members]))
                       for key, members in groups.items()}
             if fast:
-                stored = store_clean_batches(
-                    self.con, [(table, source, load_id) for (source, load_id), table in tables.items()])
+                stored = store_clean_batches(self.con, [
+                    (table, source, load_id, all(batch[i].plain for i in groups[(source, load_id)]))
+                    for (source, load_id), table in tables.items()])
             else:
                 stored = [store_batch(self.con, table, source=source, kind="api", label="offset",
                                       workspace=None, load_id=load_id)
