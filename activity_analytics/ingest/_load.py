@@ -219,35 +219,38 @@ def load_file_fast(
 
 
 def store_clean_batches(
-    con: duckdb.DuckDBPyConnection, batches: list[tuple[RawBatch, str, str, bool]], *,
+    con: duckdb.DuckDBPyConnection, batches: list[tuple[str, dict[str, pa.Table], str, str]], *,
     workspace: str | None = None,
 ) -> list[LoadCounts]:
     """Store batches expected to be clean, one statement each, inside the caller's transaction.
 
-    ``batches`` holds (batch, source, load_id, plain); ``plain`` says no
-    record has a field beyond the known ones (so none needs ``extra``). The fast path of
-    :func:`store_batch` for the sync's pages: the same validation, no
-    staging, and one look at the stored ids for all of them (the rows
-    inserted here share one ``ingested_at``). Raises :class:`NotClean` when a
-    record would be rejected or an id is stored twice; the caller must then
-    roll back and use :func:`store_batch`.
+    ``batches`` holds (statement, tables, source, load_id): an INSERT of the
+    ``_sql`` module's fast kind (``BATCH_INSERT``, ``PAGES_INSERT``) and the
+    Arrow tables it reads, by name. The fast path of :func:`store_batch` for
+    the sync's pages: the same validation, no staging, and one look at the
+    stored ids for all of them (the rows inserted here share one
+    ``ingested_at``). Raises :class:`NotClean` when a record would be
+    rejected or an id is stored twice; the caller must then roll back and use
+    :func:`store_batch`.
     """
     now = _now()
     stored: list[int] = []
     try:
-        for batch, source, _, plain in batches:
-            con.register("_raw", batch.table)
+        for statement, tables, source, _ in batches:
+            for name, table in tables.items():
+                con.register(name, table)
             stored.append(con.execute(
-                _sql.BATCH_INSERT[not plain], {"workspace": workspace, "source": source, "now": now}
+                statement, {"workspace": workspace, "source": source, "now": now}
             ).fetchall()[0][0])
-            con.unregister("_raw")
+            for name in tables:
+                con.unregister(name)
         (collisions,) = con.execute(_sql.BATCH_COLLISIONS, {"now": now}).fetchall()[0]
     except (duckdb.Error, UnicodeDecodeError) as exc:
-        raise NotClean from exc  # the transaction is aborted: the caller's rollback drops _raw
+        raise NotClean from exc  # the transaction is aborted: the caller's rollback drops the tables
     if collisions:
         raise NotClean
     results = []
-    for (_, source, load_id, _), n in zip(batches, stored, strict=True):
+    for (_, _, source, load_id), n in zip(batches, stored, strict=True):
         counts = LoadCounts(source, "api", records=n, stored=n)
         _count_load(con, counts, load_id)
         results.append(counts)

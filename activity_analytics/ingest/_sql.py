@@ -229,17 +229,35 @@ FROM ({SELECT_ACTIVITY_FILE})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
 
-#: The same for the sync's pages, split into ``_raw`` by DuckDB (see EXPAND_PAGES);
-#: ``BATCH_INSERT[False]`` when no record has an unknown field.
-BATCH_INSERT = {
-    extra: f"""
+def _from_pages(shape: Shape) -> str:
+    """Records straight from API pages (``_pages``, see EXPAND_PAGES), one parse
+    per page. No record text: only for pages whose records are all objects
+    with known fields, on the fast path (any reject sends them the careful way)."""
+    struct = "[{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}]"
+    return f"""
+        SELECT p.first_loc + r.i AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
+               p.items[r.i + 1] AS f
+        FROM (SELECT first_loc, keep, json_transform(body, '{struct}') AS items FROM _pages) AS p,
+             LATERAL (SELECT unnest(range(len(p.items))) AS i) AS r
+        WHERE p.keep IS NULL OR list_contains(p.keep, r.i::INTEGER)"""
+
+
+#: Pages whose records are plain (objects, known fields only): one parse per page.
+PAGES_INSERT = f"""
 INSERT INTO activity
 SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
-FROM ({_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f.", extra=extra)})
+FROM ({_select(ACTIVITY, _from_pages(ACTIVITY), "f.", extra=False)})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
-    for extra in (True, False)
-}
+
+#: The same for the sync's other pages, their records split into ``_raw`` by DuckDB
+#: (see EXPAND_PAGES).
+BATCH_INSERT = f"""
+INSERT INTO activity
+SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
+FROM ({_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f.")})
+WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
+"""
 
 #: The records of API pages (``_pages``: first_loc, body = the page's JSON
 #: text, keep = indexes to keep or null for all) as a ``_raw`` batch, split by

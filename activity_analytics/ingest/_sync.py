@@ -120,6 +120,15 @@ def _ts(value: Any) -> dt.datetime | None:
 _FIELDS = frozenset(_sql.ACTIVITY_FIELDS)
 
 
+def _pages_table(pages: list[_Page]) -> pa.Table:
+    """Pages as DuckDB reads them: first_loc, body (the JSON text), keep (indexes or null)."""
+    return pa.table({
+        "first_loc": pa.array([p.first_loc for p in pages], pa.int64()),
+        "body": pa.array([p.body for p in pages], pa.binary()).cast(pa.string()),
+        "keep": pa.array([p.keep for p in pages], pa.list_(pa.int32())),
+    })
+
+
 def _stamp(record: Any) -> dt.datetime | None:
     return _ts(record.get("created_at")) if isinstance(record, dict) else None
 
@@ -239,16 +248,15 @@ class _Writer:
                 groups.setdefault((page.source, page.load_id), []).append(i)
         self.con.execute("BEGIN TRANSACTION")
         try:
-            tables = {key: RawBatch(self._expand([batch[i] for i in members]))
-                      for key, members in groups.items()}
             if fast:
                 stored = store_clean_batches(self.con, [
-                    (table, source, load_id, all(batch[i].plain for i in groups[(source, load_id)]))
-                    for (source, load_id), table in tables.items()])
+                    self._clean_insert([batch[i] for i in members]) + (source, load_id)
+                    for (source, load_id), members in groups.items()])
             else:
-                stored = [store_batch(self.con, table, source=source, kind="api", label="offset",
-                                      workspace=None, load_id=load_id)
-                          for (source, load_id), table in tables.items()]
+                stored = [store_batch(self.con, RawBatch(self._expand([batch[i] for i in members])),
+                                      source=source, kind="api", label="offset", workspace=None,
+                                      load_id=load_id)
+                          for (source, load_id), members in groups.items()]
             for members, counts in zip(groups.values(), stored, strict=True):
                 results[members[-1]] = counts
             latest = {page.scope: page.state for page in batch}  # in queue order: the last wins
@@ -260,13 +268,16 @@ class _Writer:
             raise
         return results
 
+    def _clean_insert(self, pages: list[_Page]) -> tuple[str, dict[str, pa.Table]]:
+        """The fast INSERT for ``pages`` and the tables it reads: straight from the
+        pages when their records are plain, else from the records split out."""
+        if all(p.plain for p in pages):
+            return _sql.PAGES_INSERT, {"_pages": _pages_table(pages)}
+        return _sql.BATCH_INSERT, {"_raw": self._expand(pages)}
+
     def _expand(self, pages: list[_Page]) -> pa.Table:
         """The kept records of ``pages`` as a raw batch (loc, text, blank), split by DuckDB."""
-        self.con.register("_pages", pa.table({
-            "first_loc": pa.array([p.first_loc for p in pages], pa.int64()),
-            "body": pa.array([p.body for p in pages], pa.binary()).cast(pa.string()),
-            "keep": pa.array([p.keep for p in pages], pa.list_(pa.int32())),
-        }))
+        self.con.register("_pages", _pages_table(pages))
         try:
             return self.con.sql(_sql.EXPAND_PAGES).to_arrow_table().cast(_SCHEMA)
         finally:
