@@ -106,6 +106,21 @@ class _Dest:
         except OSError as exc:
             raise InputError(f"{self.name}: cannot create the lake folder ({exc.strerror or exc})") from exc
 
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """One export at a time into a local lake (an OS lock: freed if the process dies)."""
+        if self.remote:
+            yield
+            return
+        import fcntl
+
+        with open(self.root / "_activity_analytics.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise InputError(f"{self.name}: another export is writing this lake") from exc
+            yield
+
     def staging(self, seq: int) -> Path:
         """A staging folder on the same file system when local (renames are atomic), else a temp one."""
         if self.remote:
@@ -211,6 +226,12 @@ def export(
     started = time.perf_counter()
     dest = _Dest(lake)
     dest.prepare()
+    with dest.lock():
+        return _export(db, dest, started, progress=progress, lock_timeout=lock_timeout)
+
+
+def _export(db, dest: _Dest, started: float, *, progress: bool | None,
+            lock_timeout: float) -> ExportResult:
     state = _read_state(dest)
     seq = int(state["exports"]) + 1
     prev = state["high_water_us"]

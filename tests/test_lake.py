@@ -120,6 +120,18 @@ def test_export_refuses_a_folder_it_did_not_make(store, tmp_path):
         aa.export(store, lake)
 
 
+def test_one_export_at_a_time_per_lake(store, tmp_path):
+    import fcntl
+
+    lake = tmp_path / "lake"
+    aa.export(store, lake)
+    with open(lake / "_activity_analytics.lock", "w") as held:  # as a running export holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(aa.InputError, match="another export is writing this lake"):
+            aa.export(store, lake)
+    assert aa.export(store, lake).rows == 0  # released: fine again
+
+
 def test_a_lake_path_that_is_a_file_is_a_clear_error(store, tmp_path):
     (tmp_path / "taken").write_text("x")
     with pytest.raises(aa.InputError, match="cannot create the lake folder"):
