@@ -109,3 +109,14 @@ def platform(tmp_path):
     server = PlatformServer(tmp_path / "platform.db").start(python)
     yield server
     server.stop()
+
+
+def call(send, *args, **kwargs) -> httpx.Response:
+    """The server answers 403/404/500 now and then right after a write (its own races,
+    e.g. an issue not yet visible to the next request): retry."""
+    for _ in range(10):
+        response = send(*args, **kwargs)
+        if response.status_code not in (403, 404, 500):
+            return response.raise_for_status()
+        time.sleep(0.1)
+    return response.raise_for_status()

@@ -9,20 +9,20 @@ import pytest
 
 import activity_analytics as aa
 
-from .platform_server import platform  # noqa: F401 - the fixture
+from .platform_server import call, platform  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.platform
 
 
 def seed(server) -> str:
     client = server.register("Ann")
-    ws = client.post("/workspaces/", json={"name": "Analytics"}).raise_for_status().json()["id"]
+    ws = call(client.post, "/workspaces/", json={"name": "Analytics"}).json()["id"]
     for i in range(6):
-        issue = client.post(f"/workspaces/{ws}/issues/", json={"title": f"Issue <b>{i}</b>"})
-        issue_id = issue.raise_for_status().json()["id"]
-        client.patch(f"/workspaces/{ws}/issues/{issue_id}", json={"status": "in_progress"}).raise_for_status()
+        issue = call(client.post, f"/workspaces/{ws}/issues/", json={"title": f"Issue <b>{i}</b>"})
+        issue_id = issue.json()["id"]
+        call(client.patch, f"/workspaces/{ws}/issues/{issue_id}", json={"status": "in_progress"})
         if i % 2:
-            client.patch(f"/workspaces/{ws}/issues/{issue_id}", json={"priority": "high", "status": "done"}).raise_for_status()
+            call(client.patch, f"/workspaces/{ws}/issues/{issue_id}", json={"priority": "high", "status": "done"})
     return ws, client
 
 

@@ -25,18 +25,7 @@ from activity_analytics import (
     SyncOptions,
 )
 
-from .platform_server import platform  # noqa: F401 - the fixture
-
-
-def call(send, *args, **kwargs) -> httpx.Response:
-    """The server answers 403/404/500 now and then right after a write (its own races,
-    e.g. an issue not yet visible to the next request): retry."""
-    for _ in range(10):
-        response = send(*args, **kwargs)
-        if response.status_code not in (403, 404, 500):
-            return response.raise_for_status()
-        time.sleep(0.1)
-    return response.raise_for_status()
+from .platform_server import call, platform  # noqa: F401 - the fixture
 
 
 def seed_workspace(client: httpx.Client, name: str, issues: int = 4) -> str:
