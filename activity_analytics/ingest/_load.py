@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -200,7 +198,7 @@ def load_file_fast(
                 _sql.FILE_INSERT, {**params, "workspace": workspace, "source": source, "now": now}
             ).fetchall()[0]
         (collisions,) = con.execute(
-            _sql.FILE_COLLISIONS, {"source": source, "now": now}
+            _sql.COLLISIONS, {"now": now}
         ).fetchall()[0]
         if collisions:
             raise NotClean
@@ -244,7 +242,7 @@ def store_clean_batches(
             ).fetchall()[0][0])
             for name in tables:
                 con.unregister(name)
-        (collisions,) = con.execute(_sql.BATCH_COLLISIONS, {"now": now}).fetchall()[0]
+        (collisions,) = con.execute(_sql.COLLISIONS, {"now": now}).fetchall()[0]
     except (duckdb.Error, UnicodeDecodeError) as exc:
         raise NotClean from exc  # the transaction is aborted: the caller's rollback drops the tables
     if collisions:

@@ -104,9 +104,27 @@ def _looks_like_timestamp(value: str) -> str:
                 ELSE regexp_full_match({value}, '{TIMESTAMP_RE}') END)"""
 
 
+def _struct(shape: Shape) -> str:
+    """The json_transform type of a record: every field as a JSON fragment."""
+    return "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
+
+
+def _object_type(text: str) -> str:
+    """SQL: the JSON type of ``text`` known to be valid, as far as the checks need it."""
+    return f"CASE WHEN starts_with({text}, '{{') THEN 'OBJECT' ELSE 'OTHER' END"
+
+
+def _page_items(items: str) -> str:
+    """SQL rows (first_loc + i AS loc, items, i) of the pages in ``_pages``, where
+    ``items`` is an expression of ``body`` giving a list; only the kept indexes."""
+    return f"""(SELECT first_loc, keep, {items} AS items FROM _pages) AS p,
+             LATERAL (SELECT unnest(range(len(p.items))) AS i) AS r
+        WHERE p.keep IS NULL OR list_contains(p.keep, r.i::INTEGER)"""
+
+
 def _from_arrow(shape: Shape) -> str:
     """Records from the Arrow batch ``_raw``: each line parsed once into a struct."""
-    struct = "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
+    struct = _struct(shape)
     return f"""
         SELECT loc, text, ok,
                CASE WHEN ok THEN json_type(text) END AS jtype,
@@ -117,11 +135,9 @@ def _from_arrow(shape: Shape) -> str:
 def _from_parsed_arrow(shape: Shape) -> str:
     """Records from ``_raw`` whose text DuckDB itself wrote (split from API pages):
     valid JSON by construction, so neither checked nor typed again, as from a file."""
-    struct = "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
     return f"""
-        SELECT loc, text, true AS ok,
-               CASE WHEN starts_with(text, '{{') THEN 'OBJECT' ELSE 'OTHER' END AS jtype,
-               json_transform(text, '{struct}') AS f
+        SELECT loc, text, true AS ok, {_object_type("text")} AS jtype,
+               json_transform(text, '{_struct(shape)}') AS f
         FROM _raw WHERE NOT blank"""
 
 
@@ -133,11 +149,9 @@ def _from_file(shape: Shape) -> str:
     statement fail, and the file goes the careful way). Invalid JSON fails
     the reader itself.
     """
-    struct = "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
     return f"""
-        SELECT 0 AS loc, json AS text, true AS ok,
-               CASE WHEN starts_with(json, '{{') THEN 'OBJECT' ELSE 'OTHER' END AS jtype,
-               json_transform(json, '{struct}') AS f
+        SELECT 0 AS loc, json AS text, true AS ok, {_object_type("json")} AS jtype,
+               json_transform(json, '{_struct(shape)}') AS f
         FROM read_json_objects($path, format = $format, compression = $compression,
                                maximum_object_size = 16777216)"""
 
@@ -220,68 +234,52 @@ SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), "f.")
 #: the slow path: keep the whole staged batch for classification
 STAGE = "CREATE OR REPLACE TEMP TABLE _stage AS {select}"
 
-#: Fast path: the whole file in one statement. Any record that would
-#: be rejected raises, and the file goes through the careful batch path instead.
-FILE_INSERT = f"""
+
+def _insert_or_fail(select: str) -> str:
+    """INSERT the rows of ``select``; the first record it would reject fails the
+    statement (the fast paths: their input then goes the careful way)."""
+    return f"""
 INSERT INTO activity
 SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
-FROM ({SELECT_ACTIVITY_FILE})
+FROM ({select})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
+
+
+#: Fast path: the whole file in one statement.
+FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE)
 
 def _from_pages(shape: Shape) -> str:
     """Records straight from API pages (``_pages``, see EXPAND_PAGES), one parse
     per page. No record text: only for pages whose records are all objects
     with known fields, on the fast path (any reject sends them the careful way)."""
-    struct = "[{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}]"
+    items = f"json_transform(body, '[{_struct(shape)}]')"
     return f"""
         SELECT p.first_loc + r.i AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
                p.items[r.i + 1] AS f
-        FROM (SELECT first_loc, keep, json_transform(body, '{struct}') AS items FROM _pages) AS p,
-             LATERAL (SELECT unnest(range(len(p.items))) AS i) AS r
-        WHERE p.keep IS NULL OR list_contains(p.keep, r.i::INTEGER)"""
+        FROM {_page_items(items)}"""
 
 
 #: Pages whose records are plain (objects, known fields only): one parse per page.
-PAGES_INSERT = f"""
-INSERT INTO activity
-SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
-FROM ({_select(ACTIVITY, _from_pages(ACTIVITY), "f.", extra=False)})
-WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
-"""
+PAGES_INSERT = _insert_or_fail(_select(ACTIVITY, _from_pages(ACTIVITY), "f.", extra=False))
 
-#: The same for the sync's other pages, their records split into ``_raw`` by DuckDB
-#: (see EXPAND_PAGES).
-BATCH_INSERT = f"""
-INSERT INTO activity
-SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
-FROM ({_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f.")})
-WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
-"""
+#: The sync's other pages, their records split into ``_raw`` by DuckDB (EXPAND_PAGES).
+BATCH_INSERT = _insert_or_fail(_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f."))
 
 #: The records of API pages (``_pages``: first_loc, body = the page's JSON
 #: text, keep = indexes to keep or null for all) as a ``_raw`` batch, split by
 #: DuckDB: the sync never serialises a record in Python.
-EXPAND_PAGES = """
-SELECT first_loc + i AS loc, items[i + 1]::VARCHAR AS text, false AS blank
-FROM (SELECT first_loc, keep, json_extract(body, '$[*]') AS items FROM _pages) AS p,
-     LATERAL (SELECT unnest(range(len(p.items))) AS i) AS r
-WHERE keep IS NULL OR list_contains(keep, i::INTEGER)
+EXPAND_PAGES = f"""
+SELECT p.first_loc + r.i AS loc, p.items[r.i + 1]::VARCHAR AS text, false AS blank
+FROM {_page_items("json_extract(body, '$[*]')")}
 ORDER BY loc
 """
 
-#: Fast path, then: ids stored more than once among those just inserted
-#: (repeated in the file, or stored before): then the file goes the careful way.
-#: Hashes make it cheap; a hash collision only sends a file the careful way.
-FILE_COLLISIONS = """
-SELECT count(*) - count(DISTINCT h) FROM (
-    SELECT hash(id) AS h FROM activity
-    WHERE hash(id) IN (SELECT hash(id) FROM activity WHERE source = $source AND ingested_at = $now)
-)
-"""
-
-#: The same for every row inserted with one ``ingested_at`` (a sync batch, many feeds).
-BATCH_COLLISIONS = """
+#: Fast paths, then: ids stored more than once among the rows just inserted (all
+#: with ingested_at = $now, unique to the transaction): repeated in the input,
+#: or stored before. Then the input goes the careful way. Hashes make it cheap;
+#: a hash collision only sends an input the careful way.
+COLLISIONS = """
 SELECT count(*) - count(DISTINCT h) FROM (
     SELECT hash(id) AS h FROM activity
     WHERE hash(id) IN (SELECT hash(id) FROM activity WHERE ingested_at = $now)
