@@ -42,6 +42,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
+from pyarrow import fs as pafs
 
 from ._errors import InputError
 from ._progress import progress_bar, watch_query
@@ -78,33 +80,31 @@ class ExportResult:
 
 
 class _Dest:
-    """Where the lake goes: a local folder (files moved in by rename), or any
-    URI pyarrow can write (``s3://``, ``gs://``, ``hdfs://``, ``file://``):
-    files uploaded under a hidden name, then moved to their place."""
+    """Where the lake goes, through one pyarrow file system: a local folder, or
+    any URI pyarrow writes (``s3://``, ``gs://``, ``hdfs://``, ``file://``).
+    Files are staged locally, next to the lake when it is local (then moved
+    in by one rename), else uploaded under a hidden name and then moved."""
 
     def __init__(self, lake: str | os.PathLike[str]) -> None:
-        text = os.fspath(lake)
-        self.name = text
-        self.remote = "://" in text
-        if self.remote:
-            from pyarrow import fs as pafs
+        self.name = os.fspath(lake)
+        self.remote = "://" in self.name
+        try:
+            if self.remote:
+                self.fs, base = pafs.FileSystem.from_uri(self.name)
+            else:
+                self.fs, base = pafs.LocalFileSystem(), str(Path(self.name).resolve())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+            raise InputError(f"{self.name}: not a lake location this machine can write ({exc})") from exc
+        self.base = base.rstrip("/")
 
-            try:
-                self.fs, self.base = pafs.FileSystem.from_uri(text)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-                raise InputError(f"{text}: not a lake location this machine can write ({exc})") from exc
-            self.base = self.base.rstrip("/")
-        else:
-            self.root = Path(text)
+    def path(self, rel: str) -> str:
+        return f"{self.base}/{rel}"
 
     def prepare(self) -> None:
         try:
-            if self.remote:
-                self.fs.create_dir(self.base, recursive=True)
-            else:
-                self.root.mkdir(parents=True, exist_ok=True)
+            self.fs.create_dir(self.base, recursive=True)
         except OSError as exc:
-            raise InputError(f"{self.name}: cannot create the lake folder ({exc.strerror or exc})") from exc
+            raise InputError(f"{self.name}: cannot create the lake folder ({exc})") from exc
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -114,7 +114,7 @@ class _Dest:
             return
         import fcntl
 
-        with open(self.root / "_activity_analytics.lock", "w") as handle:
+        with open(self.path("_activity_analytics.lock"), "w") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
@@ -122,65 +122,43 @@ class _Dest:
             yield
 
     def staging(self, seq: int) -> Path:
-        """A staging folder on the same file system when local (renames are atomic), else a temp one."""
+        """A staging folder on the lake's own file system when local (renames are atomic)."""
         if self.remote:
             return Path(tempfile.mkdtemp(prefix="aa-export-")) / "staging"
-        return self.root / f"_staging-{seq:06d}"
+        return Path(self.path(f"_staging-{seq:06d}"))
 
     def parquet_files(self) -> list[str]:
         """Relative paths of the activity files (activity/<workspace>/<day>/<file>)."""
-        if not self.remote:
-            return sorted(str(p.relative_to(self.root))
-                          for p in (self.root / "activity").glob("*/*/*.parquet"))
-        from pyarrow import fs as pafs
-
-        infos = self.fs.get_file_info(pafs.FileSelector(f"{self.base}/activity", allow_not_found=True,
+        infos = self.fs.get_file_info(pafs.FileSelector(self.path("activity"), allow_not_found=True,
                                                         recursive=True))
         return sorted(i.path[len(self.base) + 1:] for i in infos
                       if i.type == pafs.FileType.File and i.path.endswith(".parquet")
                       and not i.base_name.startswith((".", "_")))
 
     def read_text(self, rel: str) -> str | None:
-        if not self.remote:
-            path = self.root / rel
-            return path.read_text() if path.exists() else None
-        from pyarrow import fs as pafs
-
-        if self.fs.get_file_info(f"{self.base}/{rel}").type == pafs.FileType.NotFound:
+        if self.fs.get_file_info(self.path(rel)).type == pafs.FileType.NotFound:
             return None
-        with self.fs.open_input_stream(f"{self.base}/{rel}") as stream:
+        with self.fs.open_input_stream(self.path(rel)) as stream:
             return stream.read().decode()
 
     def put(self, local: Path, rel: str) -> None:
         """Move a finished local file to ``rel`` in one step (readers never see half of it)."""
-        if not self.remote:
-            (self.root / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(local, self.root / rel)
-            return
-        from pyarrow import fs as pafs
-
-        target = f"{self.base}/{rel}"
-        parent, name = target.rsplit("/", 1)
-        hidden = f"{parent}/.{name}.tmp"
+        parent, name = self.path(rel).rsplit("/", 1)
         self.fs.create_dir(parent, recursive=True)
-        pafs.copy_files(str(local), hidden, destination_filesystem=self.fs)
-        self.fs.move(hidden, target)
-        local.unlink()
+        if self.remote:
+            hidden = f"{parent}/.{name}.tmp"
+            pafs.copy_files(str(local), hidden, destination_filesystem=self.fs)
+            local.unlink()
+        else:
+            hidden = str(local)
+        self.fs.move(hidden, self.path(rel))
 
     def remove(self, rel: str) -> None:
-        if self.remote:
-            self.fs.delete_file(f"{self.base}/{rel}")
-        else:
-            (self.root / rel).unlink()
+        self.fs.delete_file(self.path(rel))
 
     def ids(self, files: list[str]) -> pa.Table:
         """The ``id`` column of these activity files."""
-        if not self.remote:
-            return duckdb.sql("SELECT id FROM read_parquet($f)", params={"f": [
-                str(self.root / f) for f in files]}).to_arrow_table()
-        import pyarrow.dataset as ds
-
-        return ds.dataset([f"{self.base}/{f}" for f in files], filesystem=self.fs,
+        return ds.dataset([self.path(f) for f in files], filesystem=self.fs,
                           format="parquet").to_table(columns=["id"])
 
 
