@@ -297,21 +297,16 @@ class _Writer:
         walk can stop at that row, like an incremental one. (Other files may
         be partial, so they never set a mark; ``--full`` ignores this.)
         """
-        rows = self.con.execute(
-            "SELECT max(created_at) FROM activity WHERE workspace_id = $ws "
+        at_mark = self.con.execute(  # the snapshot's newest rows of this feed
+            "SELECT id, created_at FROM activity WHERE workspace_id = $ws "
             "AND ($issue IS NULL OR issue_id = $issue OR entity_id = $issue) "
-            "AND source IN (SELECT source FROM loads WHERE kind = 'sqlite' AND finished_at IS NOT NULL)",
+            "AND source IN (SELECT source FROM loads WHERE kind = 'sqlite' AND finished_at IS NOT NULL) "
+            "QUALIFY created_at = max(created_at) OVER ()",
             {"ws": workspace_id, "issue": issue_id},
         ).fetchall()
-        mark = rows[0][0] if rows else None
-        if mark is None:
+        if not at_mark:
             return {}
-        ids = self.con.execute(
-            "SELECT id FROM activity WHERE workspace_id = $ws AND created_at = $mark "
-            "AND ($issue IS NULL OR issue_id = $issue OR entity_id = $issue)",
-            {"ws": workspace_id, "mark": mark, "issue": issue_id},
-        ).fetchall()
-        return {"high_water": _iso(mark), "mark_ids": sorted(i for (i,) in ids),
+        return {"high_water": _iso(at_mark[0][1]), "mark_ids": sorted(i for i, _ in at_mark),
                 "seeded_from": "platform database file"}
 
     def _save_state(self, con: duckdb.DuckDBPyConnection, scope: str, state: dict) -> None:
