@@ -418,6 +418,28 @@ def page_of(*minutes: int, prefix: str = "r") -> list:
     return [{"id": f"{prefix}{i}", "created_at": s.isoformat()} for i, s in enumerate(stamps_of(*minutes))]
 
 
+def test_feed_pages_decode_lean_only_when_every_record_is_a_plain_object():
+    from activity_analytics.ingest._sync import FeedWalk, _decode_feed, _Lean
+
+    plain = [record(3), record(2) | {"details": {"fields": {"x": [1, 2]}}}, record(1)]
+    lean = _decode_feed(json.dumps(plain).encode())
+    assert all(isinstance(r, _Lean) for r in lean)
+    assert [(r.get("id"), r.get("created_at"), r.get("nope", 7)) for r in lean] == [
+        (r["id"], r["created_at"], 7) for r in plain]
+    # the walk treats lean records and dicts alike
+    for high_water in (None, dt.datetime.fromisoformat(plain[1]["created_at"]).replace(tzinfo=dt.UTC)):
+        walks = [FeedWalk(limit=3, high_water=high_water) for _ in range(2)]
+        taken = [[o for o, _ in w.take(p)] for w, p in zip(walks, (lean, plain), strict=True)]
+        assert taken[0] == taken[1] and walks[0].top == walks[1].top and walks[0].top_ids == walks[1].top_ids
+    # anything else is decoded whole: unknown fields (kept in extra), non-objects
+    for odd in ([record(2) | {"severity": "high"}, record(1)], [record(1), 5, None]):
+        assert _decode_feed(json.dumps(odd).encode()) == odd
+    assert _decode_feed(b"[]") == [] and _decode_feed(b'{"detail": "x"}') == {"detail": "x"}
+    for broken in (json.dumps(plain).encode()[:-9], b"[{]", b""):  # retried as transient
+        with pytest.raises(ValueError):
+            _decode_feed(broken)
+
+
 def test_feed_walk_rereads_a_tie_cut_by_the_page_boundary():
     from activity_analytics.ingest._sync import FeedWalk
 

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import random
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -198,8 +198,10 @@ class PlatformClient:
         """GET ``path`` (under /api/v1) and return the decoded JSON, retrying transient failures."""
         return (await self._fetch(path, params))[0]
 
-    async def _fetch(self, path: str, params: dict[str, Any] | None) -> tuple[Any, bytes]:
-        """:meth:`get_json`, with the body as received."""
+    async def _fetch(self, path: str, params: dict[str, Any] | None,
+                     decode: Callable[[bytes], Any] = orjson.loads) -> tuple[Any, bytes]:
+        """:meth:`get_json`, with the body as received. ``decode`` turns the body into
+        a value; it raises ValueError when the body is not valid JSON (retried)."""
         url = f"{self.api}{path}"
         relogged = False
         while True:
@@ -212,7 +214,7 @@ class PlatformClient:
                     before_sleep=lambda _: self._count_retry(),
                 ):
                     with attempt:
-                        return await self._get_once(url, params)
+                        return await self._get_once(url, params, decode)
             except _Transient as exc:
                 raise ApiError(
                     f"{url}: gave up after {self.options.max_attempts} attempts: {exc}", url=url
@@ -227,7 +229,8 @@ class PlatformClient:
     def _count_retry(self) -> None:
         self.retries += 1
 
-    async def _get_once(self, url: str, params: dict[str, Any] | None) -> Any:
+    async def _get_once(self, url: str, params: dict[str, Any] | None,
+                        decode: Callable[[bytes], Any]) -> tuple[Any, bytes]:
         self.requests += 1
         headers = {"Authorization": f"Bearer {self._token}"}
         try:
@@ -252,20 +255,22 @@ class PlatformClient:
             raise ApiError(f"{shown}: {status} {response.reason_phrase}", url=shown, status=status)
         body = response.content
         try:
-            return orjson.loads(body), body
-        except orjson.JSONDecodeError:
+            return decode(body), body
+        except ValueError:
             raise _Transient("truncated or invalid JSON body") from None
 
-    async def pages(self, path: str, paginator: Paginator | None = None) -> AsyncIterator[Page]:
+    async def pages(self, path: str, paginator: Paginator | None = None,
+                    decode: Callable[[bytes], Any] = orjson.loads) -> AsyncIterator[Page]:
         """The pages of a limit/offset list, as the ``paginator`` strategy directs.
 
         The one pagination loop: it asks the strategy for each request's
         parameters, yields the page, and once the caller has dealt with it
-        asks the strategy whether, and where, to go on.
+        asks the strategy whether, and where, to go on. ``decode`` turns a
+        body into its records (a feed may decode them lean).
         """
         paginator = paginator or OffsetPaginator()
         while True:
-            value, body = await self._fetch(path, paginator.params())
+            value, body = await self._fetch(path, paginator.params(), decode)
             if not isinstance(value, list):
                 raise ApiError(f"{self.api}{path}: expected a JSON list, got {type(value).__name__}",
                                url=f"{self.api}{path}")

@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import duckdb
+import msgspec
+import orjson
 import pyarrow as pa
 
 from .._errors import InputError
@@ -129,8 +131,39 @@ def _pages_table(pages: list[_Page]) -> pa.Table:
     })
 
 
+class _LeanBase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A feed record decoded lean: the walk needs only ``id`` and ``created_at``;
+    the other fields stay raw JSON (the writer stores rows from the page's
+    body). Dict-like enough for the walk (``get``)."""
+
+    id: Any = None
+    created_at: Any = None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+
+_Lean = msgspec.defstruct(  # plus every other known field, left undecoded
+    "_Lean", [(f, msgspec.Raw, msgspec.UNSET) for f in _sql.ACTIVITY_FIELDS if f not in ("id", "created_at")],
+    bases=(_LeanBase,), forbid_unknown_fields=True, kw_only=True,
+)
+_LEAN_PAGE = msgspec.json.Decoder(list[_Lean])
+
+
+def _decode_feed(body: bytes) -> list:
+    """A feed page's records: lean when every record is an object of known fields
+    (five times cheaper than building dicts), else fully decoded dicts and
+    whatever else the page holds. Raises ValueError for a body that is not JSON."""
+    try:
+        return _LEAN_PAGE.decode(body)
+    except msgspec.ValidationError:  # valid JSON so far, not plain records: decode it all
+        return orjson.loads(body)
+    except msgspec.DecodeError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _stamp(record: Any) -> dt.datetime | None:
-    return _ts(record.get("created_at")) if isinstance(record, dict) else None
+    return _ts(record.get("created_at")) if isinstance(record, dict | _Lean) else None
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -211,7 +244,7 @@ class _Writer:
         done = asyncio.get_running_loop().create_future()
         keep = None if page is not None and len(rows) == len(page) else [o - first_loc for o, _ in rows]
         body = page.body if rows else None
-        plain = all(isinstance(r, dict) and _FIELDS.issuperset(r) for _, r in rows)
+        plain = all(isinstance(r, _Lean) or (isinstance(r, dict) and _FIELDS.issuperset(r)) for _, r in rows)
         await self.queue.put(
             _Page(scope, source, load_id, first_loc, body, keep, len(rows), fresh, plain, state, done)
         )
@@ -463,7 +496,7 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
     source = f"{client.api}{path}"
     load_id = await writer.call(writer.start_load, source)
     pending: list[asyncio.Future] = []
-    async for page in client.pages(path, walk):
+    async for page in client.pages(path, walk, _decode_feed):
         result.pages += 1
         first_loc = walk.offset
         rows = walk.take(page)
@@ -490,7 +523,8 @@ async def _list_all(client: PlatformClient, path: str) -> list:
     return rows
 
 
-async def _dimensions(client: PlatformClient, writer: _Writer, ws: str, result: SyncResult) -> None:
+async def _dimensions(client: PlatformClient, writer: _Writer, ws: str) -> str | None:
+    """Refresh one workspace's members, agents and issues; the error, if any."""
     try:
         members = await client.get_json(f"/workspaces/{ws}/members")
         await writer.call(writer.replace_dimension, "members", ws,
@@ -503,7 +537,8 @@ async def _dimensions(client: PlatformClient, writer: _Writer, ws: str, result: 
                           [(ws, i.get("id"), i.get("identifier"), i.get("title"), i.get("status"),
                             i.get("priority")) for i in issues])
     except ApiError as exc:
-        result.dimension_errors.append(str(exc))
+        return str(exc)
+    return None
 
 
 async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[str] | None,
@@ -535,18 +570,21 @@ async def _sync_feeds(client: PlatformClient, writer: _Writer, workspaces: list[
         async with gate:
             slot = slots.pop(0)
             label = names.get(ws, ws)[:24] + (f" / {issue[:8]}" if issue else "")
+            # a workspace's dimension tables are fetched while its activity is walked
+            dims = asyncio.create_task(_dimensions(client, writer, ws)) if issue is None else None
             try:
                 with progress_bar(total=None, desc=label, enabled=options.progress, unit=" rows",
                                   position=slot) as bar:
                     await _walk(client, writer, path, scope, done, options, bar)
-                if issue is None:
-                    await _dimensions(client, writer, ws, result)
             except AuthError:
                 raise
             except ApiError as exc:  # 403 and the like: this feed only
                 done.error = str(exc)
             finally:
                 slots.append(slot)
+                dims_error = await dims if dims else None
+            if dims_error and not done.error:  # a feed that failed says why once
+                result.dimension_errors.append(dims_error)
         return done
 
     result.scopes = list(await asyncio.gather(*(one(*f) for f in feeds)))
