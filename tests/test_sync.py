@@ -431,8 +431,12 @@ def test_feed_pages_decode_lean_only_when_every_record_is_a_plain_object():
         walks = [FeedWalk(limit=3, high_water=high_water) for _ in range(2)]
         taken = [[o for o, _ in w.take(p)] for w, p in zip(walks, (lean, plain), strict=True)]
         assert taken[0] == taken[1] and walks[0].top == walks[1].top and walks[0].top_ids == walks[1].top_ids
-    # anything else is decoded whole: unknown fields (kept in extra), non-objects
-    for odd in ([record(2) | {"severity": "high"}, record(1)], [record(1), 5, None]):
+    # anything else is decoded whole (then stored the careful way): unknown fields
+    # (kept in extra), non-objects, a string field that is not a string, a missing one
+    odd_pages = ([record(2) | {"severity": "high"}, record(1)], [record(1), 5, None],
+                 [record(2), record(1) | {"id": 5}], [record(2) | {"actor_id": ["u"]}],
+                 [{k: v for k, v in record(1).items() if k != "action"}])
+    for odd in odd_pages:
         assert _decode_feed(json.dumps(odd).encode()) == odd
     assert _decode_feed(b"[]") == [] and _decode_feed(b'{"detail": "x"}') == {"detail": "x"}
     for broken in (json.dumps(plain).encode()[:-9], b"[{]", b""):  # retried as transient

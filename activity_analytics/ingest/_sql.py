@@ -104,9 +104,11 @@ def _looks_like_timestamp(value: str) -> str:
                 ELSE regexp_full_match({value}, '{TIMESTAMP_RE}') END)"""
 
 
-def _struct(shape: Shape) -> str:
-    """The json_transform type of a record: every field as a JSON fragment."""
-    return "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
+def _struct(shape: Shape, *, typed: bool = False) -> str:
+    """The json_transform type of a record: every field as a JSON fragment, or
+    (``typed``, for records whose string fields the caller checked) those as text."""
+    strings = set(shape.required) | set(shape.optional) if typed else set()
+    return "{" + ", ".join(f'"{f}": "{"VARCHAR" if f in strings else "JSON"}"' for f in shape.fields) + "}"
 
 
 def _object_type(text: str) -> str:
@@ -156,7 +158,7 @@ def _from_file(shape: Shape) -> str:
                                maximum_object_size = 16777216)"""
 
 
-def _select(shape: Shape, source: str, f: str, *, extra: bool = True) -> str:
+def _select(shape: Shape, source: str, f: str, *, extra: bool = True, typed: bool = False) -> str:
     """One row per record of ``source``: ``loc``, ``raw`` and ``reason`` when
     rejected, else the ``STAGED_COLUMNS``.
 
@@ -167,6 +169,9 @@ def _select(shape: Shape, source: str, f: str, *, extra: bool = True) -> str:
     ``f`` is how a field's JSON fragment is named: ``"f."`` (a struct) for
     the Arrow source, ``""`` (columns) for the file source.
 
+    ``typed`` when ``source`` gives the string fields as text, the caller
+    having checked that each is a JSON string (required) or null (optional).
+
     Levels, inside out: the JSON fragments; ``v_<field>``, the
     value of each string field (NULL unless it is a JSON string); the
     timestamp; the reason; the columns. Only rejected lines keep their raw
@@ -174,17 +179,17 @@ def _select(shape: Shape, source: str, f: str, *, extra: bool = True) -> str:
     """
     strings = (*shape.required, *shape.optional)
     values = ",\n            ".join(
-        f"CASE WHEN starts_with({f}{n}, '\"') THEN {f}{n} ->> '$' END AS v_{n}" for n in strings
+        f"{f}{n} AS v_{n}" if typed else f"CASE WHEN starts_with({f}{n}, '\"') THEN {f}{n} ->> '$' END AS v_{n}"
+        for n in strings
     )
     checks = []
     for n in shape.required:
-        checks += [
-            f"WHEN {f}{n} IS NULL THEN 'missing {n}'",
-            f"WHEN v_{n} IS NULL THEN '{n} is not a string'",
-            f"WHEN trim(v_{n}) = '' THEN '{n} is empty'",
-        ]
-    checks += [f"WHEN {f}{n} IS NOT NULL AND v_{n} IS NULL THEN '{n} is not a string'"
-               for n in shape.optional]
+        checks += [f"WHEN {f}{n} IS NULL THEN 'missing {n}'"]
+        checks += [] if typed else [f"WHEN v_{n} IS NULL THEN '{n} is not a string'"]
+        checks += [f"WHEN trim(v_{n}) = '' THEN '{n} is empty'"]
+    if not typed:
+        checks += [f"WHEN {f}{n} IS NOT NULL AND v_{n} IS NULL THEN '{n} is not a string'"
+                   for n in shape.optional]
     checks += [f"WHEN {f}{n} IS NOT NULL AND NOT starts_with({f}{n}, '{{') "
                f"THEN '{n} is not an object'" for n in shape.objects]
     ts = f"v_{shape.timestamp}"
@@ -251,9 +256,11 @@ FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE)
 
 def _from_pages(shape: Shape) -> str:
     """Records straight from API pages (``_pages``, see EXPAND_PAGES), one parse
-    per page. No record text: only for pages whose records are all objects
-    with known fields, on the fast path (any reject sends them the careful way)."""
-    items = f"json_transform(body, '[{_struct(shape)}]')"
+    per page, string fields as text. No record text: only for pages whose
+    records are all objects of known fields with strings (or nulls) where the
+    shape wants them (the sync checks each page as it decodes it), on the fast
+    path (any reject sends them the careful way)."""
+    items = f"json_transform(body, '[{_struct(shape, typed=True)}]')"
     return f"""
         SELECT p.first_loc + r.i AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
                p.items[r.i + 1] AS f
@@ -261,7 +268,7 @@ def _from_pages(shape: Shape) -> str:
 
 
 #: Pages whose records are plain (objects, known fields only): one parse per page.
-PAGES_INSERT = _insert_or_fail(_select(ACTIVITY, _from_pages(ACTIVITY), "f.", extra=False))
+PAGES_INSERT = _insert_or_fail(_select(ACTIVITY, _from_pages(ACTIVITY), "f.", extra=False, typed=True))
 
 #: The sync's other pages, their records split into ``_raw`` by DuckDB (EXPAND_PAGES).
 BATCH_INSERT = _insert_or_fail(_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f."))

@@ -132,19 +132,20 @@ def _pages_table(pages: list[_Page]) -> pa.Table:
 
 
 class _LeanBase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """A feed record decoded lean: the walk needs only ``id`` and ``created_at``;
-    the other fields stay raw JSON (the writer stores rows from the page's
-    body). Dict-like enough for the walk (``get``)."""
-
-    id: Any = None
-    created_at: Any = None
+    """A feed record decoded lean and checked: the strings of the activity shape
+    are strings (or null where optional), its objects are left raw JSON (the
+    writer stores rows from the page's body, trusting those types), and no
+    field is unknown. Dict-like enough for the walk (``get``)."""
 
     def get(self, key: str, default: Any = None) -> Any:
         return getattr(self, key, default)
 
 
-_Lean = msgspec.defstruct(  # plus every other known field, left undecoded
-    "_Lean", [(f, msgspec.Raw, msgspec.UNSET) for f in _sql.ACTIVITY_FIELDS if f not in ("id", "created_at")],
+_Lean = msgspec.defstruct(
+    "_Lean",
+    [(f, str) for f in _sql.ACTIVITY.required]
+    + [(f, str | None, None) for f in _sql.ACTIVITY.optional]
+    + [(f, msgspec.Raw, msgspec.UNSET) for f in _sql.ACTIVITY.objects],
     bases=(_LeanBase,), forbid_unknown_fields=True, kw_only=True,
 )
 _LEAN_PAGE = msgspec.json.Decoder(list[_Lean])
@@ -152,8 +153,9 @@ _LEAN_PAGE = msgspec.json.Decoder(list[_Lean])
 
 def _decode_feed(body: bytes) -> list:
     """A feed page's records: lean when every record is an object of known fields
-    (five times cheaper than building dicts), else fully decoded dicts and
-    whatever else the page holds. Raises ValueError for a body that is not JSON."""
+    of the expected types (five times cheaper than building dicts), else fully
+    decoded dicts and whatever else the page holds (the careful path then
+    tells good records from rejects). Raises ValueError for a body that is not JSON."""
     try:
         return _LEAN_PAGE.decode(body)
     except msgspec.ValidationError:  # valid JSON so far, not plain records: decode it all
