@@ -173,14 +173,19 @@ def ingest(paths, db, workspace, strict, quiet, lock_timeout):
               help="File holding the API token (else $ACTIVITY_API_TOKEN).")
 @click.option("--email", help="Log in with this email; the password comes from $ACTIVITY_API_PASSWORD.")
 @click.option("--ca-bundle", type=click.Path(dir_okay=False), help="CA bundle for a private CA.")
-@click.option("--concurrency", type=int, default=4, show_default=True, help="Workspaces fetched at once.")
+@click.option("--concurrency", type=int, default=4, show_default=True,
+              help="Requests at once: workspaces walked at once, and with fewer workspaces, "
+                   "pages read ahead in each.")
+@click.option("--read-ahead", type=click.IntRange(0, 8), default=None,
+              help="Pages a backfill requests beyond the one it awaits (default: what "
+                   "--concurrency leaves, at most 3; 0: one at a time).")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @lock_option
 @_errors_to_exit
-def sync(api, db, workspaces, issues, full, token_file, email, ca_bundle, concurrency, timeout,
-         quiet, as_json, lock_timeout):
+def sync(api, db, workspaces, issues, full, token_file, email, ca_bundle, concurrency, read_ahead,
+         timeout, quiet, as_json, lock_timeout):
     """Pull activity from the Platform's API (Python: activity_analytics.sync).
 
     Incremental: the first run pulls everything, later runs only what is new
@@ -194,7 +199,7 @@ def sync(api, db, workspaces, issues, full, token_file, email, ca_bundle, concur
 
     credentials = Credentials.from_env(token_file=token_file, email=email)
     options = SyncOptions(
-        full=full, progress=False if (quiet or as_json) else None,
+        full=full, progress=False if (quiet or as_json) else None, read_ahead=read_ahead,
         client=ClientOptions(timeout=timeout, ca_bundle=ca_bundle, concurrency=concurrency),
     )
     result = run_sync(api, db, workspaces=list(workspaces) or None, issues=list(issues) or None,

@@ -76,19 +76,27 @@ def real_server(events: int) -> dict:
             )
         con.close()
 
-        async def bare() -> None:
+        async def bare(in_flight: int = 1) -> None:
+            """The bare loop; ``in_flight`` pages of the workspace requested at once."""
             async with httpx.AsyncClient(base_url=f"{server.url}/api/v1", timeout=60,
                                          headers={"Authorization": f"Bearer {token}"}) as http:
                 offset = 0
                 while True:
-                    page = (await http.get(f"/workspaces/{ws}/activity", params={"limit": 200, "offset": offset})).json()
-                    if len(page) < 200:
+                    pages = await asyncio.gather(*(
+                        http.get(f"/workspaces/{ws}/activity", params={"limit": 200, "offset": offset + 200 * i})
+                        for i in range(in_flight)))
+                    if min(len(p.json()) for p in pages) < 200:
                         return
-                    offset += 200
+                    offset += 200 * in_flight
 
-        t = time.perf_counter()
-        asyncio.run(bare())
-        bare_s = time.perf_counter() - t
+        # does asking for several pages of one workspace at once help? Each way
+        # twice, alternating (the first crawl also warms the server's caches)
+        best: dict[int, float] = {}
+        for k in (1, 2, 4, 1, 2, 4):
+            t = time.perf_counter()
+            asyncio.run(bare(k))
+            best[k] = min(best.get(k, float("inf")), time.perf_counter() - t)
+        bare_s, in_flight_s = best[1], {k: best[k] for k in (2, 4)}
         db = Path(tempfile.mkdtemp()) / "sync.duckdb"
         t = time.perf_counter()
         aa.sync(server.url, db, credentials=aa.Credentials(token=token), options=aa.SyncOptions(progress=False))
@@ -98,10 +106,12 @@ def real_server(events: int) -> dict:
     result = {"benchmark": "sync (real server)", "machine": machine(), "events": events,
               "bare_seconds": round(bare_s, 2), "ours_seconds": round(ours_s, 2),
               "ratio_ours_to_bare": round(ours_s / bare_s, 2),
-              "ours_events_per_s": round(events / ours_s)}
+              "ours_events_per_s": round(events / ours_s),
+              "bare_seconds_pages_in_flight": {str(k): round(v, 2) for k, v in in_flight_s.items()}}
     print(f"sync {events} events from the real server: bare httpx loop {bare_s:.2f} s; ours {ours_s:.2f} s "
-          f"({result['ours_events_per_s']}/s) = {result['ratio_ours_to_bare']}x")
-    save("sync-real", result)
+          f"({result['ours_events_per_s']}/s) = {result['ratio_ours_to_bare']}x; bare loop with 2 and 4 "
+          f"pages of the workspace in flight: {in_flight_s[2]:.2f} s, {in_flight_s[4]:.2f} s")
+    save(f"sync-real-{events}", result)
     return result
 
 

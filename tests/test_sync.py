@@ -292,6 +292,72 @@ def test_not_retried_and_gives_up_with_url_and_status(tmp_path):
     assert "gave up after 6 attempts" in result.scopes[0].error
 
 
+class LiveFeed:
+    """A newest-first feed behind a MockTransport that can serve requests out of
+    order (``hold``: offsets answered late) and take new rows at its top while
+    a sync pages (``arrive``: offset -> rows added right after serving it)."""
+
+    def __init__(self, n: int, hold: tuple = (), arrive: dict | None = None):
+        self.rows = [self.row(i) for i in range(n)]
+        self.hold, self.arrive = set(hold), dict(arrive or {})
+        self.served: list[int] = []
+        self.in_flight = self.most_in_flight = 0
+
+    @staticmethod
+    def row(i: int) -> dict:
+        at = dt.datetime(2026, 11, 1) - dt.timedelta(seconds=i)
+        return record(0) | {"id": f"r{i}", "created_at": at.isoformat()}
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        import asyncio
+
+        if request.url.path.endswith("/workspaces/"):
+            return httpx.Response(200, json=[{"id": "w1", "name": "W", "slug": "w"}])
+        if not request.url.path.endswith("/activity"):
+            return httpx.Response(200, json=[])
+        offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.05 if offset in self.hold else 0.005)
+        self.in_flight -= 1
+        page = self.rows[offset: offset + limit]
+        self.served.append(offset)
+        for k in range(self.arrive.pop(offset, 0)):  # newer rows arrive at the top
+            self.rows.insert(0, self.row(-1 - k - len(self.served) * 1000))
+        return httpx.Response(200, json=page)
+
+    def sync(self, db, **options):
+        opts = SyncOptions(progress=False, client=ClientOptions(
+            transport=httpx.MockTransport(self.handle), backoff_initial=0.001), **options)
+        return aa.sync("http://127.0.0.1:9", db, credentials=Credentials(token="t"), options=opts)
+
+
+def test_a_backfill_reads_pages_ahead_and_stores_each_row_once(tmp_path):
+    feed = LiveFeed(1000)
+    result = feed.sync(tmp_path / "s.duckdb", read_ahead=3)
+    assert feed.most_in_flight == 4  # the page awaited and three read ahead
+    assert result.scopes[0].new_rows == 1000 and result.scopes[0].duplicates == 0
+    stored = aa.sql(tmp_path / "s.duckdb", "SELECT id FROM activity").rows()
+    assert sorted(i for (i,) in stored) == sorted(r["id"] for r in feed.rows)
+    assert feed.served[:2] == [0, 190] and 380 in feed.served  # pages overlap by 10 rows
+
+
+def test_a_page_read_ahead_that_the_server_answered_first_is_checked_and_fetched_again(tmp_path):
+    # page 2 (offset 190) is answered late; page 3 (offset 380, read ahead) first,
+    # and 15 rows arrive between the two: page 2 then ends 15 rows higher, and
+    # page 3 as served does not join it (5 rows would fall between them)
+    feed = LiveFeed(1000, hold=(190,), arrive={380: 15})
+    result = feed.sync(tmp_path / "s.duckdb", read_ahead=1)
+    assert feed.served.count(380) == 2  # refused, then asked again after page 2
+    stored = {i for (i,) in aa.sql(tmp_path / "s.duckdb", "SELECT id FROM activity").rows()}
+    assert {r["id"] for r in feed.rows} - stored <= {r["id"] for r in feed.rows[:15]}  # only the new ones
+    assert {f"r{i}" for i in range(1000)} <= stored and result.scopes[0].new_rows == len(stored)
+    # no read ahead: one request at a time
+    quiet = LiveFeed(500)
+    quiet.sync(tmp_path / "q.duckdb", read_ahead=0)
+    assert quiet.most_in_flight == 1 and quiet.served == [0, 200, 400]
+
+
 def test_malformed_record_goes_to_rejects_with_url_and_offset(tmp_path):
     bad = record(1) | {"created_at": "not a time"}
     tr, _ = transport([httpx.Response(200, json=[record(3), record(2), bad])])

@@ -267,25 +267,60 @@ class PlatformClient:
         parameters, yields the page, and once the caller has dealt with it
         asks the strategy whether, and where, to go on. ``decode`` turns a
         body into its records (a feed may decode them lean).
+
+        A strategy with an ``ahead()`` method reads ahead: the requests it
+        lists are sent while the current one is awaited, and one that turns
+        out to be the next request is not sent again; its page is marked
+        ``speculative`` (it may have been served before the page before it).
         """
         paginator = paginator or OffsetPaginator()
-        while True:
-            value, body = await self._fetch(path, paginator.params(), decode)
-            if not isinstance(value, list):
-                raise ApiError(f"{self.api}{path}: expected a JSON list, got {type(value).__name__}",
-                               url=f"{self.api}{path}")
-            page = Page(value)
-            page.body = body
-            yield page
-            if not paginator.advance(page):
-                return
+        ahead = getattr(paginator, "ahead", None)
+        in_flight: dict[tuple, asyncio.Task] = {}
+        try:
+            while True:
+                params = paginator.params()
+                task = in_flight.pop(_key(params), None)
+                speculative = task is not None
+                if task is None:
+                    task = asyncio.create_task(self._fetch(path, params, decode))
+                wanted = {_key(p): p for p in (ahead() if ahead else [])}
+                for key in [k for k in in_flight if k not in wanted]:  # no longer on the way
+                    _drop(in_flight.pop(key))
+                for key, later in wanted.items():
+                    if key not in in_flight:
+                        in_flight[key] = asyncio.create_task(self._fetch(path, later, decode))
+                value, body = await task
+                if not isinstance(value, list):
+                    raise ApiError(f"{self.api}{path}: expected a JSON list, got {type(value).__name__}",
+                                   url=f"{self.api}{path}")
+                page = Page(value)
+                page.body = body
+                page.speculative = speculative
+                yield page
+                if not paginator.advance(page):
+                    return
+        finally:
+            for task in in_flight.values():
+                _drop(task)
+
+
+def _key(params: dict[str, Any]) -> tuple:
+    return tuple(sorted(params.items()))
+
+
+def _drop(task: asyncio.Task) -> None:
+    """Cancel a request nobody will await; its failure, if any, is not an error."""
+    task.cancel()
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
 class Page(list):
-    """A page of a list endpoint: its records, and ``body``, the JSON text as received
-    (so a writer can hand it to DuckDB without serialising the records again)."""
+    """A page of a list endpoint: its records, ``body``, the JSON text as received
+    (so a writer can hand it to DuckDB without serialising the records again),
+    and whether it was read ahead (``speculative``)."""
 
     body: bytes = b"[]"
+    speculative: bool = False
 
 
 class Paginator(Protocol):

@@ -13,6 +13,12 @@ and no tie-breaker. The walk of one scope (a workspace's or an issue's feed):
 * Incremental: rows older than the high-water mark are stored already; the
   walk stops at the first page that reaches them. With little new activity
   that is one request per workspace.
+* A backfill reads ahead: while it awaits a page it already asks for the
+  next few (the server scans to each offset, so a few at once go faster).
+  The server may answer them in any order, and rows arriving in between
+  could then fall between two pages, so each such page starts a few rows
+  inside the page before it, and is asked again unless it joins that page
+  (by id) and holds its final run of equal timestamps whole.
 * The high-water mark moves only when a walk completes, to the newest
   ``created_at`` seen at the walk's start. Each page and the walk's progress
   commit in one transaction; an interrupted first backfill resumes where it
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -62,6 +69,15 @@ class SyncOptions:
     page_size: int = PAGE_LIMIT
     progress: bool | None = None
     client: ClientOptions = field(default_factory=ClientOptions)
+    #: pages a backfill requests beyond the one it awaits (the server scans to
+    #: each offset, so a large backfill goes faster with a few at once); None:
+    #: the requests ``client.concurrency`` allows beyond one per feed, at most 3
+    read_ahead: int | None = None
+
+    def pages_ahead(self, feeds: int) -> int:
+        if self.read_ahead is not None:
+            return self.read_ahead
+        return max(0, min(3, self.client.concurrency // max(feeds, 1) - 1))
 
 
 @dataclass
@@ -390,9 +406,10 @@ class FeedWalk:
 
     :meth:`PlatformClient.pages` drives it like any paginator: :meth:`take`
     (called by the walk for each page) says which rows to store; then
-    :meth:`advance` says where the next page starts, or that the walk is done. It holds the rules of the module's docstring:
-    stop at the high-water mark, re-read a tie cut by the page boundary, and
-    jump ahead when resuming an interrupted backfill.
+    :meth:`advance` says where the next page starts, or that the walk is done.
+    It holds the rules of the module's docstring: stop at the high-water
+    mark, re-read a tie cut by the page boundary, jump ahead when resuming an
+    interrupted backfill, and read ahead in a backfill (:meth:`ahead`).
     """
 
     limit: int
@@ -407,9 +424,44 @@ class FeedWalk:
     _jumped: bool = False
     _stamps: list | None = None  # created_at of the last page taken, when parsed
     _page: list = field(default_factory=list)
+    read_ahead: int = 0  # pages requested beyond the current one, in a backfill
+    _prev_ids: set = field(default_factory=set)  # ids of the last page kept
+    _prev_tail: set = field(default_factory=set)  # ids of its final run of equal created_at
+    _refused: bool = False  # the page just taken was not contiguous: fetch it again
+    _sequential: bool = False  # so the next request is not read ahead
 
     def params(self) -> dict[str, int]:
         return {"limit": self.limit, "offset": self.offset}
+
+    @property
+    def reads_ahead(self) -> bool:
+        """A backfill past its first page: nothing stops it early, so pages can be
+        requested before the one before them has arrived."""
+        return (self.read_ahead > 0 and self.limit > self.overlap and self.top is not None
+                and self.high_water is None and self.previous is None)
+
+    @property
+    def overlap(self) -> int:
+        """Rows each page re-reads of the one before, when reading ahead: 10 of 200."""
+        return max(1, self.limit // 20)
+
+    def ahead(self) -> list[dict[str, int]]:
+        """The requests to send while the current one is awaited: the pages that
+        follow it if it is full. Each starts ``overlap`` rows early, so
+        :meth:`take` can check that nothing fell between two pages that the
+        server may have served in either order."""
+        if not self.reads_ahead or self._sequential:
+            return []
+        step = self.limit - self.overlap
+        return [{"limit": self.limit, "offset": self.offset + step * i} for i in range(1, self.read_ahead + 1)]
+
+    def _contiguous(self, page: list) -> bool:
+        """Whether a page read ahead joins the one before: it starts inside that
+        page and holds that page's final run of equal timestamps whole. Else
+        rows that arrived between the two requests may have pushed some past
+        both."""
+        ids = {r.get("id") for r in page}
+        return bool(page) and page[0].get("id") in self._prev_ids and self._prev_tail <= ids
 
     @property
     def previous_top(self) -> dt.datetime | None:
@@ -424,6 +476,14 @@ class FeedWalk:
         :meth:`advance`.
         """
         self._page = page
+        if self.reads_ahead:
+            if getattr(page, "speculative", False) and not self._contiguous(page):
+                self._refused = True
+                return []
+            self._stamps = None
+            self.reached = False
+            seen = self._prev_ids  # the overlap: rows the walk has queued already
+            return [(self.offset + i, r) for i, r in enumerate(page) if r.get("id") not in seen]
         if self.top is not None and self.high_water is None and self.previous is None:
             self._stamps = None
             self.reached = False
@@ -457,12 +517,16 @@ class FeedWalk:
 
     def progress(self, received: int) -> dict:
         """The walk's state after a page of ``received`` rows (stored with the page)."""
-        end = self.offset + received
+        end = self.offset + (0 if self._refused else received)
         covered = end - len(self._newer) if self.previous_top else end
         return {"top": _iso(self.top), "covered": covered}
 
     def advance(self, page: list) -> bool:
         """Move past the page just taken; False when the walk is complete."""
+        self._sequential = self._refused
+        if self._refused:  # the same offset again, this time after the page before it
+            self._refused = False
+            return True
         size = len(self._page)
         if self.reached or size < self.limit:
             return False
@@ -472,6 +536,10 @@ class FeedWalk:
         while run < size and last is not None and self._stamp_at(size - 1 - run) == last:
             run += 1
         next_offset = end - (run if 1 < run < size else 0)
+        if self.reads_ahead:  # start inside this page, and remember it
+            next_offset = min(next_offset, end - self.overlap)
+            self._prev_ids = {r.get("id") for r in self._page}
+            self._prev_tail = {r.get("id") for r in self._page[size - run:]}
         known = [s for s in self._stamps if s is not None] if self.previous else []
         if self.previous and not self._jumped and known and min(known) <= self.previous_top:
             # past the interrupted walk's top: jump to where it stopped, shifted by
@@ -484,7 +552,7 @@ class FeedWalk:
 
 
 async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
-                result: ScopeResult, options: SyncOptions, bar) -> None:
+                result: ScopeResult, options: SyncOptions, bar, read_ahead: int = 0) -> None:
     """Walk one feed from the top, storing pages as they come; see :class:`FeedWalk`."""
     state = await writer.call(writer.read_state, scope)
     if not state and not options.full:  # a first sync: after a snapshot, only what is newer
@@ -494,19 +562,21 @@ async def _walk(client: PlatformClient, writer: _Writer, path: str, scope: str,
         limit=options.page_size, high_water=high_water,
         previous=None if options.full or high_water is not None else state.get("walk"),
         stored_at_mark=frozenset(state.get("mark_ids", [])) if high_water else frozenset(),
+        read_ahead=read_ahead,
     )
     source = f"{client.api}{path}"
     load_id = await writer.call(writer.start_load, source)
     pending: list[asyncio.Future] = []
-    async for page in client.pages(path, walk, _decode_feed):
-        result.pages += 1
-        first_loc = walk.offset
-        rows = walk.take(page)
-        new_state = {**state, "walk": walk.progress(len(page))}
-        pending.append(await writer.submit(scope, source, load_id, page, first_loc, rows, new_state,
-                                           fresh=high_water is None or "mark_ids" in state))
-        bar.update(len(page))
-        bar.set_postfix(pages=result.pages, refresh=False)
+    async with contextlib.aclosing(client.pages(path, walk, _decode_feed)) as pages:  # ends reads ahead
+        async for page in pages:
+            result.pages += 1
+            first_loc = walk.offset
+            rows = walk.take(page)
+            new_state = {**state, "walk": walk.progress(len(page))}
+            pending.append(await writer.submit(scope, source, load_id, page, first_loc, rows, new_state,
+                                               fresh=high_water is None or "mark_ids" in state))
+            bar.update(len(rows))
+            bar.set_postfix(pages=result.pages, refresh=False)
     final = {k: v for k, v in state.items() if k != "walk"}
     final.update(walk.mark_state({} if options.full else state))
     final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()
@@ -564,6 +634,7 @@ async def _sync_feeds(client: PlatformClient, writer: _Writer, workspaces: list[
              else [(f"workspace:{w}", w, None) for w in targets])
     names = {w["id"]: w.get("name") or w["id"] for w in listed}
     slots = list(range(max(1, options.client.concurrency)))  # terminal lines for the bars
+    ahead = options.pages_ahead(len(feeds))
     gate = asyncio.Semaphore(len(slots))
 
     async def one(scope: str, ws: str, issue: str | None) -> ScopeResult:
@@ -577,7 +648,7 @@ async def _sync_feeds(client: PlatformClient, writer: _Writer, workspaces: list[
             try:
                 with progress_bar(total=None, desc=label, enabled=options.progress, unit=" rows",
                                   position=slot) as bar:
-                    await _walk(client, writer, path, scope, done, options, bar)
+                    await _walk(client, writer, path, scope, done, options, bar, ahead)
             except AuthError:
                 raise
             except ApiError as exc:  # 403 and the like: this feed only
@@ -631,4 +702,6 @@ def sync(
     options = dataclasses.replace(options or SyncOptions(), full=full or (options is not None and options.full))
     if not 1 <= options.page_size <= PAGE_LIMIT:
         raise InputError(f"page size must be 1..{PAGE_LIMIT}")
+    if options.read_ahead is not None and not 0 <= options.read_ahead <= 8:
+        raise InputError("read-ahead must be 0..8 pages")
     return _run(_sync(api, os.fspath(db), workspaces, issues, credentials, options, lock_timeout))
