@@ -279,7 +279,10 @@ def test_transient_failures_are_retried(tmp_path):
     ])
     result = aa.sync("http://127.0.0.1:9", tmp_path / "s.duckdb", credentials=Credentials(token="t"), options=quick(tr))
     assert result.ok and result.scopes[0].new_rows == 2
-    assert result.retries == 5
+    assert result.retries == 5 and result.scopes[0].retries == 5  # per workspace too (--json)
+    assert result.scopes[0].requests == 6 + 3  # its activity, then members, agents, issues
+    assert result.requests == result.scopes[0].requests + 1  # and the list of workspaces
+    assert json.loads(result.to_json())["scopes"][0]["retries"] == 5
 
 
 def test_not_retried_and_gives_up_with_url_and_status(tmp_path):
@@ -438,6 +441,9 @@ def test_through_a_fault_injecting_proxy_the_store_ends_equal_to_the_server(worl
         last = aa.sync(proxy.url, db, options=options)
     assert first.ok and last.ok, (first.summary(), last.summary())
     assert sum(proxy.injected.values()) >= 4 and first.retries + last.retries >= 4
+    for run in (first, last):  # every retry but the listing's is a workspace's
+        assert 0 <= run.retries - sum(s.retries for s in run.scopes) <= run.requests - sum(
+            s.requests for s in run.scopes)
     assert_store_equals_server(db, server)
 
 

@@ -8,6 +8,8 @@ the Authorization header, and URLs carry none.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import ipaddress
 import os
 import random
@@ -50,6 +52,17 @@ class AuthError(ApiError):
 
 class ForbiddenError(ApiError):
     """Not a member of that workspace (the Platform also says 403 for one that does not exist)."""
+
+
+@dataclass
+class Tally:
+    """Requests and retries counted for one piece of work (see :meth:`PlatformClient.tally`)."""
+
+    requests: int = 0
+    retries: int = 0
+
+
+_TALLY: contextvars.ContextVar[Tally | None] = contextvars.ContextVar("activity_analytics_tally", default=None)
 
 
 class _Transient(Exception):
@@ -228,10 +241,26 @@ class PlatformClient:
 
     def _count_retry(self) -> None:
         self.retries += 1
+        if (tally := _TALLY.get()) is not None:
+            tally.retries += 1
+
+    @staticmethod
+    @contextlib.contextmanager
+    def tally():
+        """Count the requests and retries made inside the block, and in the tasks it
+        starts (a sync keeps one per workspace), beside the client's totals."""
+        tally = Tally()
+        token = _TALLY.set(tally)
+        try:
+            yield tally
+        finally:
+            _TALLY.reset(token)
 
     async def _get_once(self, url: str, params: dict[str, Any] | None,
                         decode: Callable[[bytes], Any]) -> tuple[Any, bytes]:
         self.requests += 1
+        if (tally := _TALLY.get()) is not None:
+            tally.requests += 1
         headers = {"Authorization": f"Bearer {self._token}"}
         try:
             response = await self._http.get(url, params=params, headers=headers)

@@ -91,6 +91,8 @@ class ScopeResult:
     duplicates: int = 0
     rejected: int = 0
     pages: int = 0
+    requests: int = 0  # activity pages and, for a workspace, its members, agents and issues
+    retries: int = 0
     error: str | None = None
 
 
@@ -113,7 +115,8 @@ class SyncResult:
         lines = []
         for s in self.scopes:
             state = f"error: {s.error}" if s.error else (
-                f"{s.new_rows} new, {s.duplicates} duplicates, {s.rejected} rejected, {s.pages} pages")
+                f"{s.new_rows} new, {s.duplicates} duplicates, {s.rejected} rejected, {s.pages} pages, "
+                f"{s.retries} retries")
             lines.append(f"{s.scope}: {state}")
         lines.extend(f"dimensions: {e}" for e in self.dimension_errors)
         total = sum(s.new_rows for s in self.scopes)
@@ -643,19 +646,21 @@ async def _sync_feeds(client: PlatformClient, writer: _Writer, workspaces: list[
         async with gate:
             slot = slots.pop(0)
             label = names.get(ws, ws)[:24] + (f" / {issue[:8]}" if issue else "")
-            # a workspace's dimension tables are fetched while its activity is walked
-            dims = asyncio.create_task(_dimensions(client, writer, ws)) if issue is None else None
-            try:
-                with progress_bar(total=None, desc=label, enabled=options.progress, unit=" rows",
-                                  position=slot) as bar:
-                    await _walk(client, writer, path, scope, done, options, bar, ahead)
-            except AuthError:
-                raise
-            except ApiError as exc:  # 403 and the like: this feed only
-                done.error = str(exc)
-            finally:
-                slots.append(slot)
-                dims_error = await dims if dims else None
+            with client.tally() as tally:
+                # a workspace's dimension tables are fetched while its activity is walked
+                dims = asyncio.create_task(_dimensions(client, writer, ws)) if issue is None else None
+                try:
+                    with progress_bar(total=None, desc=label, enabled=options.progress, unit=" rows",
+                                      position=slot) as bar:
+                        await _walk(client, writer, path, scope, done, options, bar, ahead)
+                except AuthError:
+                    raise
+                except ApiError as exc:  # 403 and the like: this feed only
+                    done.error = str(exc)
+                finally:
+                    slots.append(slot)
+                    dims_error = await dims if dims else None
+                    done.requests, done.retries = tally.requests, tally.retries
             if dims_error and not done.error:  # a feed that failed says why once
                 result.dimension_errors.append(dims_error)
         return done
