@@ -353,7 +353,8 @@ class Page(list):
 
 
 class Paginator(Protocol):
-    """A pagination strategy: the next request's parameters, and whether there is one."""
+    """A pagination strategy: the next request's parameters, and whether there is one.
+    (It may also offer ``ahead()``: requests to send early, see :meth:`PlatformClient.pages`.)"""
 
     def params(self) -> dict[str, int]: ...
 
