@@ -16,6 +16,8 @@ import uuid
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import activity_analytics as aa
 from activity_analytics import (
@@ -300,15 +302,17 @@ class LiveFeed:
     order (``hold``: offsets answered late) and take new rows at its top while
     a sync pages (``arrive``: offset -> rows added right after serving it)."""
 
-    def __init__(self, n: int, hold: tuple = (), arrive: dict | None = None):
+    def __init__(self, n: int, hold: tuple = (), arrive: dict | None = None, tie: int = 1,
+                 shuffle: int | None = None):
+        self.tie = tie  # rows sharing one created_at
+        self.shuffle = None if shuffle is None else __import__("random").Random(shuffle)  # ties in any order
         self.rows = [self.row(i) for i in range(n)]
         self.hold, self.arrive = set(hold), dict(arrive or {})
         self.served: list[int] = []
         self.in_flight = self.most_in_flight = 0
 
-    @staticmethod
-    def row(i: int) -> dict:
-        at = dt.datetime(2026, 11, 1) - dt.timedelta(seconds=i)
+    def row(self, i: int) -> dict:
+        at = dt.datetime(2026, 11, 1) - dt.timedelta(seconds=i // self.tie if i >= 0 else i)
         return record(0) | {"id": f"r{i}", "created_at": at.isoformat()}
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
@@ -321,9 +325,13 @@ class LiveFeed:
         offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        await asyncio.sleep(0.05 if offset in self.hold else 0.005)
+        await asyncio.sleep(0.03 if offset in self.hold else 0.002)
         self.in_flight -= 1
-        page = self.rows[offset: offset + limit]
+        rows = self.rows
+        if self.shuffle:  # no tie-breaker at its worst: each query orders a tie afresh
+            keys = {id(r): self.shuffle.random() for r in rows}
+            rows = sorted(rows, key=lambda r: (r["created_at"], keys[id(r)]), reverse=True)
+        page = rows[offset: offset + limit]
         self.served.append(offset)
         for k in range(self.arrive.pop(offset, 0)):  # newer rows arrive at the top
             self.rows.insert(0, self.row(-1 - k - len(self.served) * 1000))
@@ -355,10 +363,42 @@ def test_a_page_read_ahead_that_the_server_answered_first_is_checked_and_fetched
     stored = {i for (i,) in aa.sql(tmp_path / "s.duckdb", "SELECT id FROM activity").rows()}
     assert {r["id"] for r in feed.rows} - stored <= {r["id"] for r in feed.rows[:15]}  # only the new ones
     assert {f"r{i}" for i in range(1000)} <= stored and result.scopes[0].new_rows == len(stored)
-    # no read ahead: one request at a time
+    # no read ahead: one request at a time, each starting at the last row of the one before
     quiet = LiveFeed(500)
-    quiet.sync(tmp_path / "q.duckdb", read_ahead=0)
-    assert quiet.most_in_flight == 1 and quiet.served == [0, 200, 400]
+    result = quiet.sync(tmp_path / "q.duckdb", read_ahead=0)
+    assert quiet.most_in_flight == 1 and quiet.served == [0, 199, 398]
+    assert result.scopes[0].new_rows == 500 and result.scopes[0].duplicates == 0
+
+
+def test_a_tie_cut_after_its_first_row_is_read_whole_even_in_a_new_order_each_query(tmp_path):
+    # runs of 3 equal timestamps, pages of 199: the first page ends on a run's
+    # first row; a server without a tie-breaker may order that run anew for the
+    # next query (SQLite keeps the order; other databases need not)
+    feed = LiveFeed(700, tie=3, shuffle=0)
+    result = feed.sync(tmp_path / "s.duckdb", read_ahead=0, page_size=199)
+    stored = {i for (i,) in aa.sql(tmp_path / "s.duckdb", "SELECT id FROM activity").rows()}
+    assert stored == {f"r{i}" for i in range(700)} and result.scopes[0].duplicates == 0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=st.integers(150, 900), size=st.sampled_from([199, 200]), tie=st.sampled_from([1, 1, 3, 25]),
+       ahead=st.integers(0, 3), hold=st.sets(st.integers(1, 5)),
+       arrive=st.dictionaries(st.integers(0, 5), st.integers(1, 40)), shuffle=st.none() | st.integers(0, 9))
+def test_reading_ahead_never_loses_a_row_whatever_the_order_and_arrivals(tmp_path, n, size, tie, ahead, hold,
+                                                                           arrive, shuffle):
+    """Pages answered in any order while rows arrive, ties ordered afresh by each
+    query: the first sync keeps every row that was there when it began, and the
+    next one ends equal to the feed."""
+    step = size - max(1, size // 20)  # pages read ahead overlap by a twentieth
+    feed = LiveFeed(n, hold=tuple(k * step for k in hold), arrive={k * step: m for k, m in arrive.items()},
+                    tie=tie, shuffle=shuffle)
+    db = tmp_path / f"s{uuid.uuid4().hex}.duckdb"
+    feed.sync(db, read_ahead=ahead, page_size=size)
+    stored = {i for (i,) in aa.sql(db, "SELECT id FROM activity").rows()}
+    assert {f"r{i}" for i in range(n)} <= stored
+    feed.sync(db, read_ahead=ahead, page_size=size)
+    assert {i for (i,) in aa.sql(db, "SELECT id FROM activity").rows()} == {r["id"] for r in feed.rows}
+    assert aa.sql(db, "SELECT count(*) - count(DISTINCT id) FROM activity").item() == 0
 
 
 def test_malformed_record_goes_to_rejects_with_url_and_offset(tmp_path):

@@ -6,10 +6,11 @@ and no tie-breaker. The walk of one scope (a workspace's or an issue's feed):
 * Pages of 200 from offset 0. New rows arriving meanwhile push older rows
   down, so a later page repeats rows (harmless: ids are unique in the store)
   but never skips one (the feed has no deletions).
-* When a page ends inside a run of rows sharing one ``created_at``, the next
-  request starts at that run again, so a tie that straddles the boundary is
-  read whole (SQLite keeps ties in insertion order; a re-read costs a few
-  duplicates).
+* Each next request starts at the page's final run of rows sharing one
+  ``created_at`` again (at least its last row: the feed may go on with the
+  same time), so a tie that straddles the boundary is read whole even if
+  the server orders it anew for each query (SQLite keeps ties in insertion
+  order; other databases need not). Rows read again are dropped by id.
 * Incremental: rows older than the high-water mark are stored already; the
   walk stops at the first page that reaches them. With little new activity
   that is one request per workspace.
@@ -17,8 +18,8 @@ and no tie-breaker. The walk of one scope (a workspace's or an issue's feed):
   next few (the server scans to each offset, so a few at once go faster).
   The server may answer them in any order, and rows arriving in between
   could then fall between two pages, so each such page starts a few rows
-  inside the page before it, and is asked again unless it joins that page
-  (by id) and holds its final run of equal timestamps whole.
+  inside the page before it, and is asked again unless it starts inside
+  that page (by id) and before that page's final run of equal timestamps.
 * The high-water mark moves only when a walk completes, to the newest
   ``created_at`` seen at the walk's start. Each page and the walk's progress
   commit in one transaction; an interrupted first backfill resumes where it
@@ -428,8 +429,8 @@ class FeedWalk:
     _stamps: list | None = None  # created_at of the last page taken, when parsed
     _page: list = field(default_factory=list)
     read_ahead: int = 0  # pages requested beyond the current one, in a backfill
-    _prev_ids: set = field(default_factory=set)  # ids of the last page kept
-    _prev_tail: set = field(default_factory=set)  # ids of its final run of equal created_at
+    _prev_ids: set = field(default_factory=set)  # ids of the page before (read again in part)
+    _prev_last: dt.datetime | None = None  # and the created_at of its last row
     _refused: bool = False  # the page just taken was not contiguous: fetch it again
     _sequential: bool = False  # so the next request is not read ahead
 
@@ -460,11 +461,14 @@ class FeedWalk:
 
     def _contiguous(self, page: list) -> bool:
         """Whether a page read ahead joins the one before: it starts inside that
-        page and holds that page's final run of equal timestamps whole. Else
-        rows that arrived between the two requests may have pushed some past
-        both."""
-        ids = {r.get("id") for r in page}
-        return bool(page) and page[0].get("id") in self._prev_ids and self._prev_tail <= ids
+        page, before that page's final run of equal timestamps. Then nothing
+        fell between the two, and it holds that run whole, whatever order the
+        server gives a tie in each query. Else rows that arrived between the
+        two requests may have pushed some past both."""
+        if not page or page[0].get("id") not in self._prev_ids or self._prev_last is None:
+            return False
+        first = _stamp(page[0])
+        return first is not None and first > self._prev_last
 
     @property
     def previous_top(self) -> dt.datetime | None:
@@ -479,18 +483,14 @@ class FeedWalk:
         :meth:`advance`.
         """
         self._page = page
-        if self.reads_ahead:
-            if getattr(page, "speculative", False) and not self._contiguous(page):
-                self._refused = True
-                return []
-            self._stamps = None
-            self.reached = False
-            seen = self._prev_ids  # the overlap: rows the walk has queued already
-            return [(self.offset + i, r) for i, r in enumerate(page) if r.get("id") not in seen]
+        if getattr(page, "speculative", False) and not self._contiguous(page):
+            self._refused = True
+            return []
+        seen = self._prev_ids  # rows of the page before, read again on purpose: queued already
         if self.top is not None and self.high_water is None and self.previous is None:
             self._stamps = None
             self.reached = False
-            return [(self.offset + i, r) for i, r in enumerate(page)]
+            return [(self.offset + i, r) for i, r in enumerate(page) if r.get("id") not in seen]
         stamps = self._stamps = [_stamp(r) for r in page]
         known = [s for s in stamps if s is not None]
         if self.top is None and known:
@@ -502,8 +502,9 @@ class FeedWalk:
             self._newer.update(r.get("id") for r, s in zip(page, stamps, strict=True)
                                if s and s > self.previous_top)
         return [(self.offset + i, r) for i, (r, s) in enumerate(zip(page, stamps, strict=True))
-                if hw is None or s is None or s > hw
-                or (s == hw and r.get("id") not in self.stored_at_mark)]
+                if (hw is None or s is None or s > hw
+                    or (s == hw and r.get("id") not in self.stored_at_mark))
+                and r.get("id") not in seen]
 
     def mark_state(self, state: dict) -> dict:
         """The high-water mark after a complete walk, and the ids stored at it
@@ -535,14 +536,16 @@ class FeedWalk:
             return False
         end = self.offset + size
         last = self._stamp_at(size - 1)
-        run = 1  # a run of equal timestamps that the page boundary cut is read again
+        run = 1  # the page's final run of equal timestamps (the feed may go on with it)
         while run < size and last is not None and self._stamp_at(size - 1 - run) == last:
             run += 1
-        next_offset = end - (run if 1 < run < size else 0)
-        if self.reads_ahead:  # start inside this page, and remember it
+        # the next page starts at that run again (at least the last row), so it holds
+        # the run whole even if the server orders a tie differently each time
+        next_offset = end - (run if run < size else 0)
+        if self.reads_ahead:  # pages read ahead start a few rows further back
             next_offset = min(next_offset, end - self.overlap)
-            self._prev_ids = {r.get("id") for r in self._page}
-            self._prev_tail = {r.get("id") for r in self._page[size - run:]}
+        self._prev_ids = {r.get("id") for r in self._page}
+        self._prev_last = last
         known = [s for s in self._stamps if s is not None] if self.previous else []
         if self.previous and not self._jumped and known and min(known) <= self.previous_top:
             # past the interrupted walk's top: jump to where it stopped, shifted by
