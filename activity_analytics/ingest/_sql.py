@@ -118,10 +118,10 @@ def _object_type(text: str) -> str:
 
 def _page_items(items: str) -> str:
     """SQL rows (first_loc + i AS loc, items, i) of the pages in ``_pages``, where
-    ``items`` is an expression of ``body`` giving a list; only the kept indexes."""
-    return f"""(SELECT first_loc, keep, {items} AS items FROM _pages) AS p,
+    ``items`` is an expression of ``body`` giving a list; all but the indexes in ``skip``."""
+    return f"""(SELECT first_loc, skip, {items} AS items FROM _pages) AS p,
              LATERAL (SELECT unnest(range(len(p.items))) AS i) AS r
-        WHERE p.keep IS NULL OR list_contains(p.keep, r.i::INTEGER)"""
+        WHERE p.skip IS NULL OR NOT list_contains(p.skip, r.i::INTEGER)"""
 
 
 def _from_arrow(shape: Shape) -> str:
@@ -274,7 +274,7 @@ PAGES_INSERT = _insert_or_fail(_select(ACTIVITY, _from_pages(ACTIVITY), "f.", ex
 BATCH_INSERT = _insert_or_fail(_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f."))
 
 #: The records of API pages (``_pages``: first_loc, body = the page's JSON
-#: text, keep = indexes to keep or null for all) as a ``_raw`` batch, split by
+#: text, skip = indexes to leave out or null) as a ``_raw`` batch, split by
 #: DuckDB: the sync never serialises a record in Python.
 EXPAND_PAGES = f"""
 SELECT p.first_loc + r.i AS loc, p.items[r.i + 1]::VARCHAR AS text, false AS blank

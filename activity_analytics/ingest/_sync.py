@@ -143,11 +143,11 @@ _FIELDS = frozenset(_sql.ACTIVITY_FIELDS)
 
 
 def _pages_table(pages: list[_Page]) -> pa.Table:
-    """Pages as DuckDB reads them: first_loc, body (the JSON text), keep (indexes or null)."""
+    """Pages as DuckDB reads them: first_loc, body (the JSON text), skip (indexes or null)."""
     return pa.table({
         "first_loc": pa.array([p.first_loc for p in pages], pa.int64()),
         "body": pa.array([p.body for p in pages], pa.binary()).cast(pa.string()),
-        "keep": pa.array([p.keep for p in pages], pa.list_(pa.int32())),
+        "skip": pa.array([p.skip for p in pages], pa.list_(pa.int32())),
     })
 
 
@@ -199,7 +199,7 @@ class _Page:
     load_id: str
     first_loc: int  # the page's offset in its feed
     body: bytes | None  # the page's JSON text, as received
-    keep: list[int] | None  # indexes of the records to store; None: all
+    skip: list[int] | None  # indexes of the records not to store (usually few); None: none
     rows: int  # how many records that is
     fresh: bool  # its rows are most likely new (a backfill, or a walk that drops what it stored)
     plain: bool  # every record has only known fields (none needs ``extra``)
@@ -264,11 +264,12 @@ class _Writer:
         not millions of Python objects for the garbage collector to walk.
         """
         done = asyncio.get_running_loop().create_future()
-        keep = None if page is not None and len(rows) == len(page) else [o - first_loc for o, _ in rows]
+        skip = (sorted(set(range(len(page))).difference(o - first_loc for o, _ in rows))
+                if page is not None and rows else None)  # usually the row read again
         body = page.body if rows else None
         plain = all(isinstance(r, _Lean) or (isinstance(r, dict) and _FIELDS.issuperset(r)) for _, r in rows)
         await self.queue.put(
-            _Page(scope, source, load_id, first_loc, body, keep, len(rows), fresh, plain, state, done)
+            _Page(scope, source, load_id, first_loc, body, skip or None, len(rows), fresh, plain, state, done)
         )
         return done
 
