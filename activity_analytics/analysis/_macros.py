@@ -24,7 +24,7 @@ _EVERY_US = "epoch_us(every::INTERVAL)"
 
 def stage2(analysis: str) -> str:
     """What follows ``WITH s1 AS (...)`` in an analysis (see ``_stages``)."""
-    return BURSTS_STAGE2 if analysis == "bursts" else STAGE2[analysis][1]
+    return BURSTS_STAGE2 if analysis == "bursts" else STAGE2[analysis]
 
 
 def _two_stage(analysis: str, **args: str) -> str:

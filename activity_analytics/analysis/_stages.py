@@ -1,13 +1,12 @@
 """Each analysis in two stages, so one definition runs on DuckDB and on Spark.
 
-* **Stage 1, the scan** (``STAGE1``): one GROUP BY over the events, the only
+* **Stage 1, the scan** (:func:`stage1`): one GROUP BY over the events, the only
   part whose cost grows with the number of events. Written once, in the
   subset of SQL that DuckDB and Spark SQL share; time is handled as integer
   microseconds since the epoch (bucketing is integer arithmetic), so the two
   engines cannot round or zone it differently. A :class:`Dialect` fills in
-  the few words that differ (``epoch_us`` vs ``unix_micros``, how a parameter
-  is named).
-* **Stage 2, the rest** (``STAGE2``): shares, baselines, scores, reasons —
+  the words that differ (``epoch_us`` vs ``unix_micros``).
+* **Stage 2, the rest** (``STAGE2``; bursts' in ``_bursts``): shares, baselines, scores, reasons —
   run by DuckDB on stage 1's result (``s1``), which is small: one row per
   group, per actor and 5 minutes for bursts.
 
@@ -95,15 +94,15 @@ def _timestamp(us: str) -> str:
 
 #: Stage 2 (DuckDB SQL over ``s1``) of actions and actors; bursts' is in ``_bursts``.
 STAGE2 = {
-    "actions": ("", f"""
+    "actions": f"""
         SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, events,
                events / sum(events) OVER (PARTITION BY bucket_us, workspace_id) AS share,
                actors, issues
         FROM s1
-        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, events DESC, action"""),
-    "actors": ("", f"""
+        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, events DESC, action""",
+    "actors": f"""
         SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, actor_type, events, actors,
                events / sum(events) OVER (PARTITION BY bucket_us, workspace_id, action) AS share
         FROM s1
-        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, action NULLS FIRST, actor_type"""),
+        ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, action NULLS FIRST, actor_type""",
 }
