@@ -237,14 +237,16 @@ def store_clean_batches(
         for statement, tables, source, _ in batches:
             for name, table in tables.items():
                 con.register(name, table)
-            stored.append(con.execute(
-                statement, {"workspace": workspace, "source": source, "now": now}
-            ).fetchall()[0][0])
-            for name in tables:
-                con.unregister(name)
+            try:
+                stored.append(con.execute(
+                    statement, {"workspace": workspace, "source": source, "now": now}
+                ).fetchall()[0][0])
+            finally:
+                for name in tables:
+                    con.unregister(name)
         (collisions,) = con.execute(_sql.COLLISIONS, {"now": now}).fetchall()[0]
     except (duckdb.Error, UnicodeDecodeError) as exc:
-        raise NotClean from exc  # the transaction is aborted: the caller's rollback drops the tables
+        raise NotClean from exc  # the caller rolls the transaction back
     if collisions:
         raise NotClean
     results = []

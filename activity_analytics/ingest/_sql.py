@@ -254,6 +254,7 @@ WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject'
 #: Fast path: the whole file in one statement.
 FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE)
 
+
 def _from_pages(shape: Shape) -> str:
     """Records straight from API pages (``_pages``, see EXPAND_PAGES), one parse
     per page, string fields as text. No record text: only for pages whose

@@ -264,12 +264,13 @@ class _Writer:
         not millions of Python objects for the garbage collector to walk.
         """
         done = asyncio.get_running_loop().create_future()
-        skip = (sorted(set(range(len(page))).difference(o - first_loc for o, _ in rows))
-                if page is not None and rows else None)  # usually the row read again
+        skip = None  # indexes left out: usually just the row read again
+        if page is not None and rows and len(rows) < len(page):
+            skip = sorted(set(range(len(page))).difference(o - first_loc for o, _ in rows))
         body = page.body if rows else None
         plain = all(isinstance(r, _Lean) or (isinstance(r, dict) and _FIELDS.issuperset(r)) for _, r in rows)
         await self.queue.put(
-            _Page(scope, source, load_id, first_loc, body, skip or None, len(rows), fresh, plain, state, done)
+            _Page(scope, source, load_id, first_loc, body, skip, len(rows), fresh, plain, state, done)
         )
         return done
 
