@@ -188,3 +188,41 @@ def test_analysis_commands(demo_db):
     assert out.exit_code == 0 and "issue." in out.output
     out = runner.invoke(cli, ["actions", "--db", str(demo_db), "--since", "2026-11-03"])
     assert out.exit_code == 2 and "no time zone" in out.output
+
+
+def test_bursts_refuses_to_merge_two_actors_that_share_a_key():
+    # Stage 2 keys actors by a 64-bit hash; a collision must fail loudly, not merge
+    # two actors. Force one by keying on the workspace alone.
+    import duckdb
+
+    from activity_analytics.analysis._bursts import BURSTS_STAGE2
+
+    assert BURSTS_STAGE2.count("hash(workspace_id, actor_id)") == 1
+    colliding = BURSTS_STAGE2.replace("hash(workspace_id, actor_id)", "hash(workspace_id)")
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE s1 AS SELECT 'w1' AS workspace_id, 'a' || (i % 2) AS actor_id,
+                   i * 300000000 AS slot_us, 1 AS n, i * 300000000 AS first_us,
+                   (i * 300000000) * 4 + 2 AS last_code FROM range(1000, 1100) AS t(i)""")
+    query = "WITH s0 AS (SELECT 1){} "
+    with pytest.raises(duckdb.Error, match="share a 64-bit key"):
+        con.execute(f"CREATE TEMP MACRO b(sensitivity := 1.0) AS TABLE {query.format(colliding)}")
+        con.execute("SELECT * FROM b()").fetchall()
+    con.execute(f"CREATE OR REPLACE TEMP MACRO b(sensitivity := 1.0) AS TABLE {query.format(BURSTS_STAGE2)}")
+    assert con.execute("SELECT count(*) FROM b()").fetchone() == (0,)  # two quiet actors
+
+
+def test_a_damaged_store_is_a_one_line_error_naming_it(tmp_path, demo_db):
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "damaged.duckdb"
+    shutil.copy(demo_db, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP VIEW events")
+        con.execute("CREATE VIEW events AS SELECT 1 AS nothing")  # a SQL user's mistake
+    with pytest.raises(aa.StoreError, match=r"damaged\.duckdb: actions failed: .*") as err:
+        aa.actions(db)
+    assert "\n" not in str(err.value)
+    out = CliRunner().invoke(cli, ["bursts", "--db", str(db)])
+    assert out.exit_code == 1 and "bursts failed" in out.output

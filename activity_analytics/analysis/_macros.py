@@ -9,13 +9,12 @@ Filters common to all: ``since``, ``until`` (TIMESTAMPTZ, until exclusive),
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 
 from ._bursts import BURSTS_STAGE2
 from ._stages import DUCKDB, STAGE2, stage1
-
-#: bump when a macro changes: stores are refreshed when opened read-write
-MACROS_VERSION = "4"
 
 _FILTERS = "since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL"
 _PASS = "since := since, until := until, ws := ws, act := act, atype := atype"
@@ -98,6 +97,16 @@ MACROS = {
         {_two_stage("bursts")}
     """,
 }
+
+
+#: a digest of the macros' text: a store is refreshed when opened read-write
+#: and its macros differ (no version to bump by hand)
+MACROS_VERSION = hashlib.sha256(repr(sorted(MACROS.items())).encode()).hexdigest()[:16]
+
+
+def needed(macro: str) -> tuple[str, ...]:
+    """``macro`` and the macros it calls."""
+    return (macro,) if "aa_events(" not in MACROS[macro] else ("aa_events", macro)
 
 
 def install(con: duckdb.DuckDBPyConnection, *, temporary: bool,

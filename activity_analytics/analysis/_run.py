@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import duckdb
 import polars as pl
 
+from .._errors import StoreError
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
 from . import _macros
 from ._filters import Filters
@@ -28,10 +30,11 @@ def run_macro(
     ``args`` are passed by name (``every := $every``), ``filters`` as the
     macros' common filters, every value as a query parameter, never pasted
     into the SQL. On a :class:`SparkLake`, Spark runs the scan and DuckDB the
-    rest (see ``_stages``). The macros are (re)created as temporary macros of the
-    connection, so the Python functions always run the code of the installed
-    package, and SQL users of the file run the same text (installed by the
-    last writer).
+    rest (see ``_stages``). The macro (and those it calls) is (re)created as a
+    temporary macro of the connection, so the Python functions always run the
+    code of the installed package, and SQL users of the file run the same text
+    (installed by the last writer). A DuckDB error becomes a
+    :class:`StoreError` naming the file.
     """
     args = dict(args or {})
     if isinstance(db, SparkLake):
@@ -43,6 +46,10 @@ def run_macro(
         call.append(filters.macro_args())
         params.update(filters.params())
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
-        _macros.install(con, temporary=True)
-        frame = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params).pl()
+        _macros.install(con, temporary=True, names=_macros.needed(macro))
+        try:
+            frame = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params).pl()
+        except duckdb.Error as exc:
+            reason = str(exc).splitlines()[0]
+            raise StoreError(f"{os.fspath(db)}: {macro.removeprefix('aa_')} failed: {reason}") from exc
     return frame.select(columns) if columns is not None else frame

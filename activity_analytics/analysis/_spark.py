@@ -144,7 +144,10 @@ def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: 
         con.execute(f"CREATE TEMP MACRO aa_stage2({signature}) AS TABLE "
                     f"WITH s1 AS (SELECT * FROM _s1){_macros.stage2(analysis)}")
         call = ", ".join(f"{k} := ${k}" for k in params)
-        return con.sql(f"SELECT * FROM aa_stage2({call})", params=params).pl()
+        try:
+            return con.sql(f"SELECT * FROM aa_stage2({call})", params=params).pl()
+        except duckdb.Error as exc:
+            raise EngineError(f"{lake.lake}: {analysis} failed: {_first_line(exc)}") from exc
 
 
 def _start(master: str) -> Any:
