@@ -191,8 +191,8 @@ def test_analysis_commands(demo_db):
 
 
 def test_bursts_refuses_to_merge_two_actors_that_share_a_key():
-    # Stage 2 keys actors by a 64-bit hash; a collision must fail loudly, not merge
-    # two actors. Force one by keying on the workspace alone.
+    # Stage 2 keys actors and workspaces by 64-bit hashes; a collision must fail
+    # loudly, not merge two of them. Force one by hashing less than the key.
     import duckdb
 
     from activity_analytics.analysis._bursts import BURSTS_STAGE2
@@ -207,8 +207,14 @@ def test_bursts_refuses_to_merge_two_actors_that_share_a_key():
     with pytest.raises(duckdb.Error, match="share a 64-bit key"):
         con.execute(f"CREATE TEMP MACRO b(sensitivity := 1.0) AS TABLE {query.format(colliding)}")
         con.execute("SELECT * FROM b()").fetchall()
+    con.execute("UPDATE s1 SET workspace_id = 'w' || (slot_us % 7)")  # each actor in several
+    assert BURSTS_STAGE2.count("hash(workspace_id) AS wk") == 1
+    merged = BURSTS_STAGE2.replace("hash(workspace_id) AS wk", "hash('one') AS wk")
+    with pytest.raises(duckdb.Error, match="two workspaces share a 64-bit key"):
+        con.execute(f"CREATE OR REPLACE TEMP MACRO b(sensitivity := 1.0) AS TABLE {query.format(merged)}")
+        con.execute("SELECT * FROM b()").fetchall()
     con.execute(f"CREATE OR REPLACE TEMP MACRO b(sensitivity := 1.0) AS TABLE {query.format(BURSTS_STAGE2)}")
-    assert con.execute("SELECT count(*) FROM b()").fetchone() == (0,)  # two quiet actors
+    assert con.execute("SELECT count(*) FROM b()").fetchone() == (0,)  # quiet actors
 
 
 def test_a_damaged_store_is_a_one_line_error_naming_it(tmp_path, demo_db):

@@ -21,8 +21,8 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
 
 Every step after the scan groups and joins actors by a 64-bit hash of
 (workspace, actor id), not by the two strings (which made stage 2 about 40%
-slower); should two actors ever share a hash, the query fails rather than
-merge them.
+slower); should two actors (or workspaces) ever share a hash, the query
+fails rather than merge them.
 
 ``sensitivity`` (default 1) is the one knob: it divides every score
 threshold and size minimum (2 = flag more, 0.5 = flag less).
@@ -56,9 +56,6 @@ BURSTS_STAGE2 = f""",
                make_timestamp(first_us) AS first_at, make_timestamp(last_code // 4) AS last_at
         FROM s1
     ),
-    span AS (
-        SELECT min(first_at) AS t0, max(last_at) AS t1 FROM ev
-    ),
     hourly AS (
         SELECT ak, date_trunc('hour', slot) AS hour, sum(n) AS n
         FROM ev GROUP BY ALL
@@ -72,6 +69,14 @@ BURSTS_STAGE2 = f""",
                     ELSE arg_max(actor_type, n * 4 + type_code) END AS actor_type,
                min(first_at) AS first_seen, max(last_at) AS last_seen, sum(n) AS total
         FROM ev GROUP BY ak
+    ),
+    span AS (   -- t0 also refuses two workspaces with one key, as actor_type does for actors
+        SELECT CASE WHEN (SELECT count(*) FROM (SELECT wk FROM actor GROUP BY wk
+                                                HAVING min(workspace_id) <> max(workspace_id))) > 0
+                    THEN error('bursts: two workspaces share a 64-bit key; please report this')
+                    ELSE min(first_at) END AS t0,
+               max(last_at) AS t1
+        FROM ev
     ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
         SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
