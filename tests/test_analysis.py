@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 
+import duckdb
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -190,11 +192,9 @@ def test_analysis_commands(demo_db):
     assert out.exit_code == 2 and "no time zone" in out.output
 
 
-def test_bursts_refuses_to_merge_two_actors_that_share_a_key():
+def test_bursts_refuses_to_merge_actors_or_workspaces_that_share_a_key():
     # Stage 2 keys actors and workspaces by 64-bit hashes; a collision must fail
     # loudly, not merge two of them. Force one by hashing less than the key.
-    import duckdb
-
     from activity_analytics.analysis._bursts import BURSTS_STAGE2
 
     assert BURSTS_STAGE2.count("hash(workspace_id, actor_id)") == 1
@@ -218,10 +218,6 @@ def test_bursts_refuses_to_merge_two_actors_that_share_a_key():
 
 
 def test_a_damaged_store_is_a_one_line_error_naming_it(tmp_path, demo_db):
-    import shutil
-
-    import duckdb
-
     db = tmp_path / "damaged.duckdb"
     shutil.copy(demo_db, db)
     with duckdb.connect(str(db)) as con:
