@@ -26,6 +26,7 @@ from activity_analytics import (
     Credentials,
     SyncOptions,
 )
+from activity_analytics.ingest import _sync as sync_module
 
 from .platform_server import call, platform  # noqa: F401 - the fixture
 
@@ -641,3 +642,44 @@ def write_page(tmp_path, server, ws):
                           headers={"Authorization": f"Bearer {os.environ['ACTIVITY_API_TOKEN']}"})
     path.write_text(json.dumps(call(client.get, f"/workspaces/{ws}/activity", params={"limit": 10}).json()))
     return path
+
+
+def test_feeds_stored_together_keep_each_rows_source_and_each_loads_counts(tmp_path):
+    # The writer stores the pages of every feed waiting in its queue in one statement
+    # (plain pages) plus one per feed for the others (here: records with a newer
+    # server's field); each row must still name its own feed, each load count its own.
+    feeds = {f"w{k}": [record(i) | {"id": f"w{k}-{i}", "workspace_id": f"w{k}"} for i in range(59, -1, -1)]
+             for k in range(3)}
+    feeds["w1"][7] |= {"severity": "high"}  # one page of w1 is not plain
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        parts = request.url.path.split("/")
+        if request.url.path.endswith("/workspaces/"):
+            return httpx.Response(200, json=[{"id": w, "name": w, "slug": w} for w in feeds])
+        if request.url.path.endswith("/activity"):
+            offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+            return httpx.Response(200, json=feeds[parts[-2]][offset:offset + limit])
+        return httpx.Response(200, json=[])
+
+    db = tmp_path / "s.duckdb"
+    batches = []
+    original = sync_module._Writer._transaction
+
+    def spy(self, batch, *, fast):
+        batches.append({page.scope for page in batch if page.rows})
+        if len(batches) == 1:
+            time.sleep(0.3)  # a slow first write: pages of every feed queue up meanwhile
+        return original(self, batch, fast=fast)
+
+    options = SyncOptions(progress=False, page_size=10, client=ClientOptions(transport=httpx.MockTransport(handler)))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sync_module._Writer, "_transaction", spy)
+        result = aa.sync("http://127.0.0.1:9", db, credentials=Credentials(token="t"), options=options)
+    assert any(len(scopes) > 1 for scopes in batches)  # feeds did share transactions
+    assert {s.workspace_id: s.new_rows for s in result.scopes} == {w: 60 for w in feeds}
+    api = "http://127.0.0.1:9/api/v1/workspaces"
+    assert aa.sql(db, "SELECT count(*) FROM activity WHERE source <> $a || '/' || workspace_id || '/activity'",
+                  {"a": api}).item() == 0
+    loads = aa.sql(db, "SELECT source, records, stored, duplicates, rejected FROM loads ORDER BY source").rows()
+    assert loads == [(f"{api}/{w}/activity", 60, 60, 0, 0) for w in sorted(feeds)]
+    assert json.loads(aa.sql(db, "SELECT extra FROM activity WHERE id = 'w1-52'").item()) == {"severity": "high"}

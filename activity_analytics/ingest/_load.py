@@ -154,12 +154,22 @@ def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
 
 
 def _count_load(con, counts: LoadCounts, load_id: str) -> None:
+    _count_loads(con, [(counts, load_id)])
+
+
+def _count_loads(con, items: list[tuple[LoadCounts, str]]) -> None:
+    """Add ``counts`` to each load's row, in one statement (each load_id once)."""
+    if not items:
+        return
+    values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(items))
     con.execute(
-        "UPDATE loads SET records = records + ?, stored = stored + ?, "
-        "duplicates = duplicates + ?, conflicts = conflicts + ?, "
-        "rejected = rejected + ? WHERE load_id = ?",
-        [counts.records, counts.stored, counts.duplicates, counts.conflicts,
-         counts.rejected, load_id],
+        "UPDATE loads SET records = loads.records + v.records, stored = loads.stored + v.stored, "
+        "duplicates = loads.duplicates + v.duplicates, conflicts = loads.conflicts + v.conflicts, "
+        "rejected = loads.rejected + v.rejected "
+        f"FROM (VALUES {values}) AS v(load_id, records, stored, duplicates, conflicts, rejected) "
+        "WHERE loads.load_id = v.load_id",
+        [x for counts, load_id in items for x in (load_id, counts.records, counts.stored,
+                                                   counts.duplicates, counts.conflicts, counts.rejected)],
     )
 
 
@@ -217,43 +227,55 @@ def load_file_fast(
 
 
 def store_clean_batches(
-    con: duckdb.DuckDBPyConnection, batches: list[tuple[str, dict[str, pa.Table], str, str]], *,
+    con: duckdb.DuckDBPyConnection,
+    inserts: list[tuple[str, dict[str, pa.Table], list[tuple[str, str, int | None]]]], *,
     workspace: str | None = None,
-) -> list[LoadCounts]:
-    """Store batches expected to be clean, one statement each, inside the caller's transaction.
+) -> dict[str, LoadCounts]:
+    """Store rows expected to be clean, one statement each, inside the caller's transaction.
 
-    ``batches`` holds (statement, tables, source, load_id): an INSERT of the
-    ``_sql`` module's fast kind (``BATCH_INSERT``, ``PAGES_INSERT``) and the
-    Arrow tables it reads, by name. The fast path of :func:`store_batch` for
-    the sync's pages: the same validation, no staging, and one look at the
-    stored ids for all of them (the rows inserted here share one
-    ``ingested_at``). Raises :class:`NotClean` when a record would be
-    rejected or an id is stored twice; the caller must then roll back and use
-    :func:`store_batch`.
+    ``inserts`` holds (statement, tables, loads): an INSERT of the ``_sql``
+    module's fast kind (``BATCH_INSERT``, ``PAGES_INSERT``), the Arrow tables
+    it reads, by name, and the loads whose rows it stores, as (source,
+    load_id, rows): one load whose rows the statement counts (rows None;
+    ``$source`` names it), or several, each with the rows it must store. The
+    fast path of :func:`store_batch` for the sync's pages: the same
+    validation, no staging, and one look at the stored ids for all of them
+    (the rows inserted here share one ``ingested_at``). Raises
+    :class:`NotClean` when a record would be rejected or an id is stored
+    twice; the caller must then roll back and use :func:`store_batch`.
+    Returns the counts by load_id.
     """
     now = _now()
-    stored: list[int] = []
+    results: dict[str, LoadCounts] = {}
     try:
-        for statement, tables, source, _ in batches:
+        for statement, tables, loads in inserts:
             for name, table in tables.items():
                 con.register(name, table)
+            params = {"workspace": workspace, "now": now}
+            if "$source" in statement:
+                params["source"] = loads[0][0]
             try:
-                stored.append(con.execute(
-                    statement, {"workspace": workspace, "source": source, "now": now}
-                ).fetchall()[0][0])
+                (stored,) = con.execute(statement, params).fetchall()[0]
             finally:
                 for name in tables:
                     con.unregister(name)
+            expected = [rows for _, _, rows in loads]
+            if None in expected:
+                if len(loads) != 1:
+                    raise ValueError("a statement counts the rows of one load only")
+                expected = [stored]
+            if sum(expected) != stored:
+                raise NotClean  # cannot happen: every row is stored or the statement fails
+            for (source, load_id, _), n in zip(loads, expected, strict=True):
+                counts = results.setdefault(load_id, LoadCounts(source, "api"))
+                counts.records += n
+                counts.stored += n
         (collisions,) = con.execute(_sql.COLLISIONS, {"now": now}).fetchall()[0]
     except (duckdb.Error, UnicodeDecodeError) as exc:
         raise NotClean from exc  # the caller rolls the transaction back
     if collisions:
         raise NotClean
-    results = []
-    for (_, _, source, load_id), n in zip(batches, stored, strict=True):
-        counts = LoadCounts(source, "api", records=n, stored=n)
-        _count_load(con, counts, load_id)
-        results.append(counts)
+    _count_loads(con, [(counts, load_id) for load_id, counts in results.items()])
     return results
 
 

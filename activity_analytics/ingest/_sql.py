@@ -117,11 +117,14 @@ def _object_type(text: str) -> str:
 
 
 def _page_items(items: str) -> str:
-    """SQL rows (first_loc + i AS loc, items, i) of the pages in ``_pages``, where
-    ``items`` is an expression of ``body`` giving a list; all but the indexes in ``skip``."""
-    return f"""(SELECT first_loc, skip, {items} AS items FROM _pages) AS p,
-             LATERAL (SELECT unnest(range(len(p.items))) AS i) AS r
-        WHERE p.skip IS NULL OR NOT list_contains(p.skip, r.i::INTEGER)"""
+    """SQL rows ``r`` (first_loc, source, i: the index in its page, item) of the
+    pages in ``_pages``, where ``items`` is an expression of ``body`` giving a
+    list; all but the indexes in ``skip``. (Unnested in the SELECT list: a
+    LATERAL join would hash every page's whole list to deduplicate it.)"""
+    return f"""(SELECT first_loc, skip, source, unnest(items) AS item,
+                    generate_subscripts(items, 1) - 1 AS i
+             FROM (SELECT first_loc, skip, source, {items} AS items FROM _pages)) AS r
+        WHERE r.skip IS NULL OR NOT list_contains(r.skip, r.i::INTEGER)"""
 
 
 def _from_arrow(shape: Shape) -> str:
@@ -158,7 +161,8 @@ def _from_file(shape: Shape) -> str:
                                maximum_object_size = 16777216)"""
 
 
-def _select(shape: Shape, source: str, f: str, *, extra: bool = True, typed: bool = False) -> str:
+def _select(shape: Shape, source: str, f: str, *, extra: bool = True, typed: bool = False,
+            passthrough: tuple[str, ...] = ()) -> str:
     """One row per record of ``source``: ``loc``, ``raw`` and ``reason`` when
     rejected, else the ``STAGED_COLUMNS``.
 
@@ -171,6 +175,9 @@ def _select(shape: Shape, source: str, f: str, *, extra: bool = True, typed: boo
 
     ``typed`` when ``source`` gives the string fields as text, the caller
     having checked that each is a JSON string (required) or null (optional).
+
+    ``passthrough``: columns of ``source`` to keep as they are (``source``
+    when the rows of several inputs are stored in one statement).
 
     Levels, inside out: the JSON fragments; ``v_<field>``, the
     value of each string field (NULL unless it is a JSON string); the
@@ -206,7 +213,7 @@ SELECT loc,
     reason,
     {shape.columns.replace("{f}", f)},
     {extra_sql} AS extra,
-    ts AS created_at
+    ts AS created_at{"".join(f", {c}" for c in passthrough)}
 FROM (
     SELECT *,
         CASE
@@ -240,12 +247,13 @@ SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), "f.")
 STAGE = "CREATE OR REPLACE TEMP TABLE _stage AS {select}"
 
 
-def _insert_or_fail(select: str) -> str:
+def _insert_or_fail(select: str, source: str = "$source") -> str:
     """INSERT the rows of ``select``; the first record it would reject fails the
-    statement (the fast paths: their input then goes the careful way)."""
+    statement (the fast paths: their input then goes the careful way).
+    ``source``: the SQL of the rows' source (a parameter, or a column)."""
     return f"""
 INSERT INTO activity
-SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
+SELECT {", ".join(STAGED_COLUMNS)}, {source} AS source, $now AS ingested_at
 FROM ({select})
 WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
 """
@@ -263,22 +271,26 @@ def _from_pages(shape: Shape) -> str:
     path (any reject sends them the careful way)."""
     items = f"json_transform(body, '[{_struct(shape, typed=True)}]')"
     return f"""
-        SELECT p.first_loc + r.i AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
-               p.items[r.i + 1] AS f
+        SELECT r.first_loc + r.i AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
+               r.item AS f, r.source
         FROM {_page_items(items)}"""
 
 
-#: Pages whose records are plain (objects, known fields only): one parse per page.
-PAGES_INSERT = _insert_or_fail(_select(ACTIVITY, _from_pages(ACTIVITY), "f.", extra=False, typed=True))
+#: Pages whose records are plain (objects, known fields only): one parse per page,
+#: the pages of every feed in one statement (each page names its ``source``).
+PAGES_INSERT = _insert_or_fail(
+    _select(ACTIVITY, _from_pages(ACTIVITY), "f.", extra=False, typed=True, passthrough=("source",)),
+    source="source",
+)
 
 #: The sync's other pages, their records split into ``_raw`` by DuckDB (EXPAND_PAGES).
 BATCH_INSERT = _insert_or_fail(_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f."))
 
 #: The records of API pages (``_pages``: first_loc, body = the page's JSON
-#: text, skip = indexes to leave out or null) as a ``_raw`` batch, split by
+#: text, skip = indexes to leave out or null, source) as a ``_raw`` batch, split by
 #: DuckDB: the sync never serialises a record in Python.
 EXPAND_PAGES = f"""
-SELECT p.first_loc + r.i AS loc, p.items[r.i + 1]::VARCHAR AS text, false AS blank
+SELECT r.first_loc + r.i AS loc, r.item::VARCHAR AS text, false AS blank
 FROM {_page_items("json_extract(body, '$[*]')")}
 ORDER BY loc
 """

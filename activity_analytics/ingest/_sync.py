@@ -30,6 +30,7 @@ and no tie-breaker. The walk of one scope (a workspace's or an issue's feed):
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -143,11 +144,13 @@ _FIELDS = frozenset(_sql.ACTIVITY_FIELDS)
 
 
 def _pages_table(pages: list[_Page]) -> pa.Table:
-    """Pages as DuckDB reads them: first_loc, body (the JSON text), skip (indexes or null)."""
+    """Pages as DuckDB reads them: first_loc, body (the JSON text), skip (indexes
+    or null), source (the feed's URL)."""
     return pa.table({
         "first_loc": pa.array([p.first_loc for p in pages], pa.int64()),
         "body": pa.array([p.body for p in pages], pa.binary()).cast(pa.string()),
         "skip": pa.array([p.skip for p in pages], pa.list_(pa.int32())),
+        "source": pa.array([p.source for p in pages], pa.string()),
     })
 
 
@@ -281,9 +284,12 @@ class _Writer:
     def _write(self, batch: list[_Page]) -> list[LoadCounts]:
         """Store the pages of several feeds in one transaction; counts per page.
 
-        Usually every row is new and valid: one INSERT per feed stores them,
-        and one look at the stored ids checks the whole batch (which matters
-        on a large store with many workspaces). When that finds a record to
+        Usually every row is new and valid: one INSERT stores the rows of
+        every feed (each page names its feed), one look at the stored ids
+        checks the whole batch (which matters on a large store with many
+        workspaces), and one statement each counts the loads and saves the
+        feeds' states: a few statements per batch, whatever the number of
+        feeds (each costs milliseconds). When that finds a record to
         reject or an id stored already, or the batch repeats an id (a tie read
         again), the transaction is rolled back and redone the careful way,
         which tells duplicates, conflicts and rejects apart. Incremental walks
@@ -306,9 +312,8 @@ class _Writer:
         self.con.execute("BEGIN TRANSACTION")
         try:
             if fast:
-                stored = store_clean_batches(self.con, [
-                    self._clean_insert([batch[i] for i in members]) + (source, load_id)
-                    for (source, load_id), members in groups.items()])
+                by_load = store_clean_batches(self.con, self._clean_inserts(batch, groups))
+                stored = [by_load[load_id] for _, load_id in groups]
             else:
                 stored = [store_batch(self.con, RawBatch(self._expand([batch[i] for i in members])),
                                       source=source, kind="api", label="offset", workspace=None,
@@ -317,20 +322,31 @@ class _Writer:
             for members, counts in zip(groups.values(), stored, strict=True):
                 results[members[-1]] = counts
             latest = {page.scope: page.state for page in batch}  # in queue order: the last wins
-            for scope, state in latest.items():
-                self._save_state(self.con, scope, state)
+            self._save_states(self.con, latest)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
         return results
 
-    def _clean_insert(self, pages: list[_Page]) -> tuple[str, dict[str, pa.Table]]:
-        """The fast INSERT for ``pages`` and the tables it reads: straight from the
-        pages when their records are plain, else from the records split out."""
-        if all(p.plain for p in pages):
-            return _sql.PAGES_INSERT, {"_pages": _pages_table(pages)}
-        return _sql.BATCH_INSERT, {"_raw": self._expand(pages)}
+    def _clean_inserts(self, batch: list[_Page], groups: dict[tuple[str, str], list[int]]) -> list:
+        """The fast INSERTs for the pages of ``groups`` (see :func:`store_clean_batches`):
+        one straight from the pages whose records are plain, for every feed at
+        once; one per feed for the others, from their records split out."""
+        inserts = []
+        plain = [i for members in groups.values() for i in members if batch[i].plain]
+        if plain:
+            rows: collections.Counter = collections.Counter()
+            for i in plain:
+                rows[batch[i].source, batch[i].load_id] += batch[i].rows
+            inserts.append((_sql.PAGES_INSERT, {"_pages": _pages_table([batch[i] for i in plain])},
+                            [(source, load_id, n) for (source, load_id), n in rows.items()]))
+        for (source, load_id), members in groups.items():
+            others = [batch[i] for i in members if not batch[i].plain]
+            if others:
+                inserts.append((_sql.BATCH_INSERT, {"_raw": self._expand(others)},
+                                [(source, load_id, None)]))
+        return inserts
 
     def _expand(self, pages: list[_Page]) -> pa.Table:
         """The kept records of ``pages`` as a raw batch (loc, text, blank), split by DuckDB."""
@@ -366,10 +382,14 @@ class _Writer:
         return {"high_water": _iso(at_mark[0][1]), "mark_ids": sorted(i for i, _ in at_mark),
                 "seeded_from": "platform database file"}
 
-    def _save_state(self, con: duckdb.DuckDBPyConnection, scope: str, state: dict) -> None:
+    def _save_states(self, con: duckdb.DuckDBPyConnection, states: dict[str, dict]) -> None:
+        """Each scope's state, in one statement."""
+        if not states:
+            return
+        now = dt.datetime.now(dt.UTC)
         con.execute(
-            "INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
-            [self.api_url, scope, json.dumps(state), dt.datetime.now(dt.UTC)],
+            "INSERT OR REPLACE INTO sync_state VALUES " + ", ".join(["(?, ?, ?, ?)"] * len(states)),
+            [x for scope, state in states.items() for x in (self.api_url, scope, json.dumps(state), now)],
         )
 
     def start_load(self, source: str) -> str:
