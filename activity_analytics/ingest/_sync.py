@@ -63,6 +63,10 @@ from ._files import _SCHEMA, RawBatch
 from ._load import LoadCounts, NotClean, store_batch, store_clean_batches
 
 
+#: the sync writer's WAL size that triggers a checkpoint (DuckDB's default: 16 MB)
+CHECKPOINT_THRESHOLD = "1GB"
+
+
 @dataclass
 class SyncOptions:
     """How a sync runs. ``client`` holds the HTTP settings (timeouts, retries, TLS)."""
@@ -646,6 +650,10 @@ async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[st
     result = SyncResult(api.rstrip("/"), db)
     async with PlatformClient(api, credentials, options.client) as client:
         with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
+            # Checkpoint when the WAL reaches 1 GB, not 16 MB: a sync commits often,
+            # and each checkpoint rewrites the table's last row group (1M events
+            # on the stub: 14.5 -> 11.7 s). A crash still loses nothing committed.
+            con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
             async with _Writer(con, client.base_url) as writer:
                 return await _sync_feeds(client, writer, workspaces, issues, options, result)
 
