@@ -5,19 +5,29 @@ decodes them and throws them away: the client-side limit. Also measured:
 the number of requests of an incremental run over the unchanged store.
 Targets (sync issue): within 1.15x of the bare loop on the stub; an
 incremental run makes one request per workspace.
+
+Two floors are measured in the same run, to tell what storing costs at all
+on this machine: the bare loop handing each page to a thread that drops it
+(the hand-off), and the bare loop handing each page to a thread that stores
+its text, unparsed, in a DuckDB table, one transaction per batch as the sync
+commits (the least any client that keeps the pages in DuckDB must do).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import duckdb
 import httpx
+import pyarrow as pa
 
 import activity_analytics as aa
 from tests.platform_server import free_port
@@ -25,8 +35,10 @@ from tests.platform_server import free_port
 from ._common import machine, save
 
 
-async def bare_loop(url: str, concurrency: int = 4) -> tuple[int, int]:
-    """Fetch every page of every workspace, decode, discard. Returns (rows, requests)."""
+async def bare_loop(url: str, concurrency: int = 4, sink=None) -> tuple[int, int]:
+    """Fetch every page of every workspace, decode, discard. Returns (rows, requests).
+
+    ``sink(body, workspace)``, if given, also receives each page's text."""
     async with httpx.AsyncClient(base_url=f"{url}/api/v1", timeout=60) as client:
         listed = (await client.get("/workspaces/", params={"limit": 200, "offset": 0})).json()
         gate = asyncio.Semaphore(concurrency)
@@ -37,8 +49,11 @@ async def bare_loop(url: str, concurrency: int = 4) -> tuple[int, int]:
             offset = 0
             async with gate:
                 while True:
-                    page = (await client.get(f"/workspaces/{ws}/activity",
-                                             params={"limit": 200, "offset": offset})).json()
+                    response = await client.get(f"/workspaces/{ws}/activity",
+                                                params={"limit": 200, "offset": offset})
+                    page = response.json()
+                    if sink is not None:
+                        sink(response.content, ws)
                     requests += 1
                     rows += len(page)
                     if len(page) < 200:
@@ -47,6 +62,47 @@ async def bare_loop(url: str, concurrency: int = 4) -> tuple[int, int]:
 
         await asyncio.gather(*(walk(w["id"]) for w in listed))
         return rows, requests
+
+
+def floor(url: str, *, store: bool, batch_pages: int = 250) -> float:
+    """Seconds for the bare loop handing its pages to one writer thread, which
+    drops them (``store=False``) or stores each batch's page texts, unparsed,
+    in a DuckDB table in one transaction (``store=True``), closing the file at
+    the end as the sync does (DuckDB checkpoints then)."""
+    db = Path(tempfile.mkdtemp()) / "floor.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("SET checkpoint_threshold = '1GB'")  # as the sync's connection
+    con.execute("CREATE TABLE pages (body VARCHAR, workspace_id VARCHAR)")
+    pages: queue.Queue = queue.Queue()
+
+    def writer() -> None:
+        done = False
+        while not done:
+            batch = [pages.get()]
+            while len(batch) < batch_pages and not pages.empty():
+                batch.append(pages.get_nowait())
+            if batch[-1] is None:
+                done = True
+                batch.pop()
+            if store and batch:
+                con.execute("BEGIN TRANSACTION")
+                con.register("_pages", pa.table({
+                    "body": pa.array([b for b, _ in batch], pa.binary()).cast(pa.string()),
+                    "workspace_id": pa.array([w for _, w in batch], pa.string()),
+                }))
+                con.execute("INSERT INTO pages SELECT * FROM _pages")
+                con.execute("COMMIT")
+
+    start = time.perf_counter()
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        asyncio.run(bare_loop(url, sink=lambda body, ws: pages.put((body, ws))))
+    finally:
+        pages.put(None)
+        thread.join()
+        con.close()
+    return time.perf_counter() - start
 
 
 def real_server(events: int) -> dict:
@@ -173,6 +229,8 @@ def main(argv: list[str] | None = None) -> dict:
         t, cpu = time.perf_counter(), time.process_time()
         rows, bare_requests = asyncio.run(bare_loop(url))
         bare, bare_cpu = time.perf_counter() - t, time.process_time() - cpu
+        handoff = floor(url, store=False)
+        store_raw = floor(url, store=True)
         db = Path(tempfile.mkdtemp()) / "sync.duckdb"
         creds = aa.Credentials(token="stub")
         t, cpu = time.perf_counter(), time.process_time()
@@ -193,6 +251,10 @@ def main(argv: list[str] | None = None) -> dict:
         "ours_seconds": round(ours, 2), "ours_events_per_s": round(stored / ours),
         "ours_activity_requests": sum(s.pages for s in first.scopes), "ours_requests": first.requests,
         "ratio_ours_to_bare": round(ours / bare, 2),
+        "floor_handoff_seconds": round(handoff, 2), "ratio_handoff_to_bare": round(handoff / bare, 2),
+        "floor_store_raw_seconds": round(store_raw, 2),
+        "ratio_store_raw_to_bare": round(store_raw / bare, 2),
+        "ratio_ours_to_store_raw": round(ours / store_raw, 2),
         "incremental_seconds": round(incremental, 3),
         "dlt_seconds": round(dlt_s, 2) if dlt_s else None,
         "ratio_ours_to_dlt": round(ours / dlt_s, 2) if dlt_s else None,
@@ -203,7 +265,9 @@ def main(argv: list[str] | None = None) -> dict:
         f"({result['bare_events_per_s']}/s, {bare_requests} requests, client CPU {bare_cpu:.2f} s); "
         f"ours {ours:.2f} s (client CPU {ours_cpu:.2f} s) "
         f"({result['ours_events_per_s']}/s, {result['ours_activity_requests']} activity requests) = "
-        f"{result['ratio_ours_to_bare']}x; incremental {incremental:.3f} s, activity requests per "
+        f"{result['ratio_ours_to_bare']}x; floors: hand-off to a thread {handoff:.2f} s "
+        f"({result['ratio_handoff_to_bare']}x), storing the raw pages in DuckDB {store_raw:.2f} s "
+        f"({result['ratio_store_raw_to_bare']}x; ours is {result['ratio_ours_to_store_raw']}x that); incremental {incremental:.3f} s, activity requests per "
         f"workspace {result['incremental_activity_requests_per_workspace']}; dlt rest_api "
         f"{result['dlt_seconds']} s"
     )
