@@ -20,7 +20,7 @@ import duckdb
 from ._errors import SchemaError, StoreError, StoreLockedError
 
 #: version of the schema this code writes; stored in ``meta.schema_version``
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: seconds a command waits for another process to release the file
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -124,11 +124,21 @@ CREATE TABLE issues (
 );
 """
 
+# Version 3: bursts' counts per actor and 5 minutes, kept by every write (see
+# ``analysis/_slots.py``); the first write after the upgrade counts the store.
+_SCHEMA_V3 = """
+CREATE TABLE slot_counts (
+    workspace_id VARCHAR, actor_id VARCHAR NOT NULL, actor_type VARCHAR NOT NULL,
+    slot_us BIGINT NOT NULL, n BIGINT NOT NULL, first_us BIGINT NOT NULL, last_us BIGINT NOT NULL
+);
+"""
+
 #: ``_MIGRATIONS[n]`` turns a version-``n`` store into version ``n + 1``.
 #: Version 0 is an empty file.
 _MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
     0: lambda con: con.execute(_SCHEMA_V1),
     1: lambda con: con.execute(_SCHEMA_V2),
+    2: lambda con: con.execute(_SCHEMA_V3),
 }
 
 _PID_RE = re.compile(r"PID (\d+)")
@@ -228,8 +238,10 @@ def connect(
 
     Read-only by default, so an analyst's session never blocks an ingest for
     longer than one call. Opening read-write creates the file and schema when
-    missing and upgrades an older schema. A read-only open of a missing file or
-    an out-of-date schema raises :class:`SchemaError` saying what to run.
+    missing and upgrades an older schema; when the block ends without error,
+    the events it stored are counted for bursts (``analysis/_slots.py``). A
+    read-only open of a missing file or an out-of-date schema raises
+    :class:`SchemaError` saying what to run.
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "store.duckdb"
@@ -261,6 +273,8 @@ def connect(
             _migrate(con, path)
             _refresh_macros(con)
         yield con
+        if not read_only:  # a write that ended well: count what it stored for bursts
+            _refresh_counts(con)
     finally:
         con.close()
 
@@ -284,6 +298,12 @@ def _refresh_macros(con: duckdb.DuckDBPyConnection) -> None:
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def _refresh_counts(con: duckdb.DuckDBPyConnection) -> None:
+    from .analysis import _slots  # bursts' counts, defined with the analysis
+
+    _slots.refresh(con)
 
 
 def migrate(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:

@@ -50,7 +50,7 @@ def duckdb_over_lake(lake, query: str):
         con.execute(f"CREATE VIEW activity AS SELECT * FROM read_parquet('{lake}/activity/**/*.parquet')")
         con.execute(f"CREATE VIEW actor_marks AS SELECT * FROM read_parquet('{lake}/actor_marks/*.parquet')")
         con.execute("CREATE VIEW events AS " + EVENTS_SELECT.format(activity="activity", marks="actor_marks"))
-        _macros.install(con, temporary=True, names=("aa_events", *(f"aa_{a}" for a in ANALYSES)))
+        _macros.install(con, temporary=True, names=("aa_events", *(f"aa_{a}" for a in ANALYSES)), store=False)
         return con.sql(query).pl()
 
 

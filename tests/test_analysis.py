@@ -141,14 +141,21 @@ def test_no_bursts_in_normal_activity_across_seeds(tmp_path):
         assert found.height <= 1, found.select("kind", "reason")
 
 
+def labelled_store(tmp_path, spec: SampleSpec, per_kind: int):
+    """A store of ``spec``'s activity with anomalies injected, its agents marked;
+    returns (store, the labelled data)."""
+    data = inject(spec, per_kind=per_kind, seed=spec.seed)
+    path = write_jsonl(data.events, tmp_path / "labelled.jsonl")
+    db = tmp_path / "labelled.duckdb"
+    aa.ingest([path], db, progress=False)  # the write also counts what it stored for bursts
+    aa.mark_actors(db, data.agents, "agent")  # marks apply when those counts are read
+    return db, data
+
+
 def test_bursts_find_each_injected_kind(tmp_path):
     spec = SampleSpec(seed=31, days=14, workspaces=2, people_per_workspace=12,
                       steady_agents_per_workspace=2, batch_agents_per_workspace=1)
-    data = inject(spec, per_kind=3, seed=31)
-    path = write_jsonl(data.events, tmp_path / "labelled.jsonl")
-    db = tmp_path / "labelled.duckdb"
-    aa.ingest([path], db, progress=False)
-    aa.mark_actors(db, data.agents, "agent")
+    db, data = labelled_store(tmp_path, spec, per_kind=3)
     found = aa.bursts(db).with_columns(pl.col("start").dt.epoch("us"), pl.col("end").dt.epoch("us"))
     slack = 5 * 60_000_000
     hits = 0
@@ -222,9 +229,84 @@ def test_a_damaged_store_is_a_one_line_error_naming_it(tmp_path, demo_db):
     shutil.copy(demo_db, db)
     with duckdb.connect(str(db)) as con:
         con.execute("DROP VIEW events")
-        con.execute("CREATE VIEW events AS SELECT 1 AS nothing")  # a SQL user's mistake
+        con.execute("CREATE VIEW events AS SELECT 1 AS nothing")  # a SQL user's mistakes
+        con.execute("DROP TABLE slot_counts")
+        con.execute("CREATE TABLE slot_counts AS SELECT 1 AS nothing")
     with pytest.raises(aa.StoreError, match=r"damaged\.duckdb: actions failed: .*") as err:
         aa.actions(db)
     assert "\n" not in str(err.value)
     out = CliRunner().invoke(cli, ["bursts", "--db", str(db)])
     assert out.exit_code == 1 and "bursts failed" in out.output
+
+
+# ------------------------------------------------------------------ bursts' kept counts
+
+
+def _full_scan(db, query: str, params: dict):
+    """``query`` with the macros as they run over plain tables: every event scanned."""
+    from activity_analytics._store import _session_settings
+    from activity_analytics.analysis import _macros
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        _session_settings(con)
+        _macros.install(con, temporary=True, store=False)
+        return con.sql(query, params=params).pl()
+
+
+BURSTS_CALLS = [
+    {},
+    {"sensitivity": 2.0},
+    {"since": "2026-11-03T00:00:00+00:00", "sensitivity": 2.0},  # on a 5-minute boundary
+    {"since": "2026-11-03T00:02:30+00:00", "until": "2026-11-10T07:55:00+00:00"},  # since is not
+    {"atype": "agent", "sensitivity": 2.0},
+    {"act": "issue.updated"},
+]
+
+
+def test_bursts_from_kept_counts_equal_a_full_scan(tmp_path):
+    spec = SampleSpec(seed=41, days=10, workspaces=2, people_per_workspace=8,
+                      steady_agents_per_workspace=1, batch_agents_per_workspace=1)
+    db, _ = labelled_store(tmp_path, spec, per_kind=2)
+    stored = aa.sql(db, "SELECT count(*) AS n FROM activity").item()
+    kept = aa.sql(db, "SELECT (SELECT value FROM meta WHERE key = 'slot_counts_rows')::BIGINT AS rows, "
+                      "(SELECT sum(n) FROM slot_counts)::BIGINT AS n")
+    assert kept.rows() == [(stored, aa.sql(db, "SELECT count(actor_id) AS n FROM activity").item())]
+    with duckdb.connect(str(db)) as con:  # rows a SQL user adds: not counted until the next write
+        con.execute("INSERT INTO activity SELECT id || '-copy', * EXCLUDE (id) REPLACE "
+                    "(created_at + INTERVAL 3 HOUR AS created_at) FROM activity WHERE rowid % 7 = 0")
+    for call in BURSTS_CALLS:
+        args = ", ".join(f"{k} := ${k}" for k in call)
+        query = f"SELECT * FROM aa_bursts({args})"
+        from_counts, scanned = aa.sql(db, query, call), _full_scan(db, query, call)
+        assert from_counts.height > 0, call
+        assert from_counts.equals(scanned), call
+    # and the counts are what is read: spoil them and bursts (not the full scan) changes
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE slot_counts SET n = n * 50")
+    assert not aa.sql(db, "SELECT * FROM aa_bursts()").equals(_full_scan(db, "SELECT * FROM aa_bursts()", {}))
+    query = "SELECT * FROM aa_bursts(act := 'issue.updated')"  # the counts cannot answer this
+    assert aa.sql(db, query).equals(_full_scan(db, query, {}))
+
+
+def test_kept_counts_follow_every_write_and_recover_from_hand_edits(tmp_path, db):
+    write_lines(tmp_path / "a.jsonl", [record(i, actor_id=f"u{i % 3}") for i in range(1, 40)]
+                + [record(40, actor_id=None)])
+    aa.ingest([tmp_path / "a.jsonl"], db, progress=False)
+
+    def kept():
+        return aa.sql(db, "SELECT (SELECT value FROM meta WHERE key = 'slot_counts_rows')::BIGINT AS rows, "
+                          "(SELECT sum(n) FROM slot_counts)::BIGINT AS n").row(0)
+
+    assert kept() == (40, 39)  # the event without an actor is not a burst of anyone's
+    write_lines(tmp_path / "b.jsonl", [record(i, actor_id="u9") for i in range(100, 110)])
+    aa.ingest([tmp_path / "b.jsonl"], db, progress=False)
+    assert kept() == (50, 49)
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM activity WHERE actor_id = 'u9'")
+    aa.migrate(db)  # any write notices rows deleted by hand and counts again
+    assert kept() == (40, 39)
+    assert aa.sql(db, "SELECT count(*) AS n FROM slot_counts WHERE actor_id = 'u9'").item() == 0
+    with duckdb.connect(str(db)) as con:
+        con.execute("DELETE FROM meta WHERE key = 'slot_counts_rows'")  # the documented reset
+    aa.migrate(db)
+    assert kept() == (40, 39)

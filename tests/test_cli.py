@@ -177,7 +177,7 @@ def test_demo_and_sample_commands(tmp_path):
 
 def test_migrate_command(tmp_path):
     result = invoke("migrate", "--db", tmp_path / "new.duckdb")
-    assert result.output.strip().endswith("schema version 2")
+    assert result.output.strip().endswith(f"schema version {activity_analytics._store.SCHEMA_VERSION}")
 
 
 def test_python_m_entry_point(tmp_path):

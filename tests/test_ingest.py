@@ -319,13 +319,14 @@ def test_foreign_duckdb_file_is_refused(db):
 
 def test_migration_path_upgrades_and_read_only_asks_for_it(db, monkeypatch):
     migrate(db)
-    monkeypatch.setattr(_store, "SCHEMA_VERSION", 3)
+    future = _store.SCHEMA_VERSION + 1
+    monkeypatch.setattr(_store, "SCHEMA_VERSION", future)
     monkeypatch.setitem(
-        _store._MIGRATIONS, 2, lambda con: con.execute("ALTER TABLE activity ADD COLUMN note VARCHAR")
+        _store._MIGRATIONS, future - 1, lambda con: con.execute("ALTER TABLE activity ADD COLUMN note VARCHAR")
     )
     with pytest.raises(SchemaError, match="run `activity-analytics migrate"):
         status(db)
-    assert migrate(db) == 3
+    assert migrate(db) == future
     with connect(db) as con:
         cols = [r[0] for r in con.execute("DESCRIBE activity").fetchall()]
     assert "note" in cols
@@ -336,9 +337,9 @@ def test_a_version_1_store_is_upgraded_on_a_write_open(db):
     con.execute(_store._SCHEMA_V1)
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.close()
-    with pytest.raises(SchemaError, match="schema version 1, this package uses 2"):
+    with pytest.raises(SchemaError, match=f"schema version 1, this package uses {_store.SCHEMA_VERSION}"):
         status(db)
-    assert migrate(db) == 2
+    assert migrate(db) == _store.SCHEMA_VERSION
     assert sql(db, "SELECT count(*) AS n FROM workspaces")["n"][0] == 0
 
 
@@ -349,13 +350,14 @@ def test_failed_migration_leaves_the_old_version(db, monkeypatch):
         con.execute("ALTER TABLE activity ADD COLUMN half_done VARCHAR")
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(_store, "SCHEMA_VERSION", 3)
-    monkeypatch.setitem(_store._MIGRATIONS, 2, broken)
+    current = _store.SCHEMA_VERSION
+    monkeypatch.setattr(_store, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(_store._MIGRATIONS, current, broken)
     with pytest.raises(RuntimeError):
         migrate(db)
-    monkeypatch.setattr(_store, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(_store, "SCHEMA_VERSION", current)
     with connect(db) as con:
-        assert _store.schema_version(con) == 2
+        assert _store.schema_version(con) == current
         cols = [r[0] for r in con.execute("DESCRIBE activity").fetchall()]
     assert "half_done" not in cols
 

@@ -13,6 +13,7 @@ import hashlib
 
 import duckdb
 
+from . import _slots
 from ._bursts import BURSTS_STAGE2
 from ._stages import DUCKDB, STAGE2, stage1
 
@@ -30,15 +31,18 @@ def _two_stage(analysis: str, **args: str) -> str:
     scan = stage1(analysis, DUCKDB, **args).replace("{events}", f"aa_events({_PASS})")
     return f"WITH s1 AS ({scan}){stage2(analysis)}"
 
+#: the filters on events (``since`` to ``atype``), as the macros apply them
+_WHERE = """(since IS NULL OR created_at >= since::TIMESTAMPTZ)
+          AND (until IS NULL OR created_at < until::TIMESTAMPTZ)
+          AND (ws IS NULL OR workspace_id = ws)
+          AND (act IS NULL OR action = act)
+          AND (atype IS NULL OR actor_type = atype)"""
+
 MACROS = {
     "aa_events": f"""
         ({_FILTERS}) AS TABLE
         SELECT * FROM events
-        WHERE (since IS NULL OR created_at >= since::TIMESTAMPTZ)
-          AND (until IS NULL OR created_at < until::TIMESTAMPTZ)
-          AND (ws IS NULL OR workspace_id = ws)
-          AND (act IS NULL OR action = act)
-          AND (atype IS NULL OR actor_type = atype)
+        WHERE {_WHERE}
     """,
     # Counts per action (optionally per time bucket and workspace).
     "aa_actions": f"""
@@ -92,6 +96,16 @@ MACROS = {
         WHERE e.issue_id = issue OR e.entity_id = issue
         ORDER BY e.created_at, e.id
     """,
+    # On a store, from the counts it keeps per actor and 5 minutes (see ``_slots``).
+    "aa_bursts": f"""
+        (sensitivity := 1.0, {_FILTERS}) AS TABLE
+        WITH {_slots.store_scan(_WHERE)}{stage2("bursts")}
+    """,
+}
+
+#: The macros that differ over plain tables or views (e.g. of Parquet files),
+#: which have no kept counts.
+_PLAIN = {
     "aa_bursts": f"""
         (sensitivity := 1.0, {_FILTERS}) AS TABLE
         {_two_stage("bursts")}
@@ -104,15 +118,19 @@ MACROS = {
 MACROS_VERSION = hashlib.sha256(repr(sorted(MACROS.items())).encode()).hexdigest()[:16]
 
 
-def needed(macro: str) -> tuple[str, ...]:
+def needed(macro: str, *, store: bool = True) -> tuple[str, ...]:
     """``macro`` and the macros it calls."""
-    return (macro,) if "aa_events(" not in MACROS[macro] else ("aa_events", macro)
+    body = MACROS[macro] if store else _PLAIN.get(macro, MACROS[macro])
+    return (macro,) if "aa_events(" not in body else ("aa_events", macro)
 
 
 def install(con: duckdb.DuckDBPyConnection, *, temporary: bool,
-            names: tuple[str, ...] | None = None) -> None:
-    """Create (or replace) the macros (all, or ``names``); ``temporary`` for this connection only."""
+            names: tuple[str, ...] | None = None, store: bool = True) -> None:
+    """Create (or replace) the macros (all, or ``names``); ``temporary`` for this
+    connection only. ``store=False``: over plain ``activity``, ``actor_marks``
+    and ``events`` tables or views, without the tables a store keeps."""
     kind = "TEMP MACRO" if temporary else "MACRO"
     for name, body in MACROS.items():
         if names is None or name in names:
+            body = body if store else _PLAIN.get(name, body)
             con.execute(f"CREATE OR REPLACE {kind} {name}{body}")

@@ -46,8 +46,8 @@ def run_macro(
         call.append(filters.macro_args())
         params.update(filters.params())
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
-        _macros.install(con, temporary=True, names=_macros.needed(macro))
         try:
+            _macros.install(con, temporary=True, names=_macros.needed(macro))
             frame = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params).pl()
         except duckdb.Error as exc:
             reason = str(exc).splitlines()[0]

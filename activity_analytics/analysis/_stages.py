@@ -66,6 +66,11 @@ def _actors(d: Dialect, every_us: str, by_workspace: str, by_action: str) -> str
         GROUP BY 1, 2, 3, 4"""
 
 
+def type_code(actor_type: str) -> str:
+    """The actor type's code in bursts' ``last_code``: agent 0, unknown 1, user 2."""
+    return f"CASE {actor_type} WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END"
+
+
 def _bursts(d: Dialect) -> str:
     # last_code: the latest event's time and actor type in one integer, so the
     # type of a 5-minute slot is picked the same way by both engines
@@ -74,8 +79,7 @@ def _bursts(d: Dialect) -> str:
                {d.floor(d.epoch_us, str(SLOT_US))} AS slot_us,
                count(*) AS n,
                min({d.epoch_us}) AS first_us,
-               max({d.epoch_us} * 4 + CASE actor_type WHEN 'agent' THEN 0
-                                                      WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
+               max({d.epoch_us} * 4 + {type_code('actor_type')}) AS last_code
         FROM {{events}}
         WHERE actor_id IS NOT NULL
         GROUP BY 1, 2, 3"""
