@@ -10,7 +10,9 @@
   run by DuckDB on stage 1's result (``s1``), which is small: one row per
   group, per actor and 5 minutes for bursts.
 
-On a store, the ``aa_*`` macros are stage 1 and stage 2 in one query. On a
+On a store, the ``aa_*`` macros are stage 1 and stage 2 in one query
+(bursts' stage 1 there reads the counts the store keeps, and scans only the
+events after them: ``_slots``). On a
 Spark lake, Spark runs stage 1 over the Parquet files, and the same stage 2
 runs in an in-memory DuckDB over the rows it returns.
 """
