@@ -74,8 +74,15 @@ def floor(url: str, *, store: bool, batch_pages: int = 250) -> float:
     con.execute("SET checkpoint_threshold = '1GB'")  # as the sync's connection
     con.execute("CREATE TABLE pages (body VARCHAR, workspace_id VARCHAR)")
     pages: queue.Queue = queue.Queue()
+    failed: list[BaseException] = []
 
     def writer() -> None:
+        try:
+            store_all()
+        except BaseException as exc:  # raised after the loop (the queue is unbounded: it never waits)
+            failed.append(exc)
+
+    def store_all() -> None:
         done = False
         while not done:
             batch = [pages.get()]
@@ -102,6 +109,8 @@ def floor(url: str, *, store: bool, batch_pages: int = 250) -> float:
         pages.put(None)
         thread.join()
         con.close()
+    if failed:
+        raise RuntimeError(f"the floor's writer failed: {failed[0]}") from failed[0]
     return time.perf_counter() - start
 
 
