@@ -74,12 +74,12 @@ def floor(url: str, *, store: bool, batch_pages: int = 250) -> float:
     con.execute("SET checkpoint_threshold = '1GB'")  # as the sync's connection
     con.execute("CREATE TABLE pages (body VARCHAR, workspace_id VARCHAR)")
     pages: queue.Queue = queue.Queue()
-    failed: list[BaseException] = []
+    failed: list[Exception] = []
 
     def writer() -> None:
         try:
             store_all()
-        except BaseException as exc:  # raised after the loop (the queue is unbounded: it never waits)
+        except Exception as exc:  # raised after the loop (the queue is unbounded: it never waits)
             failed.append(exc)
 
     def store_all() -> None:
