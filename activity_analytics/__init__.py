@@ -7,8 +7,13 @@ from ._actors import list_actors, mark_actors, unmark_actors
 from ._demo import DemoResult, demo
 from ._errors import (
     ActivityAnalyticsError,
+    AnalysisError,
+    ApiError,
+    AuthError,
     EngineError,
+    ForbiddenError,
     InputError,
+    LakeError,
     QueryError,
     RejectedRecordsError,
     ReportError,
@@ -16,19 +21,16 @@ from ._errors import (
     StoreError,
     StoreLockedError,
 )
+from ._lake import ExportResult, export
 from ._query import sql
 from ._report import report
 from ._sample import SampleSpec, generate_events, generate_sample
 from ._status import StoreStatus, status
 from ._store import SCHEMA_VERSION, connect, migrate
-from ._lake import ExportResult, export
 from .analysis import Filters, SparkLake, actions, actors, bursts, timeline, top_actors
 from .ingest import (
-    ApiError,
-    AuthError,
     ClientOptions,
     Credentials,
-    ForbiddenError,
     IngestResult,
     LoadCounts,
     ScopeResult,
@@ -41,6 +43,7 @@ from .ingest import (
 __all__ = [
     "SCHEMA_VERSION",
     "ActivityAnalyticsError",
+    "AnalysisError",
     "ApiError",
     "AuthError",
     "ClientOptions",
@@ -52,6 +55,7 @@ __all__ = [
     "ForbiddenError",
     "IngestResult",
     "InputError",
+    "LakeError",
     "LoadCounts",
     "QueryError",
     "RejectedRecordsError",

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from ._errors import InputError
-from ._store import DEFAULT_LOCK_TIMEOUT, connect
+from ._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
 
 MARK_TYPES = ("agent", "user")
 
@@ -75,12 +75,11 @@ def mark_actors(
         raise InputError("no actor ids given (name some, or pass a CSV)")
     now = dt.datetime.now(dt.UTC)
     with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
-        con.execute("BEGIN TRANSACTION")
-        con.executemany(
-            "INSERT OR REPLACE INTO actor_marks VALUES (?, ?, ?, ?)",
-            [(a, k, n, now) for a, k, n in rows],
-        )
-        con.execute("COMMIT")
+        with transaction(con):
+            con.executemany(
+                "INSERT OR REPLACE INTO actor_marks VALUES (?, ?, ?, ?)",
+                [(a, k, n, now) for a, k, n in rows],
+            )
     return len(rows)
 
 

@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
-from ._errors import InputError
+from ._errors import InputError, LakeError, one_line
 from ._progress import progress_bar, watch_query
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
 
@@ -104,7 +104,7 @@ class _Dest:
         try:
             self.fs.create_dir(self.base, recursive=True)
         except OSError as exc:
-            raise InputError(f"{self.name}: cannot create the lake folder ({exc})") from exc
+            raise LakeError(f"{self.name}: cannot create the lake folder ({exc})") from exc
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -118,7 +118,7 @@ class _Dest:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
-                raise InputError(f"{self.name}: another export is writing this lake") from exc
+                raise LakeError(f"{self.name}: another export is writing this lake") from exc
             yield
 
     def staging(self, seq: int) -> Path:
@@ -166,7 +166,7 @@ def _read_state(dest: _Dest) -> dict:
     try:
         text = dest.read_text(STATE_FILE)
     except OSError as exc:
-        raise InputError(f"{dest.name}/{STATE_FILE}: unreadable lake state ({exc})") from exc
+        raise LakeError(f"{dest.name}/{STATE_FILE}: unreadable lake state ({exc})") from exc
     if text is None:
         if dest.parquet_files():
             raise InputError(f"{dest.name}: has activity files but no {STATE_FILE}; "
@@ -175,7 +175,7 @@ def _read_state(dest: _Dest) -> dict:
     try:
         state = json.loads(text)
     except ValueError as exc:
-        raise InputError(f"{dest.name}/{STATE_FILE}: unreadable lake state ({exc})") from exc
+        raise LakeError(f"{dest.name}/{STATE_FILE}: unreadable lake state ({exc})") from exc
     if state.get("format") != LAKE_FORMAT:
         raise InputError(f"{dest.name}/{STATE_FILE}: lake format {state.get('format')!r}, "
                          f"this package writes {LAKE_FORMAT}")
@@ -281,9 +281,7 @@ def _writing(name: str) -> Iterator[None]:
     try:
         yield
     except (duckdb.IOException, OSError) as exc:
-        text = str(exc).strip()
-        first = text.splitlines()[0] if text else type(exc).__name__
-        raise InputError(f"{name}: could not write the lake: {first}") from exc
+        raise LakeError(f"{name}: could not write the lake: {one_line(exc)}") from exc
 
 
 def _sql_path(path: Path) -> str:

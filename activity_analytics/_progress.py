@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable, Iterator
 
 import duckdb
-
 from tqdm.auto import tqdm
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from ._errors import QueryError
+from ._errors import QueryError, one_line
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
 
 FORMATS = ("table", "csv", "json")
@@ -40,17 +40,13 @@ def sql(
         try:
             relation = con.sql(query, params=params)
         except duckdb.Error as exc:
-            raise QueryError(f"query failed: {_first_line(exc)}") from exc
+            raise QueryError(f"query failed: {one_line(exc)}") from exc
         if relation is None:
             return pl.DataFrame()
         try:
             return relation.pl()
         except duckdb.Error as exc:
-            raise QueryError(f"query failed: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: Exception) -> str:
-    return " ".join(str(exc).split("\n")[:1])
+            raise QueryError(f"query failed: {one_line(exc)}") from exc
 
 
 def render(df: pl.DataFrame, fmt: str = "table", *, max_rows: int | None = 50) -> str:

@@ -12,15 +12,17 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
-from ._errors import SchemaError, StoreError, StoreLockedError
+from ._errors import SchemaError, StoreError, StoreLockedError, one_line
+from ._sql import macros
+from ._sql.schema import ACTOR_TYPES, MIGRATIONS, SCHEMA_VERSION
 
-#: version of the schema this code writes; stored in ``meta.schema_version``
-SCHEMA_VERSION = 3
+__all__ = ["ACTOR_TYPES", "DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "connect", "migrate",
+           "schema_version", "transaction"]
 
 #: seconds a command waits for another process to release the file
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -29,117 +31,31 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 #: keeps a multi-GB ingest's peak RSS under 1 GB; DuckDB spills beyond it
 WRITER_MEMORY_LIMIT = "600MB"
 
-ACTOR_TYPES = ("user", "agent", "unknown")
 
-#: The ``events`` view: activity with actor marks applied. Also used, with
-#: other table names, on the Spark lake.
-EVENTS_SELECT = """SELECT a.id, a.workspace_id, a.issue_id, a.entity_type, a.entity_id,
-       coalesce(m.actor_type, a.actor_type) AS actor_type,
-       a.actor_type AS actor_type_recorded,
-       a.actor_type_raw, a.actor_id, a.action, a.details, a.extra,
-       a.created_at, a.source, a.ingested_at
-FROM {activity} AS a
-LEFT JOIN {marks} AS m ON m.actor_id = a.actor_id"""
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``BEGIN`` ... ``COMMIT``; on any exception (cancellation and Ctrl-C
+    included) ``ROLLBACK`` and re-raise, so nothing half-done is kept.
 
-_SCHEMA_V1 = """
-CREATE TABLE meta (
-    key   VARCHAR PRIMARY KEY,
-    value VARCHAR NOT NULL
-);
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t (x INT)")
+    >>> try:
+    ...     with transaction(con):
+    ...         _ = con.execute("INSERT INTO t VALUES (1)")
+    ...         raise KeyboardInterrupt
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> con.execute("SELECT count(*) FROM t").fetchall()
+    [(0,)]
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
-CREATE TABLE activity (
-    id             VARCHAR NOT NULL,  -- the key: unique, kept so by the loader
-    workspace_id   VARCHAR,
-    issue_id       VARCHAR,
-    entity_type    VARCHAR,
-    entity_id      VARCHAR,
-    actor_type     VARCHAR NOT NULL CHECK (actor_type IN ('user', 'agent', 'unknown')),
-    actor_type_raw VARCHAR,
-    actor_id       VARCHAR,
-    action         VARCHAR NOT NULL,
-    details        JSON,
-    extra          JSON,
-    created_at     TIMESTAMPTZ NOT NULL,
-    source         VARCHAR NOT NULL,
-    ingested_at    TIMESTAMPTZ NOT NULL
-);
-
-CREATE TABLE rejects (
-    source      VARCHAR NOT NULL,
-    location    VARCHAR NOT NULL,
-    reason      VARCHAR NOT NULL,
-    raw         VARCHAR,
-    rejected_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (source, location, reason)
-);
-
-CREATE TABLE actor_marks (
-    actor_id   VARCHAR PRIMARY KEY,
-    actor_type VARCHAR NOT NULL CHECK (actor_type IN ('user', 'agent')),
-    note       VARCHAR,
-    marked_at  TIMESTAMPTZ NOT NULL
-);
-
-CREATE TABLE loads (
-    load_id     VARCHAR PRIMARY KEY,
-    source      VARCHAR NOT NULL,
-    kind        VARCHAR NOT NULL,
-    started_at  TIMESTAMPTZ NOT NULL,
-    finished_at TIMESTAMPTZ,
-    records     BIGINT NOT NULL DEFAULT 0,
-    stored      BIGINT NOT NULL DEFAULT 0,
-    duplicates  BIGINT NOT NULL DEFAULT 0,
-    conflicts   BIGINT NOT NULL DEFAULT 0,
-    rejected    BIGINT NOT NULL DEFAULT 0
-);
-
-CREATE TABLE sync_state (
-    api_url    VARCHAR NOT NULL,
-    scope      VARCHAR NOT NULL,
-    state      JSON NOT NULL,
-    updated_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (api_url, scope)
-);
-
-CREATE VIEW events AS
-""" + EVENTS_SELECT.format(activity="activity", marks="actor_marks") + ";\n"
-
-# Version 2: the small dimension tables a sync keeps beside the activity, so
-# reports can show names instead of ids. Replaced per workspace at each sync.
-_SCHEMA_V2 = """
-CREATE TABLE workspaces (
-    id VARCHAR PRIMARY KEY, name VARCHAR, slug VARCHAR, api_url VARCHAR, synced_at TIMESTAMPTZ
-);
-CREATE TABLE members (
-    workspace_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, role VARCHAR, synced_at TIMESTAMPTZ,
-    PRIMARY KEY (workspace_id, user_id)
-);
-CREATE TABLE agents (
-    workspace_id VARCHAR NOT NULL, id VARCHAR NOT NULL, name VARCHAR, owner_id VARCHAR,
-    synced_at TIMESTAMPTZ, PRIMARY KEY (workspace_id, id)
-);
-CREATE TABLE issues (
-    workspace_id VARCHAR NOT NULL, id VARCHAR NOT NULL, identifier VARCHAR, title VARCHAR,
-    status VARCHAR, priority VARCHAR, synced_at TIMESTAMPTZ, PRIMARY KEY (workspace_id, id)
-);
-"""
-
-# Version 3: bursts' counts per actor and 5 minutes, kept by every write (see
-# ``analysis/_slots.py``); the first write after the upgrade counts the store.
-_SCHEMA_V3 = """
-CREATE TABLE slot_counts (
-    workspace_id VARCHAR, actor_id VARCHAR NOT NULL, actor_type VARCHAR NOT NULL,
-    slot_us BIGINT NOT NULL, n BIGINT NOT NULL, first_us BIGINT NOT NULL, last_us BIGINT NOT NULL
-);
-"""
-
-#: ``_MIGRATIONS[n]`` turns a version-``n`` store into version ``n + 1``.
-#: Version 0 is an empty file.
-_MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
-    0: lambda con: con.execute(_SCHEMA_V1),
-    1: lambda con: con.execute(_SCHEMA_V2),
-    2: lambda con: con.execute(_SCHEMA_V3),
-}
 
 _PID_RE = re.compile(r"PID (\d+)")
 
@@ -164,7 +80,7 @@ def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyCon
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" not in text.lower():
-                raise StoreError(f"{path}: cannot open: {text.splitlines()[0]}") from exc
+                raise StoreError(f"{path}: cannot open: {one_line(text)}") from exc
             if time.monotonic() >= deadline:
                 pid = _PID_RE.search(text)
                 holder = f"process {pid.group(1)}" if pid else "another process"
@@ -177,7 +93,7 @@ def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyCon
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
-            raise StoreError(f"{path}: cannot open: {str(exc).splitlines()[0]}") from exc
+            raise StoreError(f"{path}: cannot open: {one_line(exc)}") from exc
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -203,28 +119,30 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _migrate(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """Bring the schema to :data:`SCHEMA_VERSION`, and the file's ``aa_*``
+    macros to this package's text (they are part of the schema SQL users see)."""
     version = schema_version(con)
     if version > SCHEMA_VERSION:
         raise SchemaError(
             f"{path} has schema version {version}, newer than this activity-analytics "
             f"understands ({SCHEMA_VERSION}); upgrade the package"
         )
-    while version < SCHEMA_VERSION:
-        step = _MIGRATIONS.get(version)
-        if step is None:
-            raise SchemaError(f"{path}: no migration from schema version {version}")
+    for step in range(version, SCHEMA_VERSION):
         # Each step and its version bump commit together: a crash leaves the old version.
-        con.execute("BEGIN TRANSACTION")
         try:
-            step(con)
-            con.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(version + 1)]
-            )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        version += 1
+            with transaction(con):
+                con.execute(MIGRATIONS[step])
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                            [str(step + 1)])
+        except duckdb.Error as exc:
+            raise SchemaError(f"{path}: migration to schema version {step + 1} failed: "
+                              f"{one_line(exc)}") from exc
+    rows = con.execute("SELECT value FROM meta WHERE key = 'macros_version'").fetchall()
+    if not rows or rows[0][0] != macros.MACROS_VERSION:
+        with transaction(con):
+            macros.install(con, temporary=False)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('macros_version', ?)",
+                        [macros.MACROS_VERSION])
 
 
 @contextlib.contextmanager
@@ -238,8 +156,7 @@ def connect(
 
     Read-only by default, so an analyst's session never blocks an ingest for
     longer than one call. Opening read-write creates the file and schema when
-    missing and upgrades an older schema; when the block ends without error,
-    the events it stored are counted for bursts (``analysis/_slots.py``). A
+    missing and upgrades an older schema (its only work beyond opening). A
     read-only open of a missing file or an out-of-date schema raises
     :class:`SchemaError` saying what to run.
 
@@ -271,39 +188,9 @@ def connect(
             except duckdb.Error as exc:
                 raise StoreError(f"bad ACTIVITY_MEMORY_LIMIT {limit!r}: use e.g. 600MB or 2GB") from exc
             _migrate(con, path)
-            _refresh_macros(con)
         yield con
-        if not read_only:  # a write that ended well: count what it stored for bursts
-            _refresh_counts(con)
     finally:
         con.close()
-
-
-def _refresh_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Install the analysis macros in the file when they are missing or older."""
-    from .analysis import (
-        _macros,  # the macros are part of the store, defined with the analyses
-    )
-
-    rows = con.execute("SELECT value FROM meta WHERE key = 'macros_version'").fetchall()
-    if rows and rows[0][0] == _macros.MACROS_VERSION:
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        _macros.install(con, temporary=False)
-        con.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('macros_version', ?)", [_macros.MACROS_VERSION]
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-
-
-def _refresh_counts(con: duckdb.DuckDBPyConnection) -> None:
-    from .analysis import _slots  # bursts' counts, defined with the analysis
-
-    _slots.refresh(con)
 
 
 def migrate(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:

@@ -6,121 +6,26 @@ help); errors from the package become one line on stderr and an exit code.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
-from . import _actors, _demo, _query, _sample, _status, _store, analysis
-from . import _lake
-from ._errors import ActivityAnalyticsError, InputError, RejectedRecordsError
+from . import _actors, _demo, _lake, _query, _sample, _status, _store, analysis
+from ._cli_common import (
+    _emit,
+    _errors_to_exit,
+    _source,
+    by_workspace_option,
+    db_option,
+    engine_options,
+    every_option,
+    filter_options,
+    format_option,
+    lock_option,
+)
+from ._errors import InputError
 from .ingest import ingest as ingest_files
-
-db_option = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="activity.duckdb",
-    envvar="ACTIVITY_DB",
-    show_default=True,
-    show_envvar=True,
-    help="The DuckDB store.",
-)
-lock_option = click.option(
-    "--lock-timeout",
-    type=float,
-    default=_store.DEFAULT_LOCK_TIMEOUT,
-    show_default=True,
-    help="Seconds to wait while another process holds the store.",
-)
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(_query.FORMATS),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
-
-
-def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The filters every analysis takes."""
-    options = [
-        click.option("--since", help="Only events at or after this ISO time (with Z or an offset)."),
-        click.option("--until", help="Only events before this ISO time (with Z or an offset)."),
-        click.option("--workspace", help="Only this workspace id."),
-        click.option("--action", help="Only this action (e.g. issue.updated)."),
-        click.option(
-            "--actor-type", type=click.Choice(_store.ACTOR_TYPES),
-            help="Only people (user), agents or unknown actors (after actor marks).",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-every_option = click.option(
-    "--every", help="Bucket width for a time series: 15m, 1h, 1d, 1w (default: no buckets)."
-)
-by_workspace_option = click.option("--by-workspace", is_flag=True, help="One group per workspace.")
-
-
-def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Where an analysis runs: the DuckDB store (default), or Spark over a Parquet lake."""
-    options = [
-        click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
-                     show_default=True, help="spark: run on Apache Spark over --lake (see `export`)."),
-        click.option("--lake", help="With --engine spark: the lake folder (any path Spark reads)."),
-        click.option("--master", default="local[*]", show_default=True,
-                     help="With --engine spark: the Spark master URL."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-@contextlib.contextmanager
-def _source(db: Path, engine: str, lake: str | None, master: str):
-    """The store, or a SparkLake stopped afterwards."""
-    if engine == "duckdb":
-        yield db
-        return
-    if not lake:
-        raise InputError("--engine spark needs --lake DIR (write one with `activity-analytics export`)")
-    with analysis.SparkLake(lake, master=master) as spark_lake:
-        yield spark_lake
-
-
-def _emit(frame, fmt: str) -> None:
-    click.echo(_query.render(frame, fmt), nl=False)
-
-
-def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except RejectedRecordsError as exc:
-            if exc.result is not None:
-                click.echo(exc.result.summary())
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except ActivityAnalyticsError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo(
-                "interrupted: batches already committed are kept; run the same command "
-                "again to complete",
-                err=True,
-            )
-            sys.exit(130)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

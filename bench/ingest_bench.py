@@ -34,8 +34,7 @@ print(result.total.stored)
 OURS_BATCH = """
 import sys
 from activity_analytics.ingest import _load
-_load.FAST_PATH = False
-result = _load.ingest([sys.argv[1]], sys.argv[2], progress=False)
+result = _load.ingest_paths([sys.argv[1]], sys.argv[2], progress=False, fast=False)
 print(result.total.stored)
 """
 

@@ -22,8 +22,8 @@ import time
 import duckdb
 
 import activity_analytics as aa
-from activity_analytics._store import EVENTS_SELECT
-from activity_analytics.analysis import _macros
+from activity_analytics._sql import macros as _macros
+from activity_analytics._sql.schema import events_select
 
 from ._common import OUT, machine, save
 from .analyses_bench import build
@@ -49,8 +49,8 @@ def duckdb_over_lake(lake, query: str):
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"CREATE VIEW activity AS SELECT * FROM read_parquet('{lake}/activity/**/*.parquet')")
         con.execute(f"CREATE VIEW actor_marks AS SELECT * FROM read_parquet('{lake}/actor_marks/*.parquet')")
-        con.execute("CREATE VIEW events AS " + EVENTS_SELECT.format(activity="activity", marks="actor_marks"))
-        _macros.install(con, temporary=True, names=("aa_events", *(f"aa_{a}" for a in ANALYSES)), store=False)
+        con.execute("CREATE VIEW events AS " + events_select())
+        _macros.install(con, temporary=True, names=("aa_events", *(f"aa_{a}" for a in ANALYSES)))
         return con.sql(query).pl()
 
 

@@ -202,7 +202,7 @@ def test_analysis_commands(demo_db):
 def test_bursts_refuses_to_merge_actors_or_workspaces_that_share_a_key():
     # Stage 2 keys actors and workspaces by 64-bit hashes; a collision must fail
     # loudly, not merge two of them. Force one by hashing less than the key.
-    from activity_analytics.analysis._bursts import BURSTS_STAGE2
+    from activity_analytics._sql.bursts import BURSTS_STAGE2
 
     assert BURSTS_STAGE2.count("hash(workspace_id, actor_id)") == 1
     colliding = BURSTS_STAGE2.replace("hash(workspace_id, actor_id)", "hash(workspace_id)")
@@ -229,84 +229,57 @@ def test_a_damaged_store_is_a_one_line_error_naming_it(tmp_path, demo_db):
     shutil.copy(demo_db, db)
     with duckdb.connect(str(db)) as con:
         con.execute("DROP VIEW events")
-        con.execute("CREATE VIEW events AS SELECT 1 AS nothing")  # a SQL user's mistakes
-        con.execute("DROP TABLE slot_counts")
-        con.execute("CREATE TABLE slot_counts AS SELECT 1 AS nothing")
-    with pytest.raises(aa.StoreError, match=r"damaged\.duckdb: actions failed: .*") as err:
+        con.execute("CREATE VIEW events AS SELECT 1 AS nothing")  # a SQL user's mistake
+    with pytest.raises(aa.AnalysisError, match=r"damaged\.duckdb: actions failed: .*") as err:
         aa.actions(db)
     assert "\n" not in str(err.value)
     out = CliRunner().invoke(cli, ["bursts", "--db", str(db)])
     assert out.exit_code == 1 and "bursts failed" in out.output
 
 
-# ------------------------------------------------------------------ bursts' kept counts
+# ------------------------------------------------------------------ no analysis caches
 
 
-def _full_scan(db, query: str, params: dict):
-    """``query`` with the macros as they run over plain tables: every event scanned."""
-    from activity_analytics._store import _session_settings
-    from activity_analytics.analysis import _macros
+def test_a_version_3_store_loses_its_kept_counts_and_bursts_gives_the_same(tmp_path):
+    """Schema 4 drops bursts' slot_counts (and its meta keys): writes keep no
+    analysis caches, and bursts scans the events."""
+    from activity_analytics._sql.schema import MIGRATIONS
 
-    with duckdb.connect(str(db), read_only=True) as con:
-        _session_settings(con)
-        _macros.install(con, temporary=True, store=False)
-        return con.sql(query, params=params).pl()
-
-
-BURSTS_CALLS = [
-    {},
-    {"sensitivity": 2.0},
-    {"since": "2026-11-03T00:00:00+00:00", "sensitivity": 2.0},  # on a 5-minute boundary
-    {"since": "2026-11-03T00:02:30+00:00", "until": "2026-11-10T07:55:00+00:00"},  # since is not
-    {"atype": "agent", "sensitivity": 2.0},
-    {"act": "issue.updated"},
-]
-
-
-def test_bursts_from_kept_counts_equal_a_full_scan(tmp_path):
     spec = SampleSpec(seed=41, days=10, workspaces=2, people_per_workspace=8,
                       steady_agents_per_workspace=1, batch_agents_per_workspace=1)
     db, _ = labelled_store(tmp_path, spec, per_kind=2)
-    stored = aa.sql(db, "SELECT count(*) AS n FROM activity").item()
-    kept = aa.sql(db, "SELECT (SELECT value FROM meta WHERE key = 'slot_counts_rows')::BIGINT AS rows, "
-                      "(SELECT sum(n) FROM slot_counts)::BIGINT AS n")
-    assert kept.rows() == [(stored, aa.sql(db, "SELECT count(actor_id) AS n FROM activity").item())]
-    with duckdb.connect(str(db)) as con:  # rows a SQL user adds: not counted until the next write
-        con.execute("INSERT INTO activity SELECT id || '-copy', * EXCLUDE (id) REPLACE "
-                    "(created_at + INTERVAL 3 HOUR AS created_at) FROM activity WHERE rowid % 7 = 0")
-    for call in BURSTS_CALLS:
-        args = ", ".join(f"{k} := ${k}" for k in call)
-        query = f"SELECT * FROM aa_bursts({args})"
-        from_counts, scanned = aa.sql(db, query, call), _full_scan(db, query, call)
-        assert from_counts.height > 0, call
-        assert from_counts.equals(scanned), call
-    # and the counts are what is read: spoil them and bursts (not the full scan) changes
-    with duckdb.connect(str(db)) as con:
-        con.execute("UPDATE slot_counts SET n = n * 50")
-    assert not aa.sql(db, "SELECT * FROM aa_bursts()").equals(_full_scan(db, "SELECT * FROM aa_bursts()", {}))
-    query = "SELECT * FROM aa_bursts(act := 'issue.updated')"  # the counts cannot answer this
-    assert aa.sql(db, query).equals(_full_scan(db, query, {}))
+    expected = aa.bursts(db, sensitivity=2.0)
+    assert expected.height > 0
+    with duckdb.connect(str(db)) as con:  # make it the store an older version wrote
+        con.execute(MIGRATIONS[2])
+        con.execute("INSERT INTO slot_counts VALUES ('w', 'a', 'user', 0, 5, 0, 0)")
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', '3'), "
+                    "('slot_counts_rows', '5'), ('slot_counts_events', '5')")
+    with pytest.raises(aa.SchemaError, match="migrate"):
+        aa.bursts(db)
+    assert aa.migrate(db) == aa.SCHEMA_VERSION == 4
+    tables = set(aa.sql(db, "SELECT table_name FROM information_schema.tables")["table_name"])
+    assert "slot_counts" not in tables
+    assert aa.sql(db, "SELECT count(*) AS n FROM meta WHERE key LIKE 'slot_counts%'").item() == 0
+    assert aa.bursts(db, sensitivity=2.0).equals(expected)
 
 
-def test_kept_counts_follow_every_write_and_recover_from_hand_edits(tmp_path, db):
-    write_lines(tmp_path / "a.jsonl", [record(i, actor_id=f"u{i % 3}") for i in range(1, 40)]
-                + [record(40, actor_id=None)])
+def test_writes_leave_only_the_rows_they_store(tmp_path, db):
+    """A read-write open migrates and does nothing else: marking actors or
+    ingesting changes no table beyond the ones it writes to."""
+    write_lines(tmp_path / "a.jsonl", [record(i, actor_id=f"u{i % 3}") for i in range(1, 40)])
     aa.ingest([tmp_path / "a.jsonl"], db, progress=False)
 
-    def kept():
-        return aa.sql(db, "SELECT (SELECT value FROM meta WHERE key = 'slot_counts_rows')::BIGINT AS rows, "
-                          "(SELECT sum(n) FROM slot_counts)::BIGINT AS n").row(0)
+    def snapshot():
+        out = {}
+        for name in aa.sql(db, "SELECT table_name FROM information_schema.tables "
+                               "WHERE table_type = 'BASE TABLE'")["table_name"]:
+            out[name] = aa.sql(db, f'SELECT count(*) AS n FROM "{name}"').item()
+        return out
 
-    assert kept() == (40, 39)  # the event without an actor is not a burst of anyone's
-    write_lines(tmp_path / "b.jsonl", [record(i, actor_id="u9") for i in range(100, 110)])
-    aa.ingest([tmp_path / "b.jsonl"], db, progress=False)
-    assert kept() == (50, 49)
-    with duckdb.connect(str(db)) as con:
-        con.execute("DELETE FROM activity WHERE actor_id = 'u9'")
-    aa.migrate(db)  # any write notices rows deleted by hand and counts again
-    assert kept() == (40, 39)
-    assert aa.sql(db, "SELECT count(*) AS n FROM slot_counts WHERE actor_id = 'u9'").item() == 0
-    with duckdb.connect(str(db)) as con:
-        con.execute("DELETE FROM meta WHERE key = 'slot_counts_rows'")  # the documented reset
+    before = snapshot()
+    aa.mark_actors(db, ["u1"], actor_type="agent")
+    after = snapshot()
+    assert {k for k in before if before[k] != after[k]} == {"actor_marks"}
     aa.migrate(db)
-    assert kept() == (40, 39)
+    assert snapshot() == after

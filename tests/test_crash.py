@@ -18,7 +18,6 @@ CHILD = textwrap.dedent(
     """
     import sys
     from activity_analytics.ingest import _files, _load
-    _load.FAST_PATH = False                 # the batch path, which commits per batch
     _files.BLOCK_BYTES = 64 * 1024          # many small batches
     original = _load.load_batch
     def announcing(*args, **kwargs):
@@ -26,7 +25,7 @@ CHILD = textwrap.dedent(
         print("committed", counts.records, flush=True)
         return counts
     _load.load_batch = announcing
-    _load.ingest([sys.argv[1]], sys.argv[2], progress=False)
+    _load.ingest_paths([sys.argv[1]], sys.argv[2], progress=False, fast=False)  # commits per batch
     print("done", flush=True)
     """
 )

@@ -321,9 +321,8 @@ def test_migration_path_upgrades_and_read_only_asks_for_it(db, monkeypatch):
     migrate(db)
     future = _store.SCHEMA_VERSION + 1
     monkeypatch.setattr(_store, "SCHEMA_VERSION", future)
-    monkeypatch.setitem(
-        _store._MIGRATIONS, future - 1, lambda con: con.execute("ALTER TABLE activity ADD COLUMN note VARCHAR")
-    )
+    monkeypatch.setattr(_store, "MIGRATIONS",
+                        (*_store.MIGRATIONS, "ALTER TABLE activity ADD COLUMN note VARCHAR"))
     with pytest.raises(SchemaError, match="run `activity-analytics migrate"):
         status(db)
     assert migrate(db) == future
@@ -334,7 +333,7 @@ def test_migration_path_upgrades_and_read_only_asks_for_it(db, monkeypatch):
 
 def test_a_version_1_store_is_upgraded_on_a_write_open(db):
     con = duckdb.connect(str(db))
-    con.execute(_store._SCHEMA_V1)
+    con.execute(_store.MIGRATIONS[0])
     con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
     con.close()
     with pytest.raises(SchemaError, match=f"schema version 1, this package uses {_store.SCHEMA_VERSION}"):
@@ -346,14 +345,11 @@ def test_a_version_1_store_is_upgraded_on_a_write_open(db):
 def test_failed_migration_leaves_the_old_version(db, monkeypatch):
     migrate(db)
 
-    def broken(con):
-        con.execute("ALTER TABLE activity ADD COLUMN half_done VARCHAR")
-        raise RuntimeError("boom")
-
+    broken = "ALTER TABLE activity ADD COLUMN half_done VARCHAR; SELECT error('boom');"
     current = _store.SCHEMA_VERSION
     monkeypatch.setattr(_store, "SCHEMA_VERSION", current + 1)
-    monkeypatch.setitem(_store._MIGRATIONS, current, broken)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(_store, "MIGRATIONS", (*_store.MIGRATIONS, broken))
+    with pytest.raises(SchemaError, match=f"migration to schema version {current + 1} failed: boom"):
         migrate(db)
     monkeypatch.setattr(_store, "SCHEMA_VERSION", current)
     with connect(db) as con:

@@ -116,7 +116,7 @@ def test_export_refuses_a_folder_it_did_not_make(store, tmp_path):
     with pytest.raises(aa.InputError, match="no _activity_analytics.json"):
         aa.export(store, lake)
     (lake / STATE_FILE).write_text("{not json")
-    with pytest.raises(aa.InputError, match="unreadable lake state"):
+    with pytest.raises(aa.LakeError, match="unreadable lake state"):
         aa.export(store, lake)
 
 
@@ -127,14 +127,14 @@ def test_one_export_at_a_time_per_lake(store, tmp_path):
     aa.export(store, lake)
     with open(lake / "_activity_analytics.lock", "w") as held:  # as a running export holds it
         fcntl.flock(held, fcntl.LOCK_EX)
-        with pytest.raises(aa.InputError, match="another export is writing this lake"):
+        with pytest.raises(aa.LakeError, match="another export is writing this lake"):
             aa.export(store, lake)
     assert aa.export(store, lake).rows == 0  # released: fine again
 
 
 def test_a_lake_path_that_is_a_file_is_a_clear_error(store, tmp_path):
     (tmp_path / "taken").write_text("x")
-    with pytest.raises(aa.InputError, match="cannot create the lake folder"):
+    with pytest.raises(aa.LakeError, match="cannot create the lake folder"):
         aa.export(store, tmp_path / "taken")
 
 

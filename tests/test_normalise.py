@@ -6,24 +6,27 @@ import datetime as dt
 
 import pytest
 
-from activity_analytics import ingest, sql
+from activity_analytics import sql
+from activity_analytics.ingest._load import ingest_paths
 
 from .conftest import record, write_lines
 
 UTC = dt.UTC
 
 
-@pytest.fixture(autouse=True, params=["fast path", "batch path"])
-def path_taken(request, monkeypatch):
+@pytest.fixture(params=["fast path", "batch path"])
+def fast(request):
     """Every case runs through both load paths: they must agree."""
-    from activity_analytics.ingest import _load
-
-    monkeypatch.setattr(_load, "FAST_PATH", request.param == "fast path")
+    return request.param == "fast path"
 
 
-def load_one(tmp_path, db, rec):
-    write_lines(tmp_path / "in.jsonl", [rec])
-    return ingest([tmp_path / "in.jsonl"], db, progress=False)
+@pytest.fixture
+def load_one(fast):
+    def load(tmp_path, db, rec, **kwargs):
+        write_lines(tmp_path / "in.jsonl", [rec])
+        return ingest_paths([tmp_path / "in.jsonl"], db, progress=False, fast=fast, **kwargs)
+
+    return load
 
 
 @pytest.mark.parametrize(
@@ -32,13 +35,13 @@ def load_one(tmp_path, db, rec):
      ("agent", "agent"), ("Agent", "agent"), (None, "unknown"), ("bot", "unknown"),
      ("system", "unknown")],
 )
-def test_actor_type_is_normalised_and_raw_kept(tmp_path, db, raw, expected):
+def test_actor_type_is_normalised_and_raw_kept(tmp_path, db, raw, expected, load_one, fast):
     load_one(tmp_path, db, record(actor_type=raw))
     row = sql(db, "SELECT actor_type, actor_type_raw FROM activity").row(0)
     assert row == (expected, raw)
 
 
-def test_missing_actor_type_is_unknown(tmp_path, db):
+def test_missing_actor_type_is_unknown(tmp_path, db, load_one, fast):
     rec = record()
     del rec["actor_type"]
     load_one(tmp_path, db, rec)
@@ -56,7 +59,7 @@ def test_missing_actor_type_is_unknown(tmp_path, db):
         ("2026-11-26 23:22:03.681330", dt.datetime(2026, 11, 26, 23, 22, 3, 681330, UTC)),
     ],
 )
-def test_timestamps_become_utc(tmp_path, db, text, expected):
+def test_timestamps_become_utc(tmp_path, db, text, expected, load_one, fast):
     load_one(tmp_path, db, record(created_at=text))
     (value,) = sql(db, "SELECT created_at FROM activity")["created_at"].to_list()
     assert value == expected
@@ -65,7 +68,7 @@ def test_timestamps_become_utc(tmp_path, db, text, expected):
 @pytest.mark.parametrize(
     "text", ["2026-11-26", "yesterday", "2026-13-40T25:00:00", "26/11/2026 10:00", "", "2026-11-26T10:00:00 Europe/Paris"]
 )
-def test_unparsable_timestamp_is_a_reject_not_a_guess(tmp_path, db, text):
+def test_unparsable_timestamp_is_a_reject_not_a_guess(tmp_path, db, text, load_one, fast):
     result = load_one(tmp_path, db, record(created_at=text))
     assert result.total.rejected == 1 and result.total.stored == 0
     (reason,) = sql(db, "SELECT reason FROM rejects")["reason"].to_list()
@@ -86,7 +89,7 @@ def test_unparsable_timestamp_is_a_reject_not_a_guess(tmp_path, db, text):
         ({"details": "a string"}, "details is not an object"),
     ],
 )
-def test_wrong_or_missing_fields_are_rejected_with_reason(tmp_path, db, change, reason):
+def test_wrong_or_missing_fields_are_rejected_with_reason(tmp_path, db, change, reason, load_one, fast):
     rec = record(**change)
     result = load_one(tmp_path, db, rec)
     assert result.total.rejected == 1
@@ -94,7 +97,7 @@ def test_wrong_or_missing_fields_are_rejected_with_reason(tmp_path, db, change, 
     assert rows == [("line 1", reason)]
 
 
-def test_unknown_actions_and_extra_fields_flow_through(tmp_path, db):
+def test_unknown_actions_and_extra_fields_flow_through(tmp_path, db, load_one, fast):
     rec = record(action="member.joined", details={"role": "admin", "nested": [1, {"a": None}]},
                  api_version="v2", meta={"k": 1})
     load_one(tmp_path, db, rec)
@@ -106,19 +109,24 @@ def test_unknown_actions_and_extra_fields_flow_through(tmp_path, db):
     assert extra == '{"api_version":"v2","meta":{"k":1}}'
 
 
-def test_no_extra_fields_means_null_extra(tmp_path, db):
+def test_no_extra_fields_means_null_extra(tmp_path, db, load_one, fast):
     load_one(tmp_path, db, record())
     assert sql(db, "SELECT extra FROM activity")["extra"].to_list() == [None]
 
 
-def test_null_details_and_optional_fields(tmp_path, db):
+def test_null_details_and_optional_fields(tmp_path, db, load_one, fast):
     load_one(tmp_path, db, record(details=None, issue_id=None, workspace_id=None))
     row = sql(db, "SELECT details, issue_id, workspace_id FROM activity").row(0)
     assert row == (None, None, None)
 
 
-def test_workspace_option_fills_only_missing_workspace(tmp_path, db):
-    write_lines(tmp_path / "in.jsonl", [record(1, workspace_id=None), record(2, workspace_id="ws-9")])
-    ingest([tmp_path / "in.jsonl"], db, workspace="ws-default", progress=False)
+def test_workspace_option_fills_a_missing_workspace_and_rejects_another(tmp_path, db, fast):
+    """``--workspace`` says whose feed the file is, as a sync's feed does."""
+    write_lines(tmp_path / "in.jsonl", [record(1, workspace_id=None), record(2, workspace_id="ws-9"),
+                                        record(3, workspace_id="ws-default")])
+    result = ingest_paths([tmp_path / "in.jsonl"], db, workspace="ws-default", progress=False, fast=fast)
+    assert (result.total.stored, result.total.rejected) == (2, 1)
     rows = sql(db, "SELECT id, workspace_id FROM activity ORDER BY id").rows()
-    assert rows == [("act-1", "ws-default"), ("act-2", "ws-9")]
+    assert rows == [("act-1", "ws-default"), ("act-3", "ws-default")]
+    assert sql(db, "SELECT location, reason FROM rejects").rows() == [
+        ("line 2", "workspace_id differs from the feed's")]

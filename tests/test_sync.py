@@ -26,7 +26,7 @@ from activity_analytics import (
     Credentials,
     SyncOptions,
 )
-from activity_analytics.ingest import _sync as sync_module
+from activity_analytics.ingest._writer import Writer
 
 from .platform_server import call, platform  # noqa: F401 - the fixture
 
@@ -157,14 +157,14 @@ KILLED_SYNC = textwrap.dedent(
     """
     import sys
     import activity_analytics as aa
-    from activity_analytics.ingest import _sync
-    _sync._Writer.MAX_ROWS = 1          # one page per transaction, to stop between pages
-    original = _sync._Writer._write
+    from activity_analytics.ingest._writer import Writer
+    Writer.MAX_ROWS = 1          # one page per transaction, to stop between pages
+    original = Writer._write
     def announcing(self, *args):
         counts = original(self, *args)
         print("page", flush=True)
         return counts
-    _sync._Writer._write = announcing
+    Writer._write = announcing
     aa.sync(sys.argv[1], sys.argv[2], workspaces=[sys.argv[3]],
             options=aa.SyncOptions(progress=False, page_size=25))
     """
@@ -534,11 +534,11 @@ def page_of(*minutes: int, prefix: str = "r") -> list:
 
 
 def test_feed_pages_decode_lean_only_when_every_record_is_a_plain_object():
-    from activity_analytics.ingest._sync import FeedWalk, _decode_feed, _Lean
+    from activity_analytics.ingest._walk import FeedWalk, Lean, decode_feed
 
     plain = [record(3), record(2) | {"details": {"fields": {"x": [1, 2]}}}, record(1)]
-    lean = _decode_feed(json.dumps(plain).encode())
-    assert all(isinstance(r, _Lean) for r in lean)
+    lean = decode_feed(json.dumps(plain).encode())
+    assert all(isinstance(r, Lean) for r in lean)
     assert [(r.get("id"), r.get("created_at"), r.get("nope", 7)) for r in lean] == [
         (r["id"], r["created_at"], 7) for r in plain]
     # the walk treats lean records and dicts alike
@@ -552,15 +552,15 @@ def test_feed_pages_decode_lean_only_when_every_record_is_a_plain_object():
                  [record(2), record(1) | {"id": 5}], [record(2) | {"actor_id": ["u"]}],
                  [{k: v for k, v in record(1).items() if k != "action"}])
     for odd in odd_pages:
-        assert _decode_feed(json.dumps(odd).encode()) == odd
-    assert _decode_feed(b"[]") == [] and _decode_feed(b'{"detail": "x"}') == {"detail": "x"}
+        assert decode_feed(json.dumps(odd).encode()) == odd
+    assert decode_feed(b"[]") == [] and decode_feed(b'{"detail": "x"}') == {"detail": "x"}
     for broken in (json.dumps(plain).encode()[:-9], b"[{]", b""):  # retried as transient
         with pytest.raises(ValueError):
-            _decode_feed(broken)
+            decode_feed(broken)
 
 
 def test_feed_walk_rereads_a_tie_cut_by_the_page_boundary():
-    from activity_analytics.ingest._sync import FeedWalk
+    from activity_analytics.ingest._walk import FeedWalk
 
     walk = FeedWalk(limit=4)
     page = page_of(9, 8, 7, 7)
@@ -575,7 +575,7 @@ def test_feed_walk_rereads_a_tie_cut_by_the_page_boundary():
 
 
 def test_feed_walk_stops_at_the_high_water_mark_and_keeps_only_newer_rows():
-    from activity_analytics.ingest._sync import FeedWalk
+    from activity_analytics.ingest._walk import FeedWalk
 
     walk = FeedWalk(limit=3, high_water=stamps_of(7)[0])
     page = page_of(9, 7, 5)
@@ -585,7 +585,7 @@ def test_feed_walk_stops_at_the_high_water_mark_and_keeps_only_newer_rows():
 
 
 def test_feed_walk_drops_the_rows_it_stored_at_its_mark_and_remembers_the_new_ones():
-    from activity_analytics.ingest._sync import FeedWalk
+    from activity_analytics.ingest._walk import FeedWalk
 
     walk = FeedWalk(limit=4, high_water=stamps_of(7)[0], stored_at_mark=frozenset({"r2"}))
     page = page_of(9, 9, 7, 7)  # r3 arrived at 10:07 after the last walk: not stored yet
@@ -600,7 +600,7 @@ def test_feed_walk_drops_the_rows_it_stored_at_its_mark_and_remembers_the_new_on
 
 
 def test_feed_walk_resuming_a_backfill_jumps_past_what_was_covered():
-    from activity_analytics.ingest._sync import FeedWalk
+    from activity_analytics.ingest._walk import FeedWalk
 
     previous = {"top": stamps_of(8)[0].isoformat(), "covered": 40}
     walk = FeedWalk(limit=10, previous=previous)
@@ -645,9 +645,10 @@ def write_page(tmp_path, server, ws):
 
 
 def test_feeds_stored_together_keep_each_rows_source_and_each_loads_counts(tmp_path):
-    # The writer stores the pages of every feed waiting in its queue in one statement
-    # (plain pages) plus one per feed for the others (here: records with a newer
-    # server's field); each row must still name its own feed, each load count its own.
+    # The writer stores the pages of every feed waiting in its queue in one
+    # transaction (one statement on the fast path; the careful path per feed when a
+    # page holds records with a newer server's field); each row must still name its
+    # own feed, each load count its own.
     feeds = {f"w{k}": [record(i) | {"id": f"w{k}-{i}", "workspace_id": f"w{k}"} for i in range(59, -1, -1)]
              for k in range(3)}
     feeds["w1"][7] |= {"severity": "high"}  # one page of w1 is not plain
@@ -663,17 +664,17 @@ def test_feeds_stored_together_keep_each_rows_source_and_each_loads_counts(tmp_p
 
     db = tmp_path / "s.duckdb"
     batches = []
-    original = sync_module._Writer._transaction
+    original = Writer._transaction
 
-    def spy(self, batch, *, fast):
-        batches.append({page.scope for page in batch if page.rows})
+    def spy(self, batch, store):
+        batches.append({page.feed.scope for page in batch if page.rows})
         if len(batches) == 1:
             time.sleep(0.3)  # a slow first write: pages of every feed queue up meanwhile
-        return original(self, batch, fast=fast)
+        return original(self, batch, store)
 
     options = SyncOptions(progress=False, page_size=10, client=ClientOptions(transport=httpx.MockTransport(handler)))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sync_module._Writer, "_transaction", spy)
+        mp.setattr(Writer, "_transaction", spy)
         result = aa.sync("http://127.0.0.1:9", db, credentials=Credentials(token="t"), options=options)
     assert any(len(scopes) > 1 for scopes in batches)  # feeds did share transactions
     assert {s.workspace_id: s.new_rows for s in result.scopes} == {w: 60 for w in feeds}

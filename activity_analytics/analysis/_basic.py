@@ -166,7 +166,7 @@ def bursts(
     Baselines are each actor's own, by hour of day (weekdays and weekends
     apart): steady agents, agents working in scheduled batches and a person's
     busy day are normal. ``sensitivity`` is the one knob (default 1; 2 flags
-    more, 0.5 less). The method is described in ``analysis/_bursts.py``.
+    more, 0.5 less). The method is described in ``_sql/bursts.py``.
     ``db`` is a store, or a :class:`SparkLake` to run on Apache Spark.
 
     >>> import activity_analytics as aa, tempfile, pathlib

@@ -8,9 +8,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from .._errors import StoreError
+from .._errors import AnalysisError, one_line
+from .._sql import macros as _macros
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
-from . import _macros
 from ._filters import Filters
 from ._spark import SparkLake, run_on_spark
 
@@ -34,7 +34,7 @@ def run_macro(
     temporary macro of the connection, so the Python functions always run the
     code of the installed package, and SQL users of the file run the same text
     (installed by the last writer). A DuckDB error becomes a
-    :class:`StoreError` naming the file.
+    :class:`AnalysisError` naming the file.
     """
     args = dict(args or {})
     if isinstance(db, SparkLake):
@@ -50,6 +50,6 @@ def run_macro(
             _macros.install(con, temporary=True, names=_macros.needed(macro))
             frame = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params).pl()
         except duckdb.Error as exc:
-            reason = str(exc).splitlines()[0]
-            raise StoreError(f"{os.fspath(db)}: {macro.removeprefix('aa_')} failed: {reason}") from exc
+            reason = one_line(exc)
+            raise AnalysisError(f"{os.fspath(db)}: {macro.removeprefix('aa_')} failed: {reason}") from exc
     return frame.select(columns) if columns is not None else frame

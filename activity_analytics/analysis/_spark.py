@@ -20,11 +20,12 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from .._errors import EngineError, InputError
+from .._errors import EngineError, InputError, one_line
 from .._lake import STATE_FILE
-from .._store import EVENTS_SELECT
+from .._sql.macros import stage2
+from .._sql.schema import events_select
+from .._sql.stages import SPARK, stage1
 from ._filters import Filters, every_us
-from ._stages import SPARK, stage1
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ANALYSES = ("actions", "actors", "bursts")
@@ -95,9 +96,9 @@ class SparkLake:
             spark.read.parquet(f"{self.lake.rstrip('/')}/activity").createOrReplaceTempView(activity)
             spark.read.parquet(f"{self.lake.rstrip('/')}/actor_marks").createOrReplaceTempView(marks)
             spark.sql(f"CREATE OR REPLACE TEMP VIEW {events} AS "
-                      + EVENTS_SELECT.format(activity=activity, marks=marks))
+                      + events_select(activity, marks))
         except Exception as exc:  # Spark's errors (AnalysisException, Py4JError ...) have no common root
-            raise EngineError(f"{self.lake}: Spark could not read the lake: {_first_line(exc)}") from exc
+            raise EngineError(f"{self.lake}: Spark could not read the lake: {one_line(exc)}") from exc
         self._views = events
         return events
 
@@ -124,17 +125,15 @@ class SparkLake:
                 where.append(f"{column} = :{name}")
                 params[name] = value
         events = f"(SELECT * FROM {self._events_view()} WHERE {' AND '.join(where)}) AS e"
-        query = stage1(analysis, SPARK, **{k: literal[k] for k in wanted}).replace("{events}", events)
+        query = stage1(analysis, SPARK, events, **{k: literal[k] for k in wanted})
         try:
             return self.spark.sql(query, args=params).toArrow()
         except Exception as exc:
-            raise EngineError(f"{self.lake}: Spark failed running {analysis}: {_first_line(exc)}") from exc
+            raise EngineError(f"{self.lake}: Spark failed running {analysis}: {one_line(exc)}") from exc
 
 
 def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: Filters) -> pl.DataFrame:
     """Stage 1 on Spark, then stage 2 (the macros' own SQL) in an in-memory DuckDB."""
-    from . import _macros
-
     scanned = lake.stage1(analysis, args, filters)
     params = {"sensitivity": float(args["sensitivity"])} if analysis == "bursts" else {}
     signature = ", ".join(f"{k} := NULL" for k in params)
@@ -142,12 +141,12 @@ def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: 
         con.execute("SET TimeZone = 'UTC'")
         con.register("_s1", scanned)
         con.execute(f"CREATE TEMP MACRO aa_stage2({signature}) AS TABLE "
-                    f"WITH s1 AS (SELECT * FROM _s1){_macros.stage2(analysis)}")
+                    f"WITH s1 AS (SELECT * FROM _s1){stage2(analysis)}")
         call = ", ".join(f"{k} := ${k}" for k in params)
         try:
             return con.sql(f"SELECT * FROM aa_stage2({call})", params=params).pl()
         except duckdb.Error as exc:
-            raise EngineError(f"{lake.lake}: {analysis} failed: {_first_line(exc)}") from exc
+            raise EngineError(f"{lake.lake}: {analysis} failed: {one_line(exc)}") from exc
 
 
 def _start(master: str) -> Any:
@@ -170,7 +169,7 @@ def _start(master: str) -> Any:
         except Exception as exc:
             hint = ("" if _java_found() else
                     " (no Java found: install a Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless)")
-            raise EngineError(f"Spark could not start on {master}: {_first_line(exc)}{hint}") from exc
+            raise EngineError(f"Spark could not start on {master}: {one_line(exc)}{hint}") from exc
         spark.sparkContext.setLogLevel("ERROR")
         return spark
 
@@ -179,8 +178,3 @@ def _java_found() -> bool:
     import shutil
 
     return bool(os.environ.get("JAVA_HOME")) or shutil.which("java") is not None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

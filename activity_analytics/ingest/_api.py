@@ -29,29 +29,10 @@ from tenacity import (
     stop_after_attempt,
 )
 
-from .._errors import ActivityAnalyticsError, InputError
+from .._errors import ApiError, AuthError, ForbiddenError, InputError
 
 #: the Platform's page cap (limit 1..200)
 PAGE_LIMIT = 200
-
-
-class ApiError(ActivityAnalyticsError):
-    """The API answered with an error that retrying will not fix (URL and status say which)."""
-
-    exit_code = 4
-
-    def __init__(self, message: str, *, url: str = "", status: int | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-        self.status = status
-
-
-class AuthError(ApiError):
-    """The token was rejected (expired, or the server's signing key changed), or login failed."""
-
-
-class ForbiddenError(ApiError):
-    """Not a member of that workspace (the Platform also says 403 for one that does not exist)."""
 
 
 @dataclass
@@ -297,13 +278,12 @@ class PlatformClient:
         asks the strategy whether, and where, to go on. ``decode`` turns a
         body into its records (a feed may decode them lean).
 
-        A strategy with an ``ahead()`` method reads ahead: the requests it
-        lists are sent while the current one is awaited, and one that turns
-        out to be the next request is not sent again; its page is marked
-        ``speculative`` (it may have been served before the page before it).
+        The requests the strategy's ``ahead()`` lists are sent while the
+        current one is awaited (read-ahead), and one that turns out to be the
+        next request is not sent again; its page is marked ``speculative``
+        (it may have been served before the page before it).
         """
         paginator = paginator or OffsetPaginator()
-        ahead = getattr(paginator, "ahead", None)
         in_flight: dict[tuple, asyncio.Task] = {}
         try:
             while True:
@@ -312,7 +292,7 @@ class PlatformClient:
                 speculative = task is not None
                 if task is None:
                     task = asyncio.create_task(self._fetch(path, params, decode))
-                wanted = {_key(p): p for p in (ahead() if ahead else [])}
+                wanted = {_key(p): p for p in paginator.ahead()}
                 for key in [k for k in in_flight if k not in wanted]:  # no longer on the way
                     _drop(in_flight.pop(key))
                 for key, later in wanted.items():
@@ -353,12 +333,20 @@ class Page(list):
 
 
 class Paginator(Protocol):
-    """A pagination strategy: the next request's parameters, and whether there is one.
-    (It may also offer ``ahead()``: requests to send early, see :meth:`PlatformClient.pages`.)"""
+    """A pagination strategy: the next request's parameters, whether there is one,
+    and which requests to send early (read-ahead; see :meth:`PlatformClient.pages`)."""
 
-    def params(self) -> dict[str, int]: ...
+    def params(self) -> dict[str, int]:
+        """The next request's query parameters."""
+        ...
 
-    def advance(self, page: list) -> bool: ...
+    def advance(self, page: list) -> bool:
+        """Note the page just received; False when there is no next request."""
+        ...
+
+    def ahead(self) -> list[dict[str, int]]:
+        """Requests to send now, before the current one is answered (may be empty)."""
+        ...
 
 
 @dataclass
@@ -376,3 +364,6 @@ class OffsetPaginator:
             return False
         self.offset += len(page)
         return True
+
+    def ahead(self) -> list[dict[str, int]]:
+        return []  # dimension lists are short: one page at a time

@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .._errors import InputError
+from .._errors import InputError, one_line
 
 #: a line longer than this is rejected without being parsed
 MAX_LINE_BYTES = 1 << 20
@@ -365,7 +365,7 @@ def _array_batches(source: Source) -> Iterator[RawBatch]:
                 table = table.append_column("blank", pa.array(np.zeros(table.num_rows, dtype=bool)))
                 yield RawBatch(table.cast(_SCHEMA), [], source.size())
         except (duckdb.Error, OSError, pa.ArrowException) as exc:
-            message = str(exc).splitlines()[0].replace("Invalid Input Error: ", "")
+            message = one_line(exc)
             raise InputError(f"{source.name}: not a valid JSON array: {message}") from exc
     finally:
         reader.close()

@@ -12,10 +12,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from .._errors import InputError, RejectedRecordsError, StoreError
+from .._errors import InputError, RejectedRecordsError, StoreError, one_line
 from .._progress import progress_bar, watch_query
-from .._store import DEFAULT_LOCK_TIMEOUT, connect
-from . import _sql
+from .._sql import ingest as _sql
+from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
 from ._files import RAW_KEEP, RawBatch, Source, expand
 
 
@@ -75,24 +75,18 @@ class IngestResult:
         return "\n".join(lines)
 
 
-#: try whole clean files in one statement first (switched off by tests of the batch path)
-FAST_PATH = True
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class NotClean(Exception):
+    """A fast path met something only the careful path handles; nothing was kept."""
+
+
 def load_batch(con: duckdb.DuckDBPyConnection, batch: RawBatch, **where: Any) -> LoadCounts:
     """:func:`store_batch` in a transaction of its own; returns its counts."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        counts = store_batch(con, batch, **where)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return counts
+    with transaction(con):
+        return store_batch(con, batch, **where)
 
 
 def store_batch(
@@ -105,7 +99,7 @@ def store_batch(
     workspace: str | None,
     load_id: str,
 ) -> LoadCounts:
-    """Validate and store one batch inside the caller's transaction.
+    """The careful path: validate and store one batch inside the caller's transaction.
 
     The batch is staged once; when none of its ids repeats or is stored
     already (the usual case) its valid rows are inserted as they are,
@@ -121,14 +115,14 @@ def store_batch(
             _early_rejects(con, batch, params)
             counts.records += len(batch.rejects)
             counts.rejected += len(batch.rejects)
-        _count_load(con, counts, load_id)
+        count_loads(con, [(counts, load_id)])
     finally:
         con.unregister("_raw")
     return counts
 
 
 def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
-    con.execute(_sql.STAGE.format(select=select), {"workspace": workspace})
+    con.execute(_sql.stage(select), {"workspace": workspace})
     con.execute(_sql.KNOWN)
     staged, rejected, repeated, existing = con.execute(_sql.COUNT_STAGE).fetchall()[0]
     if rejected:
@@ -138,12 +132,12 @@ def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
         con.execute(_sql.DEDUPE_STAGE)
         table = "_cand"
     (stored,) = con.execute(
-        _sql.INSERT_NEW.format(table=table), {"source": params["source"], "now": params["now"]}
+        _sql.insert_new(table), {"source": params["source"], "now": params["now"]}
     ).fetchall()[0]
     valid = staged - rejected
     conflicts = 0
     if stored < valid:
-        con.execute(_sql.CONFLICTS.format(table=table))
+        con.execute(_sql.conflicts(table))
         (conflicts,) = con.execute("SELECT count(*) FROM _conflicts").fetchall()[0]
         if conflicts:
             con.execute(_sql.INSERT_CONFLICT_REJECTS, params)
@@ -153,130 +147,54 @@ def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
     )
 
 
-def _count_load(con, counts: LoadCounts, load_id: str) -> None:
-    _count_loads(con, [(counts, load_id)])
-
-
-def _count_loads(con, items: list[tuple[LoadCounts, str]]) -> None:
+def count_loads(con, items: list[tuple[LoadCounts, str]]) -> None:
     """Add ``counts`` to each load's row, in one statement (each load_id once)."""
-    if not items:
-        return
-    values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(items))
-    con.execute(
-        "UPDATE loads SET records = loads.records + v.records, stored = loads.stored + v.stored, "
-        "duplicates = loads.duplicates + v.duplicates, conflicts = loads.conflicts + v.conflicts, "
-        "rejected = loads.rejected + v.rejected "
-        f"FROM (VALUES {values}) AS v(load_id, records, stored, duplicates, conflicts, rejected) "
-        "WHERE loads.load_id = v.load_id",
-        [x for counts, load_id in items for x in (load_id, counts.records, counts.stored,
-                                                   counts.duplicates, counts.conflicts, counts.rejected)],
-    )
-
-
-class NotClean(Exception):
-    """The fast path met something only the careful path handles."""
+    if items:
+        con.execute(_sql.count_loads(len(items)),
+                    [x for counts, load_id in items
+                     for x in (load_id, counts.records, counts.stored, counts.duplicates,
+                               counts.conflicts, counts.rejected)])
 
 
 def load_file_fast(
     con: duckdb.DuckDBPyConnection, src: Source, *, source: str, workspace: str | None,
     load_id: str, report: Callable[[float], None] | None = None,
-) -> LoadCounts | None:
-    """Store a whole clean JSON-lines or JSON-array file in one statement.
+) -> LoadCounts:
+    """The fast path for files: a whole clean JSON-lines or JSON-array file in one statement.
 
-    DuckDB's parallel JSON reader does the parsing; the same validation as the
-    careful path runs over it. Returns None, having changed nothing, when the
-    file holds anything the careful path must handle: a record to reject,
-    fields to keep in ``extra``, an id repeated or already stored.
+    DuckDB's parallel JSON reader does the parsing; the same record rules as
+    the careful path run over it. Raises :class:`NotClean`, having changed
+    nothing, when the file holds anything the careful path must handle: a
+    record to reject, fields to keep in ``extra``, an id repeated or already
+    stored, or a rerun of a file loaded before (mostly duplicates).
     """
     if src.kind not in ("jsonl", "json-array"):
-        return None
+        raise NotClean
     (loaded_before,) = con.execute(
         "SELECT count(*) FROM loads WHERE source = ? AND finished_at IS NOT NULL", [source]
     ).fetchall()[0]
     if loaded_before:
-        return None  # a rerun: mostly duplicates, which only the batch path tells apart
+        raise NotClean
     params = {
         "path": str(src.path),
         "format": "newline_delimited" if src.kind == "jsonl" else "array",
         "compression": "gzip" if src.gzipped else "none",
+        "workspace": workspace, "source": source, "now": _now(),
     }
-    now = _now()
-    con.execute("BEGIN TRANSACTION")
     try:
-        with watch_query(con, report):
-            (stored,) = con.execute(
-                _sql.FILE_INSERT, {**params, "workspace": workspace, "source": source, "now": now}
-            ).fetchall()[0]
-        (collisions,) = con.execute(
-            _sql.COLLISIONS, {"now": now}
-        ).fetchall()[0]
-        if collisions:
-            raise NotClean
-        counts = LoadCounts(source, src.kind, records=stored, stored=stored)
-        _count_load(con, counts, load_id)
-        con.execute("COMMIT")
-        return counts
-    except (NotClean, duckdb.Error, UnicodeDecodeError):
+        with transaction(con):
+            with watch_query(con, report):
+                (stored,) = con.execute(_sql.FILE_INSERT, params).fetchall()[0]
+            (collisions,) = con.execute(_sql.COLLISIONS, {"now": params["now"]}).fetchall()[0]
+            if collisions:
+                raise NotClean
+            counts = LoadCounts(source, src.kind, records=stored, stored=stored)
+            count_loads(con, [(counts, load_id)])
+    except (duckdb.Error, UnicodeDecodeError) as exc:
         # The careful path redoes it and says what is wrong. (DuckDB quotes the
         # offending data in its message, which can fail to decode.)
-        con.execute("ROLLBACK")
-        return None
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-
-
-def store_clean_batches(
-    con: duckdb.DuckDBPyConnection,
-    inserts: list[tuple[str, dict[str, pa.Table], list[tuple[str, str, int | None]]]], *,
-    workspace: str | None = None,
-) -> dict[str, LoadCounts]:
-    """Store rows expected to be clean, one statement each, inside the caller's transaction.
-
-    ``inserts`` holds (statement, tables, loads): an INSERT of the ``_sql``
-    module's fast kind (``BATCH_INSERT``, ``PAGES_INSERT``), the Arrow tables
-    it reads, by name, and the loads whose rows it stores, as (source,
-    load_id, rows): one load whose rows the statement counts (rows None;
-    ``$source`` names it), or several, each with the rows it must store. The
-    fast path of :func:`store_batch` for the sync's pages: the same
-    validation, no staging, and one look at the stored ids for all of them
-    (the rows inserted here share one ``ingested_at``). Raises
-    :class:`NotClean` when a record would be rejected or an id is stored
-    twice; the caller must then roll back and use :func:`store_batch`.
-    Returns the counts by load_id.
-    """
-    now = _now()
-    results: dict[str, LoadCounts] = {}
-    try:
-        for statement, tables, loads in inserts:
-            for name, table in tables.items():
-                con.register(name, table)
-            params = {"workspace": workspace, "now": now}
-            if "$source" in statement:
-                params["source"] = loads[0][0]
-            try:
-                (stored,) = con.execute(statement, params).fetchall()[0]
-            finally:
-                for name in tables:
-                    con.unregister(name)
-            expected = [rows for _, _, rows in loads]
-            if None in expected:
-                if len(loads) != 1:
-                    raise ValueError("a statement counts the rows of one load only")
-                expected = [stored]
-            if sum(expected) != stored:
-                raise NotClean  # cannot happen: every row is stored or the statement fails
-            for (source, load_id, _), n in zip(loads, expected, strict=True):
-                counts = results.setdefault(load_id, LoadCounts(source, "api"))
-                counts.records += n
-                counts.stored += n
-        (collisions,) = con.execute(_sql.COLLISIONS, {"now": now}).fetchall()[0]
-    except (duckdb.Error, UnicodeDecodeError) as exc:
-        raise NotClean from exc  # the caller rolls the transaction back
-    if collisions:
-        raise NotClean
-    _count_loads(con, [(counts, load_id) for load_id, counts in results.items()])
-    return results
+        raise NotClean from exc
+    return counts
 
 
 def _early_rejects(con, batch, params) -> None:
@@ -289,49 +207,44 @@ def _early_rejects(con, batch, params) -> None:
         }
     )
     con.register("_early", early)
-    con.execute(
-        "INSERT INTO rejects SELECT $source, $label || ' ' || loc, reason, left(raw, $keep), $now "
-        "FROM _early ON CONFLICT DO NOTHING",
-        params,
-    )
-    con.unregister("_early")
+    try:
+        con.execute(_sql.INSERT_EARLY_REJECTS, params)
+    finally:
+        con.unregister("_early")
 
 
 def load_source(
     con: duckdb.DuckDBPyConnection,
+    src: Source,
     batches: Iterable[RawBatch],
     *,
     source: str,
-    kind: str,
-    label: str,
     workspace: str | None = None,
-    fast_source: Source | None = None,
+    fast: bool = True,
     report: Callable[[float], None] | None = None,
 ) -> Iterator[LoadCounts]:
     """Load every batch of one input, yielding each batch's counts as it commits.
 
     A ``loads`` row records the input; its ``finished_at`` stays NULL if the
-    load is interrupted, which ``status`` reports. With ``fast_source``, a
-    clean file is first tried in one statement (see :func:`load_file_fast`).
+    load is interrupted, which ``status`` reports. With ``fast``, a clean
+    file is first tried in one statement (see :func:`load_file_fast`);
+    otherwise, or when that finds anything to tell apart, the careful path
+    stores it batch by batch.
     """
     load_id = str(uuid.uuid4())
     con.execute(
         "INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, ?, ?)",
-        [load_id, source, kind, _now()],
+        [load_id, source, src.kind, _now()],
     )
-    if fast_source is not None:
-        counts = load_file_fast(
-            con, fast_source, source=source, workspace=workspace, load_id=load_id, report=report
-        )
-        if counts is not None:
-            yield counts
-            con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [_now(), load_id])
-            return
-    for batch in batches:
-        yield load_batch(
-            con, batch, source=source, kind=kind, label=label,
-            workspace=workspace, load_id=load_id,
-        )
+    try:
+        if not fast:
+            raise NotClean
+        yield load_file_fast(con, src, source=source, workspace=workspace, load_id=load_id,
+                             report=report)
+    except NotClean:
+        for batch in batches:
+            yield load_batch(con, batch, source=source, kind=src.kind, label=src.loc_label,
+                             workspace=workspace, load_id=load_id)
     con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [_now(), load_id])
 
 
@@ -358,10 +271,13 @@ def ingest(
     commits on its own, so an interrupted ingest keeps whole batches and a
     rerun completes it.
 
-    ``workspace`` fills ``workspace_id`` where a record has none (audit logs
-    have none). ``strict`` raises :class:`RejectedRecordsError` (after storing
-    every good record) when anything was rejected. ``progress`` shows a
-    progress bar (``None``: only on a terminal or in Jupyter).
+    ``workspace`` names the workspace the records come from, as a sync's
+    feed does: it fills ``workspace_id`` where a record has none (audit logs
+    have none), and a record naming another workspace is rejected
+    ("workspace_id differs from the feed's"). ``strict`` raises
+    :class:`RejectedRecordsError` (after storing every good record) when
+    anything was rejected. ``progress`` shows a progress bar (``None``: only
+    on a terminal or in Jupyter).
 
     >>> import tempfile, pathlib, json
     >>> tmp = pathlib.Path(tempfile.mkdtemp())
@@ -372,6 +288,22 @@ def ingest(
     >>> result.total.stored, result.total.rejected
     (1, 1)
     """
+    return ingest_paths(paths, db, workspace=workspace, strict=strict, progress=progress,
+                        lock_timeout=lock_timeout)
+
+
+def ingest_paths(
+    paths: list[str | os.PathLike[str]] | str | os.PathLike[str],
+    db: str | os.PathLike[str],
+    *,
+    workspace: str | None = None,
+    strict: bool = False,
+    progress: bool | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    fast: bool = True,
+) -> IngestResult:
+    """:func:`ingest`, and whether to try the fast path for files (tests and
+    the benchmark also measure the careful path alone)."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if not paths:
@@ -381,7 +313,7 @@ def ingest(
     try:
         with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
             for src in sources:
-                result.loads.append(_ingest_one(con, src, workspace, progress))
+                result.loads.append(_ingest_one(con, src, workspace, progress, fast))
     finally:
         for src in sources:
             if src.name == "stdin":
@@ -396,24 +328,22 @@ def ingest(
     return result
 
 
-def _ingest_one(
-    con: duckdb.DuckDBPyConnection, src: Source, workspace: str | None, progress: bool | None
-) -> LoadCounts:
+def _ingest_one(con: duckdb.DuckDBPyConnection, src: Source, workspace: str | None,
+                progress: bool | None, fast: bool) -> LoadCounts:
     counts = LoadCounts(src.name, src.kind)
     name = src.name if src.name == "stdin" else os.path.abspath(src.name)
     size = src.size()
     with progress_bar(total=size, desc=os.path.basename(src.name), enabled=progress) as bar:
         try:
             for batch_counts in load_source(
-                con, _with_progress(src.batches(), bar), source=name, kind=src.kind,
-                label=src.loc_label, workspace=workspace,
-                fast_source=src if FAST_PATH else None,
+                con, src, _with_progress(src.batches(), bar), source=name, workspace=workspace,
+                fast=fast,
                 report=None if bar.disable else (lambda f: bar.update(int(f * size) - bar.n)),
             ):
                 counts.add(batch_counts)
                 bar.set_postfix(stored=counts.stored, rejected=counts.rejected, refresh=False)
         except duckdb.Error as exc:
-            raise StoreError(f"{src.name}: storing failed: {str(exc).splitlines()[0]}") from exc
+            raise StoreError(f"{src.name}: storing failed: {one_line(exc)}") from exc
     return counts
 
 

@@ -1,14 +1,21 @@
 """SQL that turns raw JSON records into validated, normalised rows, and stores them.
 
-One SELECT (built by ``_stage``) gives one row per record: either the
-``reason`` it is rejected for, or every column of ``activity``. It runs over
-two sources that yield the same struct of JSON fragments per record:
+One SELECT (built by :func:`_select`) holds every record rule: it gives one
+row per record, either the ``reason`` it is rejected for, or every column of
+``activity``. Every input goes through it, from one of three sources that
+yield the same struct of JSON fragments per record:
 
-* an Arrow batch ``_raw(loc, text, blank)`` from the readers (the careful
-  path: any input, line numbers for rejects, one transaction per batch);
+* an Arrow batch ``_raw(loc, text, blank)`` from the readers: files, stdin,
+  the Platform's SQLite file, and API pages split by DuckDB (the careful
+  path: any input, locations for rejects, one transaction per batch);
 * DuckDB's own JSON reader over a whole file (the fast path for clean JSON
-  lines or arrays: one statement, bailing out to the careful path at the
-  first record that would be rejected, repeated or already stored).
+  lines or arrays: one statement);
+* API pages, one parse per page (the sync's fast path for pages of plain
+  records).
+
+A fast path bails out to the careful one at the first record that would be
+rejected, repeated or already stored, so both store the same rows and
+reject the same records for the same reasons.
 
 Both record shapes (Platform activity and PraisonAI audit-log tool calls) end
 in the same columns. The store has no index on ``id``: uniqueness is kept by
@@ -18,6 +25,7 @@ in memory).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # created_at must be a date *and* a time; an offset is optional (naive = UTC).
@@ -39,7 +47,9 @@ class Shape:
     optional: tuple[str, ...]  # strings or null
     objects: tuple[str, ...]  # objects or null
     timestamp: str
-    columns: str  # SQL for STAGED_COLUMNS, over {f}<field> (a JSON fragment) and v_<field>
+    #: SQL for STAGED_COLUMNS, over v_<field> and f + <field> (a JSON fragment),
+    #: given f and the SQL of the input's workspace (filling a missing one)
+    columns: Callable[[str, str], str]
 
 
 ACTIVITY = Shape(
@@ -49,8 +59,8 @@ ACTIVITY = Shape(
     optional=("workspace_id", "issue_id", "entity_type", "entity_id", "actor_type", "actor_id"),
     objects=("details",),
     timestamp="created_at",
-    columns="""v_id AS id,
-    coalesce(v_workspace_id, $workspace) AS workspace_id,
+    columns=lambda f, workspace: f"""v_id AS id,
+    coalesce(v_workspace_id, {workspace}) AS workspace_id,
     v_issue_id AS issue_id,
     v_entity_type AS entity_type,
     v_entity_id AS entity_id,
@@ -74,8 +84,8 @@ AUDIT = Shape(
     optional=("session_id",),
     objects=(),
     timestamp="timestamp",
-    columns="""'audit:' || md5(json(text)) AS id,
-    $workspace AS workspace_id,
+    columns=lambda f, workspace: f"""'audit:' || md5(json(text)) AS id,
+    {workspace} AS workspace_id,
     NULL AS issue_id,
     'tool' AS entity_type,
     v_tool_name AS entity_id,
@@ -104,11 +114,9 @@ def _looks_like_timestamp(value: str) -> str:
                 ELSE regexp_full_match({value}, '{TIMESTAMP_RE}') END)"""
 
 
-def _struct(shape: Shape, *, typed: bool = False) -> str:
-    """The json_transform type of a record: every field as a JSON fragment, or
-    (``typed``, for records whose string fields the caller checked) those as text."""
-    strings = set(shape.required) | set(shape.optional) if typed else set()
-    return "{" + ", ".join(f'"{f}": "{"VARCHAR" if f in strings else "JSON"}"' for f in shape.fields) + "}"
+def _struct(shape: Shape) -> str:
+    """The json_transform type of a record: every field as a JSON fragment."""
+    return "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
 
 
 def _object_type(text: str) -> str:
@@ -117,33 +125,24 @@ def _object_type(text: str) -> str:
 
 
 def _page_items(items: str) -> str:
-    """SQL rows ``r`` (first_loc, source, i: the index in its page, item) of the
-    pages in ``_pages``, where ``items`` is an expression of ``body`` giving a
-    list; all but the indexes in ``skip``. (Unnested in the SELECT list: a
-    LATERAL join would hash every page's whole list to deduplicate it.)"""
-    return f"""(SELECT first_loc, skip, source, unnest(items) AS item,
+    """SQL rows ``r`` (first_loc, source, workspace, i: the index in its page,
+    item) of the pages in ``_pages``, where ``items`` is an expression of
+    ``body`` giving a list; all but the indexes in ``skip``. (Unnested in the
+    SELECT list: a LATERAL join would hash every page's whole list to
+    deduplicate it.)"""
+    return f"""(SELECT first_loc, skip, source, workspace, unnest(items) AS item,
                     generate_subscripts(items, 1) - 1 AS i
-             FROM (SELECT first_loc, skip, source, {items} AS items FROM _pages)) AS r
+             FROM (SELECT first_loc, skip, source, workspace, {items} AS items FROM _pages)) AS r
         WHERE r.skip IS NULL OR NOT list_contains(r.skip, r.i::INTEGER)"""
 
 
 def _from_arrow(shape: Shape) -> str:
     """Records from the Arrow batch ``_raw``: each line parsed once into a struct."""
-    struct = _struct(shape)
     return f"""
         SELECT loc, text, ok,
                CASE WHEN ok THEN json_type(text) END AS jtype,
-               CASE WHEN ok THEN json_transform(text, '{struct}') END AS f
+               CASE WHEN ok THEN json_transform(text, '{_struct(shape)}') END AS f
         FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)"""
-
-
-def _from_parsed_arrow(shape: Shape) -> str:
-    """Records from ``_raw`` whose text DuckDB itself wrote (split from API pages):
-    valid JSON by construction, so neither checked nor typed again, as from a file."""
-    return f"""
-        SELECT loc, text, true AS ok, {_object_type("text")} AS jtype,
-               json_transform(text, '{_struct(shape)}') AS f
-        FROM _raw WHERE NOT blank"""
 
 
 def _from_file(shape: Shape) -> str:
@@ -161,48 +160,62 @@ def _from_file(shape: Shape) -> str:
                                maximum_object_size = 16777216)"""
 
 
-def _select(shape: Shape, source: str, f: str, *, extra: bool = True, typed: bool = False,
+def _from_pages(shape: Shape) -> str:
+    """Records straight from API pages (``_pages``, see :data:`EXPAND_PAGES`),
+    one parse per page. No record text: only for pages whose records are all
+    objects of known fields (the sync checks each page as it decodes it), on
+    the fast path (any reject sends them the careful way)."""
+    items = f"json_transform(body, '[{_struct(shape)}]')"
+    return f"""
+        SELECT r.first_loc + r.i AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
+               r.item AS f, r.source, r.workspace
+        FROM {_page_items(items)}"""
+
+
+def _select(shape: Shape, source: str, *, workspace: str = "$workspace", extra: bool = True,
             passthrough: tuple[str, ...] = ()) -> str:
     """One row per record of ``source``: ``loc``, ``raw`` and ``reason`` when
-    rejected, else the ``STAGED_COLUMNS``.
+    rejected, else the ``STAGED_COLUMNS``. The record rules, in order:
 
-    ``extra=False`` when the caller knows no record has a field beyond the
-    shape's (the sync checks the parsed pages): ``extra`` is then null
-    without parsing each record once more to list its keys.
+    valid JSON; an object; each required field present, a string, not
+    blank; each optional string field a string or null; ``workspace_id``
+    the input's workspace, when both are known; each object field an object
+    or null; the timestamp a date and a time.
 
-    ``f`` is how a field's JSON fragment is named: ``"f."`` (a struct) for
-    the Arrow source, ``""`` (columns) for the file source.
+    ``source`` gives each record's fields as JSON fragments in a struct
+    ``f``. ``workspace``: SQL for the input's workspace (a parameter, or a
+    column of ``source`` when pages of several feeds are stored at once),
+    which fills a missing ``workspace_id``. ``extra=False`` when the caller
+    knows no record has a field beyond the shape's (the sync checks its
+    pages): ``extra`` is then null without listing each record's keys.
+    ``passthrough``: columns of ``source`` to keep as they are.
 
-    ``typed`` when ``source`` gives the string fields as text, the caller
-    having checked that each is a JSON string (required) or null (optional).
-
-    ``passthrough``: columns of ``source`` to keep as they are (``source``
-    when the rows of several inputs are stored in one statement).
-
-    Levels, inside out: the JSON fragments; ``v_<field>``, the
-    value of each string field (NULL unless it is a JSON string); the
-    timestamp; the reason; the columns. Only rejected lines keep their raw
-    text, so good rows are not copied twice.
+    Levels, inside out: the JSON fragments; ``v_<field>``, the value of each
+    string field (NULL unless it is a JSON string); the timestamp; the
+    reason; the columns. Only rejected lines keep their raw text, so good
+    rows are not copied twice.
     """
+    f = "f."
     strings = (*shape.required, *shape.optional)
     values = ",\n            ".join(
-        f"{f}{n} AS v_{n}" if typed else f"CASE WHEN starts_with({f}{n}, '\"') THEN {f}{n} ->> '$' END AS v_{n}"
-        for n in strings
+        f"CASE WHEN starts_with({f}{n}, '\"') THEN {f}{n} ->> '$' END AS v_{n}" for n in strings
     )
     checks = []
     for n in shape.required:
-        checks += [f"WHEN {f}{n} IS NULL THEN 'missing {n}'"]
-        checks += [] if typed else [f"WHEN v_{n} IS NULL THEN '{n} is not a string'"]
-        checks += [f"WHEN trim(v_{n}) = '' THEN '{n} is empty'"]
-    if not typed:
-        checks += [f"WHEN {f}{n} IS NOT NULL AND v_{n} IS NULL THEN '{n} is not a string'"
-                   for n in shape.optional]
+        checks += [f"WHEN {f}{n} IS NULL THEN 'missing {n}'",
+                   f"WHEN v_{n} IS NULL THEN '{n} is not a string'",
+                   f"WHEN trim(v_{n}) = '' THEN '{n} is empty'"]
+    checks += [f"WHEN {f}{n} IS NOT NULL AND v_{n} IS NULL THEN '{n} is not a string'"
+               for n in shape.optional]
+    if "workspace_id" in shape.optional:
+        checks += [f"WHEN v_workspace_id IS NOT NULL AND {workspace} IS NOT NULL "
+                   f"AND v_workspace_id <> {workspace} THEN 'workspace_id differs from the feed''s'"]
     checks += [f"WHEN {f}{n} IS NOT NULL AND NOT starts_with({f}{n}, '{{') "
                f"THEN '{n} is not an object'" for n in shape.objects]
     ts = f"v_{shape.timestamp}"
     # More keys than known fields with a value: unknown fields (or explicit nulls)
     present = "(" + " + ".join(f"({f}{n} IS NOT NULL)::INT" for n in shape.fields) + ")"
-    drop_known = "{" + ", ".join(f'"{f}": null' for f in shape.fields) + "}"
+    drop_known = "{" + ", ".join(f'"{n}": null' for n in shape.fields) + "}"
     when = "\n            ".join(checks)
     extra_sql = (f"""CASE WHEN reason IS NULL AND len(json_keys(text)) > {present}
          THEN nullif(json_merge_patch(text, '{drop_known}'), '{{}}')::JSON END"""
@@ -211,7 +224,7 @@ def _select(shape: Shape, source: str, f: str, *, extra: bool = True, typed: boo
 SELECT loc,
     CASE WHEN reason IS NOT NULL THEN rtrim(text, chr(10) || chr(13)) END AS raw,
     reason,
-    {shape.columns.replace("{f}", f)},
+    {shape.columns(f, workspace)},
     {extra_sql} AS extra,
     ts AS created_at{"".join(f", {c}" for c in passthrough)}
 FROM (
@@ -238,13 +251,15 @@ FROM (
 
 
 #: SELECT over ``_raw``: one row per non-blank record, a reason or the columns
-SELECT_ACTIVITY = _select(ACTIVITY, _from_arrow(ACTIVITY), "f.")
-SELECT_AUDIT = _select(AUDIT, _from_arrow(AUDIT), "f.")
+SELECT_ACTIVITY = _select(ACTIVITY, _from_arrow(ACTIVITY))
+SELECT_AUDIT = _select(AUDIT, _from_arrow(AUDIT))
 #: the same over a whole file read by DuckDB (``$path``, ``$format``, ``$compression``)
-SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), "f.")
+SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY))
 
-#: the slow path: keep the whole staged batch for classification
-STAGE = "CREATE OR REPLACE TEMP TABLE _stage AS {select}"
+
+def stage(select: str) -> str:
+    """The careful path: keep the whole staged batch for classification."""
+    return f"CREATE OR REPLACE TEMP TABLE _stage AS {select}"
 
 
 def _insert_or_fail(select: str, source: str = "$source") -> str:
@@ -259,36 +274,22 @@ WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject'
 """
 
 
-#: Fast path: the whole file in one statement.
+#: Fast path for files: the whole file in one statement.
 FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE)
 
-
-def _from_pages(shape: Shape) -> str:
-    """Records straight from API pages (``_pages``, see EXPAND_PAGES), one parse
-    per page, string fields as text. No record text: only for pages whose
-    records are all objects of known fields with strings (or nulls) where the
-    shape wants them (the sync checks each page as it decodes it), on the fast
-    path (any reject sends them the careful way)."""
-    items = f"json_transform(body, '[{_struct(shape, typed=True)}]')"
-    return f"""
-        SELECT r.first_loc + r.i AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
-               r.item AS f, r.source
-        FROM {_page_items(items)}"""
-
-
-#: Pages whose records are plain (objects, known fields only): one parse per page,
-#: the pages of every feed in one statement (each page names its ``source``).
+#: Fast path for the sync: pages whose records are plain (objects, known fields
+#: only), one parse per page, the pages of every feed in one statement (each
+#: page names its ``source`` and ``workspace``).
 PAGES_INSERT = _insert_or_fail(
-    _select(ACTIVITY, _from_pages(ACTIVITY), "f.", extra=False, typed=True, passthrough=("source",)),
+    _select(ACTIVITY, _from_pages(ACTIVITY), workspace="workspace", extra=False,
+            passthrough=("source",)),
     source="source",
 )
 
-#: The sync's other pages, their records split into ``_raw`` by DuckDB (EXPAND_PAGES).
-BATCH_INSERT = _insert_or_fail(_select(ACTIVITY, _from_parsed_arrow(ACTIVITY), "f."))
-
-#: The records of API pages (``_pages``: first_loc, body = the page's JSON
-#: text, skip = indexes to leave out or null, source) as a ``_raw`` batch, split by
-#: DuckDB: the sync never serialises a record in Python.
+#: The careful path for the sync: the records of API pages (``_pages``:
+#: first_loc, body = the page's JSON text, skip = indexes to leave out or
+#: null, source, workspace) as a ``_raw`` batch, split by DuckDB: the sync
+#: never serialises a record in Python.
 EXPAND_PAGES = f"""
 SELECT r.first_loc + r.i AS loc, r.item::VARCHAR AS text, false AS blank
 FROM {_page_items("json_extract(body, '$[*]')")}
@@ -338,24 +339,31 @@ WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM _known AS a WHERE a.id = s.id
 QUALIFY row_number() OVER (PARTITION BY id ORDER BY loc) = 1
 """
 
-INSERT_NEW = f"""
+
+def insert_new(table: str) -> str:
+    """Store the valid rows of ``table`` (``_stage``, or ``_cand`` when ids repeat)."""
+    return f"""
 INSERT INTO activity
 SELECT {", ".join(STAGED_COLUMNS)}, $source AS source, $now AS ingested_at
-FROM {{table}} WHERE reason IS NULL
+FROM {table} WHERE reason IS NULL
 """
 
-# Rows whose id is stored with other content: conflicts (the first stored wins).
-# Stored means before this batch (_known) or by it ({{table}}, just inserted).
-CONFLICTS = f"""
+
+def conflicts(table: str) -> str:
+    """Rows whose id is stored with other content: conflicts (the first stored
+    wins). Stored means before this batch (``_known``) or by it (``table``,
+    just inserted)."""
+    return f"""
 CREATE OR REPLACE TEMP TABLE _conflicts AS
 SELECT c.loc, c.id, rtrim(r.text, chr(10) || chr(13)) AS raw
 FROM _stage AS c
 JOIN (SELECT * FROM _known
-      UNION ALL SELECT {", ".join(STAGED_COLUMNS)} FROM {{table}} WHERE reason IS NULL) AS a
+      UNION ALL SELECT {", ".join(STAGED_COLUMNS)} FROM {table} WHERE reason IS NULL) AS a
   ON a.id = c.id
 JOIN _raw AS r ON r.loc = c.loc
 WHERE c.reason IS NULL AND NOT ({_SAME_CONTENT})
 """
+
 
 INSERT_REJECTS = """
 INSERT INTO rejects
@@ -371,4 +379,23 @@ SELECT $source, $label || ' ' || loc,
        left(raw, $keep), $now
 FROM _conflicts
 ON CONFLICT DO NOTHING
+"""
+
+#: Records rejected before parsing (invalid UTF-8, over-long lines), from ``_early``.
+INSERT_EARLY_REJECTS = """
+INSERT INTO rejects SELECT $source, $label || ' ' || loc, reason, left(raw, $keep), $now
+FROM _early ON CONFLICT DO NOTHING
+"""
+
+
+def count_loads(n: int) -> str:
+    """Add to ``n`` loads' counts in one statement (parameters: load_id and the
+    five counts, per load)."""
+    values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * n)
+    return f"""
+UPDATE loads SET records = loads.records + v.records, stored = loads.stored + v.stored,
+    duplicates = loads.duplicates + v.duplicates, conflicts = loads.conflicts + v.conflicts,
+    rejected = loads.rejected + v.rejected
+FROM (VALUES {values}) AS v(load_id, records, stored, duplicates, conflicts, rejected)
+WHERE loads.load_id = v.load_id
 """

@@ -6,13 +6,11 @@
   microseconds since the epoch (bucketing is integer arithmetic), so the two
   engines cannot round or zone it differently. A :class:`Dialect` fills in
   the words that differ (``epoch_us`` vs ``unix_micros``).
-* **Stage 2, the rest** (``STAGE2``; bursts' in ``_bursts``): shares, baselines, scores, reasons —
+* **Stage 2, the rest** (``STAGE2``; bursts' in ``bursts``): shares, baselines, scores, reasons —
   run by DuckDB on stage 1's result (``s1``), which is small: one row per
   group, per actor and 5 minutes for bursts.
 
-On a store, the ``aa_*`` macros are stage 1 and stage 2 in one query
-(bursts' stage 1 there reads the counts the store keeps, and scans only the
-events after them: ``_slots``). On a
+On a store, the ``aa_*`` macros are stage 1 and stage 2 in one query. On a
 Spark lake, Spark runs stage 1 over the Parquet files, and the same stage 2
 runs in an in-memory DuckDB over the rows it returns.
 """
@@ -44,7 +42,7 @@ DUCKDB = Dialect("duckdb", "epoch_us(created_at)")
 SPARK = Dialect("spark", "unix_micros(created_at)")
 
 
-def _actions(d: Dialect, every_us: str, by_workspace: str) -> str:
+def _actions(d: Dialect, events: str, every_us: str, by_workspace: str) -> str:
     return f"""
         SELECT CASE WHEN {every_us} IS NULL THEN NULL ELSE {d.floor(d.epoch_us, every_us)} END AS bucket_us,
                CASE WHEN {by_workspace} THEN workspace_id END AS workspace_id,
@@ -52,11 +50,11 @@ def _actions(d: Dialect, every_us: str, by_workspace: str) -> str:
                count(*) AS events,
                count(DISTINCT actor_id) AS actors,
                count(DISTINCT issue_id) AS issues
-        FROM {{events}}
+        FROM {events}
         GROUP BY 1, 2, 3"""
 
 
-def _actors(d: Dialect, every_us: str, by_workspace: str, by_action: str) -> str:
+def _actors(d: Dialect, events: str, every_us: str, by_workspace: str, by_action: str) -> str:
     return f"""
         SELECT CASE WHEN {every_us} IS NULL THEN NULL ELSE {d.floor(d.epoch_us, every_us)} END AS bucket_us,
                CASE WHEN {by_workspace} THEN workspace_id END AS workspace_id,
@@ -64,7 +62,7 @@ def _actors(d: Dialect, every_us: str, by_workspace: str, by_action: str) -> str
                actor_type,
                count(*) AS events,
                count(DISTINCT actor_id) AS actors
-        FROM {{events}}
+        FROM {events}
         GROUP BY 1, 2, 3, 4"""
 
 
@@ -73,7 +71,7 @@ def type_code(actor_type: str) -> str:
     return f"CASE {actor_type} WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END"
 
 
-def _bursts(d: Dialect) -> str:
+def _bursts(d: Dialect, events: str) -> str:
     # last_code: the latest event's time and actor type in one integer, so the
     # type of a 5-minute slot is picked the same way by both engines
     return f"""
@@ -82,23 +80,24 @@ def _bursts(d: Dialect) -> str:
                count(*) AS n,
                min({d.epoch_us}) AS first_us,
                max({d.epoch_us} * 4 + {type_code('actor_type')}) AS last_code
-        FROM {{events}}
+        FROM {events}
         WHERE actor_id IS NOT NULL
         GROUP BY 1, 2, 3"""
 
 
-def stage1(analysis: str, d: Dialect, **args: str) -> str:
-    """Stage 1 of ``analysis`` in dialect ``d``; ``args`` are SQL expressions
-    (macro parameter names on DuckDB, literals on Spark); ``{events}`` is left
-    for the caller: the filtered events."""
-    return {"actions": _actions, "actors": _actors, "bursts": _bursts}[analysis](d, **args)
+def stage1(analysis: str, d: Dialect, events: str, **args: str) -> str:
+    """Stage 1 of ``analysis`` in dialect ``d`` over ``events`` (SQL for the
+    filtered events: a table function call or a subquery with its alias);
+    ``args`` are SQL expressions (macro parameter names on DuckDB, literals
+    on Spark)."""
+    return {"actions": _actions, "actors": _actors, "bursts": _bursts}[analysis](d, events, **args)
 
 
 def _timestamp(us: str) -> str:
     return f"CASE WHEN {us} IS NOT NULL THEN make_timestamptz({us}) END"
 
 
-#: Stage 2 (DuckDB SQL over ``s1``) of actions and actors; bursts' is in ``_bursts``.
+#: Stage 2 (DuckDB SQL over ``s1``) of actions and actors; bursts' is in ``bursts``.
 STAGE2 = {
     "actions": f"""
         SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, events,

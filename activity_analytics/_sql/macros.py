@@ -10,12 +10,10 @@ Filters common to all: ``since``, ``until`` (TIMESTAMPTZ, until exclusive),
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-import duckdb
-
-from . import _slots
-from ._bursts import BURSTS_STAGE2
-from ._stages import DUCKDB, STAGE2, stage1
+from .bursts import BURSTS_STAGE2
+from .stages import DUCKDB, STAGE2, stage1
 
 _FILTERS = "since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL"
 _PASS = "since := since, until := until, ws := ws, act := act, atype := atype"
@@ -28,7 +26,7 @@ def stage2(analysis: str) -> str:
 
 
 def _two_stage(analysis: str, **args: str) -> str:
-    scan = stage1(analysis, DUCKDB, **args).replace("{events}", f"aa_events({_PASS})")
+    scan = stage1(analysis, DUCKDB, f"aa_events({_PASS})", **args)
     return f"WITH s1 AS ({scan}){stage2(analysis)}"
 
 #: the filters on events (``since`` to ``atype``), as the macros apply them
@@ -96,16 +94,7 @@ MACROS = {
         WHERE e.issue_id = issue OR e.entity_id = issue
         ORDER BY e.created_at, e.id
     """,
-    # On a store, from the counts it keeps per actor and 5 minutes (see ``_slots``).
-    "aa_bursts": f"""
-        (sensitivity := 1.0, {_FILTERS}) AS TABLE
-        WITH {_slots.store_scan(_WHERE)}{stage2("bursts")}
-    """,
-}
-
-#: The macros that differ over plain tables or views (e.g. of Parquet files),
-#: which have no kept counts.
-_PLAIN = {
+    # Stretches of activity anomalous for whoever produced them (see ``bursts``).
     "aa_bursts": f"""
         (sensitivity := 1.0, {_FILTERS}) AS TABLE
         {_two_stage("bursts")}
@@ -113,24 +102,25 @@ _PLAIN = {
 }
 
 
-#: a digest of the macros' text: a store is refreshed when opened read-write
-#: and its macros differ (no version to bump by hand)
+#: a digest of the macros' text: a store's macros are replaced when it is
+#: opened read-write and this differs (no version to bump by hand)
 MACROS_VERSION = hashlib.sha256(repr(sorted(MACROS.items())).encode()).hexdigest()[:16]
 
 
-def needed(macro: str, *, store: bool = True) -> tuple[str, ...]:
+def needed(macro: str) -> tuple[str, ...]:
     """``macro`` and the macros it calls."""
-    body = MACROS[macro] if store else _PLAIN.get(macro, MACROS[macro])
-    return (macro,) if "aa_events(" not in body else ("aa_events", macro)
+    return (macro,) if "aa_events(" not in MACROS[macro] else ("aa_events", macro)
 
 
-def install(con: duckdb.DuckDBPyConnection, *, temporary: bool,
-            names: tuple[str, ...] | None = None, store: bool = True) -> None:
-    """Create (or replace) the macros (all, or ``names``); ``temporary`` for this
-    connection only. ``store=False``: over plain ``activity``, ``actor_marks``
-    and ``events`` tables or views, without the tables a store keeps."""
+def statements(*, temporary: bool, names: tuple[str, ...] | None = None) -> list[str]:
+    """The statements that create (or replace) the macros (all, or ``names``);
+    ``temporary``: for one connection only."""
     kind = "TEMP MACRO" if temporary else "MACRO"
-    for name, body in MACROS.items():
-        if names is None or name in names:
-            body = body if store else _PLAIN.get(name, body)
-            con.execute(f"CREATE OR REPLACE {kind} {name}{body}")
+    return [f"CREATE OR REPLACE {kind} {name}{body}"
+            for name, body in MACROS.items() if names is None or name in names]
+
+
+def install(con: Any, *, temporary: bool, names: tuple[str, ...] | None = None) -> None:
+    """Run :func:`statements` on a DuckDB connection (or anything with ``execute``)."""
+    for statement in statements(temporary=temporary, names=names):
+        con.execute(statement)

@@ -1,0 +1,128 @@
+"""The store's schema: its DDL, one migration per version, and the ``events`` view.
+
+``MIGRATIONS[n]`` turns a version-``n`` store into version ``n + 1``;
+version 0 is an empty file. ``_store`` runs them, each in a transaction
+with its version bump.
+"""
+
+from __future__ import annotations
+
+#: actor types a stored row may have
+ACTOR_TYPES = ("user", "agent", "unknown")
+
+
+def events_select(activity: str = "activity", marks: str = "actor_marks") -> str:
+    """The ``events`` view's query: activity with actor marks applied, over the
+    tables (or views) named. The Spark lake uses it with its own names."""
+    return f"""SELECT a.id, a.workspace_id, a.issue_id, a.entity_type, a.entity_id,
+       coalesce(m.actor_type, a.actor_type) AS actor_type,
+       a.actor_type AS actor_type_recorded,
+       a.actor_type_raw, a.actor_id, a.action, a.details, a.extra,
+       a.created_at, a.source, a.ingested_at
+FROM {activity} AS a
+LEFT JOIN {marks} AS m ON m.actor_id = a.actor_id"""
+
+
+_V1 = f"""
+CREATE TABLE meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+CREATE TABLE activity (
+    id             VARCHAR NOT NULL,  -- the key: unique, kept so by the loader
+    workspace_id   VARCHAR,
+    issue_id       VARCHAR,
+    entity_type    VARCHAR,
+    entity_id      VARCHAR,
+    actor_type     VARCHAR NOT NULL CHECK (actor_type IN ('user', 'agent', 'unknown')),
+    actor_type_raw VARCHAR,
+    actor_id       VARCHAR,
+    action         VARCHAR NOT NULL,
+    details        JSON,
+    extra          JSON,
+    created_at     TIMESTAMPTZ NOT NULL,
+    source         VARCHAR NOT NULL,
+    ingested_at    TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE rejects (
+    source      VARCHAR NOT NULL,
+    location    VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL,
+    raw         VARCHAR,
+    rejected_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (source, location, reason)
+);
+
+CREATE TABLE actor_marks (
+    actor_id   VARCHAR PRIMARY KEY,
+    actor_type VARCHAR NOT NULL CHECK (actor_type IN ('user', 'agent')),
+    note       VARCHAR,
+    marked_at  TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE loads (
+    load_id     VARCHAR PRIMARY KEY,
+    source      VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,
+    started_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    records     BIGINT NOT NULL DEFAULT 0,
+    stored      BIGINT NOT NULL DEFAULT 0,
+    duplicates  BIGINT NOT NULL DEFAULT 0,
+    conflicts   BIGINT NOT NULL DEFAULT 0,
+    rejected    BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE sync_state (
+    api_url    VARCHAR NOT NULL,
+    scope      VARCHAR NOT NULL,
+    state      JSON NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (api_url, scope)
+);
+
+CREATE VIEW events AS
+{events_select()};
+"""
+
+# Version 2: the small dimension tables a sync keeps beside the activity, so
+# reports can show names instead of ids. Replaced per workspace at each sync.
+_V2 = """
+CREATE TABLE workspaces (
+    id VARCHAR PRIMARY KEY, name VARCHAR, slug VARCHAR, api_url VARCHAR, synced_at TIMESTAMPTZ
+);
+CREATE TABLE members (
+    workspace_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL, role VARCHAR, synced_at TIMESTAMPTZ,
+    PRIMARY KEY (workspace_id, user_id)
+);
+CREATE TABLE agents (
+    workspace_id VARCHAR NOT NULL, id VARCHAR NOT NULL, name VARCHAR, owner_id VARCHAR,
+    synced_at TIMESTAMPTZ, PRIMARY KEY (workspace_id, id)
+);
+CREATE TABLE issues (
+    workspace_id VARCHAR NOT NULL, id VARCHAR NOT NULL, identifier VARCHAR, title VARCHAR,
+    status VARCHAR, priority VARCHAR, synced_at TIMESTAMPTZ, PRIMARY KEY (workspace_id, id)
+);
+"""
+
+# Version 3 kept bursts' counts per actor and 5 minutes, maintained by every
+# write. Version 4 drops them: writes keep no analysis caches.
+_V3 = """
+CREATE TABLE slot_counts (
+    workspace_id VARCHAR, actor_id VARCHAR NOT NULL, actor_type VARCHAR NOT NULL,
+    slot_us BIGINT NOT NULL, n BIGINT NOT NULL, first_us BIGINT NOT NULL, last_us BIGINT NOT NULL
+);
+"""
+
+_V4 = """
+DROP TABLE IF EXISTS slot_counts;
+DELETE FROM meta WHERE key IN ('slot_counts_rows', 'slot_counts_events');
+"""
+
+#: the SQL that takes a store from version n (the index) to n + 1
+MIGRATIONS = (_V1, _V2, _V3, _V4)
+
+#: version of the schema this code writes; stored in ``meta.schema_version``
+SCHEMA_VERSION = len(MIGRATIONS)

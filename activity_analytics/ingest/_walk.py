@@ -1,0 +1,250 @@
+"""The walk down a newest-first feed: decoding its pages, and the pagination strategy.
+
+The activity feed is newest first, paged by offset, with no cursor, no total
+and no tie-breaker. :class:`FeedWalk` is the pagination strategy of one walk
+(a workspace's or an issue's feed); :meth:`PlatformClient.pages` drives it:
+
+* Pages of 200 from offset 0. New rows arriving meanwhile push older rows
+  down, so a later page repeats rows (harmless: ids are unique in the store)
+  but never skips one (the feed has no deletions).
+* Each next request starts at the page's final run of rows sharing one
+  ``created_at`` again (at least its last row: the feed may go on with the
+  same time), so a tie that straddles the boundary is read whole even if
+  the server orders it anew for each query (SQLite keeps ties in insertion
+  order; other databases need not). Rows read again are dropped by id.
+* Incremental: rows older than the high-water mark are stored already; the
+  walk stops at the first page that reaches them. With little new activity
+  that is one request per workspace.
+* A backfill reads ahead (:meth:`FeedWalk.ahead`): while it awaits a page it
+  already asks for the next few (the server scans to each offset, so a few
+  at once go faster: 5-25% against the real server, see docs/sync.md). The
+  server may answer them in any order, and rows arriving in between could
+  then fall between two pages, so each such page starts a few rows inside
+  the page before it, and is asked again unless it starts inside that page
+  (by id) and before that page's final run of equal timestamps.
+* The high-water mark moves only when a walk completes, to the newest
+  ``created_at`` seen at the walk's start (:meth:`FeedWalk.mark_state`); an
+  interrupted first backfill resumes where it stopped (after re-reading the
+  rows that arrived since), and an interrupted incremental walk simply
+  starts again from the top.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import orjson
+
+from .._sql import ingest as _sql
+
+
+def parse_ts(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+class _LeanBase(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A feed record decoded lean: the strings of the activity shape are
+    strings (or null where optional), its objects are left raw JSON, and no
+    field is unknown. Such pages may take the writer's fast path (which
+    still applies every record rule). Dict-like enough for the walk (``get``)."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
+
+Lean = msgspec.defstruct(
+    "Lean",
+    [(f, str) for f in _sql.ACTIVITY.required]
+    + [(f, str | None, None) for f in _sql.ACTIVITY.optional]
+    + [(f, msgspec.Raw, msgspec.UNSET) for f in _sql.ACTIVITY.objects],
+    bases=(_LeanBase,), forbid_unknown_fields=True, kw_only=True,
+)
+_LEAN_PAGE = msgspec.json.Decoder(list[Lean])
+
+
+def decode_feed(body: bytes) -> list:
+    """A feed page's records: lean when every record is an object of known fields
+    of the expected types (five times cheaper than building dicts), else fully
+    decoded dicts and whatever else the page holds (the careful path then
+    tells good records from rejects). Raises ValueError for a body that is not JSON."""
+    try:
+        return _LEAN_PAGE.decode(body)
+    except msgspec.ValidationError:  # valid JSON so far, not plain records: decode it all
+        return orjson.loads(body)
+    except msgspec.DecodeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _id(record: Any) -> Any:
+    """A record's id, or None for a record that is not an object (the writer rejects it)."""
+    return record.get("id") if isinstance(record, dict | Lean) else None
+
+
+def _stamp(record: Any) -> dt.datetime | None:
+    return parse_ts(record.get("created_at")) if isinstance(record, dict | Lean) else None
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass
+class FeedWalk:
+    """The pagination strategy of one walk down a newest-first feed.
+
+    :meth:`PlatformClient.pages` drives it like any paginator: :meth:`take`
+    (called by the walk for each page) says which rows to store; then
+    :meth:`advance` says where the next page starts, or that the walk is done.
+    It holds the rules of the module's docstring: stop at the high-water
+    mark, re-read a tie cut by the page boundary, jump ahead when resuming an
+    interrupted backfill, and read ahead in a backfill (:meth:`ahead`).
+    """
+
+    limit: int
+    high_water: dt.datetime | None = None
+    previous: dict | None = None  # the interrupted walk being resumed
+    stored_at_mark: frozenset = frozenset()  # ids at the high-water mark already stored
+    offset: int = 0
+    top: dt.datetime | None = None
+    top_ids: list = field(default_factory=list)  # ids of the first page's rows at its top
+    reached: bool = False
+    _newer: set = field(default_factory=set)  # ids newer than the previous walk's top
+    _jumped: bool = False
+    _stamps: list | None = None  # created_at of the last page taken, when parsed
+    _page: list = field(default_factory=list)
+    read_ahead: int = 0  # pages requested beyond the current one, in a backfill
+    _prev_ids: set = field(default_factory=set)  # ids of the page before (read again in part)
+    _prev_last: dt.datetime | None = None  # and the created_at of its last row
+    _refused: bool = False  # the page just taken was not contiguous: fetch it again
+    _sequential: bool = False  # so the next request is not read ahead
+
+    def params(self) -> dict[str, int]:
+        return {"limit": self.limit, "offset": self.offset}
+
+    @property
+    def reads_ahead(self) -> bool:
+        """A backfill past its first page: nothing stops it early, so pages can be
+        requested before the one before them has arrived."""
+        return (self.read_ahead > 0 and self.limit > self.overlap and self.top is not None
+                and self.high_water is None and self.previous is None)
+
+    @property
+    def overlap(self) -> int:
+        """Rows each page re-reads of the one before, when reading ahead: 10 of 200."""
+        return max(1, self.limit // 20)
+
+    def ahead(self) -> list[dict[str, int]]:
+        """The requests to send while the current one is awaited: the pages that
+        follow it if it is full. Each starts ``overlap`` rows early, so
+        :meth:`take` can check that nothing fell between two pages that the
+        server may have served in either order."""
+        if not self.reads_ahead or self._sequential:
+            return []
+        step = self.limit - self.overlap
+        return [{"limit": self.limit, "offset": self.offset + step * i} for i in range(1, self.read_ahead + 1)]
+
+    def _contiguous(self, page: list) -> bool:
+        """Whether a page read ahead joins the one before: it starts inside that
+        page, before that page's final run of equal timestamps. Then nothing
+        fell between the two, and it holds that run whole, whatever order the
+        server gives a tie in each query. Else rows that arrived between the
+        two requests may have pushed some past both."""
+        if not page or _id(page[0]) not in self._prev_ids or self._prev_last is None:
+            return False
+        first = _stamp(page[0])
+        return first is not None and first > self._prev_last
+
+    @property
+    def previous_top(self) -> dt.datetime | None:
+        return parse_ts(self.previous["top"]) if self.previous else None
+
+    def take(self, page: list) -> list[tuple[int, Any]]:
+        """Rows of ``page`` to store, as (offset, record); notes what the page shows.
+
+        Timestamps are parsed only where a rule needs them: every row of the
+        first page (the walk's top), of an incremental walk (the high-water
+        mark) and of a resumed one; otherwise just the page's tail, in
+        :meth:`advance`.
+        """
+        self._page = page
+        if getattr(page, "speculative", False) and not self._contiguous(page):
+            self._refused = True
+            return []
+        seen = self._prev_ids  # rows of the page before, read again on purpose: queued already
+        if self.top is not None and self.high_water is None and self.previous is None:
+            self._stamps = None
+            self.reached = False
+            return [(self.offset + i, r) for i, r in enumerate(page) if _id(r) not in seen]
+        stamps = self._stamps = [_stamp(r) for r in page]
+        known = [s for s in stamps if s is not None]
+        if self.top is None and known:
+            self.top = max(known)
+            self.top_ids = [_id(r) for r, s in zip(page, stamps, strict=True) if s == self.top]
+        hw = self.high_water
+        self.reached = hw is not None and any(s < hw for s in known)
+        if self.previous_top is not None:
+            self._newer.update(_id(r) for r, s in zip(page, stamps, strict=True)
+                               if s and s > self.previous_top)
+        return [(self.offset + i, r) for i, (r, s) in enumerate(zip(page, stamps, strict=True))
+                if (hw is None or s is None or s > hw
+                    or (s == hw and _id(r) not in self.stored_at_mark))
+                and _id(r) not in seen]
+
+    def mark_state(self, state: dict) -> dict:
+        """The high-water mark after a complete walk, and the ids stored at it
+        (the next walk re-reads them: they are dropped, not sent to the store)."""
+        old = parse_ts(state.get("high_water"))
+        top = max(filter(None, [self.top, old]), default=None)
+        ids = set(self.top_ids) if self.top == top else set()
+        if old is not None and old == top:
+            ids |= set(state.get("mark_ids", []))
+        return {"high_water": iso(top), "mark_ids": sorted(i for i in ids if isinstance(i, str))}
+
+    def _stamp_at(self, i: int) -> dt.datetime | None:
+        return self._stamps[i] if self._stamps is not None else _stamp(self._page[i])
+
+    def progress(self, received: int) -> dict:
+        """The walk's state after a page of ``received`` rows (stored with the page)."""
+        end = self.offset + (0 if self._refused else received)
+        covered = end - len(self._newer) if self.previous_top else end
+        return {"top": iso(self.top), "covered": covered}
+
+    def advance(self, page: list) -> bool:
+        """Move past the page just taken; False when the walk is complete."""
+        self._sequential = self._refused
+        if self._refused:  # the same offset again, this time after the page before it
+            self._refused = False
+            return True
+        size = len(self._page)
+        if self.reached or size < self.limit:
+            return False
+        end = self.offset + size
+        last = self._stamp_at(size - 1)
+        run = 1  # the page's final run of equal timestamps (the feed may go on with it)
+        while run < size and last is not None and self._stamp_at(size - 1 - run) == last:
+            run += 1
+        # the next page starts at that run again (at least the last row), so it holds
+        # the run whole even if the server orders a tie differently each time
+        next_offset = end - (run if run < size else 0)
+        if self.reads_ahead:  # pages read ahead start a few rows further back
+            next_offset = min(next_offset, end - self.overlap)
+        self._prev_ids = {_id(r) for r in self._page}
+        self._prev_last = last
+        known = [s for s in self._stamps if s is not None] if self.previous else []
+        if self.previous and not self._jumped and known and min(known) <= self.previous_top:
+            # past the interrupted walk's top: jump to where it stopped, shifted by
+            # the rows that arrived since (one page early, to be safe)
+            target = len(self._newer) + int(self.previous.get("covered", 0)) - self.limit
+            next_offset = max(next_offset, target)
+            self._jumped = True
+        self.offset = next_offset
+        return True

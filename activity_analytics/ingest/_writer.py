@@ -1,0 +1,279 @@
+"""The sync's one DuckDB writer: pages in, rows and feed states out, in one transaction.
+
+Walks hand it pages and go on fetching. It takes every page waiting in its
+queue and stores them in one transaction with each feed's state, so the
+state never runs ahead of the rows it covers. Two write paths, one set of
+record rules (``_sql.ingest``):
+
+* **fast**: when every page of the batch decoded lean (objects of known
+  fields, strings where strings belong) and its rows are most likely new,
+  one INSERT stores the rows of every feed straight from the pages' text,
+  through the same validation as every input; any record it would reject,
+  or an id stored twice, rolls the batch back ...
+* **careful**: ... and the batch is stored like a file's batch
+  (:func:`_load.store_batch`), which tells new rows, duplicates, conflicts
+  and rejects apart, with the page offset as the location.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from .._sql import ingest as _sql
+from .._store import transaction
+from ._api import Page
+from ._files import _SCHEMA, RawBatch
+from ._load import LoadCounts, NotClean, count_loads, store_batch
+from ._walk import Lean, iso
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed being walked, as the writer stores it."""
+
+    scope: str  # ``workspace:<id>`` or ``issue:<ws>/<id>``: the key of its sync state
+    source: str  # the feed's URL, recorded as the rows' source
+    workspace: str  # the feed's workspace: fills a missing workspace_id, rejects another
+    load_id: str
+    fresh: bool  # its rows are most likely new (a backfill, or a walk that drops what it stored)
+
+
+@dataclass
+class _Page:
+    feed: Feed
+    first_loc: int  # the page's offset in its feed
+    body: bytes | None  # the page's JSON text, as received
+    skip: list[int] | None  # indexes of the records not to store (usually few); None: none
+    rows: int  # how many records that is
+    lean: bool  # every record decoded lean (objects of known fields, strings where due)
+    state: dict
+    done: asyncio.Future
+
+
+def _pages_table(pages: list[_Page]) -> pa.Table:
+    """Pages as DuckDB reads them: first_loc, body (the JSON text), skip (indexes
+    or null), source (the feed's URL), workspace (the feed's)."""
+    return pa.table({
+        "first_loc": pa.array([p.first_loc for p in pages], pa.int64()),
+        "body": pa.array([p.body for p in pages], pa.binary()).cast(pa.string()),
+        "skip": pa.array([p.skip for p in pages], pa.list_(pa.int32())),
+        "source": pa.array([p.feed.source for p in pages], pa.string()),
+        "workspace": pa.array([p.feed.workspace for p in pages], pa.string()),
+    })
+
+
+class Writer:
+    """The one DuckDB writer, fed in batches (see the module's docstring).
+
+    A walk's final state goes through the same queue as its pages, so it
+    never commits before them.
+    """
+
+    MAX_ROWS = 50_000
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, api_url: str):
+        self.con = con
+        self.api_url = api_url
+        self.lock = asyncio.Lock()
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=256)
+        self.task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> Writer:
+        self.task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.queue.put(None)
+        await self.task
+
+    async def _run(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if item is None:
+                return
+            batch, rows = [item], item.rows
+            while rows < self.MAX_ROWS and not self.queue.empty():
+                nxt = self.queue.get_nowait()
+                if nxt is None:
+                    self.queue.put_nowait(None)  # stop after this batch
+                    break
+                batch.append(nxt)
+                rows += nxt.rows
+            try:
+                results = await self.call(self._write, batch)
+            except BaseException as exc:  # every waiting walk learns of it ...
+                for page in batch:
+                    if not page.done.done():
+                        page.done.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise  # ... and cancellation (or Ctrl-C) still ends the writer
+                continue
+            for page, counts in zip(batch, results, strict=True):
+                page.done.set_result(counts)
+
+    async def submit(self, feed: Feed, page: Page | None, first_loc: int, rows: list,
+                     state: dict) -> asyncio.Future:
+        """Queue the ``rows`` taken from ``page`` as (offset, record) (none: only
+        the state advances); returns the future of their counts.
+
+        The writer stores them from the page's body, so the queue holds text,
+        not millions of Python objects for the garbage collector to walk.
+        """
+        done = asyncio.get_running_loop().create_future()
+        skip = None  # indexes left out: usually just the row read again
+        if page is not None and rows and len(rows) < len(page):
+            skip = sorted(set(range(len(page))).difference(o - first_loc for o, _ in rows))
+        body = page.body if rows else None
+        lean = all(isinstance(r, Lean) for _, r in rows)
+        await self.queue.put(_Page(feed, first_loc, body, skip, len(rows), lean, state, done))
+        return done
+
+    async def call(self, func, *args):
+        async with self.lock:
+            return await asyncio.to_thread(func, *args)
+
+    def _write(self, batch: list[_Page]) -> list[LoadCounts]:
+        """Store the pages of several feeds in one transaction; counts per page.
+
+        Usually every row is new and valid: the fast path's one INSERT
+        stores the rows of every feed, one look at the stored ids checks the
+        whole batch (which matters on a large store with many workspaces),
+        and one statement each counts the loads and saves the feeds' states:
+        a few statements per batch, whatever the number of feeds. When that
+        finds a record to reject or an id stored already, or the batch
+        repeats an id (a tie read again), the transaction is rolled back and
+        redone the careful way. Walks whose rows are likely stored already
+        go the careful way directly.
+        """
+        if all(page.feed.fresh and page.lean for page in batch):
+            try:
+                return self._transaction(batch, self._store_fast)
+            except NotClean:
+                pass
+        return self._transaction(batch, self._store_careful)
+
+    def _transaction(self, batch: list[_Page], store) -> list[LoadCounts]:
+        results: list[LoadCounts] = [LoadCounts(p.feed.source, "api") for p in batch]
+        groups: dict[Feed, list[int]] = {}
+        for i, page in enumerate(batch):
+            if page.rows:
+                groups.setdefault(page.feed, []).append(i)
+        with transaction(self.con):
+            for members, counts in zip(groups.values(), store(batch, groups), strict=True):
+                results[members[-1]] = counts
+            latest = {page.feed.scope: page.state for page in batch}  # in queue order: the last wins
+            self._save_states(latest)
+        return results
+
+    def _store_careful(self, batch: list[_Page], groups: dict[Feed, list[int]]) -> list[LoadCounts]:
+        """Each feed's pages as one batch of records for :func:`store_batch`."""
+        return [store_batch(self.con, RawBatch(self._expand([batch[i] for i in members])),
+                            source=feed.source, kind="api", label="offset",
+                            workspace=feed.workspace, load_id=feed.load_id)
+                for feed, members in groups.items()]
+
+    def _store_fast(self, batch: list[_Page], groups: dict[Feed, list[int]]) -> list[LoadCounts]:
+        """Every page in one INSERT (``PAGES_INSERT``); raises :class:`NotClean`
+        (the caller rolls back) when a record would be rejected or an id is
+        stored twice. The rows inserted here share one ``ingested_at``."""
+        pages = [batch[i] for members in groups.values() for i in members]
+        if not pages:
+            return []
+        now = dt.datetime.now(dt.UTC)
+        self.con.register("_pages", _pages_table(pages))
+        try:
+            (stored,) = self.con.execute(_sql.PAGES_INSERT, {"now": now}).fetchall()[0]
+            (collisions,) = self.con.execute(_sql.COLLISIONS, {"now": now}).fetchall()[0]
+        except (duckdb.Error, UnicodeDecodeError) as exc:
+            raise NotClean from exc
+        finally:
+            with contextlib.suppress(duckdb.Error):  # refused inside an aborted transaction
+                self.con.unregister("_pages")
+        rows = collections.Counter({feed: sum(batch[i].rows for i in members)
+                                    for feed, members in groups.items()})
+        if collisions or stored != sum(rows.values()):
+            raise NotClean
+        counts = [LoadCounts(feed.source, "api", records=n, stored=n) for feed, n in rows.items()]
+        count_loads(self.con, [(c, feed.load_id) for c, feed in zip(counts, rows, strict=True)])
+        return counts
+
+    def _expand(self, pages: list[_Page]) -> pa.Table:
+        """The kept records of ``pages`` as a raw batch (loc, text, blank), split by DuckDB."""
+        self.con.register("_pages", _pages_table(pages))
+        try:
+            return self.con.sql(_sql.EXPAND_PAGES).to_arrow_table().cast(_SCHEMA)
+        finally:
+            self.con.unregister("_pages")
+
+    def read_state(self, scope: str) -> dict:
+        rows = self.con.execute(
+            "SELECT state FROM sync_state WHERE api_url = ? AND scope = ?", [self.api_url, scope]
+        ).fetchall()
+        return json.loads(rows[0][0]) if rows else {}
+
+    def snapshot_state(self, workspace_id: str, issue_id: str | None) -> dict:
+        """A first sync's starting state when the Platform's database file was ingested.
+
+        That file is a snapshot of the whole ``activity_logs`` table, so
+        everything of this feed up to its newest row there is stored: the
+        walk can stop at that row, like an incremental one. (Other files may
+        be partial, so they never set a mark; ``--full`` ignores this.)
+        """
+        at_mark = self.con.execute(  # the snapshot's newest rows of this feed
+            "SELECT id, created_at FROM activity WHERE workspace_id = $ws "
+            "AND ($issue IS NULL OR issue_id = $issue OR entity_id = $issue) "
+            "AND source IN (SELECT source FROM loads WHERE kind = 'sqlite' AND finished_at IS NOT NULL) "
+            "QUALIFY created_at = max(created_at) OVER ()",
+            {"ws": workspace_id, "issue": issue_id},
+        ).fetchall()
+        if not at_mark:
+            return {}
+        return {"high_water": iso(at_mark[0][1]), "mark_ids": sorted(i for i, _ in at_mark),
+                "seeded_from": "platform database file"}
+
+    def _save_states(self, states: dict[str, dict]) -> None:
+        """Each scope's state, in one statement."""
+        if not states:
+            return
+        now = dt.datetime.now(dt.UTC)
+        self.con.execute(
+            "INSERT OR REPLACE INTO sync_state VALUES " + ", ".join(["(?, ?, ?, ?)"] * len(states)),
+            [x for scope, state in states.items() for x in (self.api_url, scope, json.dumps(state), now)],
+        )
+
+    def start_load(self, source: str) -> str:
+        load_id = str(uuid.uuid4())
+        self.con.execute(
+            "INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, 'api', ?)",
+            [load_id, source, dt.datetime.now(dt.UTC)],
+        )
+        return load_id
+
+    def finish_load(self, load_id: str) -> None:
+        self.con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?",
+                         [dt.datetime.now(dt.UTC), load_id])
+
+    def replace_dimension(self, table: str, workspace_id: str, rows: list[tuple]) -> None:
+        width = {"members": 3, "agents": 4, "issues": 6}[table]
+        now = dt.datetime.now(dt.UTC)
+        with transaction(self.con):
+            self.con.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
+            if rows:
+                marks = ", ".join("?" * (width + 1))
+                self.con.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})",
+                                     [(*r, now) for r in rows])
+
+    def upsert_workspace(self, ws: dict) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO workspaces VALUES (?, ?, ?, ?, ?)",
+            [ws["id"], ws.get("name"), ws.get("slug"), self.api_url, dt.datetime.now(dt.UTC)],
+        )

@@ -1,0 +1,4 @@
+CREATE OR REPLACE TEMP TABLE _cand AS
+SELECT * FROM _stage AS s
+WHERE reason IS NULL AND NOT EXISTS (SELECT 1 FROM _known AS a WHERE a.id = s.id)
+QUALIFY row_number() OVER (PARTITION BY id ORDER BY loc) = 1

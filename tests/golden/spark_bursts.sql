@@ -1,0 +1,8 @@
+SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
+               (unix_micros(created_at) - ((((unix_micros(created_at) - 946857600000000) % 300000000) + 300000000) % 300000000)) AS slot_us,
+               count(*) AS n,
+               min(unix_micros(created_at)) AS first_us,
+               max(unix_micros(created_at) * 4 + CASE actor_type WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
+        FROM (SELECT * FROM lake_events) AS e
+        WHERE actor_id IS NOT NULL
+        GROUP BY 1, 2, 3

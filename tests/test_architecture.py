@@ -1,0 +1,151 @@
+"""The layout the README's ARCHITECTURE section promises, checked on the source:
+no import cycles (lazy imports inside functions included), SQL text in ``_sql``
+importing nothing from the rest of the package, one way of templating SQL,
+no module over 500 lines, and the generated SQL pinned by golden files."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import pytest
+
+import activity_analytics
+
+PACKAGE = Path(activity_analytics.__file__).parent
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """The package's modules that ``name`` imports, anywhere in its code."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            for alias in node.names:  # `from pkg import module` imports the module
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
+    return {m for m in found if m in MODULES and m != name}
+
+
+GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def test_no_import_cycles_lazy_or_not():
+    state: dict[str, int] = {}
+    cycles = []
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(GRAPH[node]):
+            if state.get(nxt) == 1:
+                cycles.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = 2
+
+    for name in sorted(GRAPH):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_sql_text_imports_nothing_from_the_rest_of_the_package():
+    sql_modules = [n for n in GRAPH if n.startswith("activity_analytics._sql")]
+    assert len(sql_modules) >= 5
+    for name in sql_modules:
+        assert {m for m in GRAPH[name] if not m.startswith("activity_analytics._sql")} == set(), name
+
+
+def test_the_store_knows_nothing_of_the_analyses_or_ingest():
+    assert {m for m in GRAPH["activity_analytics._store"]} <= {
+        "activity_analytics._errors", "activity_analytics._sql", "activity_analytics._sql.macros",
+        "activity_analytics._sql.schema"}
+
+
+def test_sql_is_templated_one_way():
+    """Builder functions and f-strings only: no str.format, no .replace of a
+    placeholder on SQL text."""
+    offenders = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            target, attr = node.func.value, node.func.attr
+            if attr == "format" and not (isinstance(target, ast.Name) and target.id == "pl"):
+                offenders.append(f"{name}:{node.lineno} .format")
+            if (attr == "replace" and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str) and node.args[0].value.startswith("{")):
+                offenders.append(f"{name}:{node.lineno} .replace of a placeholder")
+    assert offenders == []
+
+
+def test_no_module_over_500_lines():
+    long = {name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > 500}
+    assert long == {}
+
+
+# ------------------------------------------------------------------ golden SQL
+
+
+def _statements() -> dict[str, str]:
+    from activity_analytics._sql import ingest, macros, schema, stages
+
+    out = {f"schema_v{i + 1}": sql for i, sql in enumerate(schema.MIGRATIONS)}
+    out["events_view"] = schema.events_select()
+    out["events_view_lake"] = schema.events_select("lake_activity", "lake_marks")
+    for i, statement in enumerate(macros.statements(temporary=False)):
+        out[f"macro_{i}_{statement.split()[4].split('(')[0]}"] = statement
+    for name in ("SELECT_ACTIVITY", "SELECT_AUDIT", "FILE_INSERT", "PAGES_INSERT", "EXPAND_PAGES",
+                 "COLLISIONS", "KNOWN", "COUNT_STAGE", "DEDUPE_STAGE", "INSERT_REJECTS",
+                 "INSERT_CONFLICT_REJECTS", "INSERT_EARLY_REJECTS"):
+        out[f"ingest_{name.lower()}"] = getattr(ingest, name)
+    out["ingest_stage"] = ingest.stage("SELECT 1")
+    out["ingest_insert_new_cand"] = ingest.insert_new("_cand")
+    out["ingest_conflicts_stage"] = ingest.conflicts("_stage")
+    out["ingest_count_loads_2"] = ingest.count_loads(2)
+    events = "(SELECT * FROM lake_events) AS e"
+    out["spark_actions"] = stages.stage1("actions", stages.SPARK, events, every_us="3600000000",
+                                         by_workspace="true")
+    out["spark_actors"] = stages.stage1("actors", stages.SPARK, events, every_us="NULL",
+                                        by_workspace="false", by_action="true")
+    out["spark_bursts"] = stages.stage1("bursts", stages.SPARK, events)
+    return out
+
+
+STATEMENTS = _statements()
+
+
+@pytest.mark.parametrize("name", sorted(STATEMENTS))
+def test_generated_sql_matches_its_golden_file(name):
+    """Regenerate after an intended change: UPDATE_GOLDEN=1 pytest tests/test_architecture.py"""
+    path = GOLDEN / f"{name}.sql"
+    text = STATEMENTS[name].strip() + "\n"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"no golden file {path.name}: run with UPDATE_GOLDEN=1"
+    assert text == path.read_text()
+
+
+def test_no_golden_file_is_left_over():
+    assert {p.stem for p in GOLDEN.glob("*.sql")} == set(STATEMENTS)
