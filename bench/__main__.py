@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import analyses_bench, bursts_eval, ingest_bench, spark_bench, sync_bench
+from . import analyses_bench, bursts_eval, docs, ingest_bench, spark_bench, sync_bench
 
 BENCHES = {
     "ingest": ingest_bench.main,
@@ -13,17 +13,20 @@ BENCHES = {
     "sync": sync_bench.main,
     "spark": spark_bench.main,
 }
+#: not a benchmark: writes docs/benchmarks.md and the README's figures from bench/out
+TOOLS = {"docs": docs.main}
 
 
 def main() -> None:
     args = sys.argv[1:]
-    if args and args[0] in BENCHES:
-        BENCHES[args[0]](args[1:])
+    if args and args[0] in {**BENCHES, **TOOLS}:
+        {**BENCHES, **TOOLS}[args[0]](args[1:])
     elif not args:
         for run in BENCHES.values():
             run([])
+        docs.main([])
     else:
-        sys.exit(f"usage: python -m bench [{'|'.join(BENCHES)}] [options]")
+        sys.exit(f"usage: python -m bench [{'|'.join([*BENCHES, *TOOLS])}] [options]")
 
 
 main()

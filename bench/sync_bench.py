@@ -30,6 +30,7 @@ import httpx
 import pyarrow as pa
 
 import activity_analytics as aa
+from activity_analytics._store import transaction
 from tests.platform_server import free_port
 
 from ._common import machine, save
@@ -92,13 +93,12 @@ def floor(url: str, *, store: bool, batch_pages: int = 250) -> float:
                 done = True
                 batch.pop()
             if store and batch:
-                con.execute("BEGIN TRANSACTION")
-                con.register("_pages", pa.table({
-                    "body": pa.array([b for b, _ in batch], pa.binary()).cast(pa.string()),
-                    "workspace_id": pa.array([w for _, w in batch], pa.string()),
-                }))
-                con.execute("INSERT INTO pages SELECT * FROM _pages")
-                con.execute("COMMIT")
+                with transaction(con):
+                    con.register("_pages", pa.table({
+                        "body": pa.array([b for b, _ in batch], pa.binary()).cast(pa.string()),
+                        "workspace_id": pa.array([w for _, w in batch], pa.string()),
+                    }))
+                    con.execute("INSERT INTO pages SELECT * FROM _pages")
 
     start = time.perf_counter()
     thread = threading.Thread(target=writer)
@@ -162,19 +162,32 @@ def real_server(events: int) -> dict:
             asyncio.run(bare(k))
             best[k] = min(best.get(k, float("inf")), time.perf_counter() - t)
         bare_s, in_flight_s = best[1], {k: best[k] for k in (2, 4)}
-        db = Path(tempfile.mkdtemp()) / "sync.duckdb"
-        t = time.perf_counter()
-        aa.sync(server.url, db, credentials=aa.Credentials(token=token), options=aa.SyncOptions(progress=False))
-        ours_s = time.perf_counter() - t
+
+        def ours(read_ahead: int | None) -> float:
+            db = Path(tempfile.mkdtemp()) / "sync.duckdb"
+            t = time.perf_counter()
+            aa.sync(server.url, db, credentials=aa.Credentials(token=token),
+                    options=aa.SyncOptions(progress=False, read_ahead=read_ahead))
+            return time.perf_counter() - t
+
+        # does reading ahead earn its keep? ours with the default (3 pages ahead for
+        # one workspace) and without, twice each, alternating
+        timed: dict = {}
+        for ahead in (None, 0, None, 0):
+            timed[ahead] = min(timed.get(ahead, float("inf")), ours(ahead))
+        ours_s, no_ahead_s = timed[None], timed[0]
     finally:
         server.stop()
     result = {"benchmark": "sync (real server)", "machine": machine(), "events": events,
               "bare_seconds": round(bare_s, 2), "ours_seconds": round(ours_s, 2),
               "ratio_ours_to_bare": round(ours_s / bare_s, 2),
               "ours_events_per_s": round(events / ours_s),
+              "ours_without_read_ahead_seconds": round(no_ahead_s, 2),
+              "ratio_without_read_ahead_to_bare": round(no_ahead_s / bare_s, 2),
               "bare_seconds_pages_in_flight": {str(k): round(v, 2) for k, v in in_flight_s.items()}}
     print(f"sync {events} events from the real server: bare httpx loop {bare_s:.2f} s; ours {ours_s:.2f} s "
-          f"({result['ours_events_per_s']}/s) = {result['ratio_ours_to_bare']}x; bare loop with 2 and 4 "
+          f"({result['ours_events_per_s']}/s) = {result['ratio_ours_to_bare']}x; without read-ahead "
+          f"{no_ahead_s:.2f} s = {result['ratio_without_read_ahead_to_bare']}x; bare loop with 2 and 4 "
           f"pages of the workspace in flight: {in_flight_s[2]:.2f} s, {in_flight_s[4]:.2f} s")
     save(f"sync-real-{events}", result)
     return result

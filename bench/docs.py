@@ -1,0 +1,133 @@
+"""``python -m bench docs``: write docs/benchmarks.md and the README's headline
+table from the figures in bench/out/*.json (never edited by hand).
+
+Every benchmark saves its figures, with the machine it ran on, to
+bench/out/NAME.json; this page shows each file whole, and the README the few
+figures that have a target. Run it after any benchmark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+from ._common import OUT
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+README = ROOT / "README.md"
+START, END = "<!-- figures:start (python -m bench docs) -->", "<!-- figures:end -->"
+
+
+def _load() -> dict[str, dict]:
+    out = {}
+    for path in sorted(OUT.glob("*.json")):
+        data = json.loads(path.read_text())
+        data["_when"] = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d")
+        out[path.stem] = data
+    return out
+
+
+def _largest(runs: dict[str, dict], prefix: str) -> tuple[str, dict] | None:
+    """The run of the largest size among files named ``prefix-<n>``."""
+    sized = [(int(m.group(1)), k) for k in runs if (m := re.fullmatch(rf"{prefix}-(\d+)", k))]
+    if not sized:
+        return None
+    key = max(sized)[1]
+    return key, runs[key]
+
+
+def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
+    """(figure, target, measured, source) for the figures that have a target."""
+    rows = []
+    if found := _largest(runs, "ingest"):
+        key, r = found
+        rows.append((f"ingest of {r['ours']['events']:,} events vs DuckDB's bare `read_json`",
+                     "at most 2x", f"{r['ratio_ours_to_bare']}x ({r['ours']['peak_rss_mb']} MB peak RSS)", key))
+    if found := _largest(runs, "analyses"):
+        key, r = found
+        for name in ("actions", "actors", "bursts"):
+            if name in r:
+                target = "at most 1 s" if name == "bursts" else "at most 2 s"
+                rows.append((f"`{name}` on {r['events']:,} events", target, f"{r[name]['seconds']} s", key))
+    if found := _largest(runs, "sync-real"):
+        key, r = found
+        rows.append((f"sync of {r['events']:,} events from the real server vs a bare httpx loop",
+                     "at most 1.1x", f"{r['ratio_ours_to_bare']}x", key))
+        if "ratio_without_read_ahead_to_bare" in r:
+            rows.append(("... the same sync without read-ahead", "(read-ahead stays if faster)",
+                         f"{r['ratio_without_read_ahead_to_bare']}x", key))
+    if found := _largest(runs, "sync-stub"):
+        key, r = found
+        per_ws = r["incremental_activity_requests_per_workspace"]
+        rows.append((f"incremental sync over {r['events']:,} stored events, {r['workspaces']} workspaces",
+                     "1 request per workspace", f"{max(per_ws)} (in {r['incremental_seconds']} s)", key))
+    if "bursts" in runs and "overall" in runs["bursts"]:
+        o = runs["bursts"]["overall"]
+        f1 = o.get("f1") if isinstance(o, dict) else None
+        if f1 is not None:
+            rows.append(("bursts F1 on the generator it was tuned on (held-out activity scores far "
+                         "lower: issue 14)", "none yet", f"{f1:.2f}", "bursts"))
+    return rows
+
+
+def _flat(value: object, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, dict):
+        return [pair for k, v in value.items() if not str(k).startswith("_")
+                for pair in _flat(v, f"{prefix}{k}.")]
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return [pair for i, v in enumerate(value) for pair in _flat(v, f"{prefix}{i}.")]
+    return [(prefix.rstrip("."), json.dumps(value) if isinstance(value, list | bool | None) else str(value))]
+
+
+def _table(rows: list[tuple[str, ...]], head: tuple[str, ...]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render(runs: dict[str, dict]) -> str:
+    parts = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m bench docs` from `bench/out/*.json`: do not edit by hand.",
+        "Run the benchmarks with `./run bench` (all) or `./run bench NAME`, then this command.",
+        "Each figure is measured against a baseline in the same run; none is asserted in tests.",
+        "",
+        "## Headline figures",
+        "",
+        _table(headline(runs), ("figure", "target", "measured", "file")),
+    ]
+    for name, data in runs.items():
+        parts += ["", f"## {name}", "",
+                  f"{data.get('benchmark', name)}; run {data['_when']} on {data.get('machine', 'an unrecorded machine')}.",
+                  "", _table([p for p in _flat(data) if p[0] not in ("machine", "benchmark")],
+                             ("figure", "value"))]
+    return "\n".join(parts) + "\n"
+
+
+def update_readme(runs: dict[str, dict]) -> None:
+    text = README.read_text()
+    if START not in text or END not in text:
+        raise SystemExit(f"README.md has no {START} ... {END} block")
+    machines = sorted({d.get("machine", "?") for d in runs.values()})
+    block = "\n".join([
+        START,
+        _table(headline(runs), ("figure", "target", "measured", "file")),
+        "",
+        f"Machine: {'; '.join(machines)}. All figures: [docs/benchmarks.md](docs/benchmarks.md).",
+        END,
+    ])
+    head, rest = text.split(START, 1)
+    README.write_text(head + block + rest.split(END, 1)[1])
+
+
+def main(argv: list[str]) -> None:
+    runs = _load()
+    if not runs:
+        raise SystemExit("no figures in bench/out: run ./run bench first")
+    DOCS.write_text(render(runs))
+    update_readme(runs)
+    print(f"wrote {DOCS.relative_to(ROOT)} and the README's figures from {len(runs)} file(s)")
