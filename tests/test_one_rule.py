@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import activity_analytics as aa
@@ -87,10 +87,24 @@ def _outcome(db: Path, label: str, first: int):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(records(), min_size=1, max_size=25))
 def test_a_file_and_an_api_page_store_the_same_rows_and_reject_the_same_records(items):
+    # A file of one line that is a JSON array is read as a JSON array (a saved
+    # API page, by design), not as one record that is not an object.
+    assume(not (len(items) == 1 and isinstance(items[0], list)))
     tmp = Path(tempfile.mkdtemp())
     from_file = _outcome(*_through_a_file(items, tmp))
     from_api = _outcome(*_through_the_api(items, tmp))
     assert from_api == from_file
+
+
+def test_a_one_line_array_file_is_a_saved_page_and_an_id_that_is_a_list_is_rejected(tmp_path):
+    """The two cases the property test found: a list id crashed the sync's walk."""
+    rec = {"id": "a0", "workspace_id": WS, "action": "x", "created_at": "2026-11-26T10:00:00"}
+    db, _, _ = _through_a_file([[rec]], tmp_path)
+    rows, rejects = _outcome(db, "element", 1)
+    assert [r[0] for r in rows] == ["a0"] and rejects == []
+    db, label, first = _through_the_api([rec | {"id": ["x"]}, rec], tmp_path)
+    rows, rejects = _outcome(db, label, first)
+    assert [r[0] for r in rows] == ["a0"] and rejects == [(0, "id is not a string")]
 
 
 def test_mistyped_fields_and_another_workspace_are_rejected_by_the_sync(tmp_path):

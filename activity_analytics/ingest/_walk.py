@@ -84,9 +84,10 @@ def decode_feed(body: bytes) -> list:
         raise ValueError(str(exc)) from None
 
 
-def _id(record: Any) -> Any:
-    """A record's id, or None for a record that is not an object (the writer rejects it)."""
-    return record.get("id") if isinstance(record, dict | Lean) else None
+def _id(record: Any) -> str | None:
+    """A record's id, or None when it has no string id (the writer rejects it)."""
+    value = record.get("id") if isinstance(record, dict | Lean) else None
+    return value if isinstance(value, str) else None
 
 
 def _stamp(record: Any) -> dt.datetime | None:
