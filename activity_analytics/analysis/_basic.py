@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 import polars as pl
 
 from .._errors import InputError
 from .._store import DEFAULT_LOCK_TIMEOUT
+from .._time import When
 from ._filters import Filters, parse_every
 from ._run import run_macro
 from ._spark import SparkLake
-
-When = dt.datetime | str | None
 
 
 def _grouping(every: str | None, by_workspace: bool) -> list[str]:
@@ -82,7 +80,7 @@ def actors(
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
     >>> aa.actors(db).select("actor_type", "actors").rows()
-    [('agent', 8), ('unknown', 12), ('user', 15)]
+    [('agent', 9), ('unknown', 12), ('user', 16)]
     """
     frame = run_macro(
         db, "aa_actors",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .._errors import InputError
 from .._store import ACTOR_TYPES
+from .._time import When, parse_when
 
 _EVERY = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$")
 _UNITS = {"m": "minute", "min": "minute", "h": "hour", "d": "day", "w": "week"}
@@ -41,39 +42,27 @@ def every_us(interval: str) -> int:
     return int(count) * _MICROS[unit]
 
 
-def _aware(name: str, value: dt.datetime | str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise InputError(f"{name} {value!r} is not an ISO date or timestamp") from exc
-        if value.tzinfo is None:
-            raise InputError(f"{name} {value.isoformat()!r} has no time zone: add Z or +00:00")
-    if value.tzinfo is None:
-        raise InputError(f"{name} must be timezone-aware (e.g. tzinfo=datetime.UTC)")
-    return value
-
-
 @dataclass(frozen=True)
 class Filters:
     """Which events an analysis looks at. All optional; ``until`` is exclusive.
 
-    ``since``/``until`` must be timezone-aware (datetimes, or ISO strings
-    with an offset or ``Z``); ``actor_type`` is ``user``, ``agent`` or
-    ``unknown`` after actor marks.
+    ``since``/``until`` take what people write (see ``_time``): a date
+    (UTC midnight), a time (UTC unless it has an offset), a duration before
+    now (``"7d"``), or a ``date``, ``datetime`` (naive = UTC) or
+    ``timedelta``; ``actor_type`` is ``user``, ``agent`` or ``unknown``
+    after actor marks.
     """
 
-    since: dt.datetime | str | None = None
-    until: dt.datetime | str | None = None
+    since: When = None
+    until: When = None
     workspace: str | None = None
     action: str | None = None
     actor_type: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "since", _aware("since", self.since))
-        object.__setattr__(self, "until", _aware("until", self.until))
+        now = dt.datetime.now(dt.UTC)  # one now for both ends of a relative period
+        object.__setattr__(self, "since", parse_when("since", self.since, now=now))
+        object.__setattr__(self, "until", parse_when("until", self.until, now=now))
         if self.actor_type is not None and self.actor_type not in ACTOR_TYPES:
             raise InputError(f"actor_type must be one of {', '.join(ACTOR_TYPES)}, not {self.actor_type!r}")
         if self.since and self.until and self.since >= self.until:
