@@ -1,10 +1,10 @@
 """activity-analytics: the PraisonAI Platform's activity log, in DuckDB, as answers.
 
 The public API is what ``__all__`` lists; every module behind it is private.
+The errors load with the package; everything else when first used, so a
+script or command pays only for what it uses.
 """
 
-from ._actors import list_actors, mark_actors, unmark_actors
-from ._demo import DemoResult, demo
 from ._errors import (
     ActivityAnalyticsError,
     AnalysisError,
@@ -14,6 +14,7 @@ from ._errors import (
     ForbiddenError,
     InputError,
     LakeError,
+    MissingExtraError,
     QueryError,
     RejectedRecordsError,
     ReportError,
@@ -21,24 +22,53 @@ from ._errors import (
     StoreError,
     StoreLockedError,
 )
-from ._lake import ExportResult, export
-from ._query import sql
-from ._report import report
-from ._sample import SampleSpec, generate_events, generate_sample
-from ._status import StoreStatus, status
-from ._store import SCHEMA_VERSION, connect, migrate
-from .analysis import Filters, SparkLake, actions, actors, bursts, timeline, top_actors
-from .ingest import (
-    ClientOptions,
-    Credentials,
-    IngestResult,
-    LoadCounts,
-    ScopeResult,
-    SyncOptions,
-    SyncResult,
-    ingest,
-    sync,
-)
+from ._lazy import exports as _exports
+
+# ``ingest`` is a subpackage and a function: load the (light) subpackage now and
+# let the name mean the function, as users expect of ``aa.ingest(...)``.
+from . import ingest as _ingest_package  # noqa: E402, F401  isort: skip
+
+del globals()["ingest"]
+
+_WHERE = {
+    "SCHEMA_VERSION": "._sql.schema",
+    "ClientOptions": ".ingest._api",
+    "Credentials": ".ingest._api",
+    "DemoResult": "._demo",
+    "ExportResult": "._lake",
+    "Filters": ".analysis._filters",
+    "IngestResult": ".ingest._load",
+    "LoadCounts": ".ingest._load",
+    "SampleSpec": "._defaults",
+    "ScopeResult": ".ingest._sync",
+    "SparkLake": ".analysis._spark",
+    "StoreStatus": "._status",
+    "SyncOptions": ".ingest._sync",
+    "SyncResult": ".ingest._sync",
+    "actions": ".analysis._basic",
+    "actors": ".analysis._basic",
+    "bursts": ".analysis._basic",
+    "connect": "._store",
+    "demo": "._demo",
+    "export": "._lake",
+    "generate_events": "._sample",
+    "generate_sample": "._bundled",
+    "glance": ".analysis._glance",
+    "ingest": ".ingest._load",
+    "list_actors": "._actors",
+    "mark_actors": "._actors",
+    "migrate": "._store",
+    "new_bursts": "._alerts",
+    "plots": ".plots",
+    "report": "._report",
+    "sql": "._query",
+    "status": "._status",
+    "sync": ".ingest._sync",
+    "tables": ".tables",
+    "timeline": ".analysis._basic",
+    "top_actors": ".analysis._basic",
+    "unmark_actors": "._actors",
+}
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -57,6 +87,7 @@ __all__ = [
     "InputError",
     "LakeError",
     "LoadCounts",
+    "MissingExtraError",
     "QueryError",
     "RejectedRecordsError",
     "ReportError",
@@ -77,15 +108,18 @@ __all__ = [
     "export",
     "generate_events",
     "generate_sample",
+    "glance",
     "ingest",
     "list_actors",
     "mark_actors",
     "migrate",
+    "new_bursts",
     "plots",
     "report",
     "sql",
     "status",
     "sync",
+    "tables",
     "timeline",
     "top_actors",
     "unmark_actors",
@@ -93,12 +127,4 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-
-def __getattr__(name: str):
-    # matplotlib takes half a second to import: plots load when first used, so
-    # the CLI and ingest jobs under cron start fast.
-    if name == "plots":
-        import importlib
-
-        return importlib.import_module(".plots", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = _exports(__name__, _WHERE, globals())

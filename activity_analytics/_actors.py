@@ -14,10 +14,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from ._defaults import MARK_TYPES
 from ._errors import InputError
 from ._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
-
-MARK_TYPES = ("agent", "user")
 
 
 def _read_marks_csv(path: str | os.PathLike[str]) -> list[tuple[str, str, str | None]]:

@@ -11,8 +11,9 @@ from typing import Any
 
 import click
 
-from . import _query, _store, analysis
+from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
 from ._errors import ActivityAnalyticsError, InputError, RejectedRecordsError
+from ._sql.schema import ACTOR_TYPES
 
 db_option = click.option(
     "--db",
@@ -26,14 +27,14 @@ db_option = click.option(
 lock_option = click.option(
     "--lock-timeout",
     type=float,
-    default=_store.DEFAULT_LOCK_TIMEOUT,
+    default=DEFAULT_LOCK_TIMEOUT,
     show_default=True,
     help="Seconds to wait while another process holds the store.",
 )
 format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(_query.FORMATS),
+    type=click.Choice(FORMATS),
     default="table",
     show_default=True,
     help="Output format.",
@@ -43,12 +44,14 @@ format_option = click.option(
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """The filters every analysis takes."""
     options = [
-        click.option("--since", help="Only events at or after this ISO time (with Z or an offset)."),
-        click.option("--until", help="Only events before this ISO time (with Z or an offset)."),
+        click.option("--since", metavar="WHEN",
+                     help="Only events at or after WHEN: 2026-11-20 (UTC midnight), 2026-11-20T08:30 "
+                          "(UTC unless it has Z or an offset), or 7d / 36h / 90m / 2w before now."),
+        click.option("--until", metavar="WHEN", help="Only events before WHEN (same forms as --since)."),
         click.option("--workspace", help="Only this workspace id."),
         click.option("--action", help="Only this action (e.g. issue.updated)."),
         click.option(
-            "--actor-type", type=click.Choice(_store.ACTOR_TYPES),
+            "--actor-type", type=click.Choice(ACTOR_TYPES),
             help="Only people (user), agents or unknown actors (after actor marks).",
         ),
     ]
@@ -85,12 +88,16 @@ def _source(db: Path, engine: str, lake: str | None, master: str):
         return
     if not lake:
         raise InputError("--engine spark needs --lake DIR (write one with `activity-analytics export`)")
-    with analysis.SparkLake(lake, master=master) as spark_lake:
+    from .analysis import SparkLake
+
+    with SparkLake(lake, master=master) as spark_lake:
         yield spark_lake
 
 
 def _emit(frame, fmt: str) -> None:
-    click.echo(_query.render(frame, fmt), nl=False)
+    from ._query import render
+
+    click.echo(render(frame, fmt), nl=False)
 
 
 def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:

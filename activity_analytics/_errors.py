@@ -4,6 +4,7 @@
 
     ActivityAnalyticsError            exit 1  root: every error raised on purpose
     ├── InputError                    exit 2  a path, argument or input format we cannot use
+    │   └── MissingExtraError         exit 2  an optional extra is not installed (names it)
     ├── RejectedRecordsError          exit 1  strict ingest: records were rejected (the rest stored)
     ├── StoreError                    exit 1  the DuckDB file cannot be opened, read or written
     │   ├── StoreLockedError          exit 3  another process holds the file's write lock
@@ -53,6 +54,10 @@ class InputError(ActivityAnalyticsError):
     """An input path or argument cannot be used, or is not in a format we understand."""
 
     exit_code = 2
+
+
+class MissingExtraError(InputError):
+    """A command needs an optional extra that is not installed; the message names it."""
 
 
 class RejectedRecordsError(ActivityAnalyticsError):

@@ -9,10 +9,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from ._defaults import FORMATS
 from ._errors import QueryError, one_line
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
-
-FORMATS = ("table", "csv", "json")
 
 
 def sql(

@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import json
 import os
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-START = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)  # a Monday
+from ._defaults import SampleSpec
 
 _WORDS = (
     "login page crashes on submit", "flaky test in billing", "upgrade duckdb",
@@ -40,20 +38,6 @@ _WORDS = (
 _STATUSES = ("todo", "in_progress", "in_review", "done", "blocked")
 _PRIORITIES = ("low", "medium", "high", "urgent")
 _TOOLS = ("web_search", "read_file", "write_file", "run_python", "create_issue", "http_get")
-
-
-@dataclass(frozen=True)
-class SampleSpec:
-    """Shape of the generated activity. ``scale`` multiplies every rate."""
-
-    seed: int = 7
-    days: int = 21
-    workspaces: int = 3
-    people_per_workspace: int = 5
-    steady_agents_per_workspace: int = 1
-    batch_agents_per_workspace: int = 1
-    scale: float = 1.0
-    start: dt.datetime = START
 
 
 def _uuids(rng: np.random.Generator, n: int) -> pl.Series:
@@ -292,49 +276,3 @@ def audit_records(spec: SampleSpec = SampleSpec(), per_hour: float = 3.0) -> lis
             records.append(record)
     records.sort(key=lambda r: r["timestamp"])
     return records
-
-
-def generate_sample(
-    out_dir: str | os.PathLike[str] = "data/sample", *, spec: SampleSpec = SampleSpec()
-) -> list[Path]:
-    """Write the bundled sample to ``out_dir`` and return the files written.
-
-    * ``activity.jsonl.gz``: every workspace but the last, as JSON lines;
-    * ``platform.db``: the last workspace, as the Platform's SQLite database;
-    * ``api-page.json``: the newest 200 records of the first workspace, as the
-      API returns a page (they are in the JSON-lines file too: duplicates);
-    * ``audit.jsonl``: PraisonAI tool calls of two agents;
-    * ``<out_dir>-actors.csv`` beside the folder: the agent accounts, for
-      ``activity-analytics actors mark --csv`` (the Platform records agents
-      that log in through the API as ``member``).
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    events = generate_events(spec)
-    last_ws = events["workspace_id"].unique(maintain_order=True).sort()[-1]
-    files = [
-        write_jsonl(events.filter(pl.col("workspace_id") != last_ws), out / "activity.jsonl.gz"),
-        write_platform_sqlite(events.filter(pl.col("workspace_id") == last_ws), out / "platform.db"),
-    ]
-    first_ws = events.filter(pl.col("workspace_id") != last_ws)["workspace_id"][0]
-    page = events.filter(pl.col("workspace_id") == first_ws).head(200)
-    page_path = out / "api-page.json"
-    page_path.write_text(
-        "[\n" + ",\n".join(to_jsonl_lines(page).to_list()) + "\n]\n", encoding="utf-8"
-    )
-    files.append(page_path)
-    agents = (
-        events.filter(pl.col("actor_key").str.contains("agent"))
-        .group_by("actor_key").agg(pl.col("actor_id").first())
-        .sort("actor_key")
-        .select("actor_id", pl.lit("agent").alias("actor_type"), pl.col("actor_key").alias("note"))
-    )
-    marks_path = out.parent / f"{out.name}-actors.csv"
-    agents.write_csv(marks_path)
-    files.append(marks_path)
-    audit_path = out / "audit.jsonl"
-    with open(audit_path, "w", encoding="utf-8") as fh:
-        for record in audit_records(spec):
-            fh.write(json.dumps(record) + "\n")
-    files.append(audit_path)
-    return files

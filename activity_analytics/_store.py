@@ -17,15 +17,13 @@ from pathlib import Path
 
 import duckdb
 
+from ._defaults import DEFAULT_LOCK_TIMEOUT
 from ._errors import SchemaError, StoreError, StoreLockedError, one_line
 from ._sql import macros
 from ._sql.schema import ACTOR_TYPES, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["ACTOR_TYPES", "DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "connect", "migrate",
            "schema_version", "transaction"]
-
-#: seconds a command waits for another process to release the file
-DEFAULT_LOCK_TIMEOUT = 30.0
 
 #: DuckDB memory limit of a writing connection (``$ACTIVITY_MEMORY_LIMIT``):
 #: keeps a multi-GB ingest's peak RSS under 1 GB; DuckDB spills beyond it

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from . import _actors, _demo, _lake, _query, _sample, _status, _store, analysis
 from ._cli_common import (
     _emit,
     _errors_to_exit,
@@ -24,8 +23,8 @@ from ._cli_common import (
     format_option,
     lock_option,
 )
-from ._errors import InputError
-from .ingest import ingest as ingest_files
+from ._defaults import DEMO_DB, MARK_TYPES, SampleSpec
+from ._errors import InputError, MissingExtraError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -58,6 +57,7 @@ def ingest(paths, db, workspace, strict, quiet, lock_timeout):
     the rest still land. Prints what was stored, duplicated, in conflict and
     rejected; exits 0 unless --strict and something was rejected.
     """
+    from .ingest import ingest as ingest_files
     result = ingest_files(
         list(paths), db, workspace=workspace, strict=strict,
         progress=False if quiet else None, lock_timeout=lock_timeout,
@@ -131,6 +131,7 @@ def status(db, short, lock_timeout):
     Events per source, workspace, action and actor type; the time span;
     rejects by reason; loads that were interrupted; the last sync.
     """
+    from . import _status
     result = _status.status(db, lock_timeout=lock_timeout)
     click.echo(result.summary() if short else result.to_text(), nl=short)
 
@@ -150,6 +151,7 @@ def sql(query, db, fmt, max_rows, lock_timeout):
 
       activity-analytics sql "SELECT action, count(*) FROM events GROUP BY 1"
     """
+    from . import _query
     frame = _query.sql(db, query, lock_timeout=lock_timeout)
     click.echo(_query.render(frame, fmt, max_rows=max_rows), nl=False)
 
@@ -172,6 +174,7 @@ def actions(db, since, until, workspace, action, actor_type, every, by_workspace
     SELECT * FROM aa_actions(every := '1 day'). With --engine spark --lake DIR
     it runs on Apache Spark over a lake written by `export`.
     """
+    from . import analysis
     with _source(db, engine, lake, master) as source:
         _emit(analysis.actions(
             source, since=since, until=until, workspace=workspace, action=action,
@@ -201,6 +204,7 @@ def actors(ctx, db, since, until, workspace, action, actor_type, every, by_works
     In SQL: aa_actors(...) and aa_top_actors(n := 10). With --engine spark
     --lake DIR it runs on Apache Spark over a lake written by `export`.
     """
+    from . import analysis
     if ctx.invoked_subcommand is not None:
         return
     filters = dict(since=since, until=until, workspace=workspace, action=action,
@@ -222,24 +226,44 @@ def actors(ctx, db, since, until, workspace, action, actor_type, every, by_works
     "--sensitivity", type=float, default=1.0, show_default=True,
     help="The one knob: 2 flags more, 0.5 flags less.",
 )
+@click.option("--new", "only_new", is_flag=True,
+              help="Only bursts not reported by an earlier --new run with the same filters on this "
+                   "store; they count as reported from now on (activity_analytics.new_bursts).")
+@click.option("--exit-code", is_flag=True,
+              help="Exit 1 when any burst is printed and 0 when none is (as git diff --exit-code).")
 @engine_options
 @format_option
 @lock_option
 @_errors_to_exit
-def bursts(db, since, until, workspace, action, actor_type, sensitivity, engine, lake, master, fmt,
-           lock_timeout):
+def bursts(db, since, until, workspace, action, actor_type, sensitivity, only_new, exit_code, engine,
+           lake, master, fmt, lock_timeout):
     """Anomalous bursts of activity (Python: activity_analytics.bursts).
 
     One row per flagged stretch: rapid succession, runaway agents, new
     actors, workspace-wide spikes and off-hours activity, each judged
     against the actor's own time-of-day baseline. In SQL: aa_bursts(). With
     --engine spark --lake DIR it runs on Apache Spark over a lake written by `export`.
+
+    For cron: `--since 1d --new --exit-code --format json` prints, as a JSON
+    array, only the bursts no earlier such run reported, and exits 1 when
+    there are any.
     """
-    with _source(db, engine, lake, master) as source:
-        _emit(analysis.bursts(
-            source, sensitivity=sensitivity, since=since, until=until, workspace=workspace,
-            action=action, actor_type=actor_type, lock_timeout=lock_timeout,
-        ), fmt)
+    args = dict(sensitivity=sensitivity, since=since, until=until, workspace=workspace,
+                action=action, actor_type=actor_type, lock_timeout=lock_timeout)
+    if only_new:
+        if engine != "duckdb":
+            raise InputError("--new keeps what it reported in the store: use it without --engine spark")
+        from ._alerts import new_bursts
+
+        frame = new_bursts(db, **args)
+    else:
+        from . import analysis
+
+        with _source(db, engine, lake, master) as source:
+            frame = analysis.bursts(source, **args)
+    _emit(frame, fmt)
+    if exit_code and frame.height:
+        sys.exit(1)
 
 
 @cli.command()
@@ -259,6 +283,7 @@ def export(db, lake, as_json, quiet, lock_timeout):
     without this package; `actions`, `actors` and `bursts` run on it with
     --engine spark --lake DIR.
     """
+    from . import _lake
     result = _lake.export(db, lake, progress=False if quiet else None, lock_timeout=lock_timeout)
     click.echo(result.to_json() if as_json else result.summary())
 
@@ -267,8 +292,10 @@ def export(db, lake, as_json, quiet, lock_timeout):
 @db_option
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The HTML file to write (the executed .ipynb goes beside it).")
-@click.option("--since", help="Report on events at or after this ISO time (with Z or an offset).")
-@click.option("--until", help="... and before this one.")
+@click.option("--since", metavar="WHEN",
+              help="Report on events at or after WHEN: 2026-11-20, 2026-11-20T08:30 (UTC unless "
+                   "it has an offset) or 7d / 36h before now.")
+@click.option("--until", metavar="WHEN", help="... and before WHEN (same forms).")
 @click.option("--workspace", help="Only this workspace id.")
 @click.option("--notebook", type=click.Path(dir_okay=False, path_type=Path),
               help="Another report notebook (default: notebooks/activity_report.ipynb).")
@@ -302,6 +329,7 @@ def timeline(issue, db, fmt, lock_timeout):
     Who did what, with the fields each update changed. In SQL:
     SELECT * FROM aa_timeline('ISSUE-ID').
     """
+    from . import analysis
     frame = analysis.timeline(db, issue, lock_timeout=lock_timeout)
     if fmt == "table":
         frame = frame.drop("details")
@@ -312,7 +340,7 @@ def timeline(issue, db, fmt, lock_timeout):
 @click.argument("actor_ids", nargs=-1)
 @db_option
 @click.option(
-    "--as", "actor_type", type=click.Choice(_actors.MARK_TYPES), default="agent",
+    "--as", "actor_type", type=click.Choice(MARK_TYPES), default="agent",
     show_default=True, help="What these actors are.",
 )
 @click.option(
@@ -329,6 +357,7 @@ def actors_mark(actor_ids, db, actor_type, csv_path, note, lock_timeout):
     a mark overrides the recorded type in the `events` view and in every
     analysis.
     """
+    from . import _actors
     count = _actors.mark_actors(
         db, actor_ids, actor_type, csv_path=csv_path, note=note, lock_timeout=lock_timeout
     )
@@ -342,6 +371,7 @@ def actors_mark(actor_ids, db, actor_type, csv_path, note, lock_timeout):
 @_errors_to_exit
 def actors_unmark(actor_ids, db, lock_timeout):
     """Remove the marks of ACTOR_IDS (Python: activity_analytics.unmark_actors)."""
+    from . import _actors
     count = _actors.unmark_actors(db, actor_ids, lock_timeout=lock_timeout)
     click.echo(f"removed {count} mark(s)")
 
@@ -353,28 +383,38 @@ def actors_unmark(actor_ids, db, lock_timeout):
 @_errors_to_exit
 def actors_list(db, fmt, lock_timeout):
     """List actors with counts, recorded types and marks (Python: activity_analytics.list_actors)."""
+    from . import _actors, _query
     frame = _actors.list_actors(db, lock_timeout=lock_timeout)
     click.echo(_query.render(frame, fmt), nl=False)
 
 
 @cli.command()
 @click.option(
-    "--db", type=click.Path(dir_okay=False, path_type=Path), default=_demo.DEFAULT_DEMO_DB,
+    "--db", type=click.Path(dir_okay=False, path_type=Path), default=DEMO_DB,
     show_default=True, help="Store to create or update.",
 )
 @click.option(
     "--sample", type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of sample activity (default: the bundled data/sample).",
+    help="Folder of sample activity (default: the sample the package ships).",
 )
 @_errors_to_exit
 def demo(db, sample):
     """Run the main job on the bundled sample (Python: activity_analytics.demo).
 
-    Ingests data/sample, marks its agent accounts from data/sample-actors.csv,
-    prints a summary of the store, writes the HTML report beside the store
-    and prints its path.
+    Ingests the sample the package ships, marks its agent accounts, prints a
+    summary of the store, writes the HTML report beside the store and prints
+    its path (the report needs the notebooks extra; without it, a note says so).
     """
-    result = _demo.demo(db, sample=sample, with_report=True)
+    from . import _demo
+    from ._lazy import need
+
+    try:
+        need("nbclient", "notebooks", "the HTML report")
+        with_report = True
+    except MissingExtraError as exc:
+        with_report = False
+        click.echo(f"note: no report: {exc}", err=True)
+    result = _demo.demo(db, sample=sample, with_report=with_report)
     click.echo(result.ingest.summary())
     click.echo()
     click.echo(result.status.summary())
@@ -384,22 +424,27 @@ def demo(db, sample):
 
 @cli.command()
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path), default="data/sample")
-@click.option("--seed", type=int, default=_sample.SampleSpec.seed, show_default=True)
-@click.option("--days", type=int, default=_sample.SampleSpec.days, show_default=True)
-@click.option("--workspaces", type=int, default=_sample.SampleSpec.workspaces, show_default=True)
+@click.option("--seed", type=int, default=SampleSpec.seed, show_default=True)
+@click.option("--days", type=int, default=SampleSpec.days, show_default=True)
+@click.option("--workspaces", type=int, default=SampleSpec.workspaces, show_default=True)
 @click.option(
-    "--scale", type=float, default=_sample.SampleSpec.scale, show_default=True,
+    "--scale", type=float, default=SampleSpec.scale, show_default=True,
     help="Multiplies every actor's rate (10 gives about 10x the events).",
 )
+@click.option("--anomalies", type=click.IntRange(0, 50), default=2, show_default=True,
+              help="Anomalies injected of each kind bursts looks for (0: none).")
 @_errors_to_exit
-def sample(out_dir, seed, days, workspaces, scale):
+def sample(out_dir, seed, days, workspaces, scale, anomalies):
     """Generate realistic sample activity into OUT_DIR (Python: activity_analytics.generate_sample).
 
     Deterministic for a seed. Writes activity.jsonl.gz, platform.db,
-    api-page.json and audit.jsonl, and OUT_DIR-actors.csv beside the folder.
+    api-page.json and audit.jsonl, and beside the folder OUT_DIR-actors.csv
+    (the agent accounts) and OUT_DIR-anomalies.csv (what was injected).
     """
-    spec = _sample.SampleSpec(seed=seed, days=days, workspaces=workspaces, scale=scale)
-    for path in _sample.generate_sample(out_dir, spec=spec):
+    from ._bundled import generate_sample
+
+    spec = SampleSpec(seed=seed, days=days, workspaces=workspaces, scale=scale)
+    for path in generate_sample(out_dir, spec=spec, anomalies=anomalies):
         click.echo(str(path))
 
 
@@ -409,10 +454,11 @@ def sample(out_dir, seed, days, workspaces, scale):
 @_errors_to_exit
 def migrate(db, lock_timeout):
     """Create the store, or upgrade an older one (Python: activity_analytics.migrate)."""
+    from . import _store
     version = _store.migrate(db, lock_timeout=lock_timeout)
     click.echo(f"{db}: schema version {version}")
 
 
-def main() -> None:
-    """Entry point of the console script."""
-    cli(prog_name="activity-analytics")
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the console script (``args``: instead of ``sys.argv``)."""
+    cli(args, prog_name="activity-analytics")

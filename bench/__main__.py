@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from . import analyses_bench, bursts_eval, docs, ingest_bench, spark_bench, sync_bench
+from . import (
+    analyses_bench,
+    bursts_eval,
+    cli_bench,
+    docs,
+    ingest_bench,
+    spark_bench,
+    sync_bench,
+)
 
 BENCHES = {
     "ingest": ingest_bench.main,
@@ -12,6 +20,7 @@ BENCHES = {
     "analyses": analyses_bench.main,
     "sync": sync_bench.main,
     "spark": spark_bench.main,
+    "cli": cli_bench.main,
 }
 #: not a benchmark: writes docs/benchmarks.md and the README's figures from bench/out
 TOOLS = {"docs": docs.main}

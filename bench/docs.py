@@ -64,6 +64,10 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
         per_ws = r["incremental_activity_requests_per_workspace"]
         rows.append((f"incremental sync over {r['events']:,} stored events, {r['workspaces']} workspaces",
                      "1 request per workspace", f"{max(per_ws)} (in {r['incremental_seconds']} s)", key))
+    if "cli" in runs:
+        r = runs["cli"]
+        rows.append(("`activity-analytics --help` vs `python -c \"import duckdb\"`", "at most 1.5x",
+                     f"{r['ratio_help_to_import_duckdb']}x ({r['seconds']['help']} s)", "cli"))
     if "bursts" in runs and "overall" in runs["bursts"]:
         o = runs["bursts"]["overall"]
         f1 = o.get("f1") if isinstance(o, dict) else None

@@ -78,7 +78,8 @@ def test_sql_text_imports_nothing_from_the_rest_of_the_package():
 
 def test_the_store_knows_nothing_of_the_analyses_or_ingest():
     assert {m for m in GRAPH["activity_analytics._store"]} <= {
-        "activity_analytics._errors", "activity_analytics._sql", "activity_analytics._sql.macros",
+        "activity_analytics._defaults", "activity_analytics._errors", "activity_analytics._sql",
+        "activity_analytics._sql.macros",
         "activity_analytics._sql.schema"}
 
 
@@ -108,7 +109,7 @@ def test_no_module_over_500_lines():
 
 
 def _statements() -> dict[str, str]:
-    from activity_analytics._sql import ingest, macros, schema, stages
+    from activity_analytics._sql import alerts, ingest, macros, schema, stages
 
     out = {f"schema_v{i + 1}": sql for i, sql in enumerate(schema.MIGRATIONS)}
     out["events_view"] = schema.events_select()
@@ -123,6 +124,7 @@ def _statements() -> dict[str, str]:
     out["ingest_insert_new_cand"] = ingest.insert_new("_cand")
     out["ingest_conflicts_stage"] = ingest.conflicts("_stage")
     out["ingest_count_loads_2"] = ingest.count_loads(2)
+    out["alerts_new"], out["alerts_record"] = alerts.NEW, alerts.RECORD
     events = "(SELECT * FROM lake_events) AS e"
     out["spark_actions"] = stages.stage1("actions", stages.SPARK, events, every_us="3600000000",
                                          by_workspace="true")

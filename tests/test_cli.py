@@ -186,3 +186,56 @@ def test_python_m_entry_point(tmp_path):
 
     out = subprocess.run([sys.executable, "-m", "activity_analytics", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "ingest" in out.stdout and "actors" in out.stdout
+
+
+HEAVY = ("polars", "matplotlib", "httpx", "nbformat", "nbclient", "pyarrow", "numpy", "pyspark")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ingest", "--help"], ["bursts", "--help"],
+                                  ["sync", "--help"], ["report", "--help"]])
+def test_help_loads_nothing_it_does_not_use(args):
+    """A quick CLI: help and option parsing import no Polars, matplotlib, HTTP or
+    notebook machinery (bench/cli_bench.py measures the start-up)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom activity_analytics.cli import main\n"
+            f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+            f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_a_missing_extra_is_one_line_naming_it(tmp_path):
+    """Without the notebooks extra the report says what to install (exit 2), no traceback."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "sitecustomize.py"  # makes nbformat & co. unimportable in the child
+    blocker.write_text("import sys\nfor m in ('nbformat', 'nbclient', 'nbconvert'):\n    sys.modules[m] = None\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "activity_analytics", "report", "--db", str(tmp_path / "x.duckdb"),
+                           "--out", str(tmp_path / "r.html")], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("error: the report needs the notebooks extra: "
+                                   "pip install 'activity-analytics[notebooks]'")
+
+
+def test_the_bundled_sample_shows_what_bursts_look_like(tmp_path):
+    """The demo's store holds two injected anomalies of each kind (listed in
+    sample-anomalies.csv); at the default sensitivity bursts finds 9 of the 10
+    and raises no other alarm, so the demo, the report and anomalies.ipynb
+    have something to show."""
+    import polars as pl
+
+    from activity_analytics._defaults import SAMPLE_DIR
+
+    db = activity_analytics.demo(tmp_path / "demo.duckdb", progress=False).status.db
+    truth = pl.read_csv(SAMPLE_DIR.parent / "sample-anomalies.csv", try_parse_dates=True)
+    found = activity_analytics.bursts(db)
+    assert truth.height == 10 and set(truth["kind"]) == set(found["kind"])
+    hits = found.join(truth, on=["kind", "workspace_id"], how="inner", suffix="_true").filter(
+        (pl.col("actor_id").eq_missing(pl.col("actor_id_true")))
+        & (pl.col("start") < pl.col("end_true") + pl.duration(hours=1))
+        & (pl.col("end") > pl.col("start_true") - pl.duration(hours=1)))
+    assert (found.height, hits.height) == (9, 9)

@@ -1,7 +1,17 @@
-"""Analyses: each a function returning one tidy Polars DataFrame, and a SQL macro."""
+"""Analyses: each a function returning one tidy Polars DataFrame, and a SQL macro.
+Names load when first used."""
 
-from ._basic import actions, actors, bursts, timeline, top_actors
-from ._filters import Filters
-from ._spark import SparkLake
+from .._lazy import exports as _exports
 
-__all__ = ["Filters", "SparkLake", "actions", "actors", "bursts", "timeline", "top_actors"]
+_WHERE = {
+    "Filters": "._filters",
+    "SparkLake": "._spark",
+    "actions": "._basic",
+    "actors": "._basic",
+    "bursts": "._basic",
+    "glance": "._glance",
+    "timeline": "._basic",
+    "top_actors": "._basic",
+}
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = _exports(__name__, _WHERE, globals())

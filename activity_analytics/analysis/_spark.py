@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from .._errors import EngineError, InputError, one_line
 from .._lake import STATE_FILE
+from .._lazy import need
 from .._sql.macros import stage2
 from .._sql.schema import events_select
 from .._sql.stages import SPARK, stage1
@@ -150,11 +151,7 @@ def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: 
 
 
 def _start(master: str) -> Any:
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise EngineError("Spark is not installed: pip install 'activity-analytics[spark]' "
-                          "(and a Java 17+ runtime)") from exc
+    SparkSession = need("pyspark.sql", "spark", "--engine spark (and a Java 17+ runtime)").SparkSession
     with _lock:
         try:
             spark = (SparkSession.builder.master(master).appName("activity-analytics")

@@ -1,0 +1,45 @@
+"""Defaults and choices shared by the commands and the functions behind them.
+
+Imports nothing heavy (no DuckDB, Polars, NumPy or HTTP), so the command
+line can show its help and parse its options before loading any of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+#: seconds a command waits for another process to release the store
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+#: output formats of the commands that print a table
+FORMATS = ("table", "csv", "json")
+
+#: what an actor mark may say an actor is
+MARK_TYPES = ("agent", "user")
+
+_PACKAGE = Path(__file__).resolve().parent
+#: the bundled sample (inside the package: the wheel ships it) and its agents' marks
+SAMPLE_DIR = _PACKAGE / "_data" / "sample"
+#: the report and the analyst's notebooks (the repository's notebooks/ links here)
+NOTEBOOKS = _PACKAGE / "_notebooks"
+#: where ``demo`` keeps its store unless told otherwise: the current folder
+DEMO_DB = Path("activity-demo.duckdb")
+
+#: the generated sample's first day (a Monday)
+START = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    """Shape of the generated activity. ``scale`` multiplies every rate."""
+
+    seed: int = 7
+    days: int = 21
+    workspaces: int = 3
+    people_per_workspace: int = 5
+    steady_agents_per_workspace: int = 1
+    batch_agents_per_workspace: int = 1
+    scale: float = 1.0
+    start: dt.datetime = START
