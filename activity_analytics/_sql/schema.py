@@ -121,8 +121,23 @@ DROP TABLE IF EXISTS slot_counts;
 DELETE FROM meta WHERE key IN ('slot_counts_rows', 'slot_counts_events');
 """
 
+# Version 5: the bursts an alerting run (``bursts --new``) has reported, per
+# filter set, so the next run reports only what is new.
+_V5 = """
+CREATE TABLE reported_bursts (
+    filters      VARCHAR NOT NULL,  -- the filter set as given (JSON), e.g. {"since": "1d"}
+    burst        VARCHAR NOT NULL,  -- workspace | actor | kind | start
+    workspace_id VARCHAR,
+    actor_id     VARCHAR,
+    kind         VARCHAR NOT NULL,
+    start        TIMESTAMPTZ NOT NULL,
+    reported_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (filters, burst)
+);
+"""
+
 #: the SQL that takes a store from version n (the index) to n + 1
-MIGRATIONS = (_V1, _V2, _V3, _V4)
+MIGRATIONS = (_V1, _V2, _V3, _V4, _V5)
 
 #: version of the schema this code writes; stored in ``meta.schema_version``
 SCHEMA_VERSION = len(MIGRATIONS)
