@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._actors import mark_actors
-from ._sample import generate_sample
+from ._bundled import generate_sample
+from ._defaults import DEMO_DB, SAMPLE_DIR
+from ._display import Shown
 from ._status import StoreStatus, status
 from .ingest import IngestResult, ingest
 
-REPO_DATA = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_DEMO_DB = REPO_DATA / "demo.duckdb"
 
-
-@dataclass
-class DemoResult:
+@dataclass(repr=False)
+class DemoResult(Shown):
     """What :func:`demo` did: the ingest, and the store's status afterwards."""
 
     ingest: IngestResult
@@ -25,9 +24,13 @@ class DemoResult:
     #: the HTML report, when asked for
     report: Path | None = None
 
+    def summary(self) -> str:
+        lines = [self.status.summary(), self.ingest.summary()]
+        return "\n".join(lines + ([f"report: {self.report}"] if self.report else []))
+
 
 def demo(
-    db: str | os.PathLike[str] = DEFAULT_DEMO_DB,
+    db: str | os.PathLike[str] = DEMO_DB,
     *,
     sample: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
@@ -36,13 +39,13 @@ def demo(
     """Load the bundled sample into ``db``, mark its agent accounts, and describe it.
 
     ``sample`` is a folder of activity files with an ``<folder>-actors.csv``
-    beside it (default: the repository's ``data/sample``; generated afresh in
-    a temporary folder when the package is installed without it). Running it
+    beside it (default: the sample the package ships; generated afresh in a
+    temporary folder should it be missing). Running it
     again stores nothing new. ``with_report`` also writes the HTML report
     (``<db>-report.html``, needs the ``notebooks`` extra).
     """
     if sample is None:
-        sample = REPO_DATA / "sample"
+        sample = SAMPLE_DIR
         if not sample.is_dir():
             sample = Path(tempfile.mkdtemp(prefix="activity-sample-")) / "sample"
             generate_sample(sample)

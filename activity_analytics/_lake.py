@@ -45,6 +45,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
+from ._display import Shown
 from ._errors import InputError, LakeError, one_line
 from ._progress import progress_bar, watch_query
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
@@ -57,8 +58,8 @@ _COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class ExportResult:
+@dataclass(frozen=True, repr=False)
+class ExportResult(Shown):
     """What :func:`export` did: ``rows`` new rows in ``files`` files over
     ``partitions`` partitions; ``total_rows`` in the lake afterwards."""
 

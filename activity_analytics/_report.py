@@ -16,10 +16,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ._defaults import NOTEBOOKS
 from ._errors import InputError, ReportError
+from ._lazy import need
+from ._time import When
 from .analysis._filters import Filters
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 DEFAULT_NOTEBOOK = NOTEBOOKS / "activity_report.ipynb"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
@@ -55,8 +57,8 @@ def report(
     db: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    since: dt.datetime | str | None = None,
-    until: dt.datetime | str | None = None,
+    since: When = None,
+    until: When = None,
     workspace: str | None = None,
     notebook: str | os.PathLike[str] | None = None,
     with_code: bool = False,
@@ -64,10 +66,14 @@ def report(
 ) -> Path:
     """Run the report notebook against ``db`` and write ``out`` (HTML) and ``out``'s ``.ipynb``.
 
+    ``since``/``until`` take the analyses' forms (a date, a time, ``"7d"``,
+    a ``timedelta`` ...); a relative period is fixed when the report starts.
     Needs no TTY, network or display. Raises :class:`ReportError` naming the
     failing cell when one fails (the executed notebook is still written, for
     reading the traceback); no HTML is written then.
     """
+    for module in ("nbformat", "nbclient", "nbconvert", "ipykernel"):
+        need(module, "notebooks", "the report")
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import (
@@ -77,7 +83,7 @@ def report(
     )
     from nbconvert import HTMLExporter
 
-    Filters(since, until)  # a bad period fails here, with the analyses' messages
+    period = Filters(since, until)  # a bad period fails here; relative times become absolute
     nb_path = Path(notebook) if notebook else DEFAULT_NOTEBOOK
     if not nb_path.exists():
         raise InputError(f"{nb_path}: no such notebook")
@@ -86,7 +92,7 @@ def report(
         raise InputError(f"{out}: the report is HTML: name it .html")
     out.parent.mkdir(parents=True, exist_ok=True)
     nb = nbformat.read(nb_path, as_version=4)
-    _inject(nb, {"db": str(Path(db).resolve()), "since": _iso(since), "until": _iso(until),
+    _inject(nb, {"db": str(Path(db).resolve()), "since": _iso(period.since), "until": _iso(period.until),
                  "workspace": workspace})
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3",

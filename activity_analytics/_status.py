@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ._display import Shown
 from ._query import render
 from ._store import DEFAULT_LOCK_TIMEOUT, connect, schema_version
 
 
-@dataclass
-class StoreStatus:
+@dataclass(repr=False)
+class StoreStatus(Shown):
     """A snapshot of the store. Every table attribute is a Polars DataFrame."""
 
     db: str

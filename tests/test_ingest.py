@@ -21,7 +21,6 @@ from activity_analytics import (
     StoreLockedError,
     _store,
     connect,
-    generate_events,
     ingest,
     migrate,
     sql,
@@ -137,8 +136,10 @@ def test_stdin(tmp_path, db, monkeypatch):
 
 
 def test_sample_lands_exactly(sample_dir, db):
+    from activity_analytics._anomalies import inject
+
     result = ingest([sample_dir], db, progress=False)
-    events = generate_events(SampleSpec(days=7, workspaces=2))
+    events = inject(SampleSpec(days=7, workspaces=2), per_kind=2, seed=7).events  # as generate_sample
     audit_lines = (sample_dir / "audit.jsonl").read_text().count("\n")
     assert result.total.rejected == 0 and result.total.conflicts == 0
     assert result.total.stored == events.height + audit_lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -14,10 +15,11 @@ from click.testing import CliRunner
 from nbclient import NotebookClient
 
 import activity_analytics as aa
+from activity_analytics._defaults import SAMPLE_DIR
 from activity_analytics._report import NOTEBOOKS, _inject
 from activity_analytics.cli import cli
 
-SECTIONS = ("Findings", "Volume over time", "Actions", "People vs agents", "Top actors and issues", "Bursts")
+SECTIONS = ("At a glance", "Volume over time", "Actions", "People vs agents", "Top actors and issues", "Bursts")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +50,11 @@ def test_report_has_every_section_and_inline_figures(html_report):
     assert html.count("data:image/png;base64,") >= 5
     assert 'src="http' not in html  # nothing fetched from the network
     assert "plot_volume" not in html  # code hidden by default
-    assert "events; agents produced" in html  # the findings paragraph was computed
+    assert re.search(r"[\d,]+ events: (agents|people) \d+%", html)  # the findings were computed
+    # tables for people, not DataFrame reprs
+    assert "shape: (" not in html and "&quot;str&quot;" not in html and "Period before" in html
+    for dtype_row in ("<td>str</td>", "<td>i64</td>", "decimal[38"):
+        assert dtype_row not in html
     assert html_report.with_suffix(".ipynb").exists()
     assert {p.name for p in html_report.parent.iterdir()} == {"report.html", "report.ipynb"}  # no temp files
 
@@ -95,7 +101,7 @@ def test_every_notebook_runs_on_the_sample_without_errors(demo_db, name):
     book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     params = next(c for c in book.cells if "parameters" in c.metadata.get("tags", []))
     assert "db =" in params.source  # one tagged parameters cell
-    _inject(book, {"db": str(demo_db)})
+    _inject(book, {"db": str(demo_db), **({"more": [str(SAMPLE_DIR)]} if name == "explore" else {})})
     NotebookClient(book, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     errors = [o for c in book.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from .._display import Shown
 from .._errors import InputError, RejectedRecordsError, StoreError, one_line
 from .._progress import progress_bar, watch_query
 from .._sql import ingest as _sql
@@ -39,8 +40,8 @@ class LoadCounts:
         self.rejected += other.rejected
 
 
-@dataclass
-class IngestResult:
+@dataclass(repr=False)
+class IngestResult(Shown):
     """The outcome of :func:`ingest`: one :class:`LoadCounts` per input, and totals."""
 
     db: str
@@ -342,6 +343,7 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, src: Source, workspace: str | No
             ):
                 counts.add(batch_counts)
                 bar.set_postfix(stored=counts.stored, rejected=counts.rejected, refresh=False)
+            bar.update(size - bar.n)  # read to the end: 100%, whatever the reader reported
         except duckdb.Error as exc:
             raise StoreError(f"{src.name}: storing failed: {one_line(exc)}") from exc
     return counts

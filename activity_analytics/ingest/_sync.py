@@ -19,6 +19,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 
+from .._display import Shown
 from .._errors import ApiError, AuthError, InputError
 from .._progress import progress_bar
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
@@ -65,8 +66,8 @@ class ScopeResult:
     error: str | None = None
 
 
-@dataclass
-class SyncResult:
+@dataclass(repr=False)
+class SyncResult(Shown):
     """The outcome of :func:`sync`: one :class:`ScopeResult` per feed."""
 
     api_url: str

@@ -1,0 +1,156 @@
+"""Tables worth forwarding: each analysis' DataFrame as a presentation table.
+
+Each function takes an analysis' DataFrame (and, where ids appear, the
+``names`` a store knows, from :func:`names`) and returns a ``great_tables.GT``
+that Jupyter and the report render as HTML: plain column names, thousands
+separators, percentages, times to the minute in UTC, names instead of ids
+(a short id where the store knows no name), no dtype row. Needs the
+``notebooks`` extra (great_tables).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import polars as pl
+
+from ._lazy import need
+from ._query import sql
+
+_KINDS = {
+    "rapid_succession": "rapid succession", "runaway_agent": "runaway agent", "new_actor": "new actor",
+    "workspace_spike": "workspace spike", "off_hours": "off hours",
+}
+_TYPES = {"user": "people", "agent": "agents", "unknown": "unknown"}
+
+
+def _gt(frame: pl.DataFrame) -> Any:
+    return need("great_tables", "notebooks", "the report's tables").GT(frame).opt_stylize(style=1, color="gray")
+
+
+def names(db: str | os.PathLike[str]) -> dict[str, str]:
+    """Ids the store can name: actor marks' notes, agents', workspaces' names,
+    issues' identifiers (a sync keeps the last three)."""
+    frame = sql(db, """
+        SELECT actor_id AS id, note AS name FROM actor_marks WHERE note IS NOT NULL
+        UNION ALL SELECT id, name FROM agents WHERE name IS NOT NULL
+        UNION ALL SELECT id, name FROM workspaces WHERE name IS NOT NULL
+        UNION ALL SELECT id, identifier FROM issues WHERE identifier IS NOT NULL""")
+    return dict(frame.iter_rows())
+
+
+def label(value: str | None, known: dict[str, str], missing: str = "") -> str:
+    """A name for an id: its name, else its first 8 characters.
+
+    >>> label("3f1c0a1e-9d2b-4c55-8f00-aa12bb34cc56", {}), label("u1", {"u1": "Ann"}), label(None, {}, "-")
+    ('3f1c0a1e…', 'Ann', '-')
+    """
+    if value is None:
+        return missing
+    return known.get(value) or (value[:8] + "…" if len(value) > 9 else value)
+
+
+def round_shares(shares: list[float]) -> list[int]:
+    """Shares as whole percentages that add up to 100 (largest remainder).
+
+    >>> round_shares([0.705, 0.2905, 0.0045])
+    [71, 29, 0]
+    """
+    if not shares or sum(shares) <= 0:
+        return [0] * len(shares)
+    raw = [100 * s / sum(shares) for s in shares]
+    out = [math.floor(r) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - out[i], reverse=True)[: 100 - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def _minute(column: str) -> pl.Expr:
+    return pl.col(column).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M")
+
+
+def glance(frame: pl.DataFrame, period: str = "") -> Any:
+    """:func:`activity_analytics.glance` as a small table: this period, the one
+    before, and the change."""
+    shown = frame.select(
+        pl.col("measure").str.to_titlecase().alias("measure"),
+        pl.col("current"), pl.col("previous"), pl.col("change"))
+    table = (_gt(shown).cols_label(measure="", current="This period", previous="Period before",
+                                   change="Change")
+             .fmt_integer(columns=["current", "previous"])
+             .fmt_percent(columns="change", decimals=0, force_sign=True)
+             .sub_missing(columns=["previous", "change"], missing_text="–"))
+    return table.tab_header(title="At a glance", subtitle=period) if period else table
+
+
+def actions(frame: pl.DataFrame, limit: int = 15) -> Any:
+    """:func:`activity_analytics.actions` (without buckets): the most frequent actions."""
+    shown = frame.sort("events", descending=True).head(limit).select("action", "events", "share", "actors", "issues")
+    table = (_gt(shown).cols_label(action="Action", events="Events", share="Share", actors="Actors",
+                                   issues="Issues")
+             .fmt_integer(columns=["events", "actors", "issues"]).fmt_percent(columns="share", decimals=1))
+    if frame.height > limit:
+        table = table.tab_source_note(f"{frame.height - limit} less frequent action(s) not shown.")
+    return table
+
+
+def actors(frame: pl.DataFrame) -> Any:
+    """:func:`activity_analytics.actors` (without buckets): people vs agents."""
+    shown = frame.select(pl.col("actor_type").replace_strict(_TYPES, default=pl.col("actor_type")).alias("side"),
+                         "events", "share", "actors")
+    return (_gt(shown).cols_label(side="", events="Events", share="Share", actors="Actors")
+            .fmt_integer(columns=["events", "actors"]).fmt_percent(columns="share", decimals=1))
+
+
+def top_actors(frame: pl.DataFrame, known: dict[str, str] | None = None) -> Any:
+    """:func:`activity_analytics.top_actors`: the busiest people and agents, by name."""
+    known = known or {}
+    shown = frame.select(
+        pl.col("actor_type").replace_strict(_TYPES, default=pl.col("actor_type")).alias("side"),
+        "rank",
+        pl.struct("actor_id", "name").map_elements(
+            lambda r: r["name"] or label(r["actor_id"], known), return_dtype=pl.String).alias("who"),
+        "events", "share", _minute("first_seen").alias("first_seen"), _minute("last_seen").alias("last_seen"))
+    return (_gt(shown).cols_label(side="", rank="#", who="Actor", events="Events", share="Share of side",
+                                  first_seen="First (UTC)", last_seen="Last (UTC)")
+            .fmt_integer(columns=["events"]).fmt_percent(columns="share", decimals=1))
+
+
+def issues(frame: pl.DataFrame) -> Any:
+    """Issues with the most activity: ``issue``, ``title``, ``events``, ``actors``."""
+    shown = frame.with_columns(pl.col("title").fill_null("–"))
+    return (_gt(shown).cols_label(issue="Issue", title="Title", events="Events", actors="Actors")
+            .fmt_integer(columns=["events", "actors"]))
+
+
+def bursts(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit: int = 50,
+           elsewhere: str = "activity-analytics bursts") -> Any:
+    """:func:`activity_analytics.bursts`: every burst, most severe first, each with
+    its full reason (ids in it replaced by names). Beyond ``limit``, a note
+    says how many more there are and where to see them (``elsewhere``)."""
+    known = known or {}
+
+    def reason(text: str) -> str:
+        for key, name in known.items():
+            text = text.replace(key, name)
+        return text
+
+    ordered = frame.sort("score", descending=True)
+    shown = ordered.head(limit).select(
+        pl.col("kind").replace_strict(_KINDS, default=pl.col("kind")).alias("kind"),
+        pl.col("actor_id").map_elements(lambda a: label(a, known), return_dtype=pl.String)
+        .fill_null("whole workspace").alias("who"),
+        pl.col("workspace_id").map_elements(lambda w: label(w, known), return_dtype=pl.String).alias("workspace"),
+        _minute("start").alias("start"), _minute("end").alias("end"),
+        pl.col("events").cast(pl.Int64), "expected", "score",
+        pl.col("reason").map_elements(reason, return_dtype=pl.String))
+    table = (_gt(shown).cols_label(kind="Kind", who="Who", workspace="Workspace", start="Start (UTC)",
+                                   end="End (UTC)", events="Events", expected="Expected", score="Score",
+                                   reason="Why")
+             .fmt_integer(columns="events").fmt_number(columns=["expected", "score"], decimals=1))
+    if frame.height > limit:
+        table = table.tab_source_note(f"… and {frame.height - limit} more, less severe: see them all with "
+                                      f"`{elsewhere}`.")
+    return table

@@ -1,0 +1,64 @@
+"""Report tables worth forwarding: names not ids, separators, percentages,
+times to the minute, every burst with its whole reason."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import activity_analytics as aa
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    return aa.demo(tmp_path_factory.mktemp("tables") / "d.duckdb", progress=False).status.db
+
+
+def text_of(table) -> str:
+    return re.sub(r"<[^>]+>", " ", table.as_raw_html())
+
+
+def test_tables_show_people_numbers_not_reprs(demo_store):
+    known = aa.tables.names(demo_store)
+    overview = aa.actions(demo_store)
+    html = text_of(aa.tables.actions(overview))
+    assert f"{int(overview['events'].max()):,}" in html  # thousands separators
+    assert "%" in html and "shape:" not in html and "i64" not in html and "str" not in html.split()
+    top = aa.top_actors(demo_store, n=3)
+    html = text_of(aa.tables.top_actors(top, known))
+    named = [n for n in top["name"].to_list() if n]
+    assert named and all(n in html for n in named)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", html) and ":00.0" not in html  # to the minute
+
+
+def test_the_bursts_table_lists_every_burst_most_severe_first_with_its_whole_reason(demo_store):
+    known = aa.tables.names(demo_store)
+    found = aa.bursts(demo_store, sensitivity=3)
+    assert found.height > 3
+    def named(reason: str) -> str:
+        for key, name in known.items():
+            reason = reason.replace(key, name)
+        return reason.replace("'", "&#x27;")
+
+    html = text_of(aa.tables.bursts(found, known, limit=found.height))
+    assert all(named(r) in html for r in found["reason"])  # whole, never cut
+    ordered = found.sort("score", descending=True)["reason"].to_list()
+    first = text_of(aa.tables.bursts(found, known, limit=1, elsewhere="activity-analytics bursts --db x"))
+    assert named(ordered[0]) in first and not any(named(r) in first for r in ordered[1:])
+    assert f"and {found.height - 1} more" in first and "activity-analytics bursts --db x" in first
+
+
+def test_glance_compares_with_the_period_before(demo_store):
+    frame = aa.glance(demo_store, since="2026-11-16", until="2026-11-23")
+    before = aa.glance(demo_store, since="2026-11-09", until="2026-11-16")
+    assert frame["previous"].to_list() == before["current"].to_list()
+    assert frame.filter(frame["measure"] == "events")["current"].item() == \
+        aa.actions(demo_store, since="2026-11-16", until="2026-11-23")["events"].sum()
+    assert aa.glance(demo_store)["previous"].null_count() == 4  # no start: no period before
+    html = text_of(aa.tables.glance(frame, "week 47"))
+    assert "At a glance" in html and "Period before" in html and re.search(r"[+−-]\d+%", html)
+
+
+def test_rounded_shares_add_up():
+    assert sum(aa.tables.round_shares([0.705, 0.2905, 0.0045])) == 100
