@@ -41,6 +41,13 @@ def names(db: str | os.PathLike[str]) -> dict[str, str]:
     return dict(frame.iter_rows())
 
 
+def _labelled(column: str | pl.Expr, known: dict[str, str]) -> pl.Expr:
+    """Ids as people read them: the name the store knows, else the first 8 characters."""
+    col = pl.col(column) if isinstance(column, str) else column
+    short = pl.when(col.str.len_chars() > 9).then(col.str.slice(0, 8) + "…").otherwise(col)
+    return col.replace_strict(known, default=short, return_dtype=pl.String) if known else short
+
+
 def label(value: str | None, known: dict[str, str], missing: str = "") -> str:
     """A name for an id: its name, else its first 8 characters.
 
@@ -49,7 +56,21 @@ def label(value: str | None, known: dict[str, str], missing: str = "") -> str:
     """
     if value is None:
         return missing
-    return known.get(value) or (value[:8] + "…" if len(value) > 9 else value)
+    return pl.select(_labelled(pl.lit(value), known)).item()
+
+
+def _with_names(column: str | pl.Expr, known: dict[str, str]) -> pl.Expr:
+    col = pl.col(column) if isinstance(column, str) else column
+    return col.str.replace_many(list(known), list(known.values())) if known else col
+
+
+def named(text: str, known: dict[str, str]) -> str:
+    """``text`` (a burst's reason) with every id the store can name replaced by its name.
+
+    >>> named("user u1: 20 events at an hour it never works", {"u1": "Ann"})
+    'user Ann: 20 events at an hour it never works'
+    """
+    return pl.select(_with_names(pl.lit(text), known)).item()
 
 
 def round_shares(shares: list[float]) -> list[int]:
@@ -110,8 +131,7 @@ def top_actors(frame: pl.DataFrame, known: dict[str, str] | None = None) -> Any:
     shown = frame.select(
         pl.col("actor_type").replace_strict(_TYPES, default=pl.col("actor_type")).alias("side"),
         "rank",
-        pl.struct("actor_id", "name").map_elements(
-            lambda r: r["name"] or label(r["actor_id"], known), return_dtype=pl.String).alias("who"),
+        pl.coalesce("name", _labelled("actor_id", known)).alias("who"),
         "events", "share", _minute("first_seen").alias("first_seen"), _minute("last_seen").alias("last_seen"))
     return (_gt(shown).cols_label(side="", rank="#", who="Actor", events="Events", share="Share of side",
                                   first_seen="First (UTC)", last_seen="Last (UTC)")
@@ -131,21 +151,14 @@ def bursts(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit: i
     its full reason (ids in it replaced by names). Beyond ``limit``, a note
     says how many more there are and where to see them (``elsewhere``)."""
     known = known or {}
-
-    def reason(text: str) -> str:
-        for key, name in known.items():
-            text = text.replace(key, name)
-        return text
-
     ordered = frame.sort("score", descending=True)
     shown = ordered.head(limit).select(
         pl.col("kind").replace_strict(_KINDS, default=pl.col("kind")).alias("kind"),
-        pl.col("actor_id").map_elements(lambda a: label(a, known), return_dtype=pl.String)
-        .fill_null("whole workspace").alias("who"),
-        pl.col("workspace_id").map_elements(lambda w: label(w, known), return_dtype=pl.String).alias("workspace"),
+        _labelled("actor_id", known).fill_null("whole workspace").alias("who"),
+        _labelled("workspace_id", known).alias("workspace"),
         _minute("start").alias("start"), _minute("end").alias("end"),
         pl.col("events").cast(pl.Int64), "expected", "score",
-        pl.col("reason").map_elements(reason, return_dtype=pl.String))
+        _with_names("reason", known))
     table = (_gt(shown).cols_label(kind="Kind", who="Who", workspace="Workspace", start="Start (UTC)",
                                    end="End (UTC)", events="Events", expected="Expected", score="Score",
                                    reason="Why")

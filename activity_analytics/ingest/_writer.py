@@ -18,7 +18,6 @@ record rules (``_sql.ingest``):
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import datetime as dt
 import json
@@ -198,8 +197,7 @@ class Writer:
         finally:
             with contextlib.suppress(duckdb.Error):  # refused inside an aborted transaction
                 self.con.unregister("_pages")
-        rows = collections.Counter({feed: sum(batch[i].rows for i in members)
-                                    for feed, members in groups.items()})
+        rows = {feed: sum(batch[i].rows for i in members) for feed, members in groups.items()}
         if collisions or stored != sum(rows.values()):
             raise NotClean
         counts = [LoadCounts(feed.source, "api", records=n, stored=n) for feed, n in rows.items()]
