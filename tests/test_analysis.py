@@ -204,7 +204,8 @@ def test_analysis_commands(demo_db):
     runner = CliRunner()
     out = runner.invoke(cli, ["actions", "--db", str(demo_db), "--format", "json"])
     assert out.exit_code == 0, out.output
-    assert {row["action"] for row in json.loads(out.output)} == {"issue.created", "issue.updated", "agent.tool_call"}
+    assert {row["action"] for row in json.loads(out.output)} == {
+        "issue.created", "issue.updated", "agent.tool_call", "agent.llm_call", "agent.run"}
     out = runner.invoke(cli, ["actors", "--db", str(demo_db), "--every", "1d", "--format", "csv"])
     assert out.output.splitlines()[0] == "bucket,actor_type,events,actors,share"
     out = runner.invoke(cli, ["actors", "--top", "2", "--db", str(demo_db), "--format", "csv"])
@@ -270,6 +271,10 @@ def test_a_version_3_store_loses_its_kept_counts_and_bursts_gives_the_same(tmp_p
     expected = aa.bursts(db, sensitivity=2.0)
     assert expected.height > 0
     with duckdb.connect(str(db)) as con:  # make it the store an older version wrote
+        con.execute("DROP VIEW agent_runs; DROP VIEW tool_calls; DROP VIEW llm_calls; "
+                    "DROP TABLE agent_events; DROP VIEW events; "
+                    "ALTER TABLE actor_marks DROP COLUMN same_as")
+        con.execute(MIGRATIONS[0][MIGRATIONS[0].index("CREATE VIEW events"):])
         con.execute("DROP TABLE reported_bursts")
         con.execute(MIGRATIONS[2])
         con.execute("INSERT INTO slot_counts VALUES ('w', 'a', 'user', 0, 5, 0, 0)")

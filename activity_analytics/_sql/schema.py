@@ -7,6 +7,8 @@ with its version bump.
 
 from __future__ import annotations
 
+from .traces import TABLE as _AGENT_EVENTS
+
 #: actor types a stored row may have
 ACTOR_TYPES = ("user", "agent", "unknown")
 
@@ -17,13 +19,13 @@ def events_select(activity: str = "activity", marks: str = "actor_marks") -> str
     return f"""SELECT a.id, a.workspace_id, a.issue_id, a.entity_type, a.entity_id,
        coalesce(m.actor_type, a.actor_type) AS actor_type,
        a.actor_type AS actor_type_recorded,
-       a.actor_type_raw, a.actor_id, a.action, a.details, a.extra,
+       a.actor_type_raw, coalesce(m.same_as, a.actor_id) AS actor_id, a.action, a.details, a.extra,
        a.created_at, a.source, a.ingested_at
 FROM {activity} AS a
 LEFT JOIN {marks} AS m ON m.actor_id = a.actor_id"""
 
 
-_V1 = f"""
+_V1 = """
 CREATE TABLE meta (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
@@ -84,7 +86,13 @@ CREATE TABLE sync_state (
 );
 
 CREATE VIEW events AS
-{events_select()};
+SELECT a.id, a.workspace_id, a.issue_id, a.entity_type, a.entity_id,
+       coalesce(m.actor_type, a.actor_type) AS actor_type,
+       a.actor_type AS actor_type_recorded,
+       a.actor_type_raw, a.actor_id, a.action, a.details, a.extra,
+       a.created_at, a.source, a.ingested_at
+FROM activity AS a
+LEFT JOIN actor_marks AS m ON m.actor_id = a.actor_id;
 """
 
 # Version 2: the small dimension tables a sync keeps beside the activity, so
@@ -136,8 +144,54 @@ CREATE TABLE reported_bursts (
 );
 """
 
+# Version 6: PraisonAI agent runs. ``agent_events`` holds each replay-trace
+# event, typed; the views below are what analysts query. A mark's ``same_as``
+# makes two actor ids one actor (an agent's Platform id and its PraisonAI name).
+_V6 = f"""
+{_AGENT_EVENTS}
+ALTER TABLE actor_marks ADD COLUMN same_as VARCHAR;
+CREATE OR REPLACE VIEW events AS
+{events_select()};
+
+-- One row per LLM call: the tokens and cost of the response, the model of its request.
+CREATE VIEW llm_calls AS
+SELECT run_id, seq, agent, model, prompt_tokens, completion_tokens, cost_usd, duration_ms,
+       finish_reason, created_at, workspace_id, source
+FROM agent_events WHERE event_type = 'llm_response';
+
+-- One row per tool call: from traces, and from audit logs when no trace has the call.
+CREATE VIEW tool_calls AS
+SELECT 'trace' AS origin, run_id, seq, agent, tool, duration_ms, error, created_at,
+       workspace_id, source
+FROM agent_events WHERE event_type = 'tool_call_end'
+UNION ALL
+SELECT 'audit', NULL, NULL, actor_id, entity_id, TRY_CAST(details ->> '$.duration_ms' AS DOUBLE),
+       details ->> '$.error', created_at, workspace_id, source
+FROM activity WHERE action = 'agent.tool_call' AND starts_with(id, 'audit:');
+
+-- One row per run: failed when the session, workflow or a task says so,
+-- incomplete without a session_end (still running, or killed).
+CREATE VIEW agent_runs AS
+SELECT run_id,
+       CASE WHEN bool_or(status = 'failed' AND event_type IN ('session_end', 'workflow_end', 'task_end'))
+            THEN 'failed'
+            WHEN bool_or(event_type = 'session_end') THEN 'completed'
+            ELSE 'incomplete' END AS status,
+       min(created_at) AS started_at, max(created_at) AS ended_at,
+       (epoch_us(max(created_at)) - epoch_us(min(created_at))) / 1000.0 AS duration_ms,
+       list(DISTINCT agent ORDER BY agent) FILTER (WHERE agent IS NOT NULL) AS agents,
+       count(*) FILTER (WHERE event_type = 'llm_response') AS llm_calls,
+       count(*) FILTER (WHERE event_type = 'tool_call_end') AS tool_calls,
+       count(*) FILTER (WHERE event_type = 'tool_call_end' AND error IS NOT NULL) AS tool_errors,
+       coalesce(sum(prompt_tokens), 0) AS prompt_tokens,
+       coalesce(sum(completion_tokens), 0) AS completion_tokens,
+       coalesce(sum(cost_usd), 0) AS cost_usd,
+       any_value(workspace_id) AS workspace_id, any_value(source) AS source
+FROM agent_events GROUP BY run_id;
+"""
+
 #: the SQL that takes a store from version n (the index) to n + 1
-MIGRATIONS = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 #: version of the schema this code writes; stored in ``meta.schema_version``
 SCHEMA_VERSION = len(MIGRATIONS)

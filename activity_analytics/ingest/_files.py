@@ -69,7 +69,8 @@ class Source:
     """An input the ingest knows how to read."""
 
     path: Path
-    #: ``jsonl``, ``audit`` (PraisonAI audit.jsonl), ``json-array`` or ``sqlite``
+    #: ``jsonl``, ``audit`` (PraisonAI audit.jsonl), ``trace`` (PraisonAI replay
+    #: trace), ``json-array`` or ``sqlite``
     kind: str
     #: name recorded in ``activity.source`` and ``rejects.source``
     name: str
@@ -83,7 +84,7 @@ class Source:
         return self.path.stat().st_size
 
     def batches(self) -> Iterator[RawBatch]:
-        if self.kind in ("jsonl", "audit"):
+        if self.kind in ("jsonl", "audit", "trace"):
             return _jsonl_batches(self)
         if self.kind == "json-array":
             return _array_batches(self)
@@ -122,6 +123,17 @@ def _looks_like_audit(record: object) -> bool:
     )
 
 
+def _looks_like_trace(record: object) -> bool:
+    """A PraisonAI ``ContextEvent`` (replay trace line)."""
+    return (
+        isinstance(record, dict)
+        and "event_type" in record
+        and "sequence_num" in record
+        and ("run_id" in record or "session_id" in record)
+        and "action" not in record
+    )
+
+
 def _parsed_lines(body: bytes, complete: bool, limit: int = 20) -> list[object]:
     """JSON values of the first ``limit`` non-blank lines that parse."""
     lines = body.split(b"\n")
@@ -146,8 +158,8 @@ def detect(path: Path, name: str | None = None) -> Source:
 
     A SQLite file by its magic bytes; a JSON array when the content starts
     with ``[`` and is not several JSON lines; JSON lines when one of the first
-    lines is JSON (an audit log when its first object has PraisonAI's audit
-    fields). Anything else is refused here, before a single record is stored.
+    lines is JSON (an audit log or a replay trace when its first object has
+    the fields of PraisonAI's). Anything else is refused here, before a single record is stored.
     """
     name = name or str(path)
     try:
@@ -171,7 +183,8 @@ def detect(path: Path, name: str | None = None) -> Source:
         return Source(path, "json-array", name, gzipped)
     if values:
         first_object = next((v for v in values if isinstance(v, dict)), None)
-        kind = "audit" if _looks_like_audit(first_object) else "jsonl"
+        kind = ("audit" if _looks_like_audit(first_object)
+                else "trace" if _looks_like_trace(first_object) else "jsonl")
         return Source(path, kind, name, gzipped)
     if b"\n" not in stripped and not complete:
         return Source(path, "jsonl", name, gzipped)  # one huge first line: let the reader judge

@@ -10,34 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from .._display import Shown
 from .._errors import InputError, RejectedRecordsError, StoreError, one_line
 from .._progress import progress_bar, watch_query
 from .._sql import ingest as _sql
+from .._sql import traces as _traces_sql
 from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
+from . import _traces
+from ._counts import LoadCounts, count_loads, early_rejects
 from ._files import RAW_KEEP, RawBatch, Source, expand
-
-
-@dataclass
-class LoadCounts:
-    """What one input contributed. ``records`` = stored + duplicates + conflicts + rejected."""
-
-    source: str
-    kind: str
-    records: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    conflicts: int = 0
-    rejected: int = 0
-
-    def add(self, other: LoadCounts) -> None:
-        self.records += other.records
-        self.stored += other.stored
-        self.duplicates += other.duplicates
-        self.conflicts += other.conflicts
-        self.rejected += other.rejected
 
 
 @dataclass(repr=False)
@@ -60,6 +42,7 @@ class IngestResult(Shown):
         lines = [
             f"{load.source} ({load.kind}): {load.stored} stored, {load.duplicates} duplicates, "
             f"{load.conflicts} conflicts, {load.rejected} rejected"
+            + (f", {load.runs_replaced} run(s) replaced" if load.runs_replaced else "")
             for load in self.loads
         ]
         lines.extend(f"{path}: skipped (not a known activity file type)" for path in self.skipped)
@@ -113,7 +96,7 @@ def store_batch(
     try:
         counts = _stage_and_store(con, select, params, workspace, kind)
         if batch.rejects:
-            _early_rejects(con, batch, params)
+            early_rejects(con, batch, params)
             counts.records += len(batch.rejects)
             counts.rejected += len(batch.rejects)
         count_loads(con, [(counts, load_id)])
@@ -142,19 +125,14 @@ def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
         (conflicts,) = con.execute("SELECT count(*) FROM _conflicts").fetchall()[0]
         if conflicts:
             con.execute(_sql.INSERT_CONFLICT_REJECTS, params)
+    if kind == "audit" and stored:
+        # A tool call a replay trace holds already counts once (the trace's)
+        ((same,),) = con.execute(_traces_sql.DROP_AUDIT_MATCHES, {"now": params["now"]}).fetchall()
+        stored -= same
     return LoadCounts(
         params["source"], kind, records=staged, stored=stored, conflicts=conflicts,
         rejected=rejected, duplicates=valid - stored - conflicts,
     )
-
-
-def count_loads(con, items: list[tuple[LoadCounts, str]]) -> None:
-    """Add ``counts`` to each load's row, in one statement (each load_id once)."""
-    if items:
-        con.execute(_sql.count_loads(len(items)),
-                    [x for counts, load_id in items
-                     for x in (load_id, counts.records, counts.stored, counts.duplicates,
-                               counts.conflicts, counts.rejected)])
 
 
 def load_file_fast(
@@ -196,22 +174,6 @@ def load_file_fast(
         # offending data in its message, which can fail to decode.)
         raise NotClean from exc
     return counts
-
-
-def _early_rejects(con, batch, params) -> None:
-    """Records rejected before parsing (invalid UTF-8, over-long lines)."""
-    early = pa.table(
-        {
-            "loc": [r[0] for r in batch.rejects],
-            "reason": [r[1] for r in batch.rejects],
-            "raw": [r[2] for r in batch.rejects],
-        }
-    )
-    con.register("_early", early)
-    try:
-        con.execute(_sql.INSERT_EARLY_REJECTS, params)
-    finally:
-        con.unregister("_early")
 
 
 def load_source(
@@ -261,7 +223,8 @@ def ingest(
     """Load activity files into the store at ``db``; return what happened.
 
     ``paths`` may name JSON-lines or JSON-array files (gzipped or not),
-    PraisonAI ``audit.jsonl`` logs, the Platform's SQLite database, directories
+    PraisonAI ``audit.jsonl`` logs and replay traces (``agent_events``; a
+    call in both counts once), the Platform's SQLite database, directories
     (walked recursively) and ``-`` for standard input. The format is detected
     from the content.
 
@@ -313,8 +276,14 @@ def ingest_paths(
     result = IngestResult(os.fspath(db), skipped=[str(p) for p in skipped])
     try:
         with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
+            # Traces first: an audit line of a call a trace holds is then
+            # counted as the duplicate it is (in either order the store ends the same)
+            traces = [s for s in sources if s.kind == "trace"]
+            if traces:
+                result.loads.extend(_ingest_traces(con, traces, workspace, progress, fast))
             for src in sources:
-                result.loads.append(_ingest_one(con, src, workspace, progress, fast))
+                if src.kind != "trace":
+                    result.loads.append(_ingest_one(con, src, workspace, progress, fast))
     finally:
         for src in sources:
             if src.name == "stdin":
@@ -347,6 +316,25 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, src: Source, workspace: str | No
         except duckdb.Error as exc:
             raise StoreError(f"{src.name}: storing failed: {one_line(exc)}") from exc
     return counts
+
+
+def _ingest_traces(con: duckdb.DuckDBPyConnection, traces: list[Source], workspace: str | None,
+                   progress: bool | None, fast: bool) -> list[LoadCounts]:
+    """Trace files in groups (see ``_traces``): a folder of thousands of
+    runs is a line per group, not per file."""
+    total = sum(s.size() for s in traces)
+    loads = []
+    with progress_bar(total=total, desc=f"{len(traces)} trace file(s)", enabled=progress) as bar:
+        for group in _traces.groups(traces):
+            try:
+                counts = _traces.load_group(con, group, workspace=workspace, fast=fast,
+                                            report=bar.update)
+            except duckdb.Error as exc:
+                raise StoreError(f"{_traces.group_name(group)}: storing failed: "
+                                 f"{one_line(exc)}") from exc
+            loads.append(counts)
+            bar.set_postfix(stored=sum(c.stored for c in loads), refresh=False)
+    return loads
 
 
 def _with_progress(batches: Iterable[RawBatch], bar) -> Iterator[RawBatch]:

@@ -30,8 +30,9 @@ import pyarrow as pa
 from .._sql import ingest as _sql
 from .._store import transaction
 from ._api import Page
+from ._counts import LoadCounts, count_loads
 from ._files import _SCHEMA, RawBatch
-from ._load import LoadCounts, NotClean, count_loads, store_batch
+from ._load import NotClean, store_batch
 from ._walk import Lean, iso
 
 

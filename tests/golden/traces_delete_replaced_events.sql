@@ -1,0 +1,2 @@
+DELETE FROM agent_events
+WHERE load_id <> $load AND run_id IN (SELECT run_id FROM _truns WHERE state = 'replaced')
