@@ -19,6 +19,7 @@ from ._sample import (
     write_jsonl,
     write_platform_sqlite,
 )
+from ._sample_agents import agent_runs, runaway_truth, write_traces
 
 
 def generate_sample(
@@ -37,6 +38,9 @@ def generate_sample(
     * ``api-page.json``: the newest 200 records of the first workspace, as the
       API returns a page (they are in the JSON-lines file too: duplicates);
     * ``audit.jsonl``: PraisonAI tool calls of two agents;
+    * ``traces/``: PraisonAI replay traces of two agents' runs (one file a
+      run); the audit log has their tool calls too, as PraisonAI writes
+      both, and one agent's spend runs away for an hour;
     * ``<out_dir>-actors.csv`` beside the folder: the agent accounts, for
       ``activity-analytics actors mark --csv`` (the Platform records agents
       that log in through the API as ``member``).
@@ -66,15 +70,20 @@ def generate_sample(
     marks_path = out.parent / f"{out.name}-actors.csv"
     agents.write_csv(marks_path)
     files.append(marks_path)
+    runs, run_audit = agent_runs(spec)
     if labelled is not None:
         truth_path = out.parent / f"{out.name}-anomalies.csv"
-        labelled.truth.with_columns(
+        truth = labelled.truth.with_columns(
             pl.from_epoch(c, time_unit="us").dt.replace_time_zone("UTC").alias(c) for c in ("start", "end")
-        ).write_csv(truth_path)
+        )
+        if (spend := runaway_truth(spec)) is not None:
+            truth = pl.concat([truth, pl.DataFrame([spend], schema=truth.schema)])
+        truth.write_csv(truth_path)
         files.append(truth_path)
     audit_path = out / "audit.jsonl"
     with open(audit_path, "w", encoding="utf-8") as fh:
-        for record in audit_records(spec):
+        for record in sorted([*audit_records(spec), *run_audit], key=lambda r: r["timestamp"]):
             fh.write(json.dumps(record) + "\n")
     files.append(audit_path)
+    files.extend(write_traces(runs, out / "traces"))
     return files

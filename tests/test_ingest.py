@@ -141,9 +141,14 @@ def test_sample_lands_exactly(sample_dir, db):
     result = ingest([sample_dir], db, progress=False)
     events = inject(SampleSpec(days=7, workspaces=2), per_kind=2, seed=7).events  # as generate_sample
     audit_lines = (sample_dir / "audit.jsonl").read_text().count("\n")
+    trace_events = [json.loads(line) for path in (sample_dir / "traces").iterdir()
+                    for line in path.read_text().splitlines()]
+    # every tool call of a trace that did not raise is in the audit log too: stored once
+    in_both = sum(e["event_type"] == "tool_call_end" and e["data"]["error"] is None for e in trace_events)
     assert result.total.rejected == 0 and result.total.conflicts == 0
-    assert result.total.stored == events.height + audit_lines
-    stored = sql(db, "SELECT id, epoch_us(created_at) AS t FROM activity WHERE action <> 'agent.tool_call'")
+    assert result.total.duplicates == in_both + 200 and in_both > 10  # api-page.json: 200 repeated
+    assert result.total.stored == events.height + audit_lines + len(trace_events) - in_both
+    stored = sql(db, "SELECT id, epoch_us(created_at) AS t FROM activity WHERE action NOT LIKE 'agent.%'")
     expected = events.select("id", pl.col("t_us").alias("t"))
     assert stored.sort("id").equals(expected.sort("id"))
 
@@ -421,7 +426,9 @@ def test_the_bundled_sample_is_what_the_generator_makes(tmp_path):
 
     bundled = Path(__file__).resolve().parent.parent / "data" / "sample"
     generate_sample(tmp_path / "sample")
-    for name in ("activity.jsonl.gz", "api-page.json", "audit.jsonl"):
+    traces = sorted(p.name for p in (bundled / "traces").iterdir())
+    assert len(traces) > 100 and traces == sorted(p.name for p in (tmp_path / "sample" / "traces").iterdir())
+    for name in ("activity.jsonl.gz", "api-page.json", "audit.jsonl", *(f"traces/{t}" for t in traces)):
         assert filecmp.cmp(tmp_path / "sample" / name, bundled / name, shallow=False), name
     rows = "SELECT * FROM activity_logs ORDER BY id"
     fresh = sqlite3.connect(tmp_path / "sample" / "platform.db").execute(rows).fetchall()

@@ -51,6 +51,8 @@ def test_the_wheel_ships_the_sample_and_the_notebooks(wheel):
                    "activity_analytics/_notebooks/anomalies.ipynb", "activity_analytics/_notebooks/explore.ipynb",
                    "activity_analytics/analysis/spark-log4j2.properties"):
         assert needed in names, needed
+    traces = [n for n in names if n.startswith("activity_analytics/_data/sample/traces/")]
+    assert len(traces) == len(list((ROOT / "data" / "sample" / "traces").iterdir())) > 100
     assert not any(n.startswith(("tests/", "bench/", "notebooks/", "data/")) for n in names)
 
 
@@ -66,6 +68,9 @@ def test_without_extras_demo_and_sync_work_and_report_says_what_to_install(venv,
     demo = command(venv, empty, "demo")
     assert demo.returncode == 0, demo.stderr
     assert "stored" in demo.stdout and (empty / "activity-demo.duckdb").exists()
+    agents = command(venv, empty, "agents", "--db", "activity-demo.duckdb", "--format", "csv")
+    assert agents.returncode == 0 and {"research-agent", "triage-agent"} <= {
+        line.split(",")[0] for line in agents.stdout.splitlines()[1:]}
     assert "pip install 'activity-analytics[notebooks]'" in demo.stderr  # no report, and why
     report = command(venv, empty, "report", "--db", "activity-demo.duckdb", "--out", "r.html")
     assert report.returncode == 2
