@@ -19,7 +19,7 @@ from ._errors import InputError
 from ._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
 
 
-def _read_marks_csv(path: str | os.PathLike[str]) -> list[tuple[str, str, str | None]]:
+def _read_marks_csv(path: str | os.PathLike[str]) -> list[tuple[str, str, str | None, str | None]]:
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             reader = csv.DictReader(fh)
@@ -37,7 +37,8 @@ def _read_marks_csv(path: str | os.PathLike[str]) -> list[tuple[str, str, str | 
                 actor_id = (row.get("actor_id") or "").strip()
                 if not actor_id:
                     raise InputError(f"{path}:{line_no}: empty actor_id")
-                rows.append((actor_id, kind, (row.get("note") or None)))
+                rows.append((actor_id, kind, (row.get("note") or None),
+                             (row.get("same_as") or "").strip() or None))
             return rows
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
@@ -52,12 +53,16 @@ def mark_actors(
     *,
     csv_path: str | os.PathLike[str] | None = None,
     note: str | None = None,
+    same_as: str | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> int:
     """Mark actor ids as ``agent`` or ``user``; return how many marks were written.
 
-    ``csv_path`` names a CSV with columns ``actor_id``, ``actor_type`` and an
-    optional ``note`` (e.g. the agent's name). A later mark replaces an earlier one.
+    ``csv_path`` names a CSV with columns ``actor_id``, ``actor_type`` and
+    optional ``note`` (e.g. the agent's name) and ``same_as``. ``same_as``
+    makes the marked ids count as that actor in every analysis: a PraisonAI
+    agent's name and its Platform id are then one agent. A later mark
+    replaces an earlier one.
 
     >>> import tempfile, pathlib
     >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
@@ -67,7 +72,9 @@ def mark_actors(
     actor_type = actor_type.lower()
     if actor_type not in MARK_TYPES:
         raise InputError(f"actor type must be 'agent' or 'user', got {actor_type!r}")
-    rows = [(a, actor_type, note) for a in actor_ids]
+    if same_as is not None and not same_as.strip():
+        raise InputError("same_as must be an actor id, not empty")
+    rows = [(a, actor_type, note, same_as) for a in actor_ids]
     if csv_path is not None:
         rows.extend(_read_marks_csv(csv_path))
     if not rows:
@@ -76,8 +83,9 @@ def mark_actors(
     with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
         with transaction(con):
             con.executemany(
-                "INSERT OR REPLACE INTO actor_marks VALUES (?, ?, ?, ?)",
-                [(a, k, n, now) for a, k, n in rows],
+                "INSERT OR REPLACE INTO actor_marks (actor_id, actor_type, note, marked_at, same_as) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(a, k, n, now, same) for a, k, n, same in rows],
             )
     return len(rows)
 

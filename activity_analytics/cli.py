@@ -50,8 +50,9 @@ def ingest(paths, db, workspace, strict, quiet, lock_timeout):
     """Load activity files into the store (Python: activity_analytics.ingest).
 
     PATHS are JSON-lines or JSON-array exports of the API (optionally
-    gzipped), PraisonAI audit.jsonl logs, the Platform's SQLite database,
-    directories (walked recursively) or - for standard input. The format is
+    gzipped), PraisonAI audit.jsonl logs and replay traces (a folder such as
+    ~/.praison/traces), the Platform's SQLite database, directories (walked
+    recursively) or - for standard input. The format is
     detected from the content. Ingesting the same data again stores nothing
     new; bad records go to the `rejects` table with their file and line, and
     the rest still land. Prints what was stored, duplicated, in conflict and
@@ -180,6 +181,31 @@ def actions(db, since, until, workspace, action, actor_type, every, by_workspace
             source, since=since, until=until, workspace=workspace, action=action,
             actor_type=actor_type, every=every, by_workspace=by_workspace, lock_timeout=lock_timeout,
         ), fmt)
+
+
+@cli.command()
+@db_option
+@click.option("--by", type=click.Choice(["model", "tool"]), help="One row per agent and model, or tool.")
+@every_option
+@click.option("--agent", help="Only this agent.")
+@click.option("--since", metavar="WHEN", help="Only calls at or after WHEN (as in `actions --since`).")
+@click.option("--until", metavar="WHEN", help="Only calls before WHEN (same forms).")
+@click.option("--workspace", help="Only this workspace id (as given to `ingest --workspace`).")
+@format_option
+@lock_option
+@_errors_to_exit
+def agents(db, by, every, agent, since, until, workspace, fmt, lock_timeout):
+    """PraisonAI agents' cost and reliability (Python: activity_analytics.agents).
+
+    One row per agent from its replay traces and audit log: runs, failed
+    runs, LLM calls, tool calls and errors, prompt and completion tokens,
+    cost in USD, and the median and 95th percentile of tool call durations.
+    Ingest a traces folder (~/.praison/traces) and audit.jsonl first. In SQL:
+    SELECT * FROM aa_agents(per := 'model', every := '1 day').
+    """
+    from . import analysis
+    _emit(analysis.agents(db, by=by, every=every, agent=agent, since=since, until=until,
+                          workspace=workspace, lock_timeout=lock_timeout), fmt)
 
 
 @cli.group(invoke_without_command=True)
@@ -348,9 +374,11 @@ def timeline(issue, db, fmt, lock_timeout):
     help="CSV with columns actor_id, actor_type and optional note.",
 )
 @click.option("--note", help="A note kept with the marks (e.g. the agent's name).")
+@click.option("--same-as", metavar="ACTOR_ID",
+              help="These ids are this actor (e.g. a PraisonAI agent name and its Platform id).")
 @lock_option
 @_errors_to_exit
-def actors_mark(actor_ids, db, actor_type, csv_path, note, lock_timeout):
+def actors_mark(actor_ids, db, actor_type, csv_path, note, same_as, lock_timeout):
     """Mark ACTOR_IDS as agents or people (Python: activity_analytics.mark_actors).
 
     The Platform records agents that log in through the API as `member`;
@@ -359,7 +387,8 @@ def actors_mark(actor_ids, db, actor_type, csv_path, note, lock_timeout):
     """
     from . import _actors
     count = _actors.mark_actors(
-        db, actor_ids, actor_type, csv_path=csv_path, note=note, lock_timeout=lock_timeout
+        db, actor_ids, actor_type, csv_path=csv_path, note=note, same_as=same_as,
+        lock_timeout=lock_timeout,
     )
     click.echo(f"marked {count} actor(s)")
 
@@ -438,7 +467,7 @@ def sample(out_dir, seed, days, workspaces, scale, anomalies):
     """Generate realistic sample activity into OUT_DIR (Python: activity_analytics.generate_sample).
 
     Deterministic for a seed. Writes activity.jsonl.gz, platform.db,
-    api-page.json and audit.jsonl, and beside the folder OUT_DIR-actors.csv
+    api-page.json, audit.jsonl and traces/ (PraisonAI agent runs), and beside the folder OUT_DIR-actors.csv
     (the agent accounts) and OUT_DIR-anomalies.csv (what was injected).
     """
     from ._bundled import generate_sample

@@ -125,3 +125,35 @@ def plot_bursts(actions: pl.DataFrame, bursts: pl.DataFrame, ax=None):
     ax.set_xlabel("time (UTC)")
     _dates(ax)
     return ax
+
+
+def plot_agents(agents: pl.DataFrame, ax=None):
+    """Agents' LLM cost per bucket (bars) and their failures (line, right axis),
+    from ``agents(db, every=...)``.
+
+    >>> import polars as pl, datetime as dt
+    >>> df = pl.DataFrame({"bucket": [dt.datetime(2026, 11, d) for d in (1, 2)], "agent": ["a", "a"],
+    ...                    "cost_usd": [0.5, 2.0], "failed_runs": [0, 1], "tool_errors": [1, 3]})
+    >>> plot_agents(df).get_title()
+    'Agents: cost and failures'
+    """
+    ax = _axes(ax)
+    per = (agents.group_by("bucket")
+           .agg(pl.col("cost_usd").sum(), (pl.col("failed_runs") + pl.col("tool_errors")).sum().alias("failures"))
+           .sort("bucket"))
+    when = _naive_utc(per["bucket"])
+    ax.bar(when, per["cost_usd"].to_list(), width=_width(per["bucket"]), align="edge",
+           color=ACTOR_COLOURS["agent"], label="LLM cost (USD)")
+    ax.set_ylabel("USD per bucket")
+    ax.set_xlabel("time (UTC)")
+    ax.set_title("Agents: cost and failures")
+    right = ax.twinx()
+    right.plot(when, per["failures"].to_list(), color=_BURST, lw=1.4, marker="o", ms=3,
+               label="failed runs + tool errors")
+    right.set_ylabel("failures per bucket")
+    right.set_ylim(bottom=0)
+    right.spines["top"].set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.legend(handles, [h.get_label() for h in handles], frameon=False, loc="upper left")
+    _dates(ax)
+    return ax

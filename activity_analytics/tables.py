@@ -21,7 +21,7 @@ from ._query import sql
 
 _KINDS = {
     "rapid_succession": "rapid succession", "runaway_agent": "runaway agent", "new_actor": "new actor",
-    "workspace_spike": "workspace spike", "off_hours": "off hours",
+    "workspace_spike": "workspace spike", "off_hours": "off hours", "runaway_spend": "runaway spend",
 }
 _TYPES = {"user": "people", "agent": "agents", "unknown": "unknown"}
 
@@ -167,3 +167,25 @@ def bursts(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit: i
         table = table.tab_source_note(f"… and {frame.height - limit} more, less severe: see them all with "
                                       f"`{elsewhere}`.")
     return table
+
+
+def agents(frame: pl.DataFrame, known: dict[str, str] | None = None) -> Any:
+    """:func:`activity_analytics.agents` (without buckets): cost and reliability per agent,
+    most expensive first."""
+    known = known or {}
+    keys = [c for c in ("model", "tool") if c in frame.columns]
+    shown = frame.sort("cost_usd", descending=True).select(
+        # PraisonAI agents have names already; a mark's same_as id gets the store's name
+        pl.col("agent").replace(known).alias("agent"), *keys, "runs", "failed_runs", "llm_calls",
+        (pl.col("prompt_tokens") + pl.col("completion_tokens")).alias("tokens"), "cost_usd",
+        "tool_calls", "tool_errors", "p50_ms", "p95_ms")
+    labels = {"model": "Model", "tool": "Tool"}
+    return (_gt(shown).cols_label(agent="Agent", **{k: labels[k] for k in keys}, runs="Runs",
+                                  failed_runs="Failed", llm_calls="LLM calls", tokens="Tokens",
+                                  cost_usd="Cost (USD)", tool_calls="Tool calls",
+                                  tool_errors="Tool errors", p50_ms="Tool p50 (ms)",
+                                  p95_ms="Tool p95 (ms)")
+            .fmt_integer(columns=["runs", "failed_runs", "llm_calls", "tokens", "tool_calls",
+                                  "tool_errors", "p50_ms", "p95_ms"])
+            .fmt_currency(columns="cost_usd", currency="USD", decimals=4)
+            .sub_missing(columns=["p50_ms", "p95_ms"], missing_text="–"))

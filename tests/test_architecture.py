@@ -109,7 +109,7 @@ def test_no_module_over_500_lines():
 
 
 def _statements() -> dict[str, str]:
-    from activity_analytics._sql import alerts, ingest, macros, schema, stages
+    from activity_analytics._sql import alerts, ingest, macros, schema, stages, traces
 
     out = {f"schema_v{i + 1}": sql for i, sql in enumerate(schema.MIGRATIONS)}
     out["events_view"] = schema.events_select()
@@ -125,6 +125,10 @@ def _statements() -> dict[str, str]:
     out["ingest_conflicts_stage"] = ingest.conflicts("_stage")
     out["ingest_count_loads_2"] = ingest.count_loads(2)
     out["alerts_new"], out["alerts_record"] = alerts.NEW, alerts.RECORD
+    for name in ("STAGE_BATCH", "STAGE_FILES", "INSERT_REJECTS", "RUNS", "DELETE_REPLACED_ACTIVITY",
+                 "DELETE_REPLACED_EVENTS", "NEW_EVENTS", "INSERT_EVENTS", "INSERT_ACTIVITY",
+                 "DROP_AUDIT_MATCHES"):
+        out[f"traces_{name.lower()}"] = getattr(traces, name)
     events = "(SELECT * FROM lake_events) AS e"
     out["spark_actions"] = stages.stage1("actions", stages.SPARK, events, every_us="3600000000",
                                          by_workspace="true")

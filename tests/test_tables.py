@@ -62,3 +62,18 @@ def test_glance_compares_with_the_period_before(demo_store):
 
 def test_rounded_shares_add_up():
     assert sum(aa.tables.round_shares([0.705, 0.2905, 0.0045])) == 100
+
+
+def test_the_agents_table_and_plot_show_cost_and_failures(demo_store):
+    frame = aa.agents(demo_store)
+    html = text_of(aa.tables.agents(frame))
+    assert "research-agent" in html and "triage-agent" in html
+    assert "$" in html and "Tool p95 (ms)" in html
+    costliest = frame.sort("cost_usd", descending=True).row(0, named=True)
+    assert html.index(costliest["agent"]) < html.index(frame.sort("cost_usd").row(0, named=True)["agent"])
+    daily = aa.agents(demo_store, every="1d")
+    ax = aa.plots.plot_agents(daily)
+    bars = [p.get_height() for p in ax.patches]
+    assert sum(bars) == pytest.approx(daily["cost_usd"].sum())
+    (line,) = ax.figure.axes[1].get_lines()
+    assert sum(line.get_ydata()) == daily["failed_runs"].sum() + daily["tool_errors"].sum() > 0

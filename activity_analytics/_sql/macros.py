@@ -10,8 +10,10 @@ Filters common to all: ``since``, ``until`` (TIMESTAMPTZ, until exclusive),
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
+from .agents import AGENTS, SPEND_BURSTS
 from .bursts import BURSTS_STAGE2
 from .stages import DUCKDB, STAGE2, stage1
 
@@ -95,10 +97,19 @@ MACROS = {
         ORDER BY e.created_at, e.id
     """,
     # Stretches of activity anomalous for whoever produced them (see ``bursts``).
+    # ... and an agent's LLM spend per hour far above its usual (replay traces).
     "aa_bursts": f"""
         (sensitivity := 1.0, {_FILTERS}) AS TABLE
-        {_two_stage("bursts")}
+        SELECT * FROM ({_two_stage("bursts")})
+        UNION ALL
+        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, since := since, until := until,
+                                      ws := ws)
+        WHERE (act IS NULL OR act = 'agent.llm_call') AND (atype IS NULL OR atype = 'agent')
+        ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
     """,
+    "aa_spend_bursts": SPEND_BURSTS,
+    # PraisonAI agents: runs, failures, LLM calls, tokens, cost and tool latency.
+    "aa_agents": AGENTS,
 }
 
 
@@ -108,8 +119,9 @@ MACROS_VERSION = hashlib.sha256(repr(sorted(MACROS.items())).encode()).hexdigest
 
 
 def needed(macro: str) -> tuple[str, ...]:
-    """``macro`` and the macros it calls."""
-    return (macro,) if "aa_events(" not in MACROS[macro] else ("aa_events", macro)
+    """``macro`` and the macros it calls, callees first."""
+    calls = [m for m in dict.fromkeys(re.findall(r"\b(aa_\w+)\(", MACROS[macro])) if m != macro]
+    return (*[n for c in calls for n in needed(c)], macro)
 
 
 def statements(*, temporary: bool, names: tuple[str, ...] | None = None) -> list[str]:

@@ -7,6 +7,7 @@ _WHERE = {
     "Filters": "._filters",
     "SparkLake": "._spark",
     "actions": "._basic",
+    "agents": "._agents",
     "actors": "._basic",
     "bursts": "._basic",
     "glance": "._glance",

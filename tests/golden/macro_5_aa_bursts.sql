@@ -1,13 +1,13 @@
 CREATE OR REPLACE MACRO aa_bursts
         (sensitivity := 1.0, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
-        WITH s1 AS (
+        SELECT * FROM (WITH s1 AS (
         SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
                (epoch_us(created_at) - ((((epoch_us(created_at) - 946857600000000) % 300000000) + 300000000) % 300000000)) AS slot_us,
                count(*) AS n,
                min(epoch_us(created_at)) AS first_us,
                max(epoch_us(created_at) * 4 + CASE actor_type WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
         FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
-        WHERE actor_id IS NOT NULL
+        WHERE actor_id IS NOT NULL AND id NOT LIKE 'trace:%'
         GROUP BY 1, 2, 3),
     ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
         SELECT hash(workspace_id, actor_id) AS ak, hash(workspace_id) AS wk, workspace_id, actor_id,
@@ -236,3 +236,9 @@ CREATE OR REPLACE MACRO aa_bursts
            END AS reason
     FROM named
     ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
+)
+        UNION ALL
+        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, since := since, until := until,
+                                      ws := ws)
+        WHERE (act IS NULL OR act = 'agent.llm_call') AND (atype IS NULL OR atype = 'agent')
+        ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
