@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from . import (
+    agents_bench,
     analyses_bench,
     bursts_eval,
     cli_bench,
@@ -21,6 +22,7 @@ BENCHES = {
     "sync": sync_bench.main,
     "spark": spark_bench.main,
     "cli": cli_bench.main,
+    "agents": agents_bench.main,
 }
 #: not a benchmark: writes docs/benchmarks.md and the README's figures from bench/out
 TOOLS = {"docs": docs.main}

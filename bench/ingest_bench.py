@@ -7,12 +7,11 @@ read_json(...)`` and peak RSS under 1 GB.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from activity_analytics import SampleSpec, generate_events
 from activity_analytics._sample import write_jsonl
 
-from ._common import OUT, machine, run_child, save
+from ._common import OUT, best_of, machine, save
 
 BARE = """
 import sys, duckdb
@@ -70,15 +69,8 @@ def main(argv: list[str] | None = None) -> dict:
     steps = (("bare", BARE, True), ("ours", OURS, True), ("ours_again", OURS_AGAIN, False),
              ("ours_batch_path", OURS_BATCH, True))
     for name, code, fresh in steps:
-        best = None
-        for _i in range(args.repeat):
-            db = OUT / f"ingest-{'ours' if name == 'ours_again' else name}.duckdb"
-            if fresh:
-                db.unlink(missing_ok=True)
-                Path(f"{db}.wal").unlink(missing_ok=True)
-            measured = run_child(code, str(path), str(db))
-            if best is None or measured.seconds < best.seconds:
-                best = measured
+        db = OUT / f"ingest-{'ours' if name == 'ours_again' else name}.duckdb"
+        best = best_of(code, str(path), db, repeat=args.repeat, fresh=fresh)
         rows[name] = {
             "seconds": round(best.seconds, 2),
             "events_per_s": round(int(best.output.strip()) / best.seconds),
