@@ -68,6 +68,12 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
         r = runs["cli"]
         rows.append(("`activity-analytics --help` vs `python -c \"import duckdb\"`", "at most 1.5x",
                      f"{r['ratio_help_to_import_duckdb']}x ({r['seconds']['help']} s)", "cli"))
+    if found := _largest(runs, "agents"):
+        key, r = found
+        rows.append((f"ingest of {r['ours']['events']:,} PraisonAI trace events ({r['input'].split(',')[0]}) "
+                     "vs DuckDB's bare `read_json`", "at most 2x", f"{r['ratio_ours_to_bare']}x", key))
+        rows.append((f"`agents` on {r['store_events']:,} agent events", "at most 2 s",
+                     f"{r['analyses_seconds']['agents']} s", key))
     if "bursts" in runs and "overall" in runs["bursts"]:
         o = runs["bursts"]["overall"]
         f1 = o.get("f1") if isinstance(o, dict) else None
