@@ -38,6 +38,8 @@ class StoreStatus(Shown):
     interrupted: pl.DataFrame
     #: sync state per API and scope (columns: api_url, scope, updated_at)
     syncs: pl.DataFrame
+    #: PraisonAI agent runs from replay traces: runs, failed runs, LLM cost (USD)
+    agent_runs: tuple[int, int, float] = (0, 0, 0.0)
 
     def summary(self) -> str:
         """A few lines for people: what the store holds at a glance."""
@@ -56,6 +58,11 @@ class StoreStatus(Shown):
             f"  actions: {actions}",
             f"  users vs agents: {actors}",
         ]
+        runs, failed, cost = self.agent_runs
+        if runs:
+            usd = f"{cost:,.2f}" if cost >= 1 else f"{cost:.4f}"
+            lines.append(f"  PraisonAI agent runs: {runs} ({failed} failed), LLM cost ${usd} "
+                         "(see `activity-analytics agents`)")
         if self.rejects:
             lines.append(f"  rejects: {self.rejects} (see `activity-analytics status` for reasons)")
         return "\n".join(lines)
@@ -106,8 +113,10 @@ def status(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIM
             first=first,
             last=last,
             rejects=rejects,
-            by_source=frame(
-                "SELECT source, count(*) AS events FROM activity GROUP BY 1 ORDER BY 2 DESC, 1"
+            by_source=frame(  # a traces folder is one line, not one per run
+                "SELECT CASE WHEN starts_with(id, 'trace:') THEN regexp_replace(source, '[^/]*$', '') "
+                "|| '*.jsonl (PraisonAI traces)' ELSE source END AS source, count(*) AS events "
+                "FROM activity GROUP BY 1 ORDER BY 2 DESC, 1"
             ),
             by_workspace=frame(
                 "SELECT workspace_id, count(*) AS events, min(created_at) AS first, "
@@ -135,4 +144,7 @@ def status(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIM
                 "AND d.started_at > l.started_at) ORDER BY started_at"
             ),
             syncs=frame("SELECT api_url, scope, updated_at FROM sync_state ORDER BY 1, 2"),
+            agent_runs=con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE status = 'failed'), coalesce(sum(cost_usd), 0) "
+                "FROM agent_runs").fetchall()[0],
         )

@@ -80,6 +80,10 @@ def test_real_runs_per_agent(praisonai_logs, db):
             breaker["tool_errors"]) == (1, 1, 1, 1)
     runs = {r["run_id"]: r["status"] for r in aa.sql(db, "SELECT * FROM agent_runs").iter_rows(named=True)}
     assert runs == {"solo": "completed", "team": "failed", "direct": "completed"}
+    summary = aa.status(db).summary()
+    assert "PraisonAI agent runs: 3 (1 failed), LLM cost $0.0005" in summary
+    sources = aa.status(db).by_source["source"].to_list()
+    assert f"{praisonai_logs / 'traces'}/*.jsonl (PraisonAI traces)" in sources and len(sources) == 1
     error = aa.sql(db, "SELECT error FROM tool_calls WHERE tool = 'explode'").item()
     assert error.startswith("[unknown] tool failed on boom")
 
@@ -210,3 +214,16 @@ def test_runaway_spend_is_flagged_like_other_bursts(tmp_path, db):
 def test_generated_costs_follow_the_price_table():
     assert price("gpt-4o-mini", 1_000_000, 0) == 0.15
     assert price("gpt-4o", 116, 16) == round(116 / 1e6 * 2.5 + 16 / 1e6 * 10, 6)
+
+
+def test_trace_sources_are_absolute_paths_and_stdin_is_stdin(tmp_path, monkeypatch):
+    runs, _ = agent_runs(aa.SampleSpec(days=1), AgentSpec(runaway=None))
+    (first, a), (second, b) = list(runs.items())[:2]
+    write_traces({first: a}, tmp_path / "traces")
+    monkeypatch.chdir(tmp_path)
+    _ingest("s.duckdb", "traces")  # relative, as typed
+    stdin = "".join(json.dumps(e) + "\n" for e in b)
+    out = CliRunner().invoke(cli_module.cli, ["ingest", "-", "--db", "s.duckdb", "--quiet"], input=stdin)
+    assert out.exit_code == 0, out.output
+    sources = aa.sql("s.duckdb", "SELECT DISTINCT source FROM agent_events ORDER BY 1")["source"].to_list()
+    assert sources == sorted([str(tmp_path / "traces" / f"{first}.jsonl"), "stdin"])

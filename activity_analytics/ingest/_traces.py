@@ -52,9 +52,14 @@ def groups(sources: list[Source]) -> Iterator[list[Source]]:
 def group_name(group: list[Source]) -> str:
     """What a group's ``loads`` row and summary line call it."""
     if len(group) == 1:
-        return os.path.abspath(group[0].name)
+        return source_name(group[0])
     common = os.path.commonpath([os.path.abspath(s.name) for s in group])
     return f"{common} ({len(group)} trace files)"
+
+
+def source_name(src: Source) -> str:
+    """What ``agent_events.source`` and ``rejects.source`` call a trace file."""
+    return src.name if src.name == "stdin" else os.path.abspath(src.name)
 
 
 def _store_stage(con: duckdb.DuckDBPyConnection, params: dict, name: str) -> LoadCounts:
@@ -82,10 +87,12 @@ def _store_stage(con: duckdb.DuckDBPyConnection, params: dict, name: str) -> Loa
 def _fast(con, group: list[Source], workspace: str | None, load_id: str) -> LoadCounts | None:
     """The whole group in one transaction; None (nothing kept) when any
     record would be rejected or a file is not readable that way."""
+    if any(s.name == "stdin" for s in group):
+        return None  # the reader would name the spooled temporary file
     params = {"now": _now(), "load": load_id}
     try:
         with transaction(con):
-            con.execute(_sql.STAGE_FILES, {"files": [str(s.path) for s in group],
+            con.execute(_sql.STAGE_FILES, {"files": [source_name(s) for s in group],
                                            "workspace": workspace})
             ((bad,),) = con.execute(_sql.ANY_REJECT).fetchall()
             if bad:
@@ -109,13 +116,13 @@ def _careful(con, src: Source, workspace: str | None, load_id: str,
         with transaction(con):
             con.register("_raw", batch.table)
             try:
-                con.execute(_sql.STAGE_BATCH, {"file": os.path.abspath(src.name),
+                con.execute(_sql.STAGE_BATCH, {"file": source_name(src),
                                                "workspace": workspace})
                 counts = _store_stage(con, params, name)
             finally:
                 con.unregister("_raw")
             if batch.rejects:
-                early_rejects(con, batch, {"source": os.path.abspath(src.name), "label": "line",
+                early_rejects(con, batch, {"source": source_name(src), "label": "line",
                                            "keep": RAW_KEEP, "now": params["now"]})
                 counts.records += len(batch.rejects)
                 counts.rejected += len(batch.rejects)
