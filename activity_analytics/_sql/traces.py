@@ -7,7 +7,8 @@ cost fields. Each valid event becomes one typed row of ``agent_events``, with
 the id ``trace:<run_id>:<sequence_num>``, so loading a file again adds
 nothing. Three kinds of event are also the agent's activity, in ``activity``
 under the same id: ``agent_start`` (``agent.run``), ``llm_response``
-(``agent.llm_call``) and ``tool_call_end`` (``agent.tool_call``).
+(``agent.llm_call``) and ``tool_call_end`` (``agent.tool_call``), with
+``actor_type`` 'agent' and ``actor_type_raw`` 'trace' (a trace names no type).
 
 Statements run per group of files, in one transaction:
 ``STAGE_*`` -> ``_tstage``; rejects; ``RUNS`` (which runs are new, the same
@@ -248,7 +249,7 @@ INSERT_ACTIVITY = f"""
 INSERT INTO activity
 SELECT id, workspace_id, NULL, CASE event_type {_ENTITY_TYPES},
        CASE event_type WHEN 'agent_start' THEN run_id WHEN 'llm_response' THEN model ELSE tool END,
-       'agent', 'agent', agent, CASE event_type {_ACTIONS} END,
+       'agent', 'trace', agent, CASE event_type {_ACTIONS} END,
        json_object('run_id', run_id, 'seq', seq, 'model', model,
                    'prompt_tokens', prompt_tokens, 'completion_tokens', completion_tokens,
                    'cost_usd', cost_usd, 'duration_ms', duration_ms, 'tool', tool,

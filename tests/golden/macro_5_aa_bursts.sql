@@ -7,7 +7,7 @@ CREATE OR REPLACE MACRO aa_bursts
                min(epoch_us(created_at)) AS first_us,
                max(epoch_us(created_at) * 4 + CASE actor_type WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
         FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
-        WHERE actor_id IS NOT NULL AND id NOT LIKE 'trace:%'
+        WHERE actor_id IS NOT NULL AND coalesce(actor_type_raw, '') <> 'trace'
         GROUP BY 1, 2, 3),
     ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
         SELECT hash(workspace_id, actor_id) AS ak, hash(workspace_id) AS wk, workspace_id, actor_id,

@@ -4,5 +4,5 @@ SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
                min(unix_micros(created_at)) AS first_us,
                max(unix_micros(created_at) * 4 + CASE actor_type WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
         FROM (SELECT * FROM lake_events) AS e
-        WHERE actor_id IS NOT NULL AND id NOT LIKE 'trace:%'
+        WHERE actor_id IS NOT NULL AND coalesce(actor_type_raw, '') <> 'trace'
         GROUP BY 1, 2, 3

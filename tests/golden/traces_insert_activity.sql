@@ -1,7 +1,7 @@
 INSERT INTO activity
 SELECT id, workspace_id, NULL, CASE event_type WHEN 'agent_start' THEN 'run' WHEN 'llm_response' THEN 'model' ELSE 'tool' END,
        CASE event_type WHEN 'agent_start' THEN run_id WHEN 'llm_response' THEN model ELSE tool END,
-       'agent', 'agent', agent, CASE event_type WHEN 'agent_start' THEN 'agent.run' WHEN 'llm_response' THEN 'agent.llm_call' WHEN 'tool_call_end' THEN 'agent.tool_call' END,
+       'agent', 'trace', agent, CASE event_type WHEN 'agent_start' THEN 'agent.run' WHEN 'llm_response' THEN 'agent.llm_call' WHEN 'tool_call_end' THEN 'agent.tool_call' END,
        json_object('run_id', run_id, 'seq', seq, 'model', model,
                    'prompt_tokens', prompt_tokens, 'completion_tokens', completion_tokens,
                    'cost_usd', cost_usd, 'duration_ms', duration_ms, 'tool', tool,
