@@ -43,3 +43,5 @@ class SampleSpec:
     batch_agents_per_workspace: int = 1
     scale: float = 1.0
     start: dt.datetime = START
+    #: ordinary behaviour beyond office hours (see ``_sample.FAMILIES``); "office" is the plain one
+    family: str = "office"

@@ -71,6 +71,82 @@ def _poisson_times(
     return base + (hours * 3600e6 + offsets).astype(np.int64)
 
 
+#: Families of ordinary behaviour, for judging ``bursts`` on activity it was not
+#: tuned on. None of them is an anomaly:
+#:
+#: * ``office``: fixed hours on weekdays, busy and quiet days (the bundled sample);
+#: * ``jitter``: each day starts and ends up to an hour earlier or later;
+#: * ``pace``: the day's pace varies 0.6x-1.6x, and hours start and end with jitter;
+#: * ``weekend``: now and then a weekend day at the person's usual hours;
+#: * ``cron``: agents run on cron (every 5-30 minutes, a minute or two of jitter);
+#: * ``parttime``: people work two to four days a week, some only mornings;
+#: * ``shifts``: people on early, late and night shifts, in several time zones;
+#: * ``joiner``: people join part-way through and take days off;
+#: * ``bursty_agents``: agents that work in bursts of 10-30 events by design;
+#: * ``release``: an organisation-wide busy day (a release): everyone 2-3x.
+FAMILIES = ("office", "jitter", "pace", "weekend", "cron", "parttime", "shifts", "joiner",
+            "bursty_agents", "release")
+
+
+def _hours_mask(local_hour: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Working hours between per-hour start and end (end past midnight wraps)."""
+    wraps = end > 24
+    return np.where(wraps, (local_hour >= start) | (local_hour < end - 24),
+                    (local_hour >= start) & (local_hour < end))
+
+
+def _person_rate(rng: np.random.Generator, spec: SampleSpec, p: int, local_hour: np.ndarray,
+                 weekday: np.ndarray, release: np.ndarray) -> np.ndarray:
+    """One person's expected events per hour, for the families other than ``office``."""
+    days, fam = spec.days, spec.family
+    start_h, end_h = 9 + (p % 2), 17 + (p % 3)
+    if fam == "shifts":
+        start_h = (6, 14, 22)[p % 3] + int(rng.integers(-1, 2))
+        end_h = start_h + 8
+    start = np.repeat(np.full(days, start_h, dtype=float), 24)
+    end = np.repeat(np.full(days, end_h, dtype=float), 24)
+    if fam in ("jitter", "pace", "weekend", "parttime", "joiner", "release"):
+        start = start + np.repeat(rng.integers(-1, 2, size=days), 24)
+        end = end + np.repeat(rng.integers(-1, 2, size=days), 24)
+    works = weekday.copy()
+    if fam == "weekend":
+        works |= ~weekday & np.repeat(rng.random(days) < 0.2, 24)
+    if fam == "parttime":
+        on = rng.choice(5, size=int(rng.integers(2, 5)), replace=False)
+        works &= np.isin((np.arange(days * 24) // 24) % 7, on)
+        if p % 2:
+            end = np.minimum(end, start + 4)
+    if fam == "joiner":
+        if p % 3 == 0:
+            works &= np.arange(days * 24) >= int(rng.integers(3, max(4, days - 3))) * 24
+        works &= ~np.repeat(rng.random(days) < 0.1, 24)  # days off
+    working = works & _hours_mask(local_hour, start, end)
+    if fam == "pace":
+        day_factor = np.repeat(rng.uniform(0.6, 1.6, size=days), 24)
+    else:
+        day_factor = np.repeat(rng.gamma(4.0, 0.25, size=days), 24)
+    rate = working * day_factor * rng.uniform(2, 6) * spec.scale
+    return rate * np.where(release, rng.uniform(2, 3), 1.0)
+
+
+def _agent_times(rng: np.random.Generator, spec: SampleSpec, hours: int, release: np.ndarray) -> np.ndarray:
+    """One agent's event times for the agent families (``cron``, ``bursty_agents``)."""
+    base = int(spec.start.timestamp() * 1e6)
+    if spec.family == "cron":
+        every = int(rng.choice([5, 10, 15, 30])) * 60_000_000
+        runs = np.arange(0, hours * 3_600_000_000, every)
+        runs = runs + rng.normal(0, 60e6, size=len(runs)).astype(np.int64)
+        sizes = rng.poisson(max(1.0, rng.uniform(1, 4) * spec.scale), size=len(runs))
+        starts = np.repeat(runs, sizes)
+        return base + starts + rng.uniform(0, 20e6, size=len(starts)).astype(np.int64)
+    per_day = rng.uniform(4, 8)
+    bursts = rng.uniform(0, hours * 3_600_000_000, size=int(rng.poisson(per_day * hours / 24)))
+    sizes = rng.integers(10, 31, size=len(bursts))
+    starts = np.repeat(bursts, sizes)
+    spread = rng.uniform(0, rng.uniform(60e6, 180e6), size=len(starts))
+    return base + (starts + spread).astype(np.int64)
+
+
 def _actor_streams(rng: np.random.Generator, spec: SampleSpec, ws: int) -> list[pl.DataFrame]:
     hours = spec.days * 24
     hour_of_week = np.arange(hours) % (24 * 7)
@@ -78,22 +154,33 @@ def _actor_streams(rng: np.random.Generator, spec: SampleSpec, ws: int) -> list[
     tz_shift = [0, -5, 8, 1, -8][ws % 5]  # workspace's local time = UTC + shift
     local_hour = (np.arange(hours) + tz_shift) % 24
     weekday = day < 5
+    office = spec.family == "office"
+    release = np.zeros(hours, dtype=bool)
+    if spec.family == "release":  # one weekday of the second week, the same for everyone
+        release_day = 7 + int(np.random.default_rng(spec.seed).integers(0, 5))
+        release = (np.arange(hours) // 24) == min(release_day, spec.days - 1)
     frames = []
     for p in range(spec.people_per_workspace):
-        start_h, end_h = 9 + (p % 2), 17 + (p % 3)
-        working = weekday & (local_hour >= start_h) & (local_hour < end_h)
-        day_factor = np.repeat(rng.gamma(4.0, 0.25, size=spec.days), 24)  # busy and quiet days
-        rate = working * day_factor * rng.uniform(2, 6) * spec.scale
+        if office:
+            start_h, end_h = 9 + (p % 2), 17 + (p % 3)
+            working = weekday & (local_hour >= start_h) & (local_hour < end_h)
+            day_factor = np.repeat(rng.gamma(4.0, 0.25, size=spec.days), 24)  # busy and quiet days
+            rate = working * day_factor * rng.uniform(2, 6) * spec.scale
+        else:
+            rate = _person_rate(rng, spec, p, local_hour, weekday, release)
         times = _poisson_times(rng, rate, spec.start)
         raw_type = "user" if p == 0 else "member"  # older Platform versions wrote "user"
         frames.append(_stream(times, f"w{ws}-person-{p}", raw_type))
     for a in range(spec.steady_agents_per_workspace):
-        rate = np.full(hours, rng.uniform(2, 4) * spec.scale)
+        rate = np.full(hours, rng.uniform(2, 4) * spec.scale) * np.where(release, 2.0, 1.0)
         times = _poisson_times(rng, rate, spec.start)
         # the first steady agent writes through a service (actor_type "agent"),
         # others log in through the API and are recorded as "member"
         frames.append(_stream(times, f"w{ws}-steady-agent-{a}", "agent" if a == 0 else "member"))
     for b in range(spec.batch_agents_per_workspace):
+        if spec.family in ("cron", "bursty_agents"):
+            frames.append(_stream(_agent_times(rng, spec, hours, release), f"w{ws}-batch-agent-{b}", "member"))
+            continue
         minute = rng.integers(0, 60)
         size = max(1, round(rng.uniform(4, 8) * spec.scale))
         sizes = rng.poisson(size, size=hours)

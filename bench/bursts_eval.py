@@ -1,8 +1,11 @@
-"""Labelled evaluation of ``bursts`` against two baselines, over several seeds.
+"""Labelled evaluation of ``bursts`` against two baselines, per family of
+ordinary behaviour, with families and seeds held out of any tuning.
 
-Each seed generates three weeks of activity (steady agents, hourly batch
-agents, people with busy days), injects 10 anomalies of each kind at varied
-sizes, and scores:
+Each family (``_sample.FAMILIES``: office hours, jitter, day-to-day pace,
+weekend work, cron agents; held out: part-timers, shifts and time zones,
+joiners and days off, bursty agents, a release day) is generated twice per
+seed: with nothing injected, where every alarm is false (reported per 100
+actor-weeks), and with 10 anomalies of each kind at varied sizes. Scored:
 
 * ``bursts`` at its default sensitivity;
 * a fixed threshold: an actor with more than N events in one minute;
@@ -25,7 +28,7 @@ import polars as pl
 
 import activity_analytics as aa
 from activity_analytics._anomalies import KINDS, inject
-from activity_analytics._sample import SampleSpec, write_jsonl
+from activity_analytics._sample import SampleSpec, generate_events, write_jsonl
 
 from ._common import machine, save
 
@@ -87,23 +90,59 @@ def _f1(p: float, r: float) -> float:
     return 0.0 if p + r == 0 else 2 * p * r / (p + r)
 
 
-def run_seed(seed: int, per_kind: int) -> dict:
-    spec = SampleSpec(seed=seed, days=21, workspaces=3, people_per_workspace=12,
-                      steady_agents_per_workspace=2, batch_agents_per_workspace=1)
-    data = inject(spec, per_kind=per_kind, seed=seed)
+#: families the method may be tuned on, and families (and seeds) kept for the report
+TUNE_FAMILIES = ("office", "jitter", "pace", "weekend", "cron")
+HELD_OUT_FAMILIES = ("parttime", "shifts", "joiner", "bursty_agents", "release")
+TUNE_SEEDS = (1, 2)
+HELD_OUT_SEEDS = (101, 102)
+
+
+def _spec(family: str, seed: int) -> SampleSpec:
+    return SampleSpec(seed=seed, days=21, workspaces=3, people_per_workspace=12,
+                      steady_agents_per_workspace=2, batch_agents_per_workspace=1, family=family)
+
+
+def _store(events: pl.DataFrame, agents: list[str]) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix="bursts-eval-"))
-    write_jsonl(data.events, tmp / "events.jsonl")
+    write_jsonl(events, tmp / "events.jsonl")
     db = tmp / "store.duckdb"
     aa.ingest([tmp / "events.jsonl"], db, progress=False)
-    aa.mark_actors(db, data.agents, "agent")
-    truth = data.truth
-    out: dict = {"seed": seed}
+    if agents:
+        aa.mark_actors(db, agents, "agent")
+    return db
 
+
+def _detections(db: Path) -> dict[str, pl.DataFrame]:
     found = aa.bursts(db).with_columns(
         pl.col("start").dt.epoch("us"), pl.col("end").dt.epoch("us"),
         pl.col("workspace_id").fill_null(""),
     )
-    det, tr = _match(found, truth, by_kind=True)
+    return {"bursts": found, "fixed_per_minute": aa.sql(db, FIXED_SQL),
+            "hourly_zscore": aa.sql(db, ZSCORE_SQL)}
+
+
+def false_alarms(family: str, seed: int) -> dict:
+    """Alarms on activity with nothing injected, per 100 actor-weeks."""
+    spec = _spec(family, seed)
+    events = generate_events(spec)
+    agents = events.filter(pl.col("actor_key").str.contains("agent"))["actor_id"].unique().to_list()
+    db = _store(events, agents)
+    actor_weeks = events["actor_id"].n_unique() * spec.days / 7
+    out = {"actor_weeks": round(actor_weeks, 1)}
+    for name, det in _detections(db).items():
+        out[name] = {"alarms": det.height, "per_100_actor_weeks": round(100 * det.height / actor_weeks, 2)}
+        if name == "bursts" and det.height:
+            out[name]["kinds"] = dict(det.group_by("kind").len().iter_rows())
+    return out
+
+
+def run_seed(seed: int, per_kind: int, family: str = "office") -> dict:
+    data = inject(_spec(family, seed), per_kind=per_kind, seed=seed)
+    db = _store(data.events, data.agents)
+    truth = data.truth
+    out: dict = {"seed": seed, "family": family}
+    dets = _detections(db)
+    det, tr = _match(dets["bursts"], truth, by_kind=True)
     method = {}
     for kind in KINDS:
         d = det.filter(pl.col("kind") == kind)
@@ -116,10 +155,8 @@ def run_seed(seed: int, per_kind: int) -> dict:
     method["overall"] = {"precision": p_all, "recall": r_all, "f1": _f1(p_all, r_all),
                          "detections": det.height}
     out["bursts"] = method
-
-    for name, query in (("fixed_per_minute", FIXED_SQL), ("hourly_zscore", ZSCORE_SQL)):
-        flagged = aa.sql(db, query)
-        det, tr = _match(flagged, truth, by_kind=False)
+    for name in ("fixed_per_minute", "hourly_zscore"):
+        det, tr = _match(dets[name], truth, by_kind=False)
         base = {kind: {"recall": tr.filter(pl.col("kind") == kind)["found"].mean()} for kind in KINDS}
         p = det["matched"].mean() if det.height else 1.0
         r = tr["found"].mean()
@@ -128,43 +165,56 @@ def run_seed(seed: int, per_kind: int) -> dict:
     return out
 
 
+def _family_row(family: str, seeds: tuple[int, ...], per_kind: int) -> dict:
+    runs = [run_seed(s, per_kind, family) for s in seeds]
+    clean = [false_alarms(family, s) for s in seeds]
+    row: dict = {"family": family, "seeds": list(seeds)}
+    for method in ("bursts", "fixed_per_minute", "hourly_zscore"):
+        kinds = {k: round(sum(r[method][k]["recall"] for r in runs) / len(runs), 2) for k in KINDS}
+        overall = {k: round(sum(r[method]["overall"][k] for r in runs) / len(runs), 2)
+                   for k in ("precision", "recall", "f1")}
+        weeks = sum(c["actor_weeks"] for c in clean)
+        fa = round(100 * sum(c[method]["alarms"] for c in clean) / weeks, 2)
+        row[method] = {**overall, "recall_by_kind": kinds, "false_alarms_per_100_actor_weeks": fa}
+    row["bursts"]["precision_by_kind"] = {
+        k: round(sum(r["bursts"][k]["precision"] for r in runs) / len(runs), 2) for k in KINDS}
+    row["bursts"]["false_alarm_kinds"] = {
+        k: sum(c["bursts"].get("kinds", {}).get(k, 0) for c in clean) for k in KINDS}
+    return row
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="bench bursts")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--per-kind", type=int, default=10)
+    parser.add_argument("--families", nargs="+", default=[*TUNE_FAMILIES, *HELD_OUT_FAMILIES])
     args = parser.parse_args(argv)
-    runs = [run_seed(s, args.per_kind) for s in args.seeds]
-
-    def mean(path):
-        values = []
-        for run in runs:
-            node = run
-            for key in path:
-                node = node[key]
-            values.append(node)
-        return sum(values) / len(values), min(values)
-
-    lines = [f"bursts evaluation over seeds {args.seeds}, {args.per_kind} anomalies per kind per seed"]
-    summary: dict = {"machine": machine(), "seeds": args.seeds, "per_kind": args.per_kind}
-    for kind in (*KINDS, "overall"):
-        p, _p_min = mean(("bursts", kind, "precision"))
-        r, r_min = mean(("bursts", kind, "recall"))
-        f, f_min = mean(("bursts", kind, "f1"))
-        rf, _ = mean(("fixed_per_minute", kind, "recall"))
-        rz, _ = mean(("hourly_zscore", kind, "recall"))
-        summary[kind] = {"precision": p, "recall": r, "recall_min": r_min, "f1": f, "f1_min": f_min,
-                         "fixed_recall": rf, "zscore_recall": rz}
-        lines.append(
-            f"  {kind:17s} bursts P {p:.2f} R {r:.2f} (min {r_min:.2f}) F1 {f:.2f} (min {f_min:.2f})"
-            f" | fixed R {rf:.2f} | z-score R {rz:.2f}"
-        )
-    for name in ("fixed_per_minute", "hourly_zscore"):
-        p, _ = mean((name, "overall", "precision"))
-        r, _ = mean((name, "overall", "recall"))
-        f, _ = mean((name, "overall", "f1"))
-        summary[name] = {"precision": p, "recall": r, "f1": f}
-        lines.append(f"  baseline {name:16s} overall P {p:.2f} R {r:.2f} F1 {f:.2f}")
-    print("\n".join(lines))
-    summary["runs"] = runs
+    rows = []
+    for family in args.families:
+        held_out = family in HELD_OUT_FAMILIES
+        row = _family_row(family, HELD_OUT_SEEDS if held_out else TUNE_SEEDS, args.per_kind)
+        row["held_out"] = held_out
+        rows.append(row)
+        b, z, f = row["bursts"], row["hourly_zscore"], row["fixed_per_minute"]
+        print(f"{family:14s} {'held-out' if held_out else 'tuning  '} bursts F1 {b['f1']:.2f} "
+              f"P {b['precision']:.2f} R {b['recall']:.2f} FA/100aw {b['false_alarms_per_100_actor_weeks']:6.2f} "
+              f"| z-score F1 {z['f1']:.2f} FA {z['false_alarms_per_100_actor_weeks']:6.2f} "
+              f"| fixed F1 {f['f1']:.2f} FA {f['false_alarms_per_100_actor_weeks']:6.2f} "
+              f"| recall by kind {b['recall_by_kind']}", flush=True)
+    held = [r for r in rows if r["held_out"]]
+    summary: dict = {"machine": machine(), "per_kind": args.per_kind,
+                     "tune_families": list(TUNE_FAMILIES), "held_out_families": list(HELD_OUT_FAMILIES),
+                     "tune_seeds": list(TUNE_SEEDS), "held_out_seeds": list(HELD_OUT_SEEDS),
+                     "families": rows}
+    if held:
+        summary["held_out"] = {
+            method: {
+                "f1": round(sum(r[method]["f1"] for r in held) / len(held), 2),
+                "false_alarms_per_100_actor_weeks": round(
+                    sum(r[method]["false_alarms_per_100_actor_weeks"] for r in held) / len(held), 2),
+                "worst_recall_by_kind": {k: min(r[method]["recall_by_kind"][k] for r in held) for k in KINDS},
+            }
+            for method in ("bursts", "fixed_per_minute", "hourly_zscore")
+        }
+        print("held-out:", summary["held_out"])
     save("bursts", summary)
     return summary
