@@ -8,6 +8,16 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
   without activity count as zero) and half the mean, floored at 0.05/h.
   A batch agent's hourly burst or a steady agent's constant rate is
   therefore its normal, whatever its size.
+* **Time of day is smoothed.** An hour is judged with its neighbours: the
+  median and mean of the hours on either side count too, so starting or
+  finishing an hour early is ordinary; a weekend hour is also judged
+  against that hour on weekdays, so a weekend day worked at one's usual
+  hours is ordinary. "Off hours" means an hour (and its neighbours) worked
+  on fewer than a quarter of days (the 75th percentile is 0), which the
+  anomalies themselves cannot move as they moved the mean.
+* **A person's day sets the pace.** At any hour a person works, the
+  expected count is at least the mean of their other hours that day: on a
+  busy day every hour is busier.
 * **Surprise is a Poisson tail bound.** For ``n`` events where ``e`` were
   expected, ``score = (n ln(n/e) - n + e) / ln 10`` bounds ``-log10 P(X >= n)``;
   a score of 6 means odds below one in a million.
@@ -37,7 +47,6 @@ _MIN_EVENTS = 8  # and at least this many events
 _NEW_ACTOR_EVENTS = 10  # events in its first day that make a new id "suddenly busy"
 _SPIKE_EXTRA_ACTORS = 5  # extra distinct actors in a 10-minute slot
 _AGENT_THRESHOLD = 4.0  # agents are steadier than people: less surprise is enough
-_OFF_HOURS_MEAN = 0.5  # an hour of day the actor "never" works: median 0 and mean below this
 
 
 def _kl(n: str, e: str) -> str:
@@ -93,8 +102,24 @@ BURSTS_STAGE2 = f""",
     baseline AS (
         SELECT p.ak, p.weekend, p.hod, p.events, d.days,
                list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0), 'median')
-                   AS median
+                   AS median,
+               -- worked on fewer than a quarter of days: robust to the anomalies themselves
+               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0),
+                              'quantile_disc', 0.75) AS q75
         FROM profile AS p JOIN days AS d USING (ak, weekend)
+    ),
+    near AS (   -- time of day as a smoothed profile: an hour next to a usual one is usual, and a
+                -- weekend hour is judged against that hour on weekdays too (working a weekend
+                -- day at one's usual hours is ordinary)
+        SELECT t.ak, t.weekend, t.hod,
+               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean
+        FROM (SELECT DISTINCT ak, weekend, hod FROM baseline
+              UNION SELECT DISTINCT ak, true, hod FROM baseline) AS t
+        JOIN baseline AS b
+          ON b.ak = t.ak AND (b.weekend = t.weekend OR t.weekend)
+         AND (b.hod IN ((t.hod + 23) % 24, (t.hod + 1) % 24)
+              OR (b.hod = t.hod AND b.weekend <> t.weekend))
+        GROUP BY ALL
     ),
     daily AS (   -- a person's own day: on a busy day every hour is busier
         SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
@@ -103,10 +128,12 @@ BURSTS_STAGE2 = f""",
     hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
                h.n AS events, a.actor_type,
-               coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0) AS mean,
-               coalesce(b.median, 0) AS median,
-               greatest(coalesce(b.median, 0),
-                        0.5 * coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
+               greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0), coalesce(nb.mean, 0)) AS mean,
+               greatest(coalesce(b.median, 0), coalesce(nb.median, 0)) AS median,
+               greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
+               greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
+                        0.5 * greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
+                                       coalesce(nb.mean, 0)),
                         0.05) AS usual,
                (d.day_events - h.n) / greatest(d.day_hours - 1, 1) AS day_rate
         FROM hourly AS h
@@ -114,16 +141,18 @@ BURSTS_STAGE2 = f""",
         JOIN daily AS d ON d.ak = h.ak AND d.day = date_trunc('day', h.hour)
         LEFT JOIN baseline AS b
                ON b.ak = h.ak AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
+        LEFT JOIN near AS nb
+               ON nb.ak = h.ak AND nb.weekend = (isodow(h.hour) >= 6) AND nb.hod = hour(h.hour)
     ),
     hour_kinds AS (
         SELECT *,
                CASE WHEN actor_type = 'agent' THEN 'runaway_agent'
-                    WHEN median = 0 AND mean < {_OFF_HOURS_MEAN} THEN 'off_hours'
+                    WHEN q75 = 0 THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind
         FROM hour_scored
     ),
     hour_expected AS (   -- at a person's usual hours, a busy day raises what is expected
-        SELECT *, CASE WHEN kind = 'rapid_succession' AND median > 0 THEN greatest(usual, day_rate)
+        SELECT *, CASE WHEN kind = 'rapid_succession' THEN greatest(usual, day_rate)
                        ELSE usual END
                       AS expected
         FROM hour_kinds

@@ -54,8 +54,24 @@ CREATE OR REPLACE MACRO aa_bursts
     baseline AS (
         SELECT p.ak, p.weekend, p.hod, p.events, d.days,
                list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0), 'median')
-                   AS median
+                   AS median,
+               -- worked on fewer than a quarter of days: robust to the anomalies themselves
+               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0),
+                              'quantile_disc', 0.75) AS q75
         FROM profile AS p JOIN days AS d USING (ak, weekend)
+    ),
+    near AS (   -- time of day as a smoothed profile: an hour next to a usual one is usual, and a
+                -- weekend hour is judged against that hour on weekdays too (working a weekend
+                -- day at one's usual hours is ordinary)
+        SELECT t.ak, t.weekend, t.hod,
+               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean
+        FROM (SELECT DISTINCT ak, weekend, hod FROM baseline
+              UNION SELECT DISTINCT ak, true, hod FROM baseline) AS t
+        JOIN baseline AS b
+          ON b.ak = t.ak AND (b.weekend = t.weekend OR t.weekend)
+         AND (b.hod IN ((t.hod + 23) % 24, (t.hod + 1) % 24)
+              OR (b.hod = t.hod AND b.weekend <> t.weekend))
+        GROUP BY ALL
     ),
     daily AS (   -- a person's own day: on a busy day every hour is busier
         SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
@@ -64,10 +80,12 @@ CREATE OR REPLACE MACRO aa_bursts
     hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
                h.n AS events, a.actor_type,
-               coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0) AS mean,
-               coalesce(b.median, 0) AS median,
-               greatest(coalesce(b.median, 0),
-                        0.5 * coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
+               greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0), coalesce(nb.mean, 0)) AS mean,
+               greatest(coalesce(b.median, 0), coalesce(nb.median, 0)) AS median,
+               greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
+               greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
+                        0.5 * greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
+                                       coalesce(nb.mean, 0)),
                         0.05) AS usual,
                (d.day_events - h.n) / greatest(d.day_hours - 1, 1) AS day_rate
         FROM hourly AS h
@@ -75,16 +93,18 @@ CREATE OR REPLACE MACRO aa_bursts
         JOIN daily AS d ON d.ak = h.ak AND d.day = date_trunc('day', h.hour)
         LEFT JOIN baseline AS b
                ON b.ak = h.ak AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
+        LEFT JOIN near AS nb
+               ON nb.ak = h.ak AND nb.weekend = (isodow(h.hour) >= 6) AND nb.hod = hour(h.hour)
     ),
     hour_kinds AS (
         SELECT *,
                CASE WHEN actor_type = 'agent' THEN 'runaway_agent'
-                    WHEN median = 0 AND mean < 0.5 THEN 'off_hours'
+                    WHEN q75 = 0 THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind
         FROM hour_scored
     ),
     hour_expected AS (   -- at a person's usual hours, a busy day raises what is expected
-        SELECT *, CASE WHEN kind = 'rapid_succession' AND median > 0 THEN greatest(usual, day_rate)
+        SELECT *, CASE WHEN kind = 'rapid_succession' THEN greatest(usual, day_rate)
                        ELSE usual END
                       AS expected
         FROM hour_kinds
