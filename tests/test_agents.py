@@ -227,3 +227,21 @@ def test_trace_sources_are_absolute_paths_and_stdin_is_stdin(tmp_path, monkeypat
     assert out.exit_code == 0, out.output
     sources = aa.sql("s.duckdb", "SELECT DISTINCT source FROM agent_events ORDER BY 1")["source"].to_list()
     assert sources == sorted([str(tmp_path / "traces" / f"{first}.jsonl"), "stdin"])
+
+
+def test_a_run_read_by_either_path_is_the_same_run(tmp_path, db):
+    """The first load goes file by file (another file in the group has a bad
+    line), the second in one statement: unchanged runs are duplicates, not
+    replaced runs, whichever reader read them."""
+    runs, _ = agent_runs(aa.SampleSpec(days=1), AgentSpec(runaway=None))
+    (first, a), (second, b) = list(runs.items())[:2]
+    folder = tmp_path / "traces"
+    write_traces({first: a, second: b}, folder)
+    live = folder / f"{second}.jsonl"
+    whole = live.read_text()
+    live.write_text(whole[:-30])  # a run still being written: its last line is cut
+    assert _ingest(db, folder).total.rejected == 1
+    live.write_text(whole)  # the run completed
+    again = _ingest(db, folder)
+    assert (again.total.runs_replaced, again.total.stored, again.total.duplicates) == (1, len(b), len(a))
+    assert aa.sql(db, "SELECT count(*) FROM agent_events").item() == len(a) + len(b)

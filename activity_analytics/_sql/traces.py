@@ -133,7 +133,7 @@ SELECT file, loc,
     CASE WHEN v_event_type = 'llm_request' AND (f.data -> '$.messages') IS NOT NULL
          THEN json_merge_patch(f.data, '{{"messages": null}}')::JSON
          ELSE f.data::JSON END AS data,
-    CASE WHEN reason IS NULL THEN md5(text) END AS digest
+    CASE WHEN reason IS NULL THEN md5(json(text)) END AS digest  -- minified: the same whichever reader
 FROM (
     SELECT *,
         CASE
