@@ -44,15 +44,16 @@ AGENTS = f"""
         FROM agent_events AS e LEFT JOIN actor_marks AS m ON m.actor_id = e.agent
         WHERE {_where('e.')}
     ),
-    audit AS NOT MATERIALIZED (   -- tool calls only an audit log has (the rest were matched at ingest)
-        SELECT coalesce(m.same_as, a.actor_id) AS who, NULL::UBIGINT AS rk,
-               'tool_call_end' AS event_type, NULL AS status, a.details ->> '$.error' AS error,
+    audit AS NOT MATERIALIZED (   -- tool calls only an audit log has (the rest were matched at
+                                  -- ingest): the tool_calls view's, one definition of them
+        SELECT coalesce(m.same_as, t.agent) AS who, NULL::UBIGINT AS rk,
+               'tool_call_end' AS event_type, NULL AS status, t.error,
                NULL::BIGINT AS prompt_tokens, NULL::BIGINT AS completion_tokens,
-               NULL::DOUBLE AS cost_usd, TRY_CAST(a.details ->> '$.duration_ms' AS DOUBLE) AS duration_ms,
-               {_bucket('a.created_at')},
-               CASE per WHEN 'tool' THEN a.entity_id END
-        FROM activity AS a LEFT JOIN actor_marks AS m ON m.actor_id = a.actor_id
-        WHERE a.action = 'agent.tool_call' AND starts_with(a.id, 'audit:') AND {_where('a.')}
+               NULL::DOUBLE AS cost_usd, t.duration_ms,
+               {_bucket('t.created_at')},
+               CASE per WHEN 'tool' THEN t.tool END
+        FROM tool_calls AS t LEFT JOIN actor_marks AS m ON m.actor_id = t.agent
+        WHERE t.origin = 'audit' AND {_where('t.')}
           AND (per IS NULL OR per = 'tool')
     ),
     facts AS NOT MATERIALIZED (   -- what is counted for each agent

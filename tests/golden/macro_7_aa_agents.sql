@@ -10,17 +10,18 @@ CREATE OR REPLACE MACRO aa_agents
               AND (until IS NULL OR e.created_at < until::TIMESTAMPTZ)
               AND (ws IS NULL OR e.workspace_id = ws)
     ),
-    audit AS NOT MATERIALIZED (   -- tool calls only an audit log has (the rest were matched at ingest)
-        SELECT coalesce(m.same_as, a.actor_id) AS who, NULL::UBIGINT AS rk,
-               'tool_call_end' AS event_type, NULL AS status, a.details ->> '$.error' AS error,
+    audit AS NOT MATERIALIZED (   -- tool calls only an audit log has (the rest were matched at
+                                  -- ingest): the tool_calls view's, one definition of them
+        SELECT coalesce(m.same_as, t.agent) AS who, NULL::UBIGINT AS rk,
+               'tool_call_end' AS event_type, NULL AS status, t.error,
                NULL::BIGINT AS prompt_tokens, NULL::BIGINT AS completion_tokens,
-               NULL::DOUBLE AS cost_usd, TRY_CAST(a.details ->> '$.duration_ms' AS DOUBLE) AS duration_ms,
-               CASE WHEN every IS NULL THEN NULL ELSE (epoch_us(a.created_at) - ((((epoch_us(a.created_at) - 946857600000000) % epoch_us(every::INTERVAL)) + epoch_us(every::INTERVAL)) % epoch_us(every::INTERVAL))) END,
-               CASE per WHEN 'tool' THEN a.entity_id END
-        FROM activity AS a LEFT JOIN actor_marks AS m ON m.actor_id = a.actor_id
-        WHERE a.action = 'agent.tool_call' AND starts_with(a.id, 'audit:') AND (since IS NULL OR a.created_at >= since::TIMESTAMPTZ)
-              AND (until IS NULL OR a.created_at < until::TIMESTAMPTZ)
-              AND (ws IS NULL OR a.workspace_id = ws)
+               NULL::DOUBLE AS cost_usd, t.duration_ms,
+               CASE WHEN every IS NULL THEN NULL ELSE (epoch_us(t.created_at) - ((((epoch_us(t.created_at) - 946857600000000) % epoch_us(every::INTERVAL)) + epoch_us(every::INTERVAL)) % epoch_us(every::INTERVAL))) END,
+               CASE per WHEN 'tool' THEN t.tool END
+        FROM tool_calls AS t LEFT JOIN actor_marks AS m ON m.actor_id = t.agent
+        WHERE t.origin = 'audit' AND (since IS NULL OR t.created_at >= since::TIMESTAMPTZ)
+              AND (until IS NULL OR t.created_at < until::TIMESTAMPTZ)
+              AND (ws IS NULL OR t.workspace_id = ws)
           AND (per IS NULL OR per = 'tool')
     ),
     facts AS NOT MATERIALIZED (   -- what is counted for each agent
