@@ -83,9 +83,12 @@ def _poisson_times(
 #: * ``shifts``: people on early, late and night shifts, in several time zones;
 #: * ``joiner``: people join part-way through and take days off;
 #: * ``bursty_agents``: agents that work in bursts of 10-30 events by design;
-#: * ``release``: an organisation-wide busy day (a release): everyone 2-3x.
+#: * ``release``: an organisation-wide busy day (a release): everyone 2-3x;
+#: * ``nightly``: a remote team (each person a few hours off the workspace's
+#:   time zone, a lunch break that moves) and agents that run one big nightly
+#:   job of 100-300 events in 10-20 minutes on weekdays.
 FAMILIES = ("office", "jitter", "pace", "weekend", "cron", "parttime", "shifts", "joiner",
-            "bursty_agents", "release")
+            "bursty_agents", "release", "nightly")
 
 
 def _hours_mask(local_hour: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -103,9 +106,12 @@ def _person_rate(rng: np.random.Generator, spec: SampleSpec, p: int, local_hour:
     if fam == "shifts":
         start_h = (6, 14, 22)[p % 3] + int(rng.integers(-1, 2))
         end_h = start_h + 8
+    if fam == "nightly":
+        start_h = start_h + int(rng.integers(-3, 4))
+        end_h = start_h + 8
     start = np.repeat(np.full(days, start_h, dtype=float), 24)
     end = np.repeat(np.full(days, end_h, dtype=float), 24)
-    if fam in ("jitter", "pace", "weekend", "parttime", "joiner", "release"):
+    if fam in ("jitter", "pace", "weekend", "parttime", "joiner", "release", "nightly"):
         start = start + np.repeat(rng.integers(-1, 2, size=days), 24)
         end = end + np.repeat(rng.integers(-1, 2, size=days), 24)
     works = weekday.copy()
@@ -121,6 +127,9 @@ def _person_rate(rng: np.random.Generator, spec: SampleSpec, p: int, local_hour:
             works &= np.arange(days * 24) >= int(rng.integers(3, max(4, days - 3))) * 24
         works &= ~np.repeat(rng.random(days) < 0.1, 24)  # days off
     working = works & _hours_mask(local_hour, start, end)
+    if fam == "nightly":  # lunch: an hour off around the middle of the day, not always the same
+        lunch = np.repeat(start_h + 3 + rng.integers(0, 3, size=days), 24)
+        working &= local_hour != lunch % 24
     if fam == "pace":
         day_factor = np.repeat(rng.uniform(0.6, 1.6, size=days), 24)
     else:
@@ -139,6 +148,16 @@ def _agent_times(rng: np.random.Generator, spec: SampleSpec, hours: int, release
         sizes = rng.poisson(max(1.0, rng.uniform(1, 4) * spec.scale), size=len(runs))
         starts = np.repeat(runs, sizes)
         return base + starts + rng.uniform(0, 20e6, size=len(starts)).astype(np.int64)
+    if spec.family == "nightly":
+        days = hours // 24
+        at = int(rng.integers(0, 6)) * 3_600_000_000 + int(rng.integers(0, 60)) * 60_000_000
+        weekday = (np.arange(days) % 7) < 5
+        runs = (np.arange(days) * 24 * 3_600_000_000 + at)[weekday]
+        runs = runs + rng.normal(0, 5 * 60e6, size=len(runs)).astype(np.int64)
+        sizes = rng.integers(100, 301, size=len(runs))
+        lengths = np.repeat(rng.uniform(10 * 60e6, 20 * 60e6, size=len(runs)), sizes)
+        starts = np.repeat(runs, sizes)
+        return base + (starts + rng.uniform(0, 1, size=len(starts)) * lengths).astype(np.int64)
     per_day = rng.uniform(4, 8)
     bursts = rng.uniform(0, hours * 3_600_000_000, size=int(rng.poisson(per_day * hours / 24)))
     sizes = rng.integers(10, 31, size=len(bursts))
@@ -178,7 +197,7 @@ def _actor_streams(rng: np.random.Generator, spec: SampleSpec, ws: int) -> list[
         # others log in through the API and are recorded as "member"
         frames.append(_stream(times, f"w{ws}-steady-agent-{a}", "agent" if a == 0 else "member"))
     for b in range(spec.batch_agents_per_workspace):
-        if spec.family in ("cron", "bursty_agents"):
+        if spec.family in ("cron", "bursty_agents", "nightly"):
             frames.append(_stream(_agent_times(rng, spec, hours, release), f"w{ws}-batch-agent-{b}", "member"))
             continue
         minute = rng.integers(0, 60)

@@ -315,16 +315,74 @@ def test_ordinary_variation_in_peoples_days_raises_no_alarm_about_their_hours(tm
     """Starting or finishing an hour early or late, a slow or fast day, and a
     weekend day at one's usual hours are not anomalies (time of day is judged
     with its neighbouring hours, weekends also against weekdays, and a busy
-    day raises what is expected). (Workspace spikes on such data are not
-    solved yet: bench/bursts_eval.py counts them; issue 14.)"""
+    day raises what is expected). Five people where one or two are usual is
+    a workspace spike, which chance makes now and then: at most one here (90
+    actor-weeks)."""
+    db, _ = _family_store(tmp_path, family)
+    found = aa.bursts(db)
+    assert found.filter(pl.col("kind") != "workspace_spike").height == 0, found["reason"].to_list()
+    assert found.filter(pl.col("kind") == "workspace_spike").height <= 1
+
+
+def _family_store(tmp_path, family: str, seed: int = 5, per_kind: int = 0):
+    """A store of one family of ordinary behaviour, optionally with anomalies injected."""
     from activity_analytics._sample import generate_events
 
-    spec = SampleSpec(seed=5, days=21, workspaces=2, people_per_workspace=12, family=family)
-    events = generate_events(spec)
-    path = write_jsonl(events, tmp_path / "clean.jsonl")
-    db = tmp_path / "clean.duckdb"
+    spec = SampleSpec(seed=seed, days=21, workspaces=2, people_per_workspace=12, family=family)
+    if per_kind:
+        data = inject(spec, per_kind=per_kind, seed=seed)
+        events, agents, truth = data.events, data.agents, data.truth
+    else:
+        events, truth = generate_events(spec), None
+        agents = events.filter(pl.col("actor_key").str.contains("agent"))["actor_id"].unique().to_list()
+    path = write_jsonl(events, tmp_path / f"{family}.jsonl")
+    db = tmp_path / f"{family}-{per_kind}.duckdb"
     aa.ingest([path], db, progress=False)
-    aa.mark_actors(db, events.filter(pl.col("actor_key").str.contains("agent"))["actor_id"].unique(), "agent")
+    aa.mark_actors(db, agents, "agent")
+    return db, truth
+
+
+@pytest.mark.parametrize("family", ["bursty_agents", "joiner", "release"])
+def test_activity_ordinary_for_its_kind_raises_no_alarm(tmp_path, family):
+    """Agents that work in bursts by design (counts tested in clumps), people
+    joining mid-period at their peers' pace (a new actor is judged against its
+    peers) and an organisation-wide busy day (the workspace's own level in the
+    hour around) are not anomalies. Before issue 14's second round these
+    raised dozens of alarms each (bench/bursts_eval.py)."""
+    db, _ = _family_store(tmp_path, family)
     found = aa.bursts(db)
-    assert found.filter(pl.col("kind").is_in(["rapid_succession", "off_hours"])).height == 0
-    assert found.filter(pl.col("kind") == "workspace_spike").height <= 1
+    assert found.height == 0, found["reason"].to_list()
+
+
+def test_a_runaway_is_found_on_an_agent_bursty_by_design(tmp_path):
+    """The clump test forgives an agent's bursts; a runaway that spreads over
+    the hour still shows, in how many 5-minute slots the agent is active."""
+    db, truth = _family_store(tmp_path, "bursty_agents", per_kind=4)
+    found = aa.bursts(db).filter(pl.col("kind") == "runaway_agent")
+    runaways = truth.filter(pl.col("kind") == "runaway_agent").with_columns(
+        pl.from_epoch("start", time_unit="us").dt.replace_time_zone("UTC"),
+        pl.from_epoch("end", time_unit="us").dt.replace_time_zone("UTC"))
+    hits = found.join(runaways, on="actor_id", suffix="_true").filter(
+        (pl.col("start") < pl.col("end_true")) & (pl.col("end") > pl.col("start_true")))
+    assert hits["start_true"].n_unique() >= 3
+    assert found.height == hits.height  # and nothing else flagged as a runaway
+
+
+def test_score_is_adjusted_for_how_many_windows_were_tested(tmp_path):
+    """The same burst scores lower in a store with ten times more quiet
+    activity around it (Benjamini-Hochberg over every window tested), and
+    its score stays -log10 of an adjusted p: above the 1.3 threshold."""
+    base = [record(id=f"q{i}", actor_id="quiet", created_at=f"2026-11-{2 + i // 8:02d}T{9 + i % 8:02d}:10:00Z")
+            for i in range(8 * 14)]
+    burst = [record(id=f"b{i}", actor_id="quiet", created_at=f"2026-11-16T11:{i:02d}:30Z") for i in range(40)]
+    crowd = [record(id=f"c{a}-{i}", actor_id=f"other-{a}",
+                    created_at=f"2026-11-{2 + i // 8:02d}T{9 + i % 8:02d}:{20 + a % 30:02d}:00Z")
+             for a in range(60) for i in range(8 * 14)]
+    scores = []
+    for name, rows in (("small", base + burst), ("large", base + burst + crowd)):
+        db = tmp_path / f"{name}.duckdb"
+        aa.ingest([write_lines(tmp_path / f"{name}.jsonl", rows)], db, progress=False)
+        found = aa.bursts(db).filter(pl.col("actor_id") == "quiet")
+        assert found["kind"].to_list() == ["rapid_succession"]
+        scores.append(found["score"][0])
+    assert scores[1] < scores[0] - 0.5 and scores[1] >= 1.3

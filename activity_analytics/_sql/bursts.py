@@ -3,55 +3,77 @@
 The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
 
 * **Baselines are the actor's own and aware of the time of day.** For every
-  hour-of-day, separately for weekdays and weekends, the actor's expected
-  count is the larger of the median over the days of its history (days
-  without activity count as zero) and half the mean, floored at 0.05/h.
-  A batch agent's hourly burst or a steady agent's constant rate is
-  therefore its normal, whatever its size.
-* **Time of day is smoothed.** An hour is judged with its neighbours: the
-  median and mean of the hours on either side count too, so starting or
-  finishing an hour early is ordinary; a weekend hour is also judged
-  against that hour on weekdays, so a weekend day worked at one's usual
-  hours is ordinary. "Off hours" means an hour (and its neighbours) worked
-  on fewer than a quarter of days (the 75th percentile is 0), which the
-  anomalies themselves cannot move as they moved the mean.
-* **A person's day sets the pace.** At any hour a person works, the
-  expected count is at least the mean of their other hours that day: on a
-  busy day every hour is busier.
-* **Surprise is a Poisson tail bound.** For ``n`` events where ``e`` were
-  expected, ``score = (n ln(n/e) - n + e) / ln 10`` bounds ``-log10 P(X >= n)``;
-  a score of 6 means odds below one in a million.
-* **Two time scales.** Hours catch runaway rates and activity at hours an
-  account never works; 5-minute slots, against the actor's own 99th
-  percentile of 5-minute counts, catch rapid succession.
-* **New actors**: an id first seen after the first day, busy in its first day.
-* **Workspace-wide spikes**: 10-minute slots with several more distinct
-  actors than that workspace has at that hour of day, none of them
-  dominating, and far more events than its usual for that hour.
+  hour of day, weekdays and weekends apart, the actor's usual count is the
+  larger of the median over the days of its history (days without activity
+  count as zero) and half the mean, floored at 0.05/h. Medians and
+  quantiles are robust: the anomalies themselves barely move them, and the
+  mean leaves the hour being judged out.
+* **Time of day is smoothed.** An hour is judged with its neighbours, so
+  starting or finishing an hour early is ordinary; a weekend hour is also
+  judged against that hour on weekdays. "Off hours" means an hour (and its
+  neighbours) worked on fewer than a quarter of days.
+* **The day sets the pace.** Except at off hours, the expected count is at
+  least the actor's mean over its other active hours that day: on a busy
+  day every hour is busier (people), and on an organisation-wide busy day
+  an agent's hours are too.
+* **Counts are overdispersed.** Events come in clumps (an agent's batch, a
+  person's bulk edit): counts are tested in clumps, the median number of
+  events in an active 5 minutes of that actor (quasi-Poisson), so an agent
+  that works in bursts by design is not surprising for it. An agent is also
+  tested on how many of an hour's twelve 5-minute slots it is active in
+  (binomial, against its share over its history): a runaway spreads out,
+  a burst by design does not.
+* **Peers for short histories (warm-up).** An actor's workspace peers of its
+  type give an hour-of-day profile: how often they work then, and their
+  90th-percentile hour (over all their days). A new actor's first day is
+  judged against its peers alone; for an actor with fewer than 7 days of
+  activity the peers' level weighs (7 - days) / 7, and an hour is "off
+  hours" only if its peers do not work then either.
+* **Two time scales.** Hours (and 3-hour sums for agents) catch runaway
+  rates and activity at hours an account never works; 5-minute slots,
+  against the actor's own 99th percentile of 5-minute counts, catch rapid
+  succession.
+* **Workspace-wide spikes**: 10-minute windows (every 5 minutes) with
+  several more distinct actors than the workspace has at that hour and in
+  the hour either side, none of them dominating, and far more events.
+* **One score, false discoveries controlled.** Each window's tail bound
+  (``n ln(n/e) - n + e``, and its binomial and clump versions) bounds
+  ``-log10 p``. Over every window tested in the run (m of them) the
+  Benjamini-Hochberg procedure adjusts p; ``score`` is ``-log10`` of the
+  adjusted p, the same for every kind. A window is flagged when its score
+  is at least 1.3 (at most 1 in 20 of what is flagged is expected by
+  chance) and it is big enough: at least 3 times what was expected and at
+  least 8 events. Flags of one actor and kind that touch make one episode,
+  with its start and end.
 
 Every step after the scan groups and joins actors by a 64-bit hash of
 (workspace, actor id), not by the two strings (which made stage 2 about 40%
 slower); should two actors (or workspaces) ever share a hash, the query
 fails rather than merge them.
 
-``sensitivity`` (default 1) is the one knob: it divides every score
-threshold and size minimum (2 = flag more, 0.5 = flag less).
+``sensitivity`` (default 1) is the one knob: it divides the score threshold
+and the size minimums (2 = flag more, 0.5 = flag less).
 """
 
 from __future__ import annotations
 
-_HOUR_THRESHOLD = 6.0  # score an hour needs (odds below one in a million)
-_SLOT_THRESHOLD = 6.0  # score a 5-minute slot needs
+_FDR_SCORE = 1.3  # adjusted score a window needs: false discoveries at most 1 in 20
 _RATIO = 3.0  # and at least this many times the expected count
 _MIN_EVENTS = 8  # and at least this many events
-_NEW_ACTOR_EVENTS = 10  # events in its first day that make a new id "suddenly busy"
-_SPIKE_EXTRA_ACTORS = 5  # extra distinct actors in a 10-minute slot
-_AGENT_THRESHOLD = 4.0  # agents are steadier than people: less surprise is enough
+_SPIKE_EXTRA_ACTORS = 4  # extra distinct actors in a 10-minute window (5 people where 1 is usual)
+_WARM_UP_DAYS = 7  # an actor's own baseline carries full weight after this many days
 
 
 def _kl(n: str, e: str) -> str:
     """SQL: Poisson tail bound as a score (-log10 odds), 0 when n <= e."""
     return f"(CASE WHEN {n} > {e} THEN ({n} * ln({n} / {e}) - {n} + {e}) / ln(10) ELSE 0 END)"
+
+
+def _binomial_kl(k: str, n: str, p: str) -> str:
+    """SQL: binomial tail bound (``k`` of ``n`` trials, each with chance ``p``) as a score."""
+    q = f"({k} / {n})"
+    return (f"(CASE WHEN {q} > {p} THEN {n} * ({q} * ln({q} / {p}) + CASE WHEN {q} < 1 THEN "
+            f"(1 - {q}) * ln((1 - {q}) / (1 - {p})) ELSE 0 END) / ln(10) ELSE 0 END)")
 
 
 #: Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1``
@@ -66,7 +88,7 @@ BURSTS_STAGE2 = f""",
         FROM s1
     ),
     hourly AS (
-        SELECT ak, date_trunc('hour', slot) AS hour, sum(n) AS n
+        SELECT ak, date_trunc('hour', slot) AS hour, sum(n) AS n, count(*) AS slots
         FROM ev GROUP BY ALL
     ),
     actor AS (
@@ -76,7 +98,11 @@ BURSTS_STAGE2 = f""",
                CASE WHEN min(actor_id) <> max(actor_id) OR min(workspace_id) <> max(workspace_id)
                     THEN error('bursts: two actors share a 64-bit key; please report this')
                     ELSE arg_max(actor_type, n * 4 + type_code) END AS actor_type,
-               min(first_at) AS first_seen, max(last_at) AS last_seen, sum(n) AS total
+               min(first_at) AS first_seen, max(last_at) AS last_seen, sum(n) AS total,
+               -- clumping: how many events an active 5 minutes usually holds. Counts are
+               -- tested in clumps (quasi-Poisson), so an agent that works in bursts by design
+               -- is not surprising for it; the 99th percentile is the rapid-succession baseline
+               quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
     span AS (   -- t0 also refuses two workspaces with one key, as actor_type does for actors
@@ -86,6 +112,15 @@ BURSTS_STAGE2 = f""",
                     ELSE min(first_at) END AS t0,
                max(last_at) AS t1
         FROM ev
+    ),
+    who AS (   -- per actor: clump size, share of 5-minute slots active, days of history
+        SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected,
+               least(a.active_slots / greatest(date_diff('minute', date_trunc('day', a.first_seen),
+                                                         span.t1) / 5, 1), 0.999) AS occupancy,
+               d.history_days, a.first_seen >= span.t0 + INTERVAL 1 DAY AS newcomer
+        FROM actor AS a, span,
+             (SELECT ak, count(DISTINCT date_trunc('day', hour)) AS history_days FROM hourly GROUP BY ak) AS d
+        WHERE d.ak = a.ak
     ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
         SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
@@ -100,7 +135,7 @@ BURSTS_STAGE2 = f""",
         FROM hourly AS h GROUP BY ALL
     ),
     baseline AS (
-        SELECT p.ak, p.weekend, p.hod, p.events, d.days,
+        SELECT p.ak, p.weekend, p.hod, p.events, d.days, len(p.counts) AS active_days,
                list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0), 'median')
                    AS median,
                -- worked on fewer than a quarter of days: robust to the anomalies themselves
@@ -121,136 +156,165 @@ BURSTS_STAGE2 = f""",
               OR (b.hod = t.hod AND b.weekend <> t.weekend))
         GROUP BY ALL
     ),
+    peer_cells AS (   -- the actor's peers: its workspace's actors of its type, per hour of day:
+                      -- how often they work then, and how busy an hour is at their 90th percentile
+                      -- over all their days (days without activity count as zero)
+        SELECT wk, actor_type, weekend, hod, active,
+               CASE WHEN active < 0.25 THEN 0   -- an hour they do not work (as off_hours)
+                    ELSE counts[greatest(1, ceil((1 - 0.1 / active) * len(counts)))::BIGINT] END AS busy
+        FROM (
+            SELECT a.wk, a.actor_type, b.weekend, b.hod,
+                   sum(b.active_days) / sum(b.days) AS active, list_sort(flatten(list(p.counts))) AS counts
+            FROM baseline AS b JOIN who AS a USING (ak)
+            JOIN profile AS p ON p.ak = b.ak AND p.weekend = b.weekend AND p.hod = b.hod
+            WHERE NOT a.newcomer OR a.history_days >= {_WARM_UP_DAYS}
+            GROUP BY ALL
+        )
+    ),
+    peers AS (   -- smoothed as an actor's own profile is (an hour either way)
+        SELECT g.wk, g.actor_type, g.weekend, h.hod, max(g.busy) AS busy, max(g.active) AS active
+        FROM peer_cells AS g, range(24) AS h(hod)
+        WHERE g.hod IN (h.hod, (h.hod + 23) % 24, (h.hod + 1) % 24)
+        GROUP BY ALL
+    ),
     daily AS (   -- a person's own day: on a busy day every hour is busier
         SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
         FROM hourly GROUP BY ALL
     ),
     hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
-               h.n AS events, a.actor_type,
-               greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0), coalesce(nb.mean, 0)) AS mean,
-               greatest(coalesce(b.median, 0), coalesce(nb.median, 0)) AS median,
+               h.n AS events, h.slots, a.actor_type, a.clump, a.occupancy, a.history_days,
+               a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
                greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
                greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
                         0.5 * greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
                                        coalesce(nb.mean, 0)),
-                        0.05) AS usual,
-               (d.day_events - h.n) / greatest(d.day_hours - 1, 1) AS day_rate
+                        0.05) AS own,
+               (d.day_events - h.n) / greatest(d.day_hours - 1, 1) AS day_rate,
+               coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
-        JOIN actor AS a USING (ak)
+        JOIN who AS a USING (ak)
         JOIN daily AS d ON d.ak = h.ak AND d.day = date_trunc('day', h.hour)
         LEFT JOIN baseline AS b
                ON b.ak = h.ak AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
         LEFT JOIN near AS nb
                ON nb.ak = h.ak AND nb.weekend = (isodow(h.hour) >= 6) AND nb.hod = hour(h.hour)
+        LEFT JOIN peers AS g
+               ON g.wk = a.wk AND g.actor_type = a.actor_type
+              AND g.weekend = (isodow(h.hour) >= 6) AND g.hod = hour(h.hour)
     ),
-    hour_kinds AS (
-        SELECT *,
-               CASE WHEN actor_type = 'agent' THEN 'runaway_agent'
-                    WHEN q75 = 0 THEN 'off_hours'
-                    ELSE 'rapid_succession' END AS kind
+    hour_kinds AS (   -- a short history (days with activity) leans on the peers' (shrinkage):
+                      -- weight (7 - days) / 7; a new actor's first day is in events, not clumps
+        SELECT * REPLACE (CASE WHEN first_day THEN 1.0 ELSE clump END AS clump),
+               CASE WHEN first_day THEN 'new_actor'
+                    WHEN actor_type = 'agent' THEN 'runaway_agent'
+                    WHEN q75 = 0 AND (history_days >= {_WARM_UP_DAYS} OR peer_active < 0.25)
+                        THEN 'off_hours'
+                    ELSE 'rapid_succession' END AS kind,
+               greatest(own, greatest({_WARM_UP_DAYS} - history_days, 0) / {_WARM_UP_DAYS} * peer_busy)
+                   AS usual
         FROM hour_scored
     ),
-    hour_expected AS (   -- at a person's usual hours, a busy day raises what is expected
-        SELECT *, CASE WHEN kind = 'rapid_succession' THEN greatest(usual, day_rate)
-                       ELSE usual END
-                      AS expected
+    hour_expected AS (   -- at a person's usual hours, a busy day raises what is expected;
+                         -- a new actor's first day is judged against its peers alone
+        SELECT *, CASE kind WHEN 'new_actor' THEN greatest(peer_busy, 0.05)
+                            WHEN 'off_hours' THEN usual
+                            ELSE greatest(usual, day_rate) END AS expected
         FROM hour_kinds
     ),
     agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
-        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end",
+        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, occupancy,
                sum(events) OVER w AS events, sum(expected) OVER w AS expected,
-               count(*) OVER w AS hours
+               sum(slots) OVER w AS slots, count(*) OVER w AS hours
         FROM hour_expected WHERE kind = 'runaway_agent'
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
-    hour_flags AS (
-        SELECT s.ak, a.wk, s.actor_type, s.kind, s.start, s."end", s.events,
-               s.expected, {_kl('s.events', 's.expected')} AS score
-        FROM (
-            SELECT ak, actor_type, kind, start, "end", events, expected
-            FROM hour_expected
-            UNION ALL
-            SELECT ak, actor_type, kind, start, "end", events, expected
-            FROM agent_windows WHERE hours = 3
-        ) AS s
-        JOIN actor AS a USING (ak), span
-        WHERE {_kl('s.events', 's.expected')} >=
-                  (CASE WHEN s.kind = 'runaway_agent' THEN {_AGENT_THRESHOLD}
-                        ELSE {_HOUR_THRESHOLD} END) / sensitivity
-          AND s.events >= {_RATIO} * s.expected
-          AND s.events >= {_MIN_EVENTS} / sensitivity
-          -- a new actor's first day is judged as such (new_actors below)
-          AND (a.first_seen < span.t0 + INTERVAL 1 DAY
-               OR s.start >= date_trunc('hour', a.first_seen) + INTERVAL 1 DAY)
+    tests AS (   -- every window tested, with its one-sided tail bound (raw score, -log10 p)
+        SELECT ak, actor_type, kind, start, "end", events, expected,
+               {_kl('events / clump', 'expected / clump')} AS raw,
+               events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity AS big
+        FROM hour_expected
+        UNION ALL
+        SELECT ak, actor_type, kind, start, "end", events, expected,
+               {_kl('events / clump', 'expected / clump')},
+               events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
+        FROM agent_windows WHERE hours = 3
+        UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
+                    -- that spreads out, which an agent working in bursts by design does not
+        SELECT ak, actor_type, kind, start, "end", events, expected,
+               {_binomial_kl('slots', '12 * hours', 'occupancy')},
+               slots >= {_RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
+                   AND events >= {_MIN_EVENTS} / sensitivity
+        FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy,
+                     1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
+              UNION ALL
+              SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, hours
+              FROM agent_windows WHERE hours = 3)
+        UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
+        SELECT s.ak, a.actor_type,
+               CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
+               s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected,
+               {_kl('s.n', 'a.slot_expected')},
+               s.n >= {_RATIO + 1} * a.slot_expected AND s.n >= {_MIN_EVENTS} / sensitivity
+                   AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
+        FROM ev AS s JOIN who AS a USING (ak)
     ),
-    slot_base AS (
-        SELECT ak, greatest(quantile_cont(n, 0.99), 1.0) AS expected
-        FROM ev GROUP BY ak
-    ),
-    slot_flags AS (
-        SELECT s.ak, a.wk, a.actor_type,
-               CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END AS kind,
-               s.slot AS start, s.slot + INTERVAL 5 MINUTE AS "end", s.n AS events, b.expected,
-               {_kl('s.n', 'b.expected')} AS score
-        FROM ev AS s JOIN slot_base AS b USING (ak)
-        JOIN actor AS a USING (ak), span
-        WHERE {_kl('s.n', 'b.expected')} >= {_SLOT_THRESHOLD} / sensitivity
-          AND s.n >= {_RATIO + 1} * b.expected
-          AND s.n >= {_MIN_EVENTS} / sensitivity
-          AND (a.first_seen < span.t0 + INTERVAL 1 DAY
-               OR s.slot >= a.first_seen + INTERVAL 1 DAY)
-    ),
-    newcomers AS (
-        SELECT a.* FROM actor AS a, span WHERE a.first_seen >= span.t0 + INTERVAL 1 DAY
-    ),
-    new_actors AS (
-        SELECT a.ak, a.wk, a.actor_type, 'new_actor' AS kind,
-               a.first_seen AS start, max(e.last_at) AS "end", sum(e.n) AS events,
-               0.0 AS expected, log10(sum(e.n)) * 3 AS score
-        FROM newcomers AS a
-        JOIN ev AS e USING (ak)
-        WHERE e.slot < a.first_seen + INTERVAL 1 DAY
-        GROUP BY a.ak, a.wk, a.actor_type, a.first_seen
-        HAVING sum(e.n) >= {_NEW_ACTOR_EVENTS} / sensitivity
-    ),
-    wactor AS (
-        SELECT wk, time_bucket(INTERVAL 10 MINUTE, slot) AS start, ak, sum(n) AS n
-        FROM ev GROUP BY ALL
+    wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
+        SELECT wk, start, ak, sum(n) AS n
+        FROM (SELECT wk, slot AS start, ak, n FROM ev
+              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM ev)
+        GROUP BY ALL
     ),
     wslots AS (
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
         FROM wactor GROUP BY ALL
+    ),
+    wlocal AS (   -- the workspace's level in the hour either side (its own 20 minutes left out):
+                  -- on an organisation-wide busy day every window is busier
+        SELECT *, (sum(n) OVER wide - sum(n) OVER close) / 20 AS n_local,
+                  (sum(k) OVER wide - sum(k) OVER close) / 20 AS k_local
+        FROM wslots
+        WINDOW wide AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 60 MINUTE PRECEDING
+                                                              AND INTERVAL 60 MINUTE FOLLOWING),
+               close AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING
+                                                               AND INTERVAL 10 MINUTE FOLLOWING)
     ),
     wbase AS (
         SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod,
                greatest(median(k), 1.0) AS k_expected, greatest(median(n), 1.0) AS expected
         FROM wslots GROUP BY ALL
     ),
-    spikes AS (   -- many more actors than usual at that hour, none of them dominating
-        SELECT NULL::UBIGINT AS ak, w.wk, NULL::VARCHAR AS actor_type,
-               'workspace_spike' AS kind, w.start, w.start + INTERVAL 10 MINUTE AS "end",
-               w.n AS events, b.expected, {_kl('w.n', 'b.expected')} AS score, w.k AS actors,
-               b.k_expected AS actors_expected
-        FROM wslots AS w JOIN wbase AS b
+    spike_tests AS (   -- many more actors than usual at that hour, none of them dominating
+        SELECT w.wk, w.start, w.n AS events, w.k AS actors,
+               greatest(b.k_expected, w.k_local) AS actors_expected,
+               greatest(b.expected, w.n_local) AS expected,
+               {_kl('w.n', 'greatest(b.expected, w.n_local)')} AS raw,
+               w.k >= greatest(b.k_expected, w.k_local) + {_SPIKE_EXTRA_ACTORS} / sensitivity
+                   AND w.top < 0.5 * w.n AND w.n >= {_RATIO} * greatest(b.expected, w.n_local) AS big
+        FROM wlocal AS w JOIN wbase AS b
           ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
-        WHERE w.k >= b.k_expected + {_SPIKE_EXTRA_ACTORS} / sensitivity
-          AND w.top < 0.5 * w.n
-          AND {_kl('w.n', 'b.expected')} >= {_HOUR_THRESHOLD} / sensitivity
+    ),
+    tested AS (SELECT (SELECT count(*) FROM tests) + (SELECT count(*) FROM spike_tests) AS m),
+    candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
+        SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.raw, t.big,
+               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
+        FROM tests AS t JOIN who AS a USING (ak)
+        WHERE t.big AND t.raw >= {_FDR_SCORE} / sensitivity
+        UNION ALL
+        SELECT NULL::UBIGINT, wk, NULL::VARCHAR, 'workspace_spike', start, start + INTERVAL 10 MINUTE,
+               events, expected, raw, big, actors, actors_expected
+        FROM spike_tests WHERE big AND raw >= {_FDR_SCORE} / sensitivity
+    ),
+    adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
+                    -- passes when p * m / i is small; score = -log10 of that adjusted p
+        SELECT *, max(raw - log10(tested.m / i)) OVER (ORDER BY i DESC ROWS UNBOUNDED PRECEDING)
+                      AS score
+        FROM (SELECT *, row_number() OVER (ORDER BY raw DESC, start, kind, ak) AS i FROM candidates), tested
     ),
     flags AS (
-        SELECT ak, wk, actor_type, kind, start, "end", events, expected, score,
-               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected FROM hour_flags
-        UNION ALL
-        SELECT ak, wk, actor_type, kind, start, "end", events, expected, score,
-               NULL, NULL FROM slot_flags
-        UNION ALL
-        SELECT ak, wk, actor_type, kind, start, "end", events, expected, score,
-               NULL, NULL FROM new_actors
-        UNION ALL
-        SELECT ak, wk, actor_type, kind, start, "end", events, expected, score,
-               actors, actors_expected FROM spikes
+        SELECT ak, wk, actor_type, kind, start, "end", events, expected, score, actors, actors_expected
+        FROM adjusted WHERE score >= {_FDR_SCORE} / sensitivity
     ),
     islands AS (   -- overlapping or touching flags of one actor and kind make one stretch
         SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)
@@ -269,14 +333,20 @@ BURSTS_STAGE2 = f""",
                max(actors_expected) AS actors_expected
         FROM islands GROUP BY wk, ak, kind, island
     ),
-    counted AS (   -- events in each stretch, counted once whatever the scale that flagged it
+    counted AS (   -- events in each stretch, counted once whatever the scale that flagged it, and
+                   -- what the actor's hours predict for it (a spike: its slots' expected)
         SELECT s.wk, s.ak, s.actor_type, s.kind, s.start, s."end", s.score, s.actors,
                s.actors_expected,
                (SELECT sum(e.n) FROM ev AS e
                 WHERE e.wk = s.wk
                   AND (s.ak IS NULL OR e.ak = s.ak)
                   AND e.last_at >= s.start AND e.first_at < s."end") AS events,
-               s.unit_expected AS expected
+               CASE WHEN s.ak IS NULL THEN s.unit_expected
+                    ELSE coalesce((SELECT sum(h.expected * date_diff('second', greatest(h.start, s.start),
+                                                                      least(h."end", s."end")) / 3600)
+                                   FROM hour_expected AS h
+                                   WHERE h.ak = s.ak AND h.start < s."end" AND h."end" > s.start), 0)
+               END AS expected
         FROM stretches AS s
     ),
     named AS (
@@ -291,7 +361,10 @@ BURSTS_STAGE2 = f""",
            events, round(expected, 2) AS expected, round(score, 1) AS score,
            CASE kind
                WHEN 'new_actor' THEN 'new ' || coalesce(actor_type, 'actor') || ' ' || actor_id
-                    || ': never seen before, ' || events || ' events in its first day'
+                    || ': never seen before, ' || events || ' events in ' ||
+                    date_diff('minute', start, "end") || ' min of its first day, about ' ||
+                    round(expected, 1) || ' expected of its peers (' ||
+                    round(events / greatest(expected, 0.05)) || 'x)'
                WHEN 'workspace_spike' THEN actors || ' actors at once in ' ||
                     coalesce(nullif(workspace_id, ''), '?') || ': ' || events || ' events in ' ||
                     date_diff('minute', start, "end") || ' min, about ' || round(actors_expected) ||

@@ -157,14 +157,18 @@ def bursts(
     (null for a workspace-wide spike), ``actor_type``, ``kind``
     (``rapid_succession``, ``runaway_agent``, ``new_actor``,
     ``workspace_spike``, ``off_hours``), ``start``, ``end``, ``events``,
-    ``expected`` (what the actor's own baseline predicts for the stretch),
-    ``score`` (about -log10 of the odds of so many events by chance) and
-    ``reason`` (one line for people).
+    ``expected`` (what the actor's own baseline, or its peers' for a new
+    actor, predicts for the stretch), ``score`` (-log10 of the p-value,
+    adjusted by Benjamini-Hochberg over every window tested; 1.3 or more is
+    flagged, so at most 1 in 20 flags is expected by chance) and ``reason``
+    (one line for people).
 
     Baselines are each actor's own, by hour of day (weekdays and weekends
-    apart): steady agents, agents working in scheduled batches and a person's
-    busy day are normal. ``sensitivity`` is the one knob (default 1; 2 flags
-    more, 0.5 less). The method is described in ``_sql/bursts.py``.
+    apart, smoothed over neighbouring hours); a short history leans on the
+    actor's workspace peers. Steady agents, agents working in batches or
+    bursts, a person's busy day and an organisation-wide busy day are
+    normal. ``sensitivity`` is the one knob (default 1; 2 flags more, 0.5
+    less). The method is described in the README ("How bursts decides").
     ``db`` is a store, or a :class:`SparkLake` to run on Apache Spark.
 
     >>> import activity_analytics as aa, tempfile, pathlib
