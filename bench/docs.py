@@ -88,6 +88,10 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
                      f"{held['f1']:.2f}; {held['false_alarms_per_100_actor_weeks']} (z-score "
                      f"{r['held_out']['hourly_zscore']['f1']:.2f}; "
                      f"{r['held_out']['hourly_zscore']['false_alarms_per_100_actor_weeks']})", "bursts"))
+        worst = held["worst_recall_by_kind"]
+        kind = min(worst, key=worst.get)
+        rows.append(("bursts on held-out families: lowest recall of a kind in a family", "at least 0.9",
+                     f"{worst[kind]:.2f} ({kind})", "bursts"))
     return rows
 
 

@@ -216,15 +216,17 @@ BURSTS_STAGE2 = f""",
         FROM hour_scored
     ),
     hour_expected AS (   -- at a person's usual hours, a busy day raises what is expected;
-                         -- a new actor's first day is judged against its peers alone
-        SELECT *, CASE kind WHEN 'new_actor' THEN greatest(peer_busy, 0.05)
+                         -- a new actor's first day is judged against its peers alone; an
+                         -- agent's usual clumps at that hour of day are its usual active slots
+        SELECT * REPLACE (greatest(occupancy, least(usual / clump / 12, 0.999)) AS occupancy),
+               CASE kind WHEN 'new_actor' THEN greatest(peer_busy, 0.05)
                             WHEN 'off_hours' THEN usual
                             ELSE greatest(usual, day_rate) END AS expected
         FROM hour_kinds
     ),
     agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
-        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, occupancy,
-               sum(events) OVER w AS events, sum(expected) OVER w AS expected,
+        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump,
+               avg(occupancy) OVER w AS occupancy, sum(events) OVER w AS events, sum(expected) OVER w AS expected,
                sum(slots) OVER w AS slots, count(*) OVER w AS hours
         FROM hour_expected WHERE kind = 'runaway_agent'
         WINDOW w AS (PARTITION BY ak ORDER BY start
