@@ -232,35 +232,37 @@ BURSTS_STAGE2 = f""",
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
-    tests AS (   -- every window tested, with its one-sided tail bound (raw score, -log10 p)
+    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
+                 -- their one-sided tail bound (raw score, -log10 p); every window tested,
+                 -- big or not, counts in m (see tested)
         SELECT ak, actor_type, kind, start, "end", events, expected,
-               {_kl('events / clump', 'expected / clump')} AS raw,
-               events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity AS big
+               {_kl('events / clump', 'expected / clump')} AS raw
         FROM hour_expected
+        WHERE events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected,
-               {_kl('events / clump', 'expected / clump')},
-               events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
-        FROM agent_windows WHERE hours = 3
+               {_kl('events / clump', 'expected / clump')}
+        FROM agent_windows
+        WHERE hours = 3 AND events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
         SELECT ak, actor_type, kind, start, "end", events, expected,
-               {_binomial_kl('slots', '12 * hours', 'occupancy')},
-               slots >= {_RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
-                   AND events >= {_MIN_EVENTS} / sensitivity
+               {_binomial_kl('slots', '12 * hours', 'occupancy')}
         FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy,
                      1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
               UNION ALL
               SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, hours
               FROM agent_windows WHERE hours = 3)
+        WHERE slots >= {_RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
+          AND events >= {_MIN_EVENTS} / sensitivity
         UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
         SELECT s.ak, a.actor_type,
                CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
                s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected,
-               {_kl('s.n', 'a.slot_expected')},
-               s.n >= {_RATIO + 1} * a.slot_expected AND s.n >= {_MIN_EVENTS} / sensitivity
-                   AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
+               {_kl('s.n', 'a.slot_expected')}
         FROM ev AS s JOIN who AS a USING (ak)
+        WHERE s.n >= {_MIN_EVENTS} / sensitivity AND s.n >= {_RATIO + 1} * a.slot_expected
+          AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
     ),
     wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
         SELECT wk, start, ak, sum(n) AS n
@@ -297,15 +299,20 @@ BURSTS_STAGE2 = f""",
         FROM wlocal AS w JOIN wbase AS b
           ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
     ),
-    tested AS (SELECT (SELECT count(*) FROM tests) + (SELECT count(*) FROM spike_tests) AS m),
+    tested AS (   -- m: how many windows ``tests`` and ``spike_tests`` hold, counted from their
+                  -- sources so the millions of slot tests are scored once, not materialised
+        SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
+               + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
+               + (SELECT count(*) FROM ev) + (SELECT count(*) FROM spike_tests) AS m
+    ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
-        SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.raw, t.big,
+        SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.raw,
                NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
         FROM tests AS t JOIN who AS a USING (ak)
-        WHERE t.big AND t.raw >= {_FDR_SCORE} / sensitivity
+        WHERE t.raw >= {_FDR_SCORE} / sensitivity
         UNION ALL
         SELECT NULL::UBIGINT, wk, NULL::VARCHAR, 'workspace_spike', start, start + INTERVAL 10 MINUTE,
-               events, expected, raw, big, actors, actors_expected
+               events, expected, raw, actors, actors_expected
         FROM spike_tests WHERE big AND raw >= {_FDR_SCORE} / sensitivity
     ),
     adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m

@@ -162,35 +162,37 @@ CREATE OR REPLACE MACRO aa_bursts
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
-    tests AS (   -- every window tested, with its one-sided tail bound (raw score, -log10 p)
+    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
+                 -- their one-sided tail bound (raw score, -log10 p); every window tested,
+                 -- big or not, counts in m (see tested)
         SELECT ak, actor_type, kind, start, "end", events, expected,
-               (CASE WHEN events / clump > expected / clump THEN (events / clump * ln(events / clump / expected / clump) - events / clump + expected / clump) / ln(10) ELSE 0 END) AS raw,
-               events >= 3.0 * expected AND events >= 8 / sensitivity AS big
+               (CASE WHEN events / clump > expected / clump THEN (events / clump * ln(events / clump / expected / clump) - events / clump + expected / clump) / ln(10) ELSE 0 END) AS raw
         FROM hour_expected
+        WHERE events >= 3.0 * expected AND events >= 8 / sensitivity
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected,
-               (CASE WHEN events / clump > expected / clump THEN (events / clump * ln(events / clump / expected / clump) - events / clump + expected / clump) / ln(10) ELSE 0 END),
-               events >= 3.0 * expected AND events >= 8 / sensitivity
-        FROM agent_windows WHERE hours = 3
+               (CASE WHEN events / clump > expected / clump THEN (events / clump * ln(events / clump / expected / clump) - events / clump + expected / clump) / ln(10) ELSE 0 END)
+        FROM agent_windows
+        WHERE hours = 3 AND events >= 3.0 * expected AND events >= 8 / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
         SELECT ak, actor_type, kind, start, "end", events, expected,
-               (CASE WHEN (slots / 12 * hours) > occupancy THEN 12 * hours * ((slots / 12 * hours) * ln((slots / 12 * hours) / occupancy) + CASE WHEN (slots / 12 * hours) < 1 THEN (1 - (slots / 12 * hours)) * ln((1 - (slots / 12 * hours)) / (1 - occupancy)) ELSE 0 END) / ln(10) ELSE 0 END),
-               slots >= 3.0 * 12 * hours * occupancy AND slots >= 4 * hours
-                   AND events >= 8 / sensitivity
+               (CASE WHEN (slots / 12 * hours) > occupancy THEN 12 * hours * ((slots / 12 * hours) * ln((slots / 12 * hours) / occupancy) + CASE WHEN (slots / 12 * hours) < 1 THEN (1 - (slots / 12 * hours)) * ln((1 - (slots / 12 * hours)) / (1 - occupancy)) ELSE 0 END) / ln(10) ELSE 0 END)
         FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy,
                      1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
               UNION ALL
               SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, hours
               FROM agent_windows WHERE hours = 3)
+        WHERE slots >= 3.0 * 12 * hours * occupancy AND slots >= 4 * hours
+          AND events >= 8 / sensitivity
         UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
         SELECT s.ak, a.actor_type,
                CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
                s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected,
-               (CASE WHEN s.n > a.slot_expected THEN (s.n * ln(s.n / a.slot_expected) - s.n + a.slot_expected) / ln(10) ELSE 0 END),
-               s.n >= 4.0 * a.slot_expected AND s.n >= 8 / sensitivity
-                   AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
+               (CASE WHEN s.n > a.slot_expected THEN (s.n * ln(s.n / a.slot_expected) - s.n + a.slot_expected) / ln(10) ELSE 0 END)
         FROM ev AS s JOIN who AS a USING (ak)
+        WHERE s.n >= 8 / sensitivity AND s.n >= 4.0 * a.slot_expected
+          AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
     ),
     wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
         SELECT wk, start, ak, sum(n) AS n
@@ -227,15 +229,20 @@ CREATE OR REPLACE MACRO aa_bursts
         FROM wlocal AS w JOIN wbase AS b
           ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
     ),
-    tested AS (SELECT (SELECT count(*) FROM tests) + (SELECT count(*) FROM spike_tests) AS m),
+    tested AS (   -- m: how many windows ``tests`` and ``spike_tests`` hold, counted from their
+                  -- sources so the millions of slot tests are scored once, not materialised
+        SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
+               + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
+               + (SELECT count(*) FROM ev) + (SELECT count(*) FROM spike_tests) AS m
+    ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
-        SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.raw, t.big,
+        SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.raw,
                NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
         FROM tests AS t JOIN who AS a USING (ak)
-        WHERE t.big AND t.raw >= 1.3 / sensitivity
+        WHERE t.raw >= 1.3 / sensitivity
         UNION ALL
         SELECT NULL::UBIGINT, wk, NULL::VARCHAR, 'workspace_spike', start, start + INTERVAL 10 MINUTE,
-               events, expected, raw, big, actors, actors_expected
+               events, expected, raw, actors, actors_expected
         FROM spike_tests WHERE big AND raw >= 1.3 / sensitivity
     ),
     adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
