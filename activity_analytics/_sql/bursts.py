@@ -21,8 +21,8 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
   events in an active 5 minutes of that actor (quasi-Poisson), so an agent
   that works in bursts by design is not surprising for it. An agent is also
   tested on how many of an hour's twelve 5-minute slots it is active in
-  (binomial, against its share over its history): a runaway spreads out,
-  a burst by design does not.
+  (binomial, against its usual clumps at that hour, and at least its share
+  over its history): a runaway spreads out, a burst by design does not.
 * **Peers for short histories (warm-up).** An actor's workspace peers of its
   type give an hour-of-day profile: how often they work then, and their
   90th-percentile hour (over all their days). A new actor's first day is
@@ -113,13 +113,16 @@ BURSTS_STAGE2 = f""",
                max(last_at) AS t1
         FROM ev
     ),
+    daily AS (   -- a person's own day: on a busy day every hour is busier
+        SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
+        FROM hourly GROUP BY ALL
+    ),
     who AS (   -- per actor: clump size, share of 5-minute slots active, days of history
         SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected,
                least(a.active_slots / greatest(date_diff('minute', date_trunc('day', a.first_seen),
                                                          span.t1) / 5, 1), 0.999) AS occupancy,
                d.history_days, a.first_seen >= span.t0 + INTERVAL 1 DAY AS newcomer
-        FROM actor AS a, span,
-             (SELECT ak, count(DISTINCT date_trunc('day', hour)) AS history_days FROM hourly GROUP BY ak) AS d
+        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d
         WHERE d.ak = a.ak
     ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
@@ -135,7 +138,7 @@ BURSTS_STAGE2 = f""",
         FROM hourly AS h GROUP BY ALL
     ),
     baseline AS (
-        SELECT p.ak, p.weekend, p.hod, p.events, d.days, len(p.counts) AS active_days,
+        SELECT p.ak, p.weekend, p.hod, p.events, p.counts, d.days, len(p.counts) AS active_days,
                list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0), 'median')
                    AS median,
                -- worked on fewer than a quarter of days: robust to the anomalies themselves
@@ -164,9 +167,8 @@ BURSTS_STAGE2 = f""",
                     ELSE counts[greatest(1, ceil((1 - 0.1 / active) * len(counts)))::BIGINT] END AS busy
         FROM (
             SELECT a.wk, a.actor_type, b.weekend, b.hod,
-                   sum(b.active_days) / sum(b.days) AS active, list_sort(flatten(list(p.counts))) AS counts
+                   sum(b.active_days) / sum(b.days) AS active, list_sort(flatten(list(b.counts))) AS counts
             FROM baseline AS b JOIN who AS a USING (ak)
-            JOIN profile AS p ON p.ak = b.ak AND p.weekend = b.weekend AND p.hod = b.hod
             WHERE NOT a.newcomer OR a.history_days >= {_WARM_UP_DAYS}
             GROUP BY ALL
         )
@@ -176,10 +178,6 @@ BURSTS_STAGE2 = f""",
         FROM peer_cells AS g, range(24) AS h(hod)
         WHERE g.hod IN (h.hod, (h.hod + 23) % 24, (h.hod + 1) % 24)
         GROUP BY ALL
-    ),
-    daily AS (   -- a person's own day: on a busy day every hour is busier
-        SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
-        FROM hourly GROUP BY ALL
     ),
     hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
@@ -293,17 +291,17 @@ BURSTS_STAGE2 = f""",
         SELECT w.wk, w.start, w.n AS events, w.k AS actors,
                greatest(b.k_expected, w.k_local) AS actors_expected,
                greatest(b.expected, w.n_local) AS expected,
-               {_kl('w.n', 'greatest(b.expected, w.n_local)')} AS raw,
-               w.k >= greatest(b.k_expected, w.k_local) + {_SPIKE_EXTRA_ACTORS} / sensitivity
-                   AND w.top < 0.5 * w.n AND w.n >= {_RATIO} * greatest(b.expected, w.n_local) AS big
+               {_kl('w.n', 'greatest(b.expected, w.n_local)')} AS raw
         FROM wlocal AS w JOIN wbase AS b
           ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
+        WHERE w.k >= greatest(b.k_expected, w.k_local) + {_SPIKE_EXTRA_ACTORS} / sensitivity
+          AND w.top < 0.5 * w.n AND w.n >= {_RATIO} * greatest(b.expected, w.n_local)
     ),
-    tested AS (   -- m: how many windows ``tests`` and ``spike_tests`` hold, counted from their
-                  -- sources so the millions of slot tests are scored once, not materialised
+    tested AS (   -- m: every window tested, big or not (hours, occupancy, 3-hour windows, slots,
+                  -- workspace windows), counted from the sources of ``tests`` and ``spike_tests``
         SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
                + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
-               + (SELECT count(*) FROM ev) + (SELECT count(*) FROM spike_tests) AS m
+               + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
     ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
         SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.raw,
@@ -313,7 +311,7 @@ BURSTS_STAGE2 = f""",
         UNION ALL
         SELECT NULL::UBIGINT, wk, NULL::VARCHAR, 'workspace_spike', start, start + INTERVAL 10 MINUTE,
                events, expected, raw, actors, actors_expected
-        FROM spike_tests WHERE big AND raw >= {_FDR_SCORE} / sensitivity
+        FROM spike_tests WHERE raw >= {_FDR_SCORE} / sensitivity
     ),
     adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
                     -- passes when p * m / i is small; score = -log10 of that adjusted p
@@ -337,7 +335,7 @@ BURSTS_STAGE2 = f""",
     stretches AS (
         SELECT wk, ak, any_value(actor_type) AS actor_type, kind,
                min(start) AS start, max("end") AS "end",
-               max(events) AS unit_events, sum(expected) AS unit_expected,
+               avg(expected) AS unit_expected,
                max(score) AS score, max(actors) AS actors,
                max(actors_expected) AS actors_expected
         FROM islands GROUP BY wk, ak, kind, island
@@ -350,7 +348,8 @@ BURSTS_STAGE2 = f""",
                 WHERE e.wk = s.wk
                   AND (s.ak IS NULL OR e.ak = s.ak)
                   AND e.last_at >= s.start AND e.first_at < s."end") AS events,
-               CASE WHEN s.ak IS NULL THEN s.unit_expected
+               CASE WHEN s.ak IS NULL   -- a spike: its 10-minute windows' mean, over its length
+                    THEN s.unit_expected * date_diff('minute', s.start, s."end") / 10
                     ELSE coalesce((SELECT sum(h.expected * date_diff('second', greatest(h.start, s.start),
                                                                       least(h."end", s."end")) / 3600)
                                    FROM hour_expected AS h
