@@ -13,6 +13,25 @@ from pathlib import Path
 #: seconds a command waits for another process to release the store
 DEFAULT_LOCK_TIMEOUT = 30.0
 
+#: the DuckDB storage format new stores are written in, named as DuckDB names it:
+#: the oldest DuckDB that opens the file. ``v1.4.0`` opens in DuckDB 1.4 LTS, 1.5
+#: and 2.x (the CLIs, DBeaver drivers, R and Node clients analysts still have).
+#: ``$ACTIVITY_STORAGE_VERSION`` (or ``migrate --storage-version``) raises it,
+#: e.g. to ``v2.0.0`` where every client is 2.x.
+DEFAULT_STORAGE_VERSION = "v1.4.0"
+#: the storage versions a store may be kept in: the formats of DuckDB 1.4, 1.5
+#: and 2.0, each tested with clients of its own line and newer
+STORAGE_VERSIONS = ("v1.4.0", "v1.5.0", "v2.0.0")
+
+
+def opens_in(storage_version: str) -> str:
+    """Who can open a file of that storage version, for people.
+
+    >>> opens_in("v1.4.0")
+    'opens in DuckDB 1.4 and later'
+    """
+    return f"opens in DuckDB {storage_version.lstrip('v').rsplit('.', 1)[0]} and later"
+
 #: output formats of the commands that print a table
 FORMATS = ("table", "csv", "json")
 

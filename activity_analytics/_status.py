@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ._defaults import opens_in
 from ._display import Shown
 from ._query import render
-from ._store import DEFAULT_LOCK_TIMEOUT, connect, schema_version
+from ._store import DEFAULT_LOCK_TIMEOUT, connect, file_storage_version, schema_version
 
 
 @dataclass(repr=False)
@@ -40,6 +41,8 @@ class StoreStatus(Shown):
     syncs: pl.DataFrame
     #: PraisonAI agent runs from replay traces: runs, failed runs, LLM cost (USD)
     agent_runs: tuple[int, int, float] = (0, 0, 0.0)
+    #: the file's DuckDB storage version: the oldest DuckDB that opens it
+    storage_version: str = "unknown"
 
     def summary(self) -> str:
         """A few lines for people: what the store holds at a glance."""
@@ -69,7 +72,7 @@ class StoreStatus(Shown):
 
     def to_text(self) -> str:
         """The full report printed by ``activity-analytics status``."""
-        parts = [self.summary(), ""]
+        parts = [self.summary(), f"  storage: {self.storage_version} ({opens_in(self.storage_version)})", ""]
         for title, frame in (
             ("By source", self.by_source),
             ("By workspace", self.by_workspace),
@@ -108,6 +111,7 @@ def status(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIM
         return StoreStatus(
             db=os.fspath(db),
             schema_version=schema_version(con),
+            storage_version=file_storage_version(con),
             events=events,
             workspaces=workspaces,
             first=first,

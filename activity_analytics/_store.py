@@ -9,6 +9,7 @@ says who holds it and what to do.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import time
@@ -17,13 +18,13 @@ from pathlib import Path
 
 import duckdb
 
-from ._defaults import DEFAULT_LOCK_TIMEOUT
+from ._defaults import DEFAULT_LOCK_TIMEOUT, DEFAULT_STORAGE_VERSION, STORAGE_VERSIONS
 from ._errors import SchemaError, StoreError, StoreLockedError, one_line
-from ._sql import macros
+from ._sql import macros, storage
 from ._sql.schema import ACTOR_TYPES, MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["ACTOR_TYPES", "DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "connect", "migrate",
-           "schema_version", "transaction"]
+__all__ = ["ACTOR_TYPES", "DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "connect", "file_storage_version",
+           "migrate", "schema_version", "storage_setting", "transaction"]
 
 #: DuckDB memory limit of a writing connection (``$ACTIVITY_MEMORY_LIMIT``):
 #: keeps a multi-GB ingest's peak RSS under 1 GB; DuckDB spills beyond it
@@ -69,12 +70,33 @@ def _session_settings(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
+def storage_setting(storage_version: str | None = None) -> str:
+    """The storage version new stores are written in: ``storage_version``, else
+    ``$ACTIVITY_STORAGE_VERSION``, else :data:`DEFAULT_STORAGE_VERSION`.
+
+    >>> storage_setting()
+    'v1.4.0'
+    >>> storage_setting("2.0")
+    Traceback (most recent call last):
+    ...
+    activity_analytics._errors.StoreError: unknown storage version '2.0': choose one of v1.4.0, v1.5.0, v2.0.0
+    """
+    chosen = storage_version or os.environ.get("ACTIVITY_STORAGE_VERSION") or DEFAULT_STORAGE_VERSION
+    if chosen not in STORAGE_VERSIONS:
+        raise StoreError(f"unknown storage version {chosen!r}: choose one of "
+                         + ", ".join(STORAGE_VERSIONS))
+    return chosen
+
+
 def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + max(lock_timeout, 0.0)
     delay = 0.05
+    # Only a new file takes it; every connection of the process passes the same
+    # config, as DuckDB asks of connections to one file.
+    config = {"storage_compatibility_version": storage_setting()}
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only)
+            return duckdb.connect(path, read_only=read_only, config=config)
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" not in text.lower():
@@ -92,6 +114,11 @@ def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyCon
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
             raise StoreError(f"{path}: cannot open: {one_line(exc)}") from exc
+
+
+def file_storage_version(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage version of the open store's file (``v1.4.0``: DuckDB 1.4 and later open it)."""
+    return _attached_storage(con, con.execute("SELECT current_database()").fetchall()[0][0])
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -191,7 +218,93 @@ def connect(
         con.close()
 
 
-def migrate(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:
-    """Create or upgrade the store at ``db``; return its schema version afterwards."""
+def migrate(
+    db: str | os.PathLike[str],
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    storage_version: str | None = None,
+) -> int:
+    """Create or upgrade the store at ``db``; return its schema version afterwards.
+
+    A store whose file is in another storage version than ``storage_version``
+    (default: :func:`storage_setting`) is converted to it: copied into a new
+    file, checked table by table, and swapped in atomically. Interrupted at any
+    point, the old file stays as it was; a copy left behind is removed by the
+    next ``migrate``.
+    """
+    target = storage_setting(storage_version)
     with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
-        return schema_version(con)
+        version = schema_version(con)
+        if file_storage_version(con) != target:
+            _convert(con, os.fspath(db), target)
+        return version
+
+
+def _convert(con: duckdb.DuckDBPyConnection, path: str, target: str) -> None:
+    """Rewrite the store ``con`` holds (with the write lock) in storage ``target``.
+
+    The copy is made and checked while the lock is held, so no writer can slip
+    a change into the old file; it replaces the old file by one rename.
+    """
+    for stale in Path(path).parent.glob(glob.escape(Path(path).name) + ".convert-*"):
+        stale.unlink(missing_ok=True)  # an interrupted conversion's copy: we hold the lock
+    tmp = f"{path}.convert-{os.getpid()}.tmp"
+    source = con.execute("SELECT current_database()").fetchall()[0][0]
+    con.execute("CHECKPOINT")  # the old file complete without its WAL: nothing left to replay
+    try:
+        con.execute(storage.attach(tmp, "aa_convert", storage_version=target))
+        try:
+            con.execute(storage.copy_database(source, "aa_convert"))
+        finally:
+            con.execute(storage.detach("aa_convert"))  # checkpoints the copy: no WAL beside it
+        con.execute(storage.attach(tmp, "aa_check", read_only=True))
+        try:
+            _check_copy(con, source, "aa_check", path, target)
+        finally:
+            con.execute(storage.detach("aa_check"))
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(Path(path).parent)
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: conversion to storage {target} failed, the store is "
+                         f"unchanged: {one_line(exc)}") from exc
+    finally:
+        for leftover in (tmp, f"{tmp}.wal"):
+            Path(leftover).unlink(missing_ok=True)
+
+
+def _attached_storage(con: duckdb.DuckDBPyConnection, database: str) -> str:
+    tags = con.execute(storage.STORAGE_TAGS, [database]).fetchall()[0][0]
+    return str((tags or {}).get("storage_version", "unknown")).rstrip("+")
+
+
+def _check_copy(con: duckdb.DuckDBPyConnection, source: str, copy: str, path: str,
+                target: str) -> None:
+    """Raise :class:`StoreError` unless ``copy`` holds what ``source`` does: the
+    same tables with the same rows, the same views, macros and constraints, in
+    storage ``target``."""
+    def catalog(db: str) -> list[tuple]:
+        return con.execute(storage.CATALOG, {"db": db}).fetchall()
+
+    problems = []
+    if catalog(source) != catalog(copy):
+        problems.append("the copy's tables, views, macros or constraints differ")
+    for kind, table in catalog(source):
+        if kind == "table" and (con.execute(storage.table_digest(source, table)).fetchall()
+                                != con.execute(storage.table_digest(copy, table)).fetchall()):
+            problems.append(f"table {table} differs in the copy")
+    written = _attached_storage(con, copy)
+    if written != target:
+        problems.append(f"the copy was written in storage {written}")
+    if problems:
+        raise StoreError(f"{path}: conversion to storage {target} failed its check, the store "
+                         f"is unchanged: {'; '.join(problems)}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

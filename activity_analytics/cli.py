@@ -23,7 +23,8 @@ from ._cli_common import (
     format_option,
     lock_option,
 )
-from ._defaults import DEMO_DB, MARK_TYPES, SampleSpec
+from ._defaults import (DEFAULT_STORAGE_VERSION, DEMO_DB, MARK_TYPES, STORAGE_VERSIONS, SampleSpec,
+                        opens_in)
 from ._errors import InputError, MissingExtraError
 
 
@@ -365,14 +366,10 @@ def timeline(issue, db, fmt, lock_timeout):
 @actors.command("mark")
 @click.argument("actor_ids", nargs=-1)
 @db_option
-@click.option(
-    "--as", "actor_type", type=click.Choice(MARK_TYPES), default="agent",
-    show_default=True, help="What these actors are.",
-)
-@click.option(
-    "--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV with columns actor_id, actor_type and optional note.",
-)
+@click.option("--as", "actor_type", type=click.Choice(MARK_TYPES), default="agent",
+              show_default=True, help="What these actors are.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with columns actor_id, actor_type and optional note.")
 @click.option("--note", help="A note kept with the marks (e.g. the agent's name).")
 @click.option("--same-as", metavar="ACTOR_ID",
               help="These ids are this actor (e.g. a PraisonAI agent name and its Platform id).")
@@ -386,10 +383,8 @@ def actors_mark(actor_ids, db, actor_type, csv_path, note, same_as, lock_timeout
     analysis.
     """
     from . import _actors
-    count = _actors.mark_actors(
-        db, actor_ids, actor_type, csv_path=csv_path, note=note, same_as=same_as,
-        lock_timeout=lock_timeout,
-    )
+    count = _actors.mark_actors(db, actor_ids, actor_type, csv_path=csv_path, note=note,
+                                same_as=same_as, lock_timeout=lock_timeout)
     click.echo(f"marked {count} actor(s)")
 
 
@@ -480,12 +475,21 @@ def sample(out_dir, seed, days, workspaces, scale, anomalies):
 @cli.command()
 @db_option
 @lock_option
+@click.option("--storage-version", type=click.Choice(STORAGE_VERSIONS), default=None,
+              help=f"Keep the file in this DuckDB storage version: the oldest DuckDB that opens it "
+                   f"[default: $ACTIVITY_STORAGE_VERSION, else {DEFAULT_STORAGE_VERSION}].")
 @_errors_to_exit
-def migrate(db, lock_timeout):
-    """Create the store, or upgrade an older one (Python: activity_analytics.migrate)."""
+def migrate(db, lock_timeout, storage_version):
+    """Create the store, or upgrade an older one (Python: activity_analytics.migrate).
+
+    Also converts a file in another DuckDB storage version than --storage-version
+    (by default v1.4.0: DuckDB 1.4 LTS, 1.5 and 2.x open it); a checked copy
+    replaces it atomically, so an interrupted conversion changes nothing.
+    """
     from . import _store
-    version = _store.migrate(db, lock_timeout=lock_timeout)
-    click.echo(f"{db}: schema version {version}")
+    version = _store.migrate(db, lock_timeout=lock_timeout, storage_version=storage_version)
+    storage = _store.storage_setting(storage_version)  # what migrate leaves the file in
+    click.echo(f"{db}: schema version {version}, storage {storage} ({opens_in(storage)})")
 
 
 def main(args: list[str] | None = None) -> None:

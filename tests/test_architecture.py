@@ -79,7 +79,7 @@ def test_sql_text_imports_nothing_from_the_rest_of_the_package():
 def test_the_store_knows_nothing_of_the_analyses_or_ingest():
     assert {m for m in GRAPH["activity_analytics._store"]} <= {
         "activity_analytics._defaults", "activity_analytics._errors", "activity_analytics._sql",
-        "activity_analytics._sql.macros",
+        "activity_analytics._sql.macros", "activity_analytics._sql.storage",
         "activity_analytics._sql.schema"}
 
 

@@ -177,7 +177,11 @@ def test_demo_and_sample_commands(tmp_path):
 
 def test_migrate_command(tmp_path):
     result = invoke("migrate", "--db", tmp_path / "new.duckdb")
-    assert result.output.strip().endswith(f"schema version {activity_analytics._store.SCHEMA_VERSION}")
+    assert result.output.strip().endswith(f"schema version {activity_analytics._store.SCHEMA_VERSION}, "
+                                          "storage v1.4.0 (opens in DuckDB 1.4 and later)")
+    result = invoke("migrate", "--db", tmp_path / "new.duckdb", "--storage-version", "v2.0.0")
+    assert "storage v2.0.0 (opens in DuckDB 2.0 and later)" in result.output
+    assert "  storage: v2.0.0 (opens in DuckDB 2.0 and later)" in invoke("status", "--db", tmp_path / "new.duckdb").output
 
 
 def test_python_m_entry_point(tmp_path):
