@@ -89,11 +89,20 @@ def storage_setting(storage_version: str | None = None) -> str:
 
 
 def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+    if not read_only and not Path(path).exists():
+        # A new file takes the storage version when it is made, and keeps it. The
+        # store is then opened without that config: DuckDB refuses a connection
+        # whose config differs from another of the process's to the same file
+        # (an analyst's own duckdb.connect in the notebook).
+        storage = {"storage_compatibility_version": storage_setting()}
+        _connect(path, False, lock_timeout, storage).close()
+    return _connect(path, read_only, lock_timeout, {})
+
+
+def _connect(path: str, read_only: bool, lock_timeout: float,
+             config: dict[str, str]) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + max(lock_timeout, 0.0)
     delay = 0.05
-    # Only a new file takes it; every connection of the process passes the same
-    # config, as DuckDB asks of connections to one file.
-    config = {"storage_compatibility_version": storage_setting()}
     while True:
         try:
             return duckdb.connect(path, read_only=read_only, config=config)

@@ -113,6 +113,17 @@ def test_an_older_client_gives_the_package_s_answers(sample_store, version):
     assert events == dict(zip(actions["action"], actions["events"], strict=True))
 
 
+def test_the_package_works_beside_an_analyst_s_own_connection(sample_store):
+    """DuckDB refuses a second connection to a file with another config: the
+    storage version is given only when a file is made, never on later opens."""
+    own = duckdb.connect(str(sample_store), read_only=True)
+    try:
+        assert aa.actions(sample_store)["events"].sum() == own.execute(
+            "SELECT count(*) FROM events").fetchall()[0][0]
+    finally:
+        own.close()
+
+
 @pytest.mark.parametrize("version", OLD_CLIENTS)
 def test_a_store_kept_in_2_x_storage_does_not_open_in_an_older_client(tmp_path, monkeypatch, version):
     """What the setting is for, and why the default is the oldest: the 2.x format locks 1.x out."""
