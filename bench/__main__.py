@@ -12,6 +12,7 @@ from . import (
     docs,
     ingest_bench,
     spark_bench,
+    storage_bench,
     sync_bench,
 )
 
@@ -23,6 +24,7 @@ BENCHES = {
     "spark": spark_bench.main,
     "cli": cli_bench.main,
     "agents": agents_bench.main,
+    "storage": storage_bench.main,
 }
 #: not a benchmark: writes docs/benchmarks.md and the README's figures from bench/out
 TOOLS = {"docs": docs.main}

@@ -74,6 +74,19 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
                      "vs DuckDB's bare `read_json`", "at most 2x", f"{r['ratio_ours_to_bare']}x", key))
         rows.append((f"`agents` on {r['store_events']:,} agent events", "at most 2 s",
                      f"{r['analyses_seconds']['agents']} s", key))
+    if found := _largest(runs, "storage"):
+        key, r = found
+        old, cost = min(r["ingest"]), r["cost_of_oldest"]
+        rows.append((f"ingest of {r['ingest_events']:,} events into storage {old} (opens in DuckDB "
+                     f"1.4+) vs DuckDB's bare `read_json`", "at most 2x",
+                     f"{r['ingest'][old]['ratio_to_bare_same_version']}x", key))
+        rows.append((f"cost of storage {old} over v2.0.0: ingest; `actions`; `bursts` "
+                     f"({r['analyses_events']:,} events); file size", "at most 1.1x",
+                     f"{cost['ingest']}x; {cost['actions']}x; {cost['bursts']}x; {cost['store_size']}x", key))
+        rows.append((f"`actions`; `bursts` on {r['analyses_events']:,} events in storage {old} vs the "
+                     "bare SQL of the same counts", "at most 2x (bursts)",
+                     f"{r['analyses'][old]['actions_ratio_to_bare']}x; "
+                     f"{r['analyses'][old]['bursts_ratio_to_bare']}x", key))
     if "bursts" in runs and "held_out" in runs["bursts"]:
         r = runs["bursts"]
         held, fams = r["held_out"]["bursts"], r["families"]
@@ -110,7 +123,26 @@ def _table(rows: list[tuple[str, ...]], head: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
-def render(runs: dict[str, dict]) -> str:
+def kept(runs: dict[str, dict]) -> tuple[list[tuple[str, ...]], dict[str, str]]:
+    """The headline rows and sections of the current docs/benchmarks.md whose
+    figures are not in bench/out (a machine that did not run that benchmark):
+    kept as they were, so running one benchmark never erases the others."""
+    if not DOCS.exists():
+        return [], {}
+    rows, sections = [], {}
+    for chunk in DOCS.read_text().split("\n## ")[1:]:
+        name, _, body = chunk.partition("\n")
+        if name == "Headline figures":
+            for line in body.splitlines():
+                cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+                if len(cells) == 4 and cells[3] not in runs and cells[3] not in ("file", "---"):
+                    rows.append(tuple(c.replace("\\|", "|") for c in cells))
+        elif name not in runs:
+            sections[name] = body.strip("\n")
+    return rows, sections
+
+
+def render(runs: dict[str, dict], old_rows: list, old_sections: dict[str, str]) -> str:
     parts = [
         "# Benchmarks",
         "",
@@ -120,24 +152,26 @@ def render(runs: dict[str, dict]) -> str:
         "",
         "## Headline figures",
         "",
-        _table(headline(runs), ("figure", "target", "measured", "file")),
+        _table(headline(runs) + old_rows, ("figure", "target", "measured", "file")),
     ]
-    for name, data in runs.items():
-        parts += ["", f"## {name}", "",
-                  f"{data.get('benchmark', name)}; run {data['_when']} on {data.get('machine', 'an unrecorded machine')}.",
-                  "", _table([p for p in _flat(data) if p[0] not in ("machine", "benchmark")],
-                             ("figure", "value"))]
+    sections = {**old_sections, **{name: "\n".join([
+        f"{data.get('benchmark', name)}; run {data['_when']} on {data.get('machine', 'an unrecorded machine')}.",
+        "", _table([p for p in _flat(data) if p[0] not in ("machine", "benchmark")], ("figure", "value"))])
+        for name, data in runs.items()}}
+    for name in sorted(sections):
+        parts += ["", f"## {name}", "", sections[name]]
     return "\n".join(parts) + "\n"
 
 
-def update_readme(runs: dict[str, dict]) -> None:
+def update_readme(runs: dict[str, dict], old_rows: list, old_sections: dict[str, str]) -> None:
     text = README.read_text()
     if START not in text or END not in text:
         raise SystemExit(f"README.md has no {START} ... {END} block")
-    machines = sorted({d.get("machine", "?") for d in runs.values()})
+    machines = sorted({d.get("machine", "?") for d in runs.values()} | {
+        m.group(1) for body in old_sections.values() if (m := re.search(r"; run \S+ on (.+)\.\n", body))})
     block = "\n".join([
         START,
-        _table(headline(runs), ("figure", "target", "measured", "file")),
+        _table(headline(runs) + old_rows, ("figure", "target", "measured", "file")),
         "",
         f"Machine: {'; '.join(machines)}. All figures: [docs/benchmarks.md](docs/benchmarks.md).",
         END,
@@ -150,6 +184,7 @@ def main(argv: list[str]) -> None:
     runs = _load()
     if not runs:
         raise SystemExit("no figures in bench/out: run ./run bench first")
-    DOCS.write_text(render(runs))
-    update_readme(runs)
-    print(f"wrote {DOCS.relative_to(ROOT)} and the README's figures from {len(runs)} file(s)")
+    old_rows, old_sections = kept(runs)  # read before the page is written anew
+    DOCS.write_text(render(runs, old_rows, old_sections))
+    update_readme(runs, old_rows, old_sections)
+    print(f"wrote {DOCS} and the README's figures from {len(runs)} file(s)")
