@@ -12,6 +12,7 @@ import contextlib
 import glob
 import os
 import re
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -99,10 +100,29 @@ def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyCon
     return _connect(path, read_only, lock_timeout, {})
 
 
+#: seconds of waiting for the store before a command says so on stderr
+SAY_WAITING_AFTER = 1.0
+
+
+def _holder(text: str) -> str:
+    """Who holds the store, from DuckDB's lock error: ``process 123 (activity-analytics sync)``."""
+    pid = _PID_RE.search(text)
+    if not pid:
+        return "another process"
+    try:
+        argv = Path(f"/proc/{pid.group(1)}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return f"process {pid.group(1)}"
+    words = [Path(argv[0].decode(errors="replace")).name,
+             *(a.decode(errors="replace") for a in argv[1:4] if a)]
+    return f"process {pid.group(1)} ({' '.join(' '.join(words).split())[:60]})"  # one line
+
+
 def _connect(path: str, read_only: bool, lock_timeout: float,
              config: dict[str, str]) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + max(lock_timeout, 0.0)
-    delay = 0.05
+    start = time.monotonic()
+    deadline = start + max(lock_timeout, 0.0)
+    delay, said = 0.05, False
     while True:
         try:
             return duckdb.connect(path, read_only=read_only, config=config)
@@ -110,15 +130,20 @@ def _connect(path: str, read_only: bool, lock_timeout: float,
             text = str(exc)
             if "lock" not in text.lower():
                 raise StoreError(f"{path}: cannot open: {one_line(text)}") from exc
-            if time.monotonic() >= deadline:
-                pid = _PID_RE.search(text)
-                holder = f"process {pid.group(1)}" if pid else "another process"
+            now = time.monotonic()
+            if now >= deadline:
                 raise StoreLockedError(
-                    f"{path} is in use by {holder} (waited {lock_timeout:g}s). "
-                    "DuckDB allows one writer per file: close the other connection "
-                    "(in a notebook, use the package's functions, which open and close "
-                    "the file per call) or raise --lock-timeout."
+                    f"{path} is in use by {_holder(text)} (waited {lock_timeout:g}s). "
+                    "DuckDB allows one writer per file, and no reader beside it: close the "
+                    "other connection (a DuckDB CLI or a duckdb.connect in a notebook holds the "
+                    "file while open; aa.sql and `activity-analytics sql` open it per query) "
+                    "or raise --lock-timeout."
                 ) from exc
+            if not said and now - start >= SAY_WAITING_AFTER:
+                # on stderr, which a notebook shows under the cell and cron mails
+                print(f"waiting for the store: {path} is in use by {_holder(text)} "
+                      f"(up to {lock_timeout:g}s, --lock-timeout)", file=sys.stderr, flush=True)
+                said = True
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:

@@ -139,7 +139,7 @@ def status(db, short, lock_timeout):
 
 
 @cli.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @db_option
 @format_option
 @click.option("--max-rows", type=int, default=50, show_default=True, help="Rows shown as a table.")
@@ -148,12 +148,16 @@ def status(db, short, lock_timeout):
 def sql(query, db, fmt, max_rows, lock_timeout):
     """Run a read-only SQL QUERY against the store (Python: activity_analytics.sql).
 
-    Tables: activity, rejects, actor_marks, loads, sync_state; the view
-    `events` is activity with actor marks applied. Example:
-
-      activity-analytics sql "SELECT action, count(*) FROM events GROUP BY 1"
+    Tables: activity, rejects, actor_marks, loads, sync_state; the view `events` is
+    activity with actor marks applied. Without QUERY: a SQL prompt, or statements from
+    stdin ending in ';' (exit 2 if one fails), opening the store only while a statement
+    runs, so a sync can write between them (Python: activity_analytics.sql_prompt).
+    Example: activity-analytics sql "SELECT action, count(*) FROM events GROUP BY 1"
     """
     from . import _query
+    if query is None:
+        failed = _query.sql_prompt(db, fmt=fmt, max_rows=max_rows, lock_timeout=lock_timeout)
+        sys.exit(2 if failed and not sys.stdin.isatty() else 0)
     frame = _query.sql(db, query, lock_timeout=lock_timeout)
     click.echo(_query.render(frame, fmt, max_rows=max_rows), nl=False)
 
@@ -482,9 +486,8 @@ def sample(out_dir, seed, days, workspaces, scale, anomalies):
 def migrate(db, lock_timeout, storage_version):
     """Create the store, or upgrade an older one (Python: activity_analytics.migrate).
 
-    Also converts a file in another DuckDB storage version than --storage-version
-    (by default v1.4.0: DuckDB 1.4 LTS, 1.5 and 2.x open it); a checked copy
-    replaces it atomically, so an interrupted conversion changes nothing.
+    Also converts a file in another storage version than --storage-version (v1.4.0:
+    DuckDB 1.4 LTS, 1.5 and 2.x open it) by a checked copy swapped in atomically.
     """
     from . import _store
     version = _store.migrate(db, lock_timeout=lock_timeout, storage_version=storage_version)

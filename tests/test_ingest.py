@@ -393,6 +393,25 @@ def test_locked_store_waits_then_fails_with_advice(tmp_path, db):
         holder.wait()
 
 
+def test_waiting_for_the_store_is_said_after_a_second_naming_the_holder(tmp_path, db, capfd):
+    migrate(db)
+    holder = _hold_lock(db, 30)  # a writer: readers wait too
+    try:
+        with pytest.raises(StoreLockedError) as info:
+            status(db, lock_timeout=1.6)
+        err = capfd.readouterr().err
+        assert err.count("waiting for the store:") == 1, err
+        assert f"in use by process {holder.pid} (python -c" in err and "up to 1.6s" in err
+        assert f"process {holder.pid} (python -c" in str(info.value)
+        capfd.readouterr()
+        with pytest.raises(StoreLockedError):
+            status(db, lock_timeout=0.5)  # gave up before a second: nothing said
+        assert "waiting" not in capfd.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_ingest_proceeds_once_the_lock_is_released(tmp_path, db):
     migrate(db)
     write_lines(tmp_path / "a.jsonl", [record(1)])

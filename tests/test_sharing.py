@@ -1,0 +1,105 @@
+"""Long SQL sessions that block nobody: the SQL prompt and the notebook magic
+open the store only while a statement runs, so a writer goes ahead between
+statements (issue: analysts and scheduled jobs on one store)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import activity_analytics as aa
+from activity_analytics.cli import cli
+
+from .conftest import record, write_lines
+
+
+@pytest.fixture
+def store(tmp_path) -> Path:
+    db = tmp_path / "store.duckdb"
+    write_lines(tmp_path / "a.jsonl", [record(i) for i in range(3)])
+    aa.ingest([tmp_path / "a.jsonl"], db, progress=False)
+    return db
+
+
+def _more(tmp_path: Path, n: int) -> Path:
+    return write_lines(tmp_path / f"more-{n}.jsonl", [record(f"more-{n}-{i}") for i in range(n)])
+
+
+def test_statements_from_stdin_run_one_by_one_and_a_failure_exits_2(store):
+    result = CliRunner().invoke(cli, ["sql", "--db", str(store), "--format", "csv"], input=(
+        "SELECT count(*) AS n\nFROM events;\n.tables\nSELECT nope;\n"
+        "SELECT 'a;b' AS text;\nSELECT 42 AS last"))
+    assert result.exit_code == 2, result.output
+    out = result.output
+    assert "n\n3\n" in out
+    assert "events,view" in out and "aa_bursts,macro" in out  # .tables
+    assert "error: query failed:" in out and '"nope"' in out
+    assert out.index("error: query failed") < out.index("last\n42")  # it went on after the error
+    assert "text\na;b\n" in out  # a ";" inside a line ends no statement
+
+
+def test_a_quit_stops_and_a_clean_script_exits_0(store):
+    result = CliRunner().invoke(cli, ["sql", "--db", str(store)], input="SELECT 1 AS one;\n.quit\nSELECT nope;\n")
+    assert result.exit_code == 0 and "one" in result.output and "error" not in result.output
+
+
+def test_an_open_sql_prompt_never_blocks_a_writer(tmp_path, store):
+    prompt = subprocess.Popen(
+        [sys.executable, "-m", "activity_analytics", "sql", "--db", str(store), "--format", "csv"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        prompt.stdin.write("SELECT count(*) AS n FROM events;\n")
+        prompt.stdin.flush()
+        assert prompt.stdout.readline() == "n\n" and prompt.stdout.readline() == "3\n"
+        # the prompt is still open, waiting for its next statement: a writer gets in at once
+        result = aa.ingest([_more(tmp_path, 5)], store, progress=False, lock_timeout=0)
+        assert result.total.stored == 5
+        prompt.stdin.write("SELECT count(*) AS n FROM events;\n")
+        prompt.stdin.flush()
+        assert prompt.stdout.readline() == "n\n" and prompt.stdout.readline() == "8\n"  # sees it
+        prompt.stdin.close()
+        assert prompt.wait(timeout=30) == 0
+    finally:
+        prompt.kill()
+
+
+@pytest.fixture
+def ipython():
+    shell_module = pytest.importorskip("IPython.core.interactiveshell")
+    shell = shell_module.InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "activity_analytics.magic")
+    yield shell
+    shell_module.InteractiveShell.clear_instance()
+
+
+def test_the_sql_magic_answers_and_holds_nothing_between_cells(tmp_path, store, ipython, capsys):
+    assert ipython.run_line_magic("sql_db", str(store)) == str(store)
+    frame = ipython.run_line_magic("sql", "SELECT count(*) AS n FROM events")
+    assert isinstance(frame, pl.DataFrame) and frame["n"].to_list() == [3]
+    assert aa.ingest([_more(tmp_path, 2)], store, progress=False, lock_timeout=0).total.stored == 2
+    bursts = ipython.run_cell_magic("sql", "", "SELECT count(*) AS n\nFROM aa_bursts()")
+    assert bursts["n"].to_list() == [0]  # the macros work through it
+    other = tmp_path / "other.duckdb"
+    aa.migrate(other)
+    assert ipython.run_cell_magic("sql", f"--db '{other}'", "SELECT count(*) AS n FROM events")["n"][0] == 0
+    assert ipython.run_line_magic("sql", "SELECT count(*) AS n FROM events")["n"][0] == 5  # back to %sql_db
+    assert ipython.run_line_magic("sql", "SELECT nope") is None
+    assert capsys.readouterr().err.startswith("error: query failed:")
+
+
+def test_the_magic_reads_activity_db_by_default(tmp_path, store, monkeypatch):
+    shell_module = pytest.importorskip("IPython.core.interactiveshell")
+    monkeypatch.setenv("ACTIVITY_DB", os.fspath(store))
+    shell = shell_module.InteractiveShell.instance()
+    try:
+        shell.run_line_magic("load_ext", "activity_analytics.magic")
+        shell.run_line_magic("reload_ext", "activity_analytics.magic")
+        assert shell.run_line_magic("sql_db", "") == os.fspath(store)
+    finally:
+        shell_module.InteractiveShell.clear_instance()
