@@ -13,6 +13,10 @@ from pathlib import Path
 #: seconds a command waits for another process to release the store
 DEFAULT_LOCK_TIMEOUT = 30.0
 
+#: seconds a sync leaves the store free between two write windows (each one
+#: batch), so that readers polling for it get their turn
+WRITE_PAUSE = 0.2
+
 #: the DuckDB storage format new stores are written in, named as DuckDB names it:
 #: the oldest DuckDB that opens the file. ``v1.4.0`` opens in DuckDB 1.4 LTS, 1.5
 #: and 2.x (the CLIs, DBeaver drivers, R and Node clients analysts still have).

@@ -7,7 +7,7 @@
     │   └── MissingExtraError         exit 2  an optional extra is not installed (names it)
     ├── RejectedRecordsError          exit 1  strict ingest: records were rejected (the rest stored)
     ├── StoreError                    exit 1  the DuckDB file cannot be opened, read or written
-    │   ├── StoreLockedError          exit 3  another process holds the file's write lock
+    │   ├── StoreLockedError          exit 75 another process held the file too long: try again later
     │   └── SchemaError               exit 1  not a store, or a schema version we cannot use
     ├── QueryError                    exit 2  a SQL query the user wrote failed
     ├── AnalysisError                 exit 1  an analysis failed on the data it was given
@@ -78,9 +78,17 @@ class StoreError(ActivityAnalyticsError):
 
 
 class StoreLockedError(StoreError):
-    """Another process holds the DuckDB file and did not let go in time."""
+    """Another process holds the DuckDB file and did not let go in time.
 
-    exit_code = 3
+    Exit 75 (EX_TEMPFAIL, "try again later"): nothing was lost, and running
+    the same command again is safe. ``holder`` names the process.
+    """
+
+    exit_code = 75
+
+    def __init__(self, message: str, holder: str = "another process"):
+        super().__init__(message)
+        self.holder = holder
 
 
 class SchemaError(StoreError):

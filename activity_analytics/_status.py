@@ -12,6 +12,7 @@ from ._defaults import opens_in
 from ._display import Shown
 from ._query import render
 from ._store import DEFAULT_LOCK_TIMEOUT, connect, file_storage_version, schema_version
+from .ingest import _spool
 
 
 @dataclass(repr=False)
@@ -43,11 +44,14 @@ class StoreStatus(Shown):
     agent_runs: tuple[int, int, float] = (0, 0, 0.0)
     #: the file's DuckDB storage version: the oldest DuckDB that opens it
     storage_version: str = "unknown"
+    #: events a sync fetched while the store was locked, waiting in the spool beside it
+    spooled: int = 0
 
     def summary(self) -> str:
         """A few lines for people: what the store holds at a glance."""
         if not self.events:
-            return f"{self.db}: empty store (schema v{self.schema_version}); nothing ingested yet"
+            return "\n".join([f"{self.db}: empty store (schema v{self.schema_version}); nothing "
+                              "ingested yet", *self._spool_line()])
         actors = ", ".join(
             f"{r['actor_type']} {r['events']} ({r['share']:.0%}, {r['actors']} actors)"
             for r in self.by_actor_type.iter_rows(named=True)
@@ -68,7 +72,11 @@ class StoreStatus(Shown):
                          "(see `activity-analytics agents`)")
         if self.rejects:
             lines.append(f"  rejects: {self.rejects} (see `activity-analytics status` for reasons)")
-        return "\n".join(lines)
+        return "\n".join(lines + self._spool_line())
+
+    def _spool_line(self) -> list[str]:
+        return [f"  spool: {self.spooled} event(s) a sync fetched while the store was locked wait in "
+                f"{self.db}.spool; the next sync or ingest stores them"] if self.spooled else []
 
     def to_text(self) -> str:
         """The full report printed by ``activity-analytics status``."""
@@ -112,6 +120,7 @@ def status(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIM
             db=os.fspath(db),
             schema_version=schema_version(con),
             storage_version=file_storage_version(con),
+            spooled=sum(f.rows for f in _spool.waiting(db)),
             events=events,
             workspaces=workspaces,
             first=first,

@@ -132,12 +132,15 @@ def _connect(path: str, read_only: bool, lock_timeout: float,
                 raise StoreError(f"{path}: cannot open: {one_line(text)}") from exc
             now = time.monotonic()
             if now >= deadline:
+                holder = _holder(text)
                 raise StoreLockedError(
-                    f"{path} is in use by {_holder(text)} (waited {lock_timeout:g}s). "
-                    "DuckDB allows one writer per file, and no reader beside it: close the "
+                    f"{path} is in use by {holder} (waited {lock_timeout:g}s). "
+                    + ("" if read_only else "Nothing was written: running the same command again "
+                       "is safe. ")
+                    + "DuckDB allows one writer per file, and no reader beside it: close the "
                     "other connection (a DuckDB CLI or a duckdb.connect in a notebook holds the "
                     "file while open; aa.sql and `activity-analytics sql` open it per query) "
-                    "or raise --lock-timeout."
+                    "or raise --lock-timeout.", holder
                 ) from exc
             if not said and now - start >= SAY_WAITING_AFTER:
                 # on stderr, which a notebook shows under the cell and cron mails
@@ -145,7 +148,7 @@ def _connect(path: str, read_only: bool, lock_timeout: float,
                       f"(up to {lock_timeout:g}s, --lock-timeout)", file=sys.stderr, flush=True)
                 said = True
             time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+            delay = min(delay * 2, 0.1)  # under a sync's pause between its write windows
         except duckdb.Error as exc:
             raise StoreError(f"{path}: cannot open: {one_line(exc)}") from exc
 

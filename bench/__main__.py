@@ -11,6 +11,7 @@ from . import (
     cli_bench,
     docs,
     ingest_bench,
+    sharing_bench,
     spark_bench,
     storage_bench,
     sync_bench,
@@ -25,6 +26,7 @@ BENCHES = {
     "cli": cli_bench.main,
     "agents": agents_bench.main,
     "storage": storage_bench.main,
+    "sharing": sharing_bench.main,
 }
 #: not a benchmark: writes docs/benchmarks.md and the README's figures from bench/out
 TOOLS = {"docs": docs.main}

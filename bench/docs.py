@@ -87,6 +87,15 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
                      "bare SQL of the same counts", "at most 2x (bursts)",
                      f"{r['analyses'][old]['actions_ratio_to_bare']}x; "
                      f"{r['analyses'][old]['bursts_ratio_to_bare']}x", key))
+    if found := _largest(runs, "sharing"):
+        key, r = found
+        o, b = r["ours"], r["before"]
+        rows.append((f"questions every second during a sync of {r['events']:,} events from the real "
+                     "server: wait p50 / p95 / max; failed (before: failed)", "p95 at most 1 s, none failing",
+                     f"{o['wait_p50_s']} / {o['wait_p95_s']} / {o['wait_max_s']} s; {o['failed']} of "
+                     f"{o['questions']} (before: {b['failed']} of {b['questions']})", key))
+        rows.append(("... that sync with short write windows vs the one-window sync before",
+                     "at most 1.1x", f"{r['ratio_sync_to_before']}x", key))
     if "bursts" in runs and "held_out" in runs["bursts"]:
         r = runs["bursts"]
         held, fams = r["held_out"]["bursts"], r["families"]

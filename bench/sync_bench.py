@@ -114,8 +114,9 @@ def floor(url: str, *, store: bool, batch_pages: int = 250) -> float:
     return time.perf_counter() - start
 
 
-def real_server(events: int) -> dict:
-    """The same comparison against the real Platform server (one workspace of ``events`` rows)."""
+def seeded_server(events: int):
+    """The real Platform server with one workspace of ``events`` rows written
+    into its table; returns (server, token, workspace id). Stop the server after."""
     import datetime as dt
     import sqlite3
     import uuid
@@ -126,20 +127,26 @@ def real_server(events: int) -> dict:
     if python is None:
         raise SystemExit("no .venv-platform: run ./run test once to install the real server")
     server = PlatformServer(Path(tempfile.mkdtemp()) / "platform.db").start(python)
+    client = server.register("Bench")
+    token = client.headers["Authorization"].split()[1]
+    ws = client.post("/workspaces/", json={"name": "Bench"}).raise_for_status().json()["id"]
+    start = dt.datetime(2026, 11, 1)
+    con = sqlite3.connect(server.db_path)
+    with con:
+        con.executemany(
+            "INSERT INTO activity_logs (id, workspace_id, entity_type, entity_id, action, actor_type, "
+            "actor_id, details, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(str(uuid.uuid4()), ws, "issue", "i", "issue.updated", "member", "u", "{}",
+              (start + dt.timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(events)],
+        )
+    con.close()
+    return server, token, ws
+
+
+def real_server(events: int) -> dict:
+    """The same comparison against the real Platform server (one workspace of ``events`` rows)."""
+    server, token, ws = seeded_server(events)
     try:
-        client = server.register("Bench")
-        token = client.headers["Authorization"].split()[1]
-        ws = client.post("/workspaces/", json={"name": "Bench"}).raise_for_status().json()["id"]
-        start = dt.datetime(2026, 11, 1)
-        con = sqlite3.connect(server.db_path)
-        with con:
-            con.executemany(
-                "INSERT INTO activity_logs (id, workspace_id, entity_type, entity_id, action, actor_type, "
-                "actor_id, details, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                [(str(uuid.uuid4()), ws, "issue", "i", "issue.updated", "member", "u", "{}",
-                  (start + dt.timedelta(seconds=i)).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(events)],
-            )
-        con.close()
 
         async def bare(in_flight: int = 1) -> None:
             """The bare loop; ``in_flight`` pages of the workspace requested at once."""

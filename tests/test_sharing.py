@@ -103,3 +103,86 @@ def test_the_magic_reads_activity_db_by_default(tmp_path, store, monkeypatch):
         assert shell.run_line_magic("sql_db", "") == os.fspath(store)
     finally:
         shell_module.InteractiveShell.clear_instance()
+
+
+# --- any interleaving of syncs (written or spooled), spool loads and ingests ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from activity_analytics import _store  # noqa: E402
+from activity_analytics.ingest import _spool  # noqa: E402
+
+OPS = st.lists(st.one_of(
+    st.tuples(st.just("sync"), st.booleans()),           # a sync; True: the store stays locked
+    st.tuples(st.just("ingest"), st.integers(0, 2)),     # one of three files
+    st.tuples(st.just("grow"), st.integers(1, 30)),      # new activity on the server
+), min_size=1, max_size=8)
+
+
+def _feed_record(k: int) -> dict:
+    return record(f"feed-{k}") | {"created_at": f"2026-11-26T10:{k // 60:02d}:{k % 60:02d}.000000"}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=OPS, start=st.integers(0, 40))
+def test_any_interleaving_of_syncs_spools_and_ingests_stores_what_one_sequential_run_would(
+        tmp_path_factory, ops, start):
+    import httpx
+
+    tmp = tmp_path_factory.mktemp("interleave")
+    feed = [_feed_record(k) for k in range(start)]  # oldest first; the API answers newest first
+    files = [write_lines(tmp / "f0.jsonl", [record(f"file-{i}") for i in range(5)]),
+             write_lines(tmp / "f1.jsonl", [_feed_record(k) for k in range(0, 20, 3)]),  # the feed's rows
+             write_lines(tmp / "f2.jsonl", [record(f"file-{i}") for i in range(3, 9)])]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/workspaces/"):
+            return httpx.Response(200, json=[{"id": "ws-1", "name": "One", "slug": "one"}])
+        if request.url.path.endswith("/activity"):
+            offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+            return httpx.Response(200, json=feed[::-1][offset:offset + limit])
+        return httpx.Response(200, json=[])
+
+    options = aa.SyncOptions(progress=False, page_size=7,
+                             client=aa.ClientOptions(transport=httpx.MockTransport(handler)))
+    original = _store._connect
+    locked = {"now": False}
+
+    def maybe_locked(path, read_only, lock_timeout, config):
+        if locked["now"] and not read_only:  # another process holds the store past the timeout
+            raise aa.StoreLockedError(f"{path} is in use by process 1 (waited 0s)", "process 1")
+        return original(path, read_only, lock_timeout, config)
+
+    def sync(db):
+        return aa.sync("http://127.0.0.1:9", db, credentials=aa.Credentials(token="t"), options=options)
+
+    db = tmp / "interleaved.duckdb"
+    ingested = set()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_store, "_connect", maybe_locked)
+        aa.migrate(db)
+        for op, arg in ops:
+            if op == "sync":
+                locked["now"] = arg
+                try:
+                    sync(db)
+                except aa.StoreLockedError:
+                    assert arg
+                finally:
+                    locked["now"] = False
+            elif op == "ingest":
+                aa.ingest([files[arg]], db, progress=False)
+                ingested.add(arg)
+            else:
+                feed.extend(_feed_record(k) for k in range(len(feed), len(feed) + arg))
+        sync(db)  # the store free again: everything lands
+    assert _spool.waiting(db) == []
+    sequential = tmp / "sequential.duckdb"
+    for i in sorted(ingested):
+        aa.ingest([files[i]], sequential, progress=False)
+    sync(sequential)
+    content = "SELECT id, action, actor_id, details::VARCHAR AS d, created_at FROM activity ORDER BY id"
+    assert aa.sql(db, content).rows() == aa.sql(sequential, content).rows()
+    assert aa.sql(db, "SELECT count(*) - count(DISTINCT id) FROM activity").item() == 0
+    assert sync(db).scopes[0].pages == 1  # and the state is where a sequential run leaves it

@@ -666,11 +666,11 @@ def test_feeds_stored_together_keep_each_rows_source_and_each_loads_counts(tmp_p
     batches = []
     original = Writer._transaction
 
-    def spy(self, batch, store):
+    def spy(self, batch, store, also=None):
         batches.append({page.feed.scope for page in batch if page.rows})
         if len(batches) == 1:
             time.sleep(0.3)  # a slow first write: pages of every feed queue up meanwhile
-        return original(self, batch, store)
+        return original(self, batch, store, also)
 
     options = SyncOptions(progress=False, page_size=10, client=ClientOptions(transport=httpx.MockTransport(handler)))
     with pytest.MonkeyPatch.context() as mp:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -15,11 +14,11 @@ from .._display import Shown
 from .._errors import InputError, RejectedRecordsError, StoreError, one_line
 from .._progress import progress_bar, watch_query
 from .._sql import ingest as _sql
-from .._sql import traces as _traces_sql
 from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
 from . import _traces
-from ._counts import LoadCounts, count_loads, early_rejects
-from ._files import RAW_KEEP, RawBatch, Source, expand
+from ._batch import NotClean, _now, store_batch
+from ._counts import LoadCounts, count_loads
+from ._files import RawBatch, Source, expand
 
 
 @dataclass(repr=False)
@@ -29,6 +28,8 @@ class IngestResult(Shown):
     db: str
     loads: list[LoadCounts] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: rows a sync had kept in the spool while the store was locked, stored first
+    from_spool: int = 0
 
     @property
     def total(self) -> LoadCounts:
@@ -46,6 +47,8 @@ class IngestResult(Shown):
             for load in self.loads
         ]
         lines.extend(f"{path}: skipped (not a known activity file type)" for path in self.skipped)
+        if self.from_spool:
+            lines.append(f"spool: {self.from_spool} rows a sync had kept were stored first")
         lines.append(
             f"total: {t.records} records from {len(self.loads)} input(s): {t.stored} stored, "
             f"{t.duplicates} duplicates, {t.conflicts} conflicts, {t.rejected} rejected "
@@ -59,80 +62,10 @@ class IngestResult(Shown):
         return "\n".join(lines)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-class NotClean(Exception):
-    """A fast path met something only the careful path handles; nothing was kept."""
-
-
 def load_batch(con: duckdb.DuckDBPyConnection, batch: RawBatch, **where: Any) -> LoadCounts:
     """:func:`store_batch` in a transaction of its own; returns its counts."""
     with transaction(con):
         return store_batch(con, batch, **where)
-
-
-def store_batch(
-    con: duckdb.DuckDBPyConnection,
-    batch: RawBatch,
-    *,
-    source: str,
-    kind: str,
-    label: str,
-    workspace: str | None,
-    load_id: str,
-) -> LoadCounts:
-    """The careful path: validate and store one batch inside the caller's transaction.
-
-    The batch is staged once; when none of its ids repeats or is stored
-    already (the usual case) its valid rows are inserted as they are,
-    otherwise the first line of each new id is, and the rest are told apart
-    into duplicates (same content) and conflicts (other content).
-    """
-    params = {"source": source, "label": label, "keep": RAW_KEEP, "now": _now()}
-    select = _sql.SELECT_AUDIT if kind == "audit" else _sql.SELECT_ACTIVITY
-    con.register("_raw", batch.table)
-    try:
-        counts = _stage_and_store(con, select, params, workspace, kind)
-        if batch.rejects:
-            early_rejects(con, batch, params)
-            counts.records += len(batch.rejects)
-            counts.rejected += len(batch.rejects)
-        count_loads(con, [(counts, load_id)])
-    finally:
-        con.unregister("_raw")
-    return counts
-
-
-def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
-    con.execute(_sql.stage(select), {"workspace": workspace})
-    con.execute(_sql.KNOWN)
-    staged, rejected, repeated, existing = con.execute(_sql.COUNT_STAGE).fetchall()[0]
-    if rejected:
-        con.execute(_sql.INSERT_REJECTS, params)
-    table = "_stage"
-    if repeated or existing:
-        con.execute(_sql.DEDUPE_STAGE)
-        table = "_cand"
-    (stored,) = con.execute(
-        _sql.insert_new(table), {"source": params["source"], "now": params["now"]}
-    ).fetchall()[0]
-    valid = staged - rejected
-    conflicts = 0
-    if stored < valid:
-        con.execute(_sql.conflicts(table))
-        (conflicts,) = con.execute("SELECT count(*) FROM _conflicts").fetchall()[0]
-        if conflicts:
-            con.execute(_sql.INSERT_CONFLICT_REJECTS, params)
-    if kind == "audit" and stored:
-        # A tool call a replay trace holds already counts once (the trace's)
-        ((same,),) = con.execute(_traces_sql.DROP_AUDIT_MATCHES, {"now": params["now"]}).fetchall()
-        stored -= same
-    return LoadCounts(
-        params["source"], kind, records=staged, stored=stored, conflicts=conflicts,
-        rejected=rejected, duplicates=valid - stored - conflicts,
-    )
 
 
 def load_file_fast(
@@ -276,6 +209,8 @@ def ingest_paths(
     result = IngestResult(os.fspath(db), skipped=[str(p) for p in skipped])
     try:
         with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
+            from ._writer import load_spool  # (it stores pages with this module's rules)
+            result.from_spool = load_spool(con, os.fspath(db))
             # Traces first: an audit line of a call a trace holds is then
             # counted as the duplicate it is (in either order the store ends the same)
             traces = [s for s in sources if s.kind == "trace"]

@@ -17,19 +17,17 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import uuid
 from dataclasses import asdict, dataclass, field
 
 from .._display import Shown
-from .._errors import ApiError, AuthError, InputError
+from .._errors import ApiError, AuthError, InputError, StoreLockedError
 from .._progress import progress_bar
-from .._store import DEFAULT_LOCK_TIMEOUT, connect
+from .._store import DEFAULT_LOCK_TIMEOUT
 from ._api import PAGE_LIMIT, ClientOptions, Credentials, PlatformClient
 from ._walk import FeedWalk, decode_feed, parse_ts
+from . import _spool
 from ._writer import Feed, Writer
-
-#: the sync writer's WAL size that triggers a checkpoint (DuckDB's default: 16 MB)
-CHECKPOINT_THRESHOLD = "1GB"
-
 
 @dataclass
 class SyncOptions:
@@ -76,6 +74,8 @@ class SyncResult(Shown):
     requests: int = 0
     retries: int = 0
     dimension_errors: list[str] = field(default_factory=list)
+    #: rows earlier syncs had kept in the spool, stored first by this one
+    from_spool: int = 0
 
     @property
     def ok(self) -> bool:
@@ -89,6 +89,8 @@ class SyncResult(Shown):
                 f"{s.retries} retries")
             lines.append(f"{s.scope}: {state}")
         lines.extend(f"dimensions: {e}" for e in self.dimension_errors)
+        if self.from_spool:
+            lines.append(f"spool: {self.from_spool} rows an earlier sync had kept were stored first")
         total = sum(s.new_rows for s in self.scopes)
         lines.append(f"total: {total} new rows from {len(self.scopes)} feed(s), "
                      f"{self.requests} requests, {self.retries} retries -> {self.db}")
@@ -101,9 +103,9 @@ class SyncResult(Shown):
 async def _walk(client: PlatformClient, writer: Writer, path: str, scope: str,
                 result: ScopeResult, options: SyncOptions, bar, read_ahead: int = 0) -> None:
     """Walk one feed from the top, storing pages as they come; see :class:`FeedWalk`."""
-    state = await writer.call(writer.read_state, scope)
+    state = await writer.read(writer.read_state, scope)
     if not state and not options.full:  # a first sync: after a snapshot, only what is newer
-        state = await writer.call(writer.snapshot_state, result.workspace_id, result.issue_id)
+        state = await writer.read(writer.snapshot_state, result.workspace_id, result.issue_id)
     high_water = None if options.full else parse_ts(state.get("high_water"))
     walk = FeedWalk(
         limit=options.page_size, high_water=high_water,
@@ -112,7 +114,7 @@ async def _walk(client: PlatformClient, writer: Writer, path: str, scope: str,
         read_ahead=read_ahead,
     )
     source = f"{client.api}{path}"
-    feed = Feed(scope, source, result.workspace_id, await writer.call(writer.start_load, source),
+    feed = Feed(scope, source, result.workspace_id, str(uuid.uuid4()),  # its row comes with its first batch
                 fresh=high_water is None or "mark_ids" in state)
     pending: list[asyncio.Future] = []
     async with contextlib.aclosing(client.pages(path, walk, decode_feed)) as pages:  # ends reads ahead
@@ -127,12 +129,11 @@ async def _walk(client: PlatformClient, writer: Writer, path: str, scope: str,
     final = {k: v for k, v in state.items() if k != "walk"}
     final.update(walk.mark_state({} if options.full else state))
     final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()
-    pending.append(await writer.submit(feed, None, 0, [], final))  # after its pages
+    pending.append(await writer.submit(feed, None, 0, [], final, final=True))  # after its pages
     for counts in await asyncio.gather(*pending):
         result.new_rows += counts.stored
         result.duplicates += counts.duplicates
         result.rejected += counts.rejected + counts.conflicts
-    await writer.call(writer.finish_load, feed.load_id)
 
 
 async def _list_all(client: PlatformClient, path: str) -> list:
@@ -157,6 +158,8 @@ async def _dimensions(client: PlatformClient, writer: Writer, ws: str) -> str | 
                             i.get("priority")) for i in issues])
     except ApiError as exc:
         return str(exc)
+    except StoreLockedError:
+        pass  # the store stayed locked: names are fetched again by the next sync
     return None
 
 
@@ -164,20 +167,29 @@ async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[st
                 credentials: Credentials, options: SyncOptions, lock_timeout: float) -> SyncResult:
     result = SyncResult(api.rstrip("/"), db)
     async with PlatformClient(api, credentials, options.client) as client:
-        with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
-            # Checkpoint when the WAL reaches 1 GB, not 16 MB: a sync commits often,
-            # and each checkpoint rewrites the table's last row group (1M events
-            # on the stub: 14.5 -> 11.7 s). A crash still loses nothing committed.
-            con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-            async with Writer(con, client.base_url) as writer:
-                return await _sync_feeds(client, writer, workspaces, issues, options, result)
+        # the store is opened by the writer for each batch only (see Writer)
+        async with Writer(db, client.base_url, lock_timeout=lock_timeout) as writer:
+            try:  # what earlier syncs spooled first, so that states advance in order
+                result.from_spool = await writer.call(writer.load_spool)
+            except StoreLockedError as exc:
+                writer.locked = exc  # from now on: fetch, and keep what is fetched in the spool
+            result = await _sync_feeds(client, writer, workspaces, issues, options, result)
+    if writer.locked is not None:
+        waiting = sum(f.rows for f in _spool.waiting(db))
+        raise StoreLockedError(
+            f"{db} is in use by {writer.locked.holder} (waited {lock_timeout:g}s). Nothing fetched "
+            f"is lost: {waiting} event(s) wait in {_spool.folder(db)}, and the next sync or ingest "
+            "stores them first. Close the other connection (a DuckDB CLI, a duckdb.connect in a "
+            "notebook) or raise --lock-timeout.", writer.locked.holder) from writer.locked
+    return result
 
 
 async def _sync_feeds(client: PlatformClient, writer: Writer, workspaces: list[str] | None,
                       issues: list[str] | None, options: SyncOptions, result: SyncResult) -> SyncResult:
     listed = await _list_all(client, "/workspaces/")
-    for ws in listed:
-        await writer.call(writer.upsert_workspace, ws)
+    with contextlib.suppress(StoreLockedError):  # locked: the names come with the next sync
+        for ws in listed:
+            await writer.call(writer.upsert_workspace, ws)
     targets = workspaces or [w["id"] for w in listed]
     if issues and len(targets) != 1:
         raise InputError("--issue needs exactly one --workspace (the issues' workspace)")

@@ -11,7 +11,7 @@ record rules (``_sql.ingest``):
   through the same validation as every input; any record it would reject,
   or an id stored twice, rolls the batch back ...
 * **careful**: ... and the batch is stored like a file's batch
-  (:func:`_load.store_batch`), which tells new rows, duplicates, conflicts
+  (:func:`_batch.store_batch`), which tells new rows, duplicates, conflicts
   and rejects apart, with the page offset as the location.
 """
 
@@ -21,18 +21,21 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import uuid
+import time
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
 from .._sql import ingest as _sql
-from .._store import transaction
+from .._defaults import DEFAULT_LOCK_TIMEOUT, WRITE_PAUSE
+from .._errors import StoreLockedError
+from .._store import connect, transaction
+from . import _spool
 from ._api import Page
 from ._counts import LoadCounts, count_loads
 from ._files import _SCHEMA, RawBatch
-from ._load import NotClean, store_batch
+from ._batch import NotClean, store_batch
 from ._walk import Lean, iso
 
 
@@ -56,7 +59,22 @@ class _Page:
     rows: int  # how many records that is
     lean: bool  # every record decoded lean (objects of known fields, strings where due)
     state: dict
-    done: asyncio.Future
+    done: asyncio.Future | None  # None: a page read back from the spool
+    final: bool = False  # the walk's last word: its load is finished with this state
+
+    def to_spool(self) -> dict:
+        """The page as JSON values, for :mod:`_spool`."""
+        return {"scope": self.feed.scope, "source": self.feed.source, "workspace": self.feed.workspace,
+                "load_id": self.feed.load_id, "fresh": self.feed.fresh, "first_loc": self.first_loc,
+                "body": None if self.body is None else self.body.decode(errors="surrogateescape"), "skip": self.skip,
+                "rows": self.rows, "lean": self.lean, "state": self.state, "final": self.final}
+
+    @classmethod
+    def from_spool(cls, d: dict) -> _Page:
+        feed = Feed(d["scope"], d["source"], d["workspace"], d["load_id"], d["fresh"])
+        body = None if d["body"] is None else d["body"].encode(errors="surrogateescape")
+        return cls(feed, d["first_loc"], body, d["skip"], d["rows"], d["lean"], d["state"], None,
+                   d["final"])
 
 
 def _pages_table(pages: list[_Page]) -> pa.Table:
@@ -76,16 +94,31 @@ class Writer:
 
     A walk's final state goes through the same queue as its pages, so it
     never commits before them.
+
+    The store is open only while a batch is written (a *write window*): the
+    writer opens it, commits, closes it, and leaves it free for at least
+    :data:`WRITE_PAUSE` before the next window, while the walks go on
+    fetching. A question asked during a sync waits for one window at most,
+    and sees what the sync has stored so far.
     """
 
+    #: rows in one batch, so one window: a commit of about a second at most
     MAX_ROWS = 50_000
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, api_url: str):
-        self.con = con
+    def __init__(self, db: str, api_url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+                 pause: float = WRITE_PAUSE):
+        self.db = db
+        self.lock_timeout = lock_timeout
+        self.pause = pause
+        self.con: duckdb.DuckDBPyConnection | None = None  # set inside a window only
+        self.closed_at = 0.0  # monotonic time the last window closed
         self.api_url = api_url
         self.lock = asyncio.Lock()
         self.queue: asyncio.Queue = asyncio.Queue(maxsize=256)
         self.task: asyncio.Task | None = None
+        #: set when the store stayed locked past the timeout: later batches go to the spool
+        self.locked: StoreLockedError | None = None
+        self.spooled_rows = 0
 
     async def __aenter__(self) -> Writer:
         self.task = asyncio.create_task(self._run())
@@ -100,6 +133,8 @@ class Writer:
             item = await self.queue.get()
             if item is None:
                 return
+            # readers' turn: the walks go on fetching, and the next window takes what came
+            await asyncio.sleep(max(0.0, self.closed_at + self.pause - time.monotonic()))
             batch, rows = [item], item.rows
             while rows < self.MAX_ROWS and not self.queue.empty():
                 nxt = self.queue.get_nowait()
@@ -109,7 +144,8 @@ class Writer:
                 batch.append(nxt)
                 rows += nxt.rows
             try:
-                results = await self.call(self._write, batch)
+                async with self.lock:
+                    results = await asyncio.to_thread(self._write_or_spool, batch)
             except BaseException as exc:  # every waiting walk learns of it ...
                 for page in batch:
                     if not page.done.done():
@@ -120,8 +156,20 @@ class Writer:
             for page, counts in zip(batch, results, strict=True):
                 page.done.set_result(counts)
 
+    def _write_or_spool(self, batch: list[_Page]) -> list[LoadCounts]:
+        """Store the batch in a write window; once the store stayed locked past the
+        timeout, keep this batch and every later one in the spool instead."""
+        if self.locked is None:
+            try:
+                return self._in_window(self._write, batch)
+            except StoreLockedError as exc:
+                self.locked = exc
+        kept = _spool.write(self.db, self.api_url, [page.to_spool() for page in batch])
+        self.spooled_rows += kept.rows
+        return [LoadCounts(page.feed.source, "api") for page in batch]
+
     async def submit(self, feed: Feed, page: Page | None, first_loc: int, rows: list,
-                     state: dict) -> asyncio.Future:
+                     state: dict, *, final: bool = False) -> asyncio.Future:
         """Queue the ``rows`` taken from ``page`` as (offset, record) (none: only
         the state advances); returns the future of their counts.
 
@@ -134,14 +182,56 @@ class Writer:
             skip = sorted(set(range(len(page))).difference(o - first_loc for o, _ in rows))
         body = page.body if rows else None
         lean = all(isinstance(r, Lean) for _, r in rows)
-        await self.queue.put(_Page(feed, first_loc, body, skip, len(rows), lean, state, done))
+        await self.queue.put(_Page(feed, first_loc, body, skip, len(rows), lean, state, done, final))
         return done
 
     async def call(self, func, *args):
+        """Run ``func(*args)`` in a worker thread inside a write window (``self.con``
+        open); once the store stayed locked, raise :class:`StoreLockedError` at once."""
         async with self.lock:
-            return await asyncio.to_thread(func, *args)
+            if self.locked is not None:
+                raise self.locked
+            return await asyncio.to_thread(self._in_window, func, *args)
 
-    def _write(self, batch: list[_Page]) -> list[LoadCounts]:
+    async def read(self, func, *args):
+        """Run ``func(*args)`` with the store open read-only: beside a reader's
+        session, a sync can still learn where its feeds stand."""
+        async with self.lock:
+            return await asyncio.to_thread(self._in_window, func, *args, read_only=True)
+
+    def _in_window(self, func, *args, read_only: bool = False):
+        try:
+            with connect(self.db, read_only=read_only, lock_timeout=self.lock_timeout) as con:
+                self.con = con
+                return func(*args)
+        finally:
+            self.con = None
+            self.closed_at = time.monotonic()
+
+    def load_spool(self) -> int:
+        """Store what earlier syncs kept in the spool (see :mod:`_spool`), each file
+        in one transaction that records it, then remove it; returns the rows read."""
+        rows = 0
+        for spooled in _spool.waiting(self.db):
+            if not self.con.execute("SELECT 1 FROM loads WHERE load_id = ?", [spooled.load_id]).fetchall():
+                pages = _spool.read(spooled)
+                api_url, self.api_url = self.api_url, pages[0]["api_url"]  # whose states these are
+                try:
+                    self._write([_Page.from_spool(d) for d in pages],
+                                also=lambda s=spooled: self._record_spool(s))
+                finally:
+                    self.api_url = api_url
+                rows += spooled.rows
+            _spool.remove(spooled)
+        return rows
+
+    def _record_spool(self, spooled: _spool.SpoolFile) -> None:
+        now = dt.datetime.now(dt.UTC)
+        self.con.execute("INSERT INTO loads (load_id, source, kind, started_at, finished_at, records) "
+                         "VALUES (?, ?, 'spool', ?, ?, ?)",
+                         [spooled.load_id, str(spooled.path), now, now, spooled.rows])
+
+    def _write(self, batch: list[_Page], also=None) -> list[LoadCounts]:
         """Store the pages of several feeds in one transaction; counts per page.
 
         Usually every row is new and valid: the fast path's one INSERT
@@ -156,22 +246,26 @@ class Writer:
         """
         if all(page.feed.fresh and page.lean for page in batch):
             try:
-                return self._transaction(batch, self._store_fast)
+                return self._transaction(batch, self._store_fast, also)
             except NotClean:
                 pass
-        return self._transaction(batch, self._store_careful)
+        return self._transaction(batch, self._store_careful, also)
 
-    def _transaction(self, batch: list[_Page], store) -> list[LoadCounts]:
+    def _transaction(self, batch: list[_Page], store, also=None) -> list[LoadCounts]:
         results: list[LoadCounts] = [LoadCounts(p.feed.source, "api") for p in batch]
         groups: dict[Feed, list[int]] = {}
         for i, page in enumerate(batch):
             if page.rows:
                 groups.setdefault(page.feed, []).append(i)
         with transaction(self.con):
+            self._start_loads({page.feed for page in batch})
             for members, counts in zip(groups.values(), store(batch, groups), strict=True):
                 results[members[-1]] = counts
             latest = {page.feed.scope: page.state for page in batch}  # in queue order: the last wins
             self._save_states(latest)
+            self._finish_loads([page.feed.load_id for page in batch if page.final])
+            if also is not None:
+                also()
         return results
 
     def _store_careful(self, batch: list[_Page], groups: dict[Feed, list[int]]) -> list[LoadCounts]:
@@ -249,17 +343,17 @@ class Writer:
             [x for scope, state in states.items() for x in (self.api_url, scope, json.dumps(state), now)],
         )
 
-    def start_load(self, source: str) -> str:
-        load_id = str(uuid.uuid4())
-        self.con.execute(
-            "INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, 'api', ?)",
-            [load_id, source, dt.datetime.now(dt.UTC)],
-        )
-        return load_id
+    def _start_loads(self, feeds: set[Feed]) -> None:
+        """A load's row comes with its first batch, so a walk starts without the store."""
+        now = dt.datetime.now(dt.UTC)
+        for feed in feeds:
+            self.con.execute("INSERT OR IGNORE INTO loads (load_id, source, kind, started_at) "
+                             "VALUES (?, ?, 'api', ?)", [feed.load_id, feed.source, now])
 
-    def finish_load(self, load_id: str) -> None:
-        self.con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?",
-                         [dt.datetime.now(dt.UTC), load_id])
+    def _finish_loads(self, load_ids: list[str]) -> None:
+        if load_ids:
+            self.con.execute("UPDATE loads SET finished_at = ? WHERE list_contains(?, load_id)",
+                             [dt.datetime.now(dt.UTC), load_ids])
 
     def replace_dimension(self, table: str, workspace_id: str, rows: list[tuple]) -> None:
         width = {"members": 3, "agents": 4, "issues": 6}[table]
@@ -276,3 +370,10 @@ class Writer:
             "INSERT OR REPLACE INTO workspaces VALUES (?, ?, ?, ?, ?)",
             [ws["id"], ws.get("name"), ws.get("slug"), self.api_url, dt.datetime.now(dt.UTC)],
         )
+
+
+def load_spool(con: duckdb.DuckDBPyConnection, db: str) -> int:
+    """Store the spool of ``db`` through the open connection ``con`` (an ingest's)."""
+    writer = Writer(db, "")
+    writer.con = con
+    return writer.load_spool()

@@ -1,0 +1,93 @@
+"""The spool: what a sync fetched while the store stayed locked, kept beside it.
+
+When another process holds the store past ``--lock-timeout`` (a DuckDB CLI
+left open, a notebook's own ``duckdb.connect``), the sync writes each batch
+it could not store to ``<store>.spool/`` instead, and exits 75 ("try again
+later"). Each file is one batch, as the writer would have stored it: the
+pages' JSON text as received, which records of them to keep, and each feed's
+state, so loading it later is the very write that was put off, through the
+same record rules.
+
+A file is written under a temporary name, fsynced and renamed: it is there
+whole or not at all. The next write of any kind (``sync``, ``ingest``) loads
+the spool first, oldest file first, each in one transaction that also
+records the file in ``loads`` (``load_id`` ``spool:<file name>``); a file
+found recorded there was loaded already (a kill came between the commit and
+the file's removal) and is only removed. So every spooled row is stored
+exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIX = ".jsonl"
+
+
+def folder(db: str | os.PathLike[str]) -> Path:
+    """The spool beside the store ``db``."""
+    return Path(f"{os.fspath(db)}.spool")
+
+
+@dataclass(frozen=True)
+class SpoolFile:
+    path: Path
+    rows: int
+
+    @property
+    def load_id(self) -> str:
+        return f"spool:{self.path.name}"
+
+
+def waiting(db: str | os.PathLike[str]) -> list[SpoolFile]:
+    """The spool's complete files, oldest first (a file being written is not one)."""
+    spool = folder(db)
+    if not spool.is_dir():
+        return []
+    files = []
+    for path in sorted(spool.glob(f"*{SUFFIX}")):
+        try:
+            rows = int(path.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue  # not ours
+        files.append(SpoolFile(path, rows))
+    return files
+
+
+def write(db: str | os.PathLike[str], api_url: str, pages: list[dict]) -> SpoolFile:
+    """Keep one batch of ``pages`` (dicts of JSON values) durably; returns its file."""
+    spool = folder(db)
+    spool.mkdir(exist_ok=True)
+    rows = sum(page["rows"] for page in pages)
+    name = f"{time.time_ns():020d}-{rows}-{uuid.uuid4().hex[:12]}{SUFFIX}"
+    tmp = spool / f".{name}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for page in pages:
+            fh.write(json.dumps({"api_url": api_url, **page}) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, spool / name)
+    fd = os.open(spool, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return SpoolFile(spool / name, rows)
+
+
+def read(spooled: SpoolFile) -> list[dict]:
+    """The pages of one spool file, in the order they were written."""
+    with open(spooled.path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def remove(spooled: SpoolFile) -> None:
+    spooled.path.unlink(missing_ok=True)
+    for stale in spooled.path.parent.glob(".*.tmp"):  # a write killed half-way: never a file
+        if time.time() - stale.stat().st_mtime > 3600:
+            stale.unlink(missing_ok=True)

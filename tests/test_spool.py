@@ -1,0 +1,230 @@
+"""Nothing lost to a held session: a sync that finds the store locked keeps what
+it fetched in the spool beside it and exits 75; the next write stores the
+spool first, exactly once; ``bursts --new`` and ``ingest`` exit 75 having
+changed nothing. Against the real Platform server."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import activity_analytics as aa
+from activity_analytics import SyncOptions
+from activity_analytics.cli import cli
+from activity_analytics.ingest import _spool
+
+from .conftest import record, write_lines
+from .platform_server import platform  # noqa: F401 - the fixture
+from .test_sync import assert_store_equals_server, insert_rows, world  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.platform
+
+
+def hold(db: Path, *, read_only: bool = True) -> subprocess.Popen:
+    """Another process with its own DuckDB session on the store (a DuckDB CLI, a notebook)."""
+    script = textwrap.dedent(f"""
+        import duckdb, time
+        con = duckdb.connect({str(db)!r}, read_only={read_only})
+        print("open", flush=True)
+        time.sleep(120)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "open"
+    return proc
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "activity_analytics", *args], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=300)
+
+
+def count_ids(db: Path) -> tuple[int, int]:
+    return aa.sql(db, "SELECT count(*) AS n, count(DISTINCT id) AS d FROM activity").row(0)
+
+
+def test_a_sync_beside_a_held_session_spools_exits_75_and_the_next_run_stores_it_once(world, tmp_path):
+    server, _, _, (ws_a, ws_b) = world
+    db = tmp_path / "s.duckdb"
+    assert run_cli("sync", "--api", server.url, "--db", str(db), "--quiet").returncode == 0
+    before = count_ids(db)[0]
+    insert_rows(server, ws_a, 120)
+    insert_rows(server, ws_b, 80)
+    holder = hold(db)  # what `duckdb -readonly s.duckdb` does
+    try:
+        done = run_cli("sync", "--api", server.url, "--db", str(db), "--quiet", "--lock-timeout", "1")
+        assert done.returncode == 75, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ")
+        assert f"in use by process {holder.pid}" in lines[0]
+        assert "200 event(s) wait in" in lines[0] and "next sync or ingest stores them first" in lines[0]
+        assert sum(f.rows for f in _spool.waiting(db)) == 200
+        assert count_ids(db)[0] == before  # the reader's session saw nothing change
+        shown = run_cli("status", "--db", str(db), "--short")  # a reader beside a reader
+        assert "spool: 200 event(s)" in shown.stdout
+    finally:
+        holder.kill()
+        holder.wait()
+    again = aa.sync(server.url, db, options=SyncOptions(progress=False))
+    assert again.from_spool == 200
+    assert sum(s.new_rows for s in again.scopes) == 0  # the spool brought the state up to date
+    assert _spool.waiting(db) == [] and not list(_spool.folder(db).glob(".*"))
+    assert count_ids(db) == (before + 200, before + 200)
+    assert_store_equals_server(db, server)
+    interrupted = aa.status(db).interrupted
+    assert interrupted.height == 0, interrupted
+
+
+def test_an_ingest_stores_the_spool_first(world, tmp_path):
+    server, _, _, (ws_a, _) = world
+    db = tmp_path / "s.duckdb"
+    aa.sync(server.url, db, options=SyncOptions(progress=False))
+    insert_rows(server, ws_a, 30)
+    holder = hold(db, read_only=False)  # a writer: even reading the states waits, then gives up
+    try:
+        with pytest.raises(aa.StoreLockedError):
+            aa.sync(server.url, db, options=SyncOptions(progress=False), lock_timeout=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _spool.waiting(db) == []  # it could not even start: nothing fetched, nothing kept
+    holder = hold(db)
+    try:
+        with pytest.raises(aa.StoreLockedError, match="30 event"):
+            aa.sync(server.url, db, options=SyncOptions(progress=False), lock_timeout=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+    result = aa.ingest([write_lines(tmp_path / "f.jsonl", [record("file-1")])], db, progress=False)
+    assert result.from_spool == 30 and result.total.stored == 1
+    assert "spool: 30 rows" in result.summary()
+    assert _spool.waiting(db) == []
+    server_ids = {r["id"] for r in server.activity_logs()}
+    assert set(aa.sql(db, "SELECT id FROM activity")["id"].to_list()) == server_ids | {"act-file-1"}
+    assert aa.sync(server.url, db, options=SyncOptions(progress=False)).from_spool == 0
+
+
+def test_bursts_new_and_ingest_beside_a_held_writer_exit_75_having_changed_nothing(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    aa.demo(db, progress=False)
+    holder = hold(db)
+    try:
+        result = CliRunner().invoke(cli, ["bursts", "--db", str(db), "--new", "--lock-timeout", "0.5"])
+        assert result.exit_code == 75
+        assert result.stdout == ""  # nothing printed that could not be recorded: no alert twice
+        assert "Nothing was written: running the same command again is safe" in result.stderr
+        result = CliRunner().invoke(cli, ["ingest", str(write_lines(tmp_path / "a.jsonl", [record(1)])),
+                                          "--db", str(db), "--lock-timeout", "0.5"])
+        assert result.exit_code == 75 and "Nothing was written" in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    assert aa.sql(db, "SELECT count(*) FROM reported_bursts").item() == 0
+    first = CliRunner().invoke(cli, ["bursts", "--db", str(db), "--new", "--format", "csv"])
+    assert first.exit_code == 0 and len(first.stdout.splitlines()) > 2
+
+
+SPOOLING = textwrap.dedent("""
+    import sys, time
+    import activity_analytics as aa
+    from activity_analytics.ingest import _spool, _writer
+    _writer.Writer.MAX_ROWS = 1      # a spool file per page: many files, many moments to be killed
+    original = _spool.write
+    def announcing(*args, **kwargs):
+        kept = original(*args, **kwargs)
+        print("spooled", flush=True)
+        return kept
+    _spool.write = announcing
+    original_read = _spool.read
+    def slow_read(spooled):
+        print("loading", flush=True)
+        time.sleep(0.05)
+        return original_read(spooled)
+    _spool.read = slow_read
+    options = aa.SyncOptions(progress=False, page_size=10)
+    try:
+        aa.sync(sys.argv[1], sys.argv[2], options=options, lock_timeout=float(sys.argv[3]))
+    except aa.StoreLockedError:
+        pass
+    print("done", flush=True)
+""")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_kill_9_while_spooling_and_while_loading_the_spool_loses_nothing_and_stores_nothing_twice(
+        world, tmp_path, seed):
+    server, _, _, (ws_a, ws_b) = world
+    rng = random.Random(seed)
+    db = tmp_path / "s.duckdb"
+    aa.sync(server.url, db, options=SyncOptions(progress=False))
+    insert_rows(server, ws_a, 150)
+    insert_rows(server, ws_b, 60)
+    holder = hold(db)
+    try:  # killed while spooling
+        child = subprocess.Popen([sys.executable, "-c", SPOOLING, server.url, str(db), "0.3"],
+                                 stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+        for _ in range(rng.randint(2, 8)):
+            assert child.stdout.readline().strip() == "spooled"
+        time.sleep(rng.uniform(0, 0.05))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        kept = sum(f.rows for f in _spool.waiting(db))
+        assert kept > 0
+        # another run, also locked out, spools on top (what it fetches again is kept again)
+        child = subprocess.run([sys.executable, "-c", SPOOLING, server.url, str(db), "0.3"],
+                               capture_output=True, text=True, env=os.environ.copy(), timeout=300)
+        assert child.stdout.strip().endswith("done"), child.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    files = len(_spool.waiting(db))
+    assert files > 10
+    # killed while loading the spool, at a random file
+    child = subprocess.Popen([sys.executable, "-c", SPOOLING, server.url, str(db), "5"],
+                             stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    for _ in range(rng.randint(2, files - 2)):
+        assert child.stdout.readline().strip() == "loading"
+    time.sleep(rng.uniform(0, 0.06))
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert 0 < len(_spool.waiting(db)) < files
+    result = aa.sync(server.url, db, options=SyncOptions(progress=False))
+    assert result.from_spool > 0
+    assert _spool.waiting(db) == []
+    n, distinct = count_ids(db)
+    assert n == distinct  # nothing stored twice
+    assert_store_equals_server(db, server)  # nothing lost
+
+
+def test_questions_asked_during_a_sync_never_fail_and_see_its_progress(world, tmp_path):
+    """A notebook asking while cron syncs: every question is answered (within one
+    write window, at the default lock timeout), and answers show the sync part-way."""
+    server, _, _, (ws_a, _) = world
+    insert_rows(server, ws_a, 40_000)
+    total = len(server.activity_logs())
+    db = tmp_path / "s.duckdb"
+    sync = subprocess.Popen([sys.executable, "-m", "activity_analytics", "sync", "--api", server.url,
+                             "--db", str(db), "--quiet"], env=os.environ.copy(),
+                            stderr=subprocess.PIPE, text=True)
+    answers, failures = [], []
+    while sync.poll() is None:
+        if db.exists():
+            try:
+                answers.append(aa.sql(db, "SELECT count(*) AS n FROM activity").item())
+            except aa.ActivityAnalyticsError as exc:
+                failures.append(str(exc))
+        time.sleep(0.5)
+    assert sync.returncode == 0, sync.stderr.read()
+    assert failures == []
+    assert len(answers) >= 5, "the sync should take long enough to ask it several times"
+    assert any(0 < n < total for n in answers), answers  # progress so far, not all or nothing
+    assert answers == sorted(answers)
+    assert count_ids(db) == (total, total)
