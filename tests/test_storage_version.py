@@ -125,6 +125,25 @@ def test_the_package_works_beside_an_analyst_s_own_connection(sample_store):
 
 
 @pytest.mark.parametrize("version", OLD_CLIENTS)
+def test_the_duckdb_cli_of_an_older_line_answers_every_question(sample_store, version):
+    """The CLI analysts type SQL into (`duckdb -readonly activity.duckdb`), not only the library."""
+    binary = client_python(version).parent / "duckdb"
+    if not binary.exists():
+        pytest.fail(f"{binary} is missing: ./run test installs duckdb-cli=={version}")
+    ours = ask(sys.executable, sample_store)["queries"]
+    counts = " UNION ALL ".join(f"SELECT '{name}' AS q, count(*) AS n FROM ({query})"
+                                for name, query in client_queries.QUERIES.items())
+    proc = subprocess.run([str(binary), "-readonly", str(sample_store), "-csv", "-noheader", "-c",
+                           f"SET TimeZone = 'UTC'; SELECT version(); {counts};"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.split()
+    assert lines[0] == f"v{version}"
+    answered = dict(line.split(",") for line in lines[1:])
+    assert answered == {name: str(len(q["rows"])) for name, q in ours.items()}
+
+
+@pytest.mark.parametrize("version", OLD_CLIENTS)
 def test_a_store_kept_in_2_x_storage_does_not_open_in_an_older_client(tmp_path, monkeypatch, version):
     """What the setting is for, and why the default is the oldest: the 2.x format locks 1.x out."""
     monkeypatch.setenv("ACTIVITY_STORAGE_VERSION", "v2.0.0")
