@@ -72,7 +72,7 @@ def floor(url: str, *, store: bool, batch_pages: int = 250) -> float:
     the end as the sync does (DuckDB checkpoints then)."""
     db = Path(tempfile.mkdtemp()) / "floor.duckdb"
     con = duckdb.connect(str(db))
-    con.execute("SET checkpoint_threshold = '1GB'")  # as the sync's connection
+    con.execute("SET checkpoint_threshold = '1GB'")  # the floor: no checkpoint until the end
     con.execute("CREATE TABLE pages (body VARCHAR, workspace_id VARCHAR)")
     pages: queue.Queue = queue.Queue()
     failed: list[Exception] = []

@@ -24,10 +24,11 @@ from .._display import Shown
 from .._errors import ApiError, AuthError, InputError, StoreLockedError
 from .._progress import progress_bar
 from .._store import DEFAULT_LOCK_TIMEOUT
+from . import _spool
 from ._api import PAGE_LIMIT, ClientOptions, Credentials, PlatformClient
 from ._walk import FeedWalk, decode_feed, parse_ts
-from . import _spool
 from ._writer import Feed, Writer
+
 
 @dataclass
 class SyncOptions:

@@ -64,10 +64,11 @@ class _Page:
 
     def to_spool(self) -> dict:
         """The page as JSON values, for :mod:`_spool`."""
+        body = None if self.body is None else self.body.decode(errors="surrogateescape")
         return {"scope": self.feed.scope, "source": self.feed.source, "workspace": self.feed.workspace,
                 "load_id": self.feed.load_id, "fresh": self.feed.fresh, "first_loc": self.first_loc,
-                "body": None if self.body is None else self.body.decode(errors="surrogateescape"), "skip": self.skip,
-                "rows": self.rows, "lean": self.lean, "state": self.state, "final": self.final}
+                "body": body, "skip": self.skip, "rows": self.rows, "lean": self.lean,
+                "state": self.state, "final": self.final}
 
     @classmethod
     def from_spool(cls, d: dict) -> _Page:
@@ -118,7 +119,6 @@ class Writer:
         self.task: asyncio.Task | None = None
         #: set when the store stayed locked past the timeout: later batches go to the spool
         self.locked: StoreLockedError | None = None
-        self.spooled_rows = 0
 
     async def __aenter__(self) -> Writer:
         self.task = asyncio.create_task(self._run())
@@ -164,8 +164,7 @@ class Writer:
                 return self._in_window(self._write, batch)
             except StoreLockedError as exc:
                 self.locked = exc
-        kept = _spool.write(self.db, self.api_url, [page.to_spool() for page in batch])
-        self.spooled_rows += kept.rows
+        _spool.write(self.db, self.api_url, [page.to_spool() for page in batch])
         return [LoadCounts(page.feed.source, "api") for page in batch]
 
     async def submit(self, feed: Feed, page: Page | None, first_loc: int, rows: list,
