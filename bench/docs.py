@@ -144,8 +144,10 @@ def kept(runs: dict[str, dict]) -> tuple[list[tuple[str, ...]], dict[str, str]]:
         if name == "Headline figures":
             for line in body.splitlines():
                 cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-                if len(cells) == 4 and cells[3] not in runs and cells[3] not in ("file", "---"):
-                    rows.append(tuple(c.replace("\\|", "|") for c in cells))
+                key = cells[3].split(" (")[0] if len(cells) == 4 else ""
+                if key and key not in runs and key not in ("file", "---"):
+                    kept_from = f"{key} (an earlier run: see its section)"
+                    rows.append((*(c.replace("\\|", "|") for c in cells[:3]), kept_from))
         elif name not in runs:
             sections[name] = body.strip("\n")
     return rows, sections
