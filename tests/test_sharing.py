@@ -186,3 +186,39 @@ def test_any_interleaving_of_syncs_spools_and_ingests_stores_what_one_sequential
     assert aa.sql(db, content).rows() == aa.sql(sequential, content).rows()
     assert aa.sql(db, "SELECT count(*) - count(DISTINCT id) FROM activity").item() == 0
     assert sync(db).scopes[0].pages == 1  # and the state is where a sequential run leaves it
+
+
+SLOW_INGEST = """
+import sys, time
+from activity_analytics.ingest import _files, _load
+_files.BLOCK_BYTES = 32 * 1024          # many batches
+original = _load._with_progress
+def slow(batches, bar):
+    for batch in original(batches, bar):  # read with the store closed: a reader's moment
+        print("reading", flush=True)
+        time.sleep(0.3)
+        yield batch
+_load._with_progress = slow
+_load.ingest_paths([sys.argv[1]], sys.argv[2], progress=False, fast=False)
+print("done", flush=True)
+"""
+
+
+def test_a_long_ingest_commits_in_windows_and_a_question_meanwhile_sees_its_progress(tmp_path):
+    path = write_lines(tmp_path / "big.jsonl", [record(f"big-{i}") for i in range(2000)])
+    db = tmp_path / "store.duckdb"
+    aa.migrate(db)
+    child = subprocess.Popen([sys.executable, "-c", SLOW_INGEST, str(path), str(db)],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):
+            assert child.stdout.readline().strip() == "reading"
+        # the ingest is far from done, and between two of its windows
+        n = aa.sql(db, "SELECT count(*) AS n FROM activity", lock_timeout=2).item()
+        assert 0 < n < 2000
+        assert child.stdout.read().strip().endswith("done")
+        assert child.wait(timeout=120) == 0
+    finally:
+        child.kill()
+    assert aa.sql(db, "SELECT count(*) AS n FROM activity").item() == 2000
+    assert aa.status(db).interrupted.height == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -11,7 +12,7 @@ from typing import Any
 import duckdb
 
 from .._display import Shown
-from .._errors import InputError, RejectedRecordsError, StoreError, one_line
+from .._errors import InputError, RejectedRecordsError, StoreError, StoreLockedError, one_line
 from .._progress import progress_bar, watch_query
 from .._sql import ingest as _sql
 from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
@@ -110,7 +111,7 @@ def load_file_fast(
 
 
 def load_source(
-    con: duckdb.DuckDBPyConnection,
+    window: Callable[[], contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]],
     src: Source,
     batches: Iterable[RawBatch],
     *,
@@ -121,26 +122,37 @@ def load_source(
 ) -> Iterator[LoadCounts]:
     """Load every batch of one input, yielding each batch's counts as it commits.
 
-    A ``loads`` row records the input; its ``finished_at`` stays NULL if the
-    load is interrupted, which ``status`` reports. With ``fast``, a clean
-    file is first tried in one statement (see :func:`load_file_fast`);
-    otherwise, or when that finds anything to tell apart, the careful path
-    stores it batch by batch.
+    Each commit is a write window of its own (``window()`` opens the store
+    and closes it after): the fast path's one statement, or one batch of the
+    careful path, read while the store is closed. A ``loads`` row records the
+    input; its ``finished_at`` stays NULL if the load is interrupted, which
+    ``status`` reports. With ``fast``, a clean file is first tried in one
+    statement (see :func:`load_file_fast`); otherwise, or when that finds
+    anything to tell apart, the careful path stores it batch by batch.
     """
     load_id = str(uuid.uuid4())
-    con.execute(
-        "INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, ?, ?)",
-        [load_id, source, src.kind, _now()],
-    )
-    try:
-        if not fast:
-            raise NotClean
-        yield load_file_fast(con, src, source=source, workspace=workspace, load_id=load_id,
-                             report=report)
-    except NotClean:
-        for batch in batches:
-            yield load_batch(con, batch, source=source, kind=src.kind, label=src.loc_label,
-                             workspace=workspace, load_id=load_id)
+    counts = None
+    with window() as con:
+        con.execute("INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, ?, ?)",
+                    [load_id, source, src.kind, _now()])
+        if fast:
+            with contextlib.suppress(NotClean):
+                counts = load_file_fast(con, src, source=source, workspace=workspace,
+                                        load_id=load_id, report=report)
+                _finish_load(con, load_id)
+    if counts is not None:
+        yield counts
+        return
+    for batch in batches:  # read with the store closed
+        with window() as con:
+            counts = load_batch(con, batch, source=source, kind=src.kind, label=src.loc_label,
+                                workspace=workspace, load_id=load_id)
+        yield counts
+    with window() as con:
+        _finish_load(con, load_id)
+
+
+def _finish_load(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [_now(), load_id])
 
 
@@ -207,18 +219,29 @@ def ingest_paths(
         raise InputError("nothing to ingest: give at least one path (or - for stdin)")
     sources, skipped = expand(list(paths))
     result = IngestResult(os.fspath(db), skipped=[str(p) for p in skipped])
+
+    def window() -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The store, open for one commit: readers get in between (see ``load_source``)."""
+        return connect(db, read_only=False, lock_timeout=lock_timeout)
+
     try:
-        with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
+        with window() as con:
             from ._writer import load_spool  # (it stores pages with this module's rules)
             result.from_spool = load_spool(con, os.fspath(db))
+        try:
             # Traces first: an audit line of a call a trace holds is then
             # counted as the duplicate it is (in either order the store ends the same)
             traces = [s for s in sources if s.kind == "trace"]
             if traces:
-                result.loads.extend(_ingest_traces(con, traces, workspace, progress, fast))
+                result.loads.extend(_ingest_traces(window, traces, workspace, progress, fast))
             for src in sources:
                 if src.kind != "trace":
-                    result.loads.append(_ingest_one(con, src, workspace, progress, fast))
+                    result.loads.append(_ingest_one(window, src, workspace, progress, fast))
+        except StoreLockedError as exc:  # between two windows: what is stored stays
+            raise StoreLockedError(
+                f"{db} is in use by {exc.holder} (waited {lock_timeout:g}s). What this ingest "
+                "stored before stays; running the same command again stores the rest (what is "
+                "stored already counts as duplicates).", exc.holder) from exc
     finally:
         for src in sources:
             if src.name == "stdin":
@@ -233,15 +256,15 @@ def ingest_paths(
     return result
 
 
-def _ingest_one(con: duckdb.DuckDBPyConnection, src: Source, workspace: str | None,
-                progress: bool | None, fast: bool) -> LoadCounts:
+def _ingest_one(window, src: Source, workspace: str | None, progress: bool | None,
+                fast: bool) -> LoadCounts:
     counts = LoadCounts(src.name, src.kind)
     name = src.name if src.name == "stdin" else os.path.abspath(src.name)
     size = src.size()
     with progress_bar(total=size, desc=os.path.basename(src.name), enabled=progress) as bar:
         try:
             for batch_counts in load_source(
-                con, src, _with_progress(src.batches(), bar), source=name, workspace=workspace,
+                window, src, _with_progress(src.batches(), bar), source=name, workspace=workspace,
                 fast=fast,
                 report=None if bar.disable else (lambda f: bar.update(int(f * size) - bar.n)),
             ):
@@ -253,17 +276,18 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, src: Source, workspace: str | No
     return counts
 
 
-def _ingest_traces(con: duckdb.DuckDBPyConnection, traces: list[Source], workspace: str | None,
+def _ingest_traces(window, traces: list[Source], workspace: str | None,
                    progress: bool | None, fast: bool) -> list[LoadCounts]:
-    """Trace files in groups (see ``_traces``): a folder of thousands of
-    runs is a line per group, not per file."""
+    """Trace files in groups (see ``_traces``), a write window each: a folder of
+    thousands of runs is a line per group, not per file."""
     total = sum(s.size() for s in traces)
     loads = []
     with progress_bar(total=total, desc=f"{len(traces)} trace file(s)", enabled=progress) as bar:
         for group in _traces.groups(traces):
             try:
-                counts = _traces.load_group(con, group, workspace=workspace, fast=fast,
-                                            report=bar.update)
+                with window() as con:
+                    counts = _traces.load_group(con, group, workspace=workspace, fast=fast,
+                                                report=bar.update)
             except duckdb.Error as exc:
                 raise StoreError(f"{_traces.group_name(group)}: storing failed: "
                                  f"{one_line(exc)}") from exc
