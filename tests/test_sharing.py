@@ -222,3 +222,42 @@ def test_a_long_ingest_commits_in_windows_and_a_question_meanwhile_sees_its_prog
         child.kill()
     assert aa.sql(db, "SELECT count(*) AS n FROM activity").item() == 2000
     assert aa.status(db).interrupted.height == 0
+
+
+def test_the_write_window_is_one_setting(tmp_path, monkeypatch):
+    """$ACTIVITY_WRITE_BATCH: rows a sync commits in one write window (fewer: shorter windows)."""
+    import httpx
+
+    from activity_analytics.ingest._writer import Writer
+
+    rows = [record(f"w-{i}") | {"created_at": f"2026-11-26T10:{59 - i:02d}:00"} for i in range(60)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/workspaces/"):
+            return httpx.Response(200, json=[{"id": "ws-1", "name": "One", "slug": "one"}])
+        if request.url.path.endswith("/activity"):
+            offset, limit = int(request.url.params["offset"]), int(request.url.params["limit"])
+            return httpx.Response(200, json=rows[offset:offset + limit])
+        return httpx.Response(200, json=[])
+
+    batches = []
+    original = Writer._write_or_spool
+
+    def spy(self, batch):
+        batches.append(sum(page.rows for page in batch))
+        return original(self, batch)
+
+    options = aa.SyncOptions(progress=False, page_size=10,
+                             client=aa.ClientOptions(transport=httpx.MockTransport(handler)))
+    monkeypatch.setattr(Writer, "_write_or_spool", spy)
+    monkeypatch.setenv("ACTIVITY_WRITE_BATCH", "10")
+    result = aa.sync("http://127.0.0.1:9", tmp_path / "s.duckdb", credentials=aa.Credentials(token="t"),
+                     options=options)
+    assert result.scopes[0].new_rows == 60
+    # a window takes pages until it holds 10 rows: here one page of 10 (the first page 10, the
+    # next ones 9 new rows after the one re-read at each page's start)
+    assert max(batches) <= 10 + 9 and sum(batches) == 60 and len(batches) >= 5
+    monkeypatch.setenv("ACTIVITY_WRITE_BATCH", "lots")
+    with pytest.raises(aa.InputError, match="ACTIVITY_WRITE_BATCH"):
+        aa.sync("http://127.0.0.1:9", tmp_path / "s.duckdb", credentials=aa.Credentials(token="t"),
+                options=options)

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ import pyarrow as pa
 
 from .._sql import ingest as _sql
 from .._defaults import DEFAULT_LOCK_TIMEOUT, WRITE_PAUSE
-from .._errors import StoreLockedError
+from .._errors import InputError, StoreLockedError
 from .._store import connect, transaction
 from . import _spool
 from ._api import Page
@@ -103,12 +104,14 @@ class Writer:
     and sees what the sync has stored so far.
     """
 
-    #: rows in one batch, so one window: a commit of about a second at most
+    #: rows in one batch, so one window: a commit of well under a second
+    #: (``$ACTIVITY_WRITE_BATCH`` sets it: fewer rows, shorter windows)
     MAX_ROWS = 50_000
 
     def __init__(self, db: str, api_url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
                  pause: float = WRITE_PAUSE):
         self.db = db
+        self.max_rows = _batch_rows(self.MAX_ROWS)
         self.lock_timeout = lock_timeout
         self.pause = pause
         self.con: duckdb.DuckDBPyConnection | None = None  # set inside a window only
@@ -136,7 +139,7 @@ class Writer:
             # readers' turn: the walks go on fetching, and the next window takes what came
             await asyncio.sleep(max(0.0, self.closed_at + self.pause - time.monotonic()))
             batch, rows = [item], item.rows
-            while rows < self.MAX_ROWS and not self.queue.empty():
+            while rows < self.max_rows and not self.queue.empty():
                 nxt = self.queue.get_nowait()
                 if nxt is None:
                     self.queue.put_nowait(None)  # stop after this batch
@@ -376,3 +379,13 @@ def load_spool(con: duckdb.DuckDBPyConnection, db: str) -> int:
     writer = Writer(db, "")
     writer.con = con
     return writer.load_spool()
+
+
+def _batch_rows(default: int) -> int:
+    """``$ACTIVITY_WRITE_BATCH`` (rows in one write window), else ``default``."""
+    given = os.environ.get("ACTIVITY_WRITE_BATCH")
+    if not given:
+        return default
+    if not given.isdigit() or int(given) < 1:
+        raise InputError(f"bad ACTIVITY_WRITE_BATCH {given!r}: a number of rows, e.g. 50000")
+    return int(given)
