@@ -228,3 +228,21 @@ def test_questions_asked_during_a_sync_never_fail_and_see_its_progress(world, tm
     assert any(0 < n < total for n in answers), answers  # progress so far, not all or nothing
     assert answers == sorted(answers)
     assert count_ids(db) == (total, total)
+
+
+def test_an_ingest_from_stdin_locked_out_keeps_what_was_piped_in(tmp_path):
+    db = tmp_path / "s.duckdb"
+    aa.migrate(db)
+    holder = hold(db)
+    lines = "".join(__import__("json").dumps(record(i)) + "\n" for i in range(3))
+    try:
+        result = CliRunner().invoke(cli, ["ingest", "-", "--db", str(db), "--lock-timeout", "0.3"],
+                                    input=lines)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 75
+    kept = Path(result.stderr.split("Standard input is kept in ")[1].split(": ingest that file")[0])
+    assert kept.read_text() == lines  # piped input cannot be read again: nothing lost
+    assert aa.ingest([kept], db, progress=False).total.stored == 3
+    kept.unlink()

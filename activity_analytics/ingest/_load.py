@@ -242,6 +242,14 @@ def ingest_paths(
                 f"{db} is in use by {exc.holder} (waited {lock_timeout:g}s). What this ingest "
                 "stored before stays; running the same command again stores the rest (what is "
                 "stored already counts as duplicates).", exc.holder) from exc
+    except StoreLockedError as exc:
+        piped = [src for src in sources if src.name == "stdin"]
+        if not piped:
+            raise
+        # what was piped in cannot be read again: keep it, and say where
+        sources = [src for src in sources if src.name != "stdin"]
+        raise StoreLockedError(f"{exc} Standard input is kept in {piped[0].path}: ingest that "
+                               "file then.", exc.holder) from exc
     finally:
         for src in sources:
             if src.name == "stdin":
