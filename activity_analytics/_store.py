@@ -104,18 +104,41 @@ def _open(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPyCon
 SAY_WAITING_AFTER = 1.0
 
 
+_MODULE_RE = re.compile(r"[A-Za-z_][\w.]{0,40}")
+_COMMAND_RE = re.compile(r"[a-z][a-z-]{0,19}")
+
+
 def _holder(text: str) -> str:
-    """Who holds the store, from DuckDB's lock error: ``process 123 (activity-analytics sync)``."""
+    """Who holds the store, from DuckDB's lock error: ``process 123 (python -m
+    activity_analytics sync)``. Only the program, a ``-m`` module and a
+    command word are shown: another program's arguments may hold a secret."""
     pid = _PID_RE.search(text)
     if not pid:
         return "another process"
     try:
-        argv = Path(f"/proc/{pid.group(1)}/cmdline").read_bytes().split(b"\0")
+        argv = [a.decode(errors="replace") for a in
+                Path(f"/proc/{pid.group(1)}/cmdline").read_bytes().split(b"\0") if a]
     except OSError:
+        argv = []
+    if not argv:
         return f"process {pid.group(1)}"
-    words = [Path(argv[0].decode(errors="replace")).name,
-             *(a.decode(errors="replace") for a in argv[1:4] if a)]
-    return f"process {pid.group(1)} ({' '.join(' '.join(words).split())[:60]})"  # one line
+    words, rest = [Path(argv[0]).name], argv[1:]
+    if rest[:1] == ["-m"] and len(rest) > 1 and _MODULE_RE.fullmatch(rest[1]):
+        words, rest = [*words, "-m", rest[1]], rest[2:]
+    elif rest[:1] == ["-c"]:
+        words, rest = [*words, "-c ..."], []
+    if rest and _COMMAND_RE.fullmatch(rest[0]):
+        words.append(rest[0])
+    return f"process {pid.group(1)} ({' '.join(words)})"
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in ``folder`` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _connect(path: str, read_only: bool, lock_timeout: float,
@@ -302,7 +325,7 @@ def _convert(con: duckdb.DuckDBPyConnection, path: str, target: str) -> None:
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-        _fsync_dir(Path(path).parent)
+        fsync_dir(Path(path).parent)
     except duckdb.Error as exc:
         raise StoreError(f"{path}: conversion to storage {target} failed, the store is "
                          f"unchanged: {one_line(exc)}") from exc
@@ -337,11 +360,3 @@ def _check_copy(con: duckdb.DuckDBPyConnection, source: str, copy: str, path: st
     if problems:
         raise StoreError(f"{path}: conversion to storage {target} failed its check, the store "
                          f"is unchanged: {'; '.join(problems)}")
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

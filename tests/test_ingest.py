@@ -403,6 +403,7 @@ def test_waiting_for_the_store_is_said_after_a_second_naming_the_holder(tmp_path
         assert err.count("waiting for the store:") == 1, err
         assert f"in use by process {holder.pid} (python -c" in err and "up to 1.6s" in err
         assert f"process {holder.pid} (python -c" in str(info.value)
+        assert "import duckdb" not in err + str(info.value)  # another program's arguments: never shown
         capfd.readouterr()
         with pytest.raises(StoreLockedError):
             status(db, lock_timeout=0.5)  # gave up before a second: nothing said

@@ -26,6 +26,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._store import fsync_dir
+
 SUFFIX = ".jsonl"
 
 
@@ -72,11 +74,7 @@ def write(db: str | os.PathLike[str], api_url: str, pages: list[dict]) -> SpoolF
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, spool / name)
-    fd = os.open(spool, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(spool)
     return SpoolFile(spool / name, rows)
 
 
