@@ -122,3 +122,19 @@ def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(130)
 
     return wrapper
+
+
+def _say_sync(result, *, as_json: bool, quiet: bool) -> int:
+    """A sync's outcome: the summary (or JSON) on stdout; on stderr, even for
+    cron (``--quiet``), what it could not be sure of and each feed's error.
+    Returns the exit code."""
+    if as_json:
+        click.echo(result.to_json())
+    elif not quiet:
+        click.echo(result.summary())
+    for scope in result.scopes:
+        for warning in scope.warnings:
+            click.echo(f"warning: {scope.scope}: {warning}", err=True)
+        if scope.error:
+            click.echo(f"error: {scope.scope}: {scope.error}", err=True)
+    return 0 if result.ok else 1

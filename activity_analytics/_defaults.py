@@ -17,6 +17,11 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 #: batch), so that readers polling for it get their turn
 WRITE_PAUSE = 0.2
 
+#: how far before its last high-water mark a database load reads again: a row
+#: can commit after a newer one was read (each transaction sets its own
+#: created_at). Rows of the overlap stored already are dropped, not counted.
+DB_OVERLAP = dt.timedelta(minutes=5)
+
 #: the DuckDB storage format new stores are written in, named as DuckDB names it:
 #: the oldest DuckDB that opens the file. ``v1.4.0`` opens in DuckDB 1.4 LTS, 1.5
 #: and 2.x (the CLIs, DBeaver drivers, R and Node clients analysts still have).

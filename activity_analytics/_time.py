@@ -69,3 +69,17 @@ def parse_when(name: str, value: When, *, now: dt.datetime | None = None) -> dt.
     except ValueError:
         raise InputError(f"{name} {value!r}: use {FORMS}") from None
     return parse_when(name, parsed)
+
+
+def parse_ts(value: object) -> dt.datetime | None:
+    """A stored timestamp as an aware datetime (naive means UTC), or None when it
+    is not one: ISO-8601 text (``Z`` or an offset, or none) or a datetime."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

@@ -14,6 +14,7 @@ import click
 from ._cli_common import (
     _emit,
     _errors_to_exit,
+    _say_sync,
     _source,
     by_workspace_option,
     db_option,
@@ -111,15 +112,7 @@ def sync(api, db, workspaces, issues, full, token_file, email, ca_bundle, concur
     )
     result = run_sync(api, db, workspaces=list(workspaces) or None, issues=list(issues) or None,
                       credentials=credentials, options=options, lock_timeout=lock_timeout)
-    if as_json:
-        click.echo(result.to_json())
-    elif not quiet:
-        click.echo(result.summary())
-    if not result.ok:
-        for scope in result.scopes:
-            if scope.error:
-                click.echo(f"error: {scope.scope}: {scope.error}", err=True)
-        sys.exit(1)
+    sys.exit(_say_sync(result, as_json=as_json, quiet=quiet))
 
 
 @cli.command()

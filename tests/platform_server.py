@@ -8,6 +8,7 @@ so a test can compare our store with the server's ``activity_logs`` table.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import sqlite3
@@ -40,6 +41,25 @@ class PlatformServer:
     db_path: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    #: (cluster, database) when the server runs on PostgreSQL (see tests/pg_server.py)
+    postgres: tuple | None = None
+
+    @property
+    def database_url(self) -> str:
+        if self.postgres is None:
+            return f"sqlite+aiosqlite:///{self.db_path}"
+        from tests.pg_server import PASSWORD
+
+        cluster, database = self.postgres
+        return f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:{cluster.port}/{database}"
+
+    @property
+    def database(self) -> str:
+        """What ``ingest`` is given to read the server's own database."""
+        if self.postgres is None:
+            return str(self.db_path)
+        cluster, database = self.postgres
+        return cluster.url(database)
 
     @property
     def url(self) -> str:
@@ -49,7 +69,7 @@ class PlatformServer:
         env = {
             **os.environ,
             "PLATFORM_ENV": "dev",
-            "DATABASE_URL": f"sqlite+aiosqlite:///{self.db_path}",
+            "DATABASE_URL": self.database_url,
         }
         log = open(self.db_path.with_suffix(".log"), "wb")  # noqa: SIM115 - kept for the server's life
         self.process = subprocess.Popen(
@@ -89,8 +109,51 @@ class PlatformServer:
         token = answer.json()["token"]
         return httpx.Client(base_url=f"{self.url}/api/v1", headers={"Authorization": f"Bearer {token}"})
 
+    ACTIVITY_COLUMNS = ("id", "workspace_id", "entity_type", "entity_id", "action", "actor_type",
+                        "actor_id", "issue_id", "details", "created_at")
+
+    def insert_activity(self, rows: list[tuple]) -> None:
+        """Rows written straight into the server's table, as a service writes them:
+        tuples of ``ACTIVITY_COLUMNS``, details as JSON text, created_at a naive UTC datetime."""
+        if self.postgres is not None:
+            from adbc_driver_postgresql import dbapi
+
+            cluster, database = self.postgres
+            marks = ", ".join(f"${i}" for i in range(1, 9)) + ", $9::json, $10::timestamptz"
+            with dbapi.connect(cluster.socket_url(database)) as con, con.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO activity_logs ({', '.join(self.ACTIVITY_COLUMNS)}) VALUES ({marks})",
+                    [(*r[:9], r[9].isoformat() + "+00:00") for r in rows])
+                con.commit()
+            return
+        con = sqlite3.connect(self.db_path)
+        with con:
+            con.executemany(
+                f"INSERT INTO activity_logs ({', '.join(self.ACTIVITY_COLUMNS)}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(*r[:9], r[9].strftime("%Y-%m-%d %H:%M:%S.%f")) for r in rows])
+        con.close()
+
+    def execute(self, statement: str) -> None:
+        """One SQL statement on the server's database (no parameters)."""
+        if self.postgres is not None:
+            cluster, database = self.postgres
+            cluster.sql(database, statement)
+            return
+        con = sqlite3.connect(self.db_path)
+        with con:
+            con.execute(statement)
+        con.close()
+
     def activity_logs(self) -> list[dict]:
-        """The server's own table, read from its SQLite file."""
+        """The server's own table, read from its database."""
+        if self.postgres is not None:
+            cluster, database = self.postgres
+            columns = self.ACTIVITY_COLUMNS
+            rows = cluster.sql(database, f"SELECT {', '.join(columns[:8])}, details::text, "
+                                         "created_at FROM activity_logs ORDER BY id")
+            return [{**dict(zip(columns, r, strict=True)),
+                     "created_at": r[9].astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")}
+                    for r in rows]
         con = sqlite3.connect(self.db_path)
         con.row_factory = sqlite3.Row
         try:
@@ -99,14 +162,35 @@ class PlatformServer:
             con.close()
 
 
-@pytest.fixture
-def platform(tmp_path):
+def _python() -> Path:
     python = platform_python()
     if python is None:
         if os.environ.get("REQUIRE_PLATFORM"):
             pytest.fail("the real Platform server is required (REQUIRE_PLATFORM) but .venv-platform is missing")
         pytest.skip("no .venv-platform: run ./run test to install the real Platform server")
-    server = PlatformServer(tmp_path / "platform.db").start(python)
+    return python
+
+
+@pytest.fixture
+def platform(tmp_path):
+    server = PlatformServer(tmp_path / "platform.db").start(_python())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def platform_pg(tmp_path, pg):
+    """The real server on PostgreSQL (with asyncpg), as production runs it."""
+    server = PlatformServer(tmp_path / "platform.db", postgres=pg).start(_python())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def platform_any(request, tmp_path):
+    """The real server on each backend in turn."""
+    pg = request.getfixturevalue("pg") if request.param == "postgresql" else None
+    server = PlatformServer(tmp_path / "platform.db", postgres=pg).start(_python())
     yield server
     server.stop()
 

@@ -28,7 +28,8 @@ from activity_analytics import (
 )
 from activity_analytics.ingest._writer import Writer
 
-from .platform_server import call, platform  # noqa: F401 - the fixture
+from .pg_server import pg, pg_cluster  # noqa: F401 - the fixtures
+from .platform_server import call, platform, platform_any  # noqa: F401 - the fixtures
 
 
 def seed_workspace(client: httpx.Client, name: str, issues: int = 4) -> str:
@@ -41,21 +42,11 @@ def seed_workspace(client: httpx.Client, name: str, issues: int = 4) -> str:
 
 def insert_rows(server, ws: str, n: int, *, at: dt.datetime | None = None, actor_type="agent") -> list[str]:
     """Rows written straight into the server's table, as a service (or an agent) would."""
-    con = sqlite3.connect(server.db_path)
-    ids = []
-    with con:
-        for i in range(n):
-            when = at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            row_id = str(uuid.uuid4())
-            ids.append(row_id)
-            con.execute(
-                "INSERT INTO activity_logs (id, workspace_id, entity_type, entity_id, action, actor_type, "
-                "actor_id, issue_id, details, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (row_id, ws, "agent", "runner-1", "agent.execution.completed", actor_type, "runner-1",
-                 None, json.dumps({"run": i}), when.strftime("%Y-%m-%d %H:%M:%S.%f")),
-            )
-    con.close()
-    return ids
+    rows = [(str(uuid.uuid4()), ws, "agent", "runner-1", "agent.execution.completed", actor_type,
+             "runner-1", None, json.dumps({"run": i}), at or dt.datetime.now(dt.UTC).replace(tzinfo=None))
+            for i in range(n)]
+    server.insert_activity(rows)
+    return [r[0] for r in rows]
 
 
 def assert_store_equals_server(db, server) -> None:
@@ -72,7 +63,9 @@ def assert_store_equals_server(db, server) -> None:
 
 
 @pytest.fixture
-def world(platform, monkeypatch):  # noqa: F811
+def world(platform_any, monkeypatch):  # noqa: F811
+    """The real server on SQLite and on PostgreSQL, seeded."""
+    platform = platform_any
     client = platform.register("Ann")
     token = client.headers["Authorization"].split()[1]
     monkeypatch.setenv("ACTIVITY_API_TOKEN", token)
@@ -117,15 +110,36 @@ def test_incremental_runs_take_one_page_per_workspace(world, tmp_path):
 
 
 def test_hundreds_of_rows_with_one_timestamp_across_page_boundaries(world, tmp_path):
+    """SQLite keeps a tie in one order: every row comes. PostgreSQL sorts a tie anew
+    for each page (by the page's bound): the walk reads it again until it has every
+    row, or says in one line how many share the time and how many it got; the
+    database ingest then reads them exactly."""
     server, _, _, (ws_a, _) = world
     # newest of all, so every page boundary of the first pages cuts the tie
     same = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
     insert_rows(server, ws_a, 450, at=same)
     db = tmp_path / "s.duckdb"
-    aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=50))
-    assert_store_equals_server(db, server)
+    result = aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=50))
+    assert_tie_read_or_said(db, server, result, same, 450)
     insert_rows(server, ws_a, 120, at=same + dt.timedelta(seconds=1))
-    aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=50))
+    result = aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=50))
+    assert_tie_read_or_said(db, server, result, same + dt.timedelta(seconds=1), 120)
+
+
+def assert_tie_read_or_said(db, server, result, at: dt.datetime, n: int) -> None:
+    got = aa.sql(db, f"SELECT count(*) FROM activity WHERE created_at = '{at.isoformat()}+00'").item()
+    warnings = [w for s in result.scopes for w in s.warnings]
+    if server.postgres is None:
+        assert got == n and not warnings, warnings
+        assert_store_equals_server(db, server)
+        return
+    if got < n:
+        assert len(warnings) == 1, result.summary()
+        assert f"{n} rows share created_at" in warnings[0] and f"gave {got} of them" in warnings[0]
+        assert "ingest postgresql://" in warnings[0]
+        aa.ingest([server.database], db, progress=False)  # as the warning says
+    else:
+        assert not warnings, warnings
     assert_store_equals_server(db, server)
 
 
@@ -487,6 +501,12 @@ def test_through_a_fault_injecting_proxy_the_store_ends_equal_to_the_server(worl
     for run in (first, last):  # every retry but the listing's is a workspace's
         assert 0 <= run.retries - sum(s.retries for s in run.scopes) <= run.requests - sum(
             s.requests for s in run.scopes)
+    warnings = [w for run in (first, last) for s in run.scopes for w in s.warnings]
+    if server.postgres is None:  # a stable order: nothing to say
+        assert not warnings
+    elif warnings:  # PostgreSQL's order of the 90 tied rows left some out, and it said so
+        assert all("90 rows share created_at" in w for w in warnings), warnings
+        aa.ingest([server.database], db, progress=False)
     assert_store_equals_server(db, server)
 
 
@@ -509,10 +529,7 @@ def test_synced_names_reach_the_analyses(world, tmp_path):
     server, client, _, (ws_a, _) = world
     agent = call(client.post, f"/workspaces/{ws_a}/agents/", json={"name": "triage-bot"}).json()
     insert_rows(server, ws_a, 3)  # written by "runner-1": no name known
-    con = sqlite3.connect(server.db_path)
-    with con:
-        con.execute("UPDATE activity_logs SET actor_id = ? WHERE actor_id = 'runner-1'", (agent["id"],))
-    con.close()
+    server.execute(f"UPDATE activity_logs SET actor_id = '{agent['id']}' WHERE actor_id = 'runner-1'")
     db = tmp_path / "s.duckdb"
     aa.sync(server.url, db, options=SyncOptions(progress=False))
     top = aa.top_actors(db, actor_type="agent")
@@ -610,16 +627,19 @@ def test_feed_walk_resuming_a_backfill_jumps_past_what_was_covered():
     assert walk.offset == 3 + 40 - 10  # 3 new rows above, 40 covered, one page of margin
 
 
-def test_after_ingesting_the_servers_database_file_a_first_sync_reads_only_the_top(world, tmp_path):
+def test_after_ingesting_the_servers_database_a_first_sync_reads_only_the_top(world, tmp_path):
     server, _, _, (ws_a, ws_b) = world
     many = insert_rows(server, ws_a, 450, at=dt.datetime(2026, 1, 1))  # three pages of history
     db = tmp_path / "s.duckdb"
-    snapshot = tmp_path / "platform-copy.db"
-    source = sqlite3.connect(server.db_path)
-    with sqlite3.connect(snapshot) as copy:
-        source.backup(copy)
-    source.close()
-    aa.ingest([snapshot], db, progress=False)
+    if server.postgres:  # its PostgreSQL database, read directly
+        aa.ingest([server.database], db, progress=False)
+    else:  # a copy of its SQLite file
+        snapshot = tmp_path / "platform-copy.db"
+        source = sqlite3.connect(server.db_path)
+        with sqlite3.connect(snapshot) as copy:
+            source.backup(copy)
+        source.close()
+        aa.ingest([snapshot], db, progress=False)
     newer = insert_rows(server, ws_a, 3)  # activity after the snapshot
     result = aa.sync(server.url, db, options=SyncOptions(progress=False))
     assert result.ok, result.summary()

@@ -172,8 +172,41 @@ def _from_pages(shape: Shape) -> str:
         FROM {_page_items(items)}"""
 
 
+def _from_rows(shape: Shape, columns: tuple[str, ...]) -> str:
+    """Records from typed rows ``_rows`` (a database table read into Arrow, its
+    string fields of a string type): each string field's value as ``v_<field>``
+    already, and in ``f`` a marker of its presence; the object fields as JSON;
+    the timestamp as its text. A field the table lacks is missing. No record
+    text: the fast path only, where what matters is which rows are rejected,
+    not why (a reject sends the rows the careful way, as JSON text). Rows whose
+    ``id`` is in ``_reread`` (stored already, read again in a load's overlap)
+    are left out."""
+    strings = (*shape.required, *shape.optional)
+
+    def fragment(name: str) -> str:
+        if name not in columns:
+            return "NULL::JSON"
+        if name in shape.objects:
+            return f"json({name})"
+        if name == shape.timestamp:
+            return f"to_json({name}::VARCHAR)"
+        return f"CASE WHEN {name} IS NOT NULL THEN '\"\"'::JSON END"
+
+    fields = ", ".join(f"{n} := {fragment(n)}" for n in shape.fields)
+    values = ", ".join(
+        (f"{n}::VARCHAR" if n == shape.timestamp else n) if n in columns else "NULL::VARCHAR"
+        for n in strings)
+    names = ", ".join(f"v_{n}" for n in strings)
+    return f"""
+        SELECT * FROM (
+            SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
+                   struct_pack({fields}) AS f, {values}
+            FROM _rows WHERE id NOT IN (SELECT id FROM _reread)
+        ) AS r(loc, text, ok, jtype, f, {names})"""
+
+
 def _select(shape: Shape, source: str, *, workspace: str = "$workspace", extra: bool = True,
-            passthrough: tuple[str, ...] = ()) -> str:
+            passthrough: tuple[str, ...] = (), typed: bool = False) -> str:
     """One row per record of ``source``: ``loc``, ``raw`` and ``reason`` when
     rejected, else the ``STAGED_COLUMNS``. The record rules, in order:
 
@@ -199,7 +232,7 @@ def _select(shape: Shape, source: str, *, workspace: str = "$workspace", extra: 
     strings = (*shape.required, *shape.optional)
     values = ",\n            ".join(
         f"CASE WHEN starts_with({f}{n}, '\"') THEN {f}{n} ->> '$' END AS v_{n}" for n in strings
-    )
+    ) if not typed else "NULL AS _typed"
     checks = []
     for n in shape.required:
         checks += [f"WHEN {f}{n} IS NULL THEN 'missing {n}'",
@@ -276,6 +309,12 @@ WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject'
 
 #: Fast path for files: the whole file in one statement.
 FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE)
+
+def rows_insert(columns: tuple[str, ...]) -> str:
+    """Fast path for a database: every new row of ``_rows`` (a table read into
+    Arrow, with ``columns``) in one statement."""
+    return _insert_or_fail(_select(ACTIVITY, _from_rows(ACTIVITY, columns), extra=False, typed=True))
+
 
 #: Fast path for the sync: pages whose records are plain (objects, known fields
 #: only), one parse per page, the pages of every feed in one statement (each

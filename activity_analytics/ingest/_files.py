@@ -13,12 +13,10 @@ the size of the file.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
 import shutil
-import sqlite3
 import sys
 import tempfile
 import zlib
@@ -88,7 +86,7 @@ class Source:
             return _jsonl_batches(self)
         if self.kind == "json-array":
             return _array_batches(self)
-        return _sqlite_batches(self)
+        raise ValueError(f"{self.kind}: read by ingest._database")
 
 
 def _open_binary(path: Path, gzipped: bool) -> tuple[BinaryIO, BinaryIO]:
@@ -382,43 +380,3 @@ def _array_batches(source: Source) -> Iterator[RawBatch]:
             raise InputError(f"{source.name}: not a valid JSON array: {message}") from exc
     finally:
         reader.close()
-
-
-# --------------------------------------------------------------------- SQLite
-
-
-def _sqlite_batches(source: Source) -> Iterator[RawBatch]:
-    uri = f"file:{source.path.resolve()}?mode=ro"
-    try:
-        con = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as exc:
-        raise InputError(f"{source.name}: cannot open SQLite database: {exc}") from exc
-    with contextlib.closing(con):
-        try:
-            columns = [row[1] for row in con.execute("PRAGMA table_info(activity_logs)")]
-        except sqlite3.Error as exc:
-            raise InputError(f"{source.name}: cannot read SQLite database: {exc}") from exc
-        if not columns:
-            raise InputError(f"{source.name}: SQLite database has no activity_logs table")
-        parts = []
-        for col in columns:
-            quoted = '"' + col.replace('"', '""') + '"'
-            value = (
-                f"CASE WHEN json_valid({quoted}) THEN json({quoted}) ELSE {quoted} END"
-                if col == "details"
-                else quoted
-            )
-            parts.append(f"'{col.replace(chr(39), chr(39) * 2)}', {value}")
-        query = f"SELECT rowid, json_object({', '.join(parts)}) FROM activity_logs ORDER BY rowid"
-        try:
-            cursor = con.execute(query)
-            while rows := cursor.fetchmany(BATCH_ROWS):
-                locs, texts = zip(*rows, strict=True)
-                table = pa.Table.from_arrays(
-                    [pa.array(locs, pa.int64()), pa.array(texts, pa.string()),
-                     pa.array(np.zeros(len(locs), dtype=bool))],
-                    schema=_SCHEMA,
-                )
-                yield RawBatch(table, [], source.size())
-        except sqlite3.Error as exc:
-            raise InputError(f"{source.name}: cannot read activity_logs: {exc}") from exc

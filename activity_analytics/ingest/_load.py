@@ -19,6 +19,7 @@ from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
 from . import _traces
 from ._batch import NotClean, _now, store_batch
 from ._counts import LoadCounts, count_loads
+from ._database import Database, is_url, load_database
 from ._files import RawBatch, Source, expand
 
 
@@ -169,9 +170,10 @@ def ingest(
 
     ``paths`` may name JSON-lines or JSON-array files (gzipped or not),
     PraisonAI ``audit.jsonl`` logs and replay traces (``agent_events``; a
-    call in both counts once), the Platform's SQLite database, directories
-    (walked recursively) and ``-`` for standard input. The format is detected
-    from the content.
+    call in both counts once), the Platform's database (its SQLite file, or a
+    ``postgresql://`` URL: see :mod:`._database`; a second load reads only
+    what is new), directories (walked recursively) and ``-`` for standard
+    input. The format is detected from the content.
 
     Re-ingesting is harmless: a record whose id is already stored with the
     same content counts as a duplicate; with different content it is a
@@ -217,7 +219,11 @@ def ingest_paths(
         paths = [paths]
     if not paths:
         raise InputError("nothing to ingest: give at least one path (or - for stdin)")
-    sources, skipped = expand(list(paths))
+    databases = [Database.from_url(os.fspath(p)) for p in paths if is_url(os.fspath(p))]
+    files = [p for p in paths if not is_url(os.fspath(p))]
+    sources, skipped = expand(files) if files else ([], [])
+    databases += [Database.sqlite_file(s.path) for s in sources if s.kind == "sqlite"]
+    sources = [s for s in sources if s.kind != "sqlite"]
     result = IngestResult(os.fspath(db), skipped=[str(p) for p in skipped])
 
     def window() -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
@@ -237,6 +243,12 @@ def ingest_paths(
             for src in sources:
                 if src.kind != "trace":
                     result.loads.append(_ingest_one(window, src, workspace, progress, fast))
+            for database in databases:
+                try:
+                    result.loads.append(load_database(window, database, workspace=workspace,
+                                                      fast=fast, progress=progress))
+                except duckdb.Error as exc:
+                    raise StoreError(f"{database.name}: storing failed: {one_line(exc)}") from exc
         except StoreLockedError as exc:  # between two windows: what is stored stays
             raise StoreLockedError(
                 f"{db} is in use by {exc.holder} (waited {lock_timeout:g}s). What this ingest "

@@ -63,6 +63,8 @@ class ScopeResult:
     requests: int = 0  # activity pages and, for a workspace, its members, agents and issues
     retries: int = 0
     error: str | None = None
+    #: what the sync could not be sure of (rows of a long tie it could not read whole)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(repr=False)
@@ -89,6 +91,7 @@ class SyncResult(Shown):
                 f"{s.new_rows} new, {s.duplicates} duplicates, {s.rejected} rejected, {s.pages} pages, "
                 f"{s.retries} retries")
             lines.append(f"{s.scope}: {state}")
+            lines.extend(f"{s.scope}: warning: {w}" for w in s.warnings)
         lines.extend(f"dimensions: {e}" for e in self.dimension_errors)
         if self.from_spool:
             lines.append(f"spool: {self.from_spool} rows an earlier sync had kept were stored first")
@@ -127,6 +130,7 @@ async def _walk(client: PlatformClient, writer: Writer, path: str, scope: str,
             pending.append(await writer.submit(feed, page, first_loc, rows, new_state))
             bar.update(len(rows))
             bar.set_postfix(pages=result.pages, refresh=False)
+    result.warnings.extend(walk.warnings)
     final = {k: v for k, v in state.items() if k != "walk"}
     final.update(walk.mark_state({} if options.full else state))
     final["last_sync"] = dt.datetime.now(dt.UTC).isoformat()

@@ -316,9 +316,10 @@ class Writer:
         return json.loads(rows[0][0]) if rows else {}
 
     def snapshot_state(self, workspace_id: str, issue_id: str | None) -> dict:
-        """A first sync's starting state when the Platform's database file was ingested.
+        """A first sync's starting state when the Platform's database (its SQLite file or
+        PostgreSQL) was ingested.
 
-        That file is a snapshot of the whole ``activity_logs`` table, so
+        Each complete load of it covers the whole ``activity_logs`` table, so
         everything of this feed up to its newest row there is stored: the
         walk can stop at that row, like an incremental one. (Other files may
         be partial, so they never set a mark; ``--full`` ignores this.)
@@ -326,7 +327,8 @@ class Writer:
         at_mark = self.con.execute(  # the snapshot's newest rows of this feed
             "SELECT id, created_at FROM activity WHERE workspace_id = $ws "
             "AND ($issue IS NULL OR issue_id = $issue OR entity_id = $issue) "
-            "AND source IN (SELECT source FROM loads WHERE kind = 'sqlite' AND finished_at IS NOT NULL) "
+            "AND source IN (SELECT source FROM loads WHERE kind IN ('sqlite', 'postgresql') "
+            "AND finished_at IS NOT NULL) "
             "QUALIFY created_at = max(created_at) OVER ()",
             {"ws": workspace_id, "issue": issue_id},
         ).fetchall()
