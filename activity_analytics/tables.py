@@ -32,12 +32,13 @@ def _gt(frame: pl.DataFrame) -> Any:
 
 def names(db: str | os.PathLike[str]) -> dict[str, str]:
     """Ids the store can name: actor marks' notes, agents', workspaces' names,
-    issues' identifiers (a sync keeps the last three)."""
+    issues' identifiers (a sync or a database load keeps the last three; the
+    log's issue.created events name their issues too: ``issue_names``)."""
     frame = sql(db, """
         SELECT actor_id AS id, note AS name FROM actor_marks WHERE note IS NOT NULL
         UNION ALL SELECT id, name FROM agents WHERE name IS NOT NULL
         UNION ALL SELECT id, name FROM workspaces WHERE name IS NOT NULL
-        UNION ALL SELECT id, identifier FROM issues WHERE identifier IS NOT NULL""")
+        UNION ALL SELECT id, identifier FROM issue_names WHERE identifier IS NOT NULL""")
     return dict(frame.iter_rows())
 
 

@@ -23,6 +23,7 @@ QUERIES = {
     "agent_runs": "SELECT * FROM agent_runs",
     "llm_calls": "SELECT * FROM llm_calls",
     "tool_calls": "SELECT * FROM tool_calls",
+    "issue_names": "SELECT * FROM issue_names",
     "aa_events": "SELECT id FROM aa_events(atype := 'agent', since := TIMESTAMPTZ '2026-11-05 00:00:00+00')",
     "aa_actions": "SELECT * FROM aa_actions()",
     "aa_actions_every": "SELECT * FROM aa_actions(every := '1 day', by_workspace := true)",

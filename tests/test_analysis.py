@@ -63,6 +63,36 @@ def test_timeline_matches_sql_and_orders_events(demo_db):
     assert all(("status=" in c) or ("priority=" in c) for c in updates)
 
 
+def test_issue_names_come_from_the_issues_table_else_from_the_log(demo_db, tmp_path):
+    events = raw_events(demo_db).filter(pl.col("action") == "issue.created")
+    titles = {(r["workspace_id"], r["issue_id"]): json.loads(r["details"])
+              for r in events.iter_rows(named=True)}
+    names = aa.sql(demo_db, "SELECT * FROM issue_names")
+    assert names.height == len(titles) > 0 and set(names["origin"]) == {"activity"}
+    for row in names.iter_rows(named=True):
+        details = titles[(row["workspace_id"], row["id"])]
+        assert (row["identifier"], row["title"]) == (details["identifier"], details["title"])
+    issue = names["id"][0]
+    line = aa.timeline(demo_db, issue).row(0, named=True)
+    assert line["issue_title"] == names["title"][0] and line["issue_identifier"] == names["identifier"][0]
+    # a synced issues table wins, and a renamed issue shows its new title
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, copy)
+    ws = names["workspace_id"][0]
+    with duckdb.connect(str(copy)) as con:
+        con.execute("INSERT INTO issues VALUES (?, ?, 'ISS-1', 'From the API', 'todo', 'high', now())", [ws, issue])
+        other, other_ws = names["id"][1], names["workspace_id"][1]
+        con.execute("INSERT INTO activity (id, workspace_id, issue_id, entity_type, entity_id, actor_type, "
+                    "actor_type_raw, actor_id, action, details, created_at, source, ingested_at) VALUES "
+                    "('rename', ?, ?, 'issue', ?, 'user', 'member', 'u1', 'issue.updated', "
+                    "'{\"fields\": {\"title\": \"Renamed\"}}', TIMESTAMPTZ '2030-01-01 00:00:00+00', 't', now())",
+                    [other_ws, other, other])
+    again = aa.sql(copy, "SELECT id, title, origin FROM issue_names")
+    assert dict(again.select("id", "title").iter_rows())[issue] == "From the API"
+    assert dict(again.select("id", "title").iter_rows())[other] == "Renamed"
+    assert again.height == names.height
+
+
 def test_actions_counts_agree_with_an_independent_polars_count(demo_db):
     events = raw_events(demo_db)
     expected = events.group_by("action").agg(

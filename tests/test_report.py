@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import html as html_lib
 import re
 import shutil
 import subprocess
@@ -57,6 +58,16 @@ def test_report_has_every_section_and_inline_figures(html_report):
         assert dtype_row not in html
     assert html_report.with_suffix(".ipynb").exists()
     assert {p.name for p in html_report.parent.iterdir()} == {"report.html", "report.ipynb"}  # no temp files
+
+
+def test_issues_without_a_synced_issues_table_are_named_by_the_log(html_report, demo_db):
+    """Only one issue of the sample is in the issues table: the rest are named
+    by their issue.created events (title and identifier)."""
+    named = aa.sql(demo_db, "SELECT identifier, title FROM issue_names WHERE origin = 'activity'")
+    assert named.height >= 10 and named["title"].null_count() == 0
+    html = html_report.read_text()
+    shown = {t for t in named["title"] if f">{html_lib.escape(t)}<" in html}
+    assert len(shown) >= 5, shown  # before the log named them: every title but ISS-1's was "–"
 
 
 def test_text_from_the_api_is_escaped(html_report):

@@ -92,7 +92,7 @@ MACROS = {
         FROM events AS e
         LEFT JOIN actor_marks AS m USING (actor_id)
         LEFT JOIN agents AS ag ON ag.id = e.actor_id AND ag.workspace_id = e.workspace_id
-        LEFT JOIN issues AS i ON i.id = issue AND i.workspace_id = e.workspace_id
+        LEFT JOIN issue_names AS i ON i.id = issue AND i.workspace_id IS NOT DISTINCT FROM e.workspace_id
         WHERE e.issue_id = issue OR e.entity_id = issue
         ORDER BY e.created_at, e.id
     """,
