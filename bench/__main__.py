@@ -7,6 +7,7 @@ import sys
 from . import (
     agents_bench,
     analyses_bench,
+    backfill_bench,
     bursts_eval,
     cli_bench,
     docs,
@@ -27,6 +28,7 @@ BENCHES = {
     "agents": agents_bench.main,
     "storage": storage_bench.main,
     "sharing": sharing_bench.main,
+    "backfill": backfill_bench.main,
 }
 #: not a benchmark: writes docs/benchmarks.md and the README's figures from bench/out
 TOOLS = {"docs": docs.main}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import sqlite3
@@ -87,6 +88,37 @@ def test_platform_sqlite_database(tmp_path, db):
     rows = sql(db, "SELECT id, actor_type, details->>'$.identifier' AS ident FROM activity ORDER BY id").rows()
     assert rows == [("a1", "user", "ISS-1"), ("a2", "agent", None)]
     assert sql(db, "SELECT location FROM rejects")["location"].to_list() == ["rowid 3"]
+
+
+def test_platform_sqlite_database_loads_incrementally_ties_and_late_commits_included(tmp_path, db):
+    path = tmp_path / "platform.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE activity_logs (id VARCHAR PRIMARY KEY, workspace_id VARCHAR, entity_type VARCHAR, "
+                "entity_id VARCHAR, action VARCHAR, actor_type VARCHAR, actor_id VARCHAR, issue_id VARCHAR, "
+                "details JSON, created_at DATETIME)")
+    con.execute("CREATE TABLE workspaces (id VARCHAR, name VARCHAR, slug VARCHAR)")
+    con.execute("INSERT INTO workspaces VALUES ('ws', 'Alpha', 'alpha')")
+    t0 = dt.datetime(2026, 11, 2, 9)
+
+    def add(prefix: str, n: int, at) -> None:
+        con.executemany("INSERT INTO activity_logs VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        [(f"{prefix}{i}", "ws", "issue", "i1", "issue.updated", "member", "u1", "i1", "{}",
+                          at(i).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(n)])
+        con.commit()
+
+    add("e", 2000, lambda i: t0 + dt.timedelta(minutes=i))
+    first = ingest([path], db, progress=False)
+    assert first.total.stored == 2000
+    assert sql(db, "SELECT name FROM workspaces WHERE id = 'ws'").item() == "Alpha"
+    mark = t0 + dt.timedelta(minutes=1999)
+    add("tie", 30, lambda i: mark)  # the mark's own time: a tie across the boundary
+    add("late", 7, lambda i: mark - dt.timedelta(minutes=3))  # committed after the load read
+    add("new", 11, lambda i: mark + dt.timedelta(seconds=i + 1))
+    second = ingest([path], db, progress=False)
+    assert (second.total.records, second.total.stored, second.total.duplicates) == (48, 48, 0)
+    assert sql(db, "SELECT count(*), count(DISTINCT id) FROM activity").row(0) == (2048, 2048)
+    assert ingest([path], db, progress=False).total.records == 0
+    con.close()
 
 
 def test_sqlite_without_activity_logs_is_a_clear_error(tmp_path, db):
