@@ -53,9 +53,11 @@ def ingest(paths, db, workspace, strict, quiet, lock_timeout):
 
     PATHS are JSON-lines or JSON-array exports of the API (optionally
     gzipped), PraisonAI audit.jsonl logs and replay traces (a folder such as
-    ~/.praison/traces), the Platform's SQLite database, directories (walked
-    recursively) or - for standard input. The format is
-    detected from the content. Ingesting the same data again stores nothing
+    ~/.praison/traces), the Platform's database (its SQLite file, or a
+    postgresql://USER@HOST:PORT/DB URL; the password from $PGPASSWORD,
+    ~/.pgpass or PGSERVICE, never in the URL; a second load reads only what
+    is new), directories (walked recursively) or - for standard input. The
+    format is detected from the content. Ingesting the same data again stores nothing
     new; bad records go to the `rejects` table with their file and line, and
     the rest still land. Prints what was stored, duplicated, in conflict and
     rejected; exits 0 unless --strict and something was rejected.

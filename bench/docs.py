@@ -96,6 +96,25 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
                      f"{o['questions']} (before: {b['failed']} of {b['questions']})", key))
         rows.append(("... that sync with short write windows vs the one-window sync before",
                      "at most 1.1x", f"{r['ratio_sync_to_before']}x", key))
+    if found := _largest(runs, "backfill"):
+        key, r = found
+        b, sec = r["backfill"], r["backfill"]["seconds"]
+        rows.append((f"`ingest postgresql://` of {b['rows']:,} rows vs `psql` COPY TO STDOUT; vs a bare "
+                     "ADBC read into Arrow; vs a bare ADBC read into a DuckDB table", "at most 3x; 1.5x; -",
+                     f"{b['ratio_to_psql_copy']}x; {b['ratio_to_bare_adbc_arrow']}x; "
+                     f"{b['ratio_to_bare_adbc_duckdb']}x ({sec['ours']} s)", key))
+        inc = r["increment"]
+        rows.append((f"then {inc['new_rows']:,} new rows: database ingest; API sync after it (activity "
+                     "pages per workspace)", "at most 2 requests",
+                     f"{inc['ingest_seconds']} s; {inc['sync_after_seconds']} s "
+                     f"({max(inc['sync_after_activity_pages'].values())} page)", key))
+        growth = {(g["backend"], g["rows"]): g for g in r.get("growth", [])}
+        if growth:
+            big = max(n for _, n in growth)
+            cells = "; ".join(f"{backend}: {g['api_sync_seconds']} s vs {g['database_ingest_seconds']} s"
+                              for (backend, n), g in sorted(growth.items()) if n == big)
+            rows.append((f"full API sync vs database ingest of {big:,} rows (server on each backend)",
+                         "(information)", cells, key))
     if "bursts" in runs and "held_out" in runs["bursts"]:
         r = runs["bursts"]
         held, fams = r["held_out"]["bursts"], r["families"]

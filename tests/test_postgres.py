@@ -15,6 +15,8 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import activity_analytics as aa
 from activity_analytics import SyncOptions
@@ -24,7 +26,7 @@ from activity_analytics.ingest import _database
 from activity_analytics.ingest._load import ingest_paths
 
 from .pg_server import PASSWORD, pg, pg_cluster  # noqa: F401 - the fixtures
-from .platform_server import call, platform_pg  # noqa: F401 - the fixtures
+from .platform_server import platform_pg  # noqa: F401 - the fixture
 from .test_sync import assert_store_equals_server, insert_rows, seed_workspace
 
 # The Platform's tables as its server creates them on PostgreSQL (foreign keys left out)
@@ -221,9 +223,9 @@ def test_errors_are_one_line_name_the_server_and_never_the_password(pg, tmp_path
         f"postgresql://postgres@127.0.0.1:{cluster.port - 1 or 1}/x": "cannot connect",
         f"postgresql://postgres:{PASSWORD}@127.0.0.1:{cluster.port}/{database}": "holds a password",
     }
-    for given, expected in cases.items():
+    for source, expected in cases.items():
         with pytest.raises(InputError) as info:
-            aa.ingest([given], db, progress=False)
+            aa.ingest([source], db, progress=False)
         message = str(info.value)
         assert expected in message and "\n" not in message and PASSWORD not in message, message
     monkeypatch.setenv("PGPASSWORD", PASSWORD)
@@ -284,3 +286,54 @@ def test_a_table_of_other_types_goes_the_careful_way_and_says_why(pg, tmp_path):
     # a naive timestamp is UTC; a column the Platform does not have is kept in extra
     assert row["id"] == "1" and row["created_at"] == dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
     assert json.loads(row["extra"]) == {"severity": "high"}
+
+
+ROW = st.fixed_dictionaries({
+    "id": st.sampled_from(["a", "b", "c", "d", "e", "f", "", None]),
+    "workspace_id": st.sampled_from(["w1", "w1", "w2", None]),
+    "action": st.sampled_from(["issue.created", "issue.updated", "agent.ran", " ", None]),
+    "actor_type": st.sampled_from(["member", "agent", "Agent", "bot", None]),
+    "actor_id": st.sampled_from(["u1", "u2", None]),
+    "details": st.sampled_from([None, "{}", '{"fields": {"status": "done"}}', '{"b" : 1, "a": [1, 2]}',
+                                "[1]", '"text"', "3"]),
+})
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW, min_size=1, max_size=12))
+def test_a_table_a_careful_read_and_its_export_agree_row_for_row(pg_cluster, tmp_path_factory, monkeypatch, rows):
+    """Whatever the rows, the fast path (when it takes them), the careful path and
+    the same rows as a JSON-lines export store the same rows and reject the same
+    records for the same reasons."""
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    database = pg_cluster.create_database()
+    pg_cluster.sql(database, "CREATE TABLE activity_logs (id text, workspace_id text, entity_type text, "
+                             "entity_id text, action text, actor_type text, actor_id text, issue_id text, "
+                             "details json, created_at timestamptz)")
+
+    def text(value):
+        return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+    values = ", ".join(
+        f"({text(r['id'])}, {text(r['workspace_id'])}, 'issue', 'i1', {text(r['action'])}, "
+        f"{text(r['actor_type'])}, {text(r['actor_id'])}, 'i1', {text(r['details'])}::json, "
+        f"timestamptz '2026-11-02 09:00:00+00' + interval '{i} minutes')" for i, r in enumerate(rows))
+    pg_cluster.sql(database, f"INSERT INTO activity_logs VALUES {values}")
+    url, tmp = pg_cluster.url(database), tmp_path_factory.mktemp("agree")
+    export = pg_cluster.sql(database, "SELECT row_to_json(a)::text FROM activity_logs AS a "
+                                      "ORDER BY created_at, id")
+    (tmp / "export.jsonl").write_text("".join(r[0] + "\n" for r in export))
+    stores = {"fast": tmp / "fast.duckdb", "careful": tmp / "careful.duckdb", "file": tmp / "file.duckdb"}
+    results = {"fast": ingest_paths([url], stores["fast"], progress=False),
+               "careful": ingest_paths([url], stores["careful"], progress=False, fast=False),
+               "file": aa.ingest([tmp / "export.jsonl"], stores["file"], progress=False)}
+    columns = ("id, workspace_id, actor_type, actor_type_raw, actor_id, action, details::VARCHAR AS d, "
+               "extra::VARCHAR AS x, created_at")
+    stored = {k: aa.sql(db, f"SELECT {columns} FROM activity ORDER BY id") for k, db in stores.items()}
+    reasons = {k: sorted(aa.sql(db, "SELECT reason FROM rejects")["reason"].to_list())
+               for k, db in stores.items()}
+    assert stored["fast"].equals(stored["careful"]) and stored["fast"].equals(stored["file"])
+    assert reasons["fast"] == reasons["careful"] == reasons["file"]
+    counts = {k: (r.total.stored, r.total.duplicates, r.total.conflicts, r.total.rejected)
+              for k, r in results.items()}
+    assert counts["fast"] == counts["careful"] == counts["file"], counts
