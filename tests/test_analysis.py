@@ -301,7 +301,7 @@ def test_a_version_3_store_loses_its_kept_counts_and_bursts_gives_the_same(tmp_p
     expected = aa.bursts(db, sensitivity=2.0)
     assert expected.height > 0
     with duckdb.connect(str(db)) as con:  # make it the store an older version wrote
-        con.execute("DROP VIEW agent_runs; DROP VIEW tool_calls; DROP VIEW llm_calls; "
+        con.execute("DROP VIEW issue_names; DROP VIEW agent_runs; DROP VIEW tool_calls; DROP VIEW llm_calls; "
                     "DROP TABLE agent_events; DROP VIEW events; "
                     "ALTER TABLE actor_marks DROP COLUMN same_as")
         con.execute(MIGRATIONS[0][MIGRATIONS[0].index("CREATE VIEW events"):])

@@ -24,7 +24,7 @@ from activity_analytics.ingest import _spool
 
 from .conftest import record, write_lines
 from .platform_server import platform  # noqa: F401 - the fixture
-from .test_sync import assert_store_equals_server, insert_rows, world  # noqa: F401 - the fixture
+from .test_sync import assert_store_equals_server, insert_rows, seeded_world
 
 pytestmark = pytest.mark.platform
 
@@ -49,6 +49,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def count_ids(db: Path) -> tuple[int, int]:
     return aa.sql(db, "SELECT count(*) AS n, count(DISTINCT id) AS d FROM activity").row(0)
+
+
+@pytest.fixture
+def world(platform, monkeypatch):  # noqa: F811
+    """The real server (on SQLite: sharing the store does not depend on the server's database)."""
+    return seeded_world(platform, monkeypatch)
 
 
 def test_a_sync_beside_a_held_session_spools_exits_75_and_the_next_run_stores_it_once(world, tmp_path):

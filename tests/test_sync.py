@@ -65,7 +65,11 @@ def assert_store_equals_server(db, server) -> None:
 @pytest.fixture
 def world(platform_any, monkeypatch):  # noqa: F811
     """The real server on SQLite and on PostgreSQL, seeded."""
-    platform = platform_any
+    return seeded_world(platform_any, monkeypatch)
+
+
+def seeded_world(platform, monkeypatch):  # noqa: F811
+    """Two workspaces of issues through the API, and agent rows written directly."""
     client = platform.register("Ann")
     token = client.headers["Authorization"].split()[1]
     monkeypatch.setenv("ACTIVITY_API_TOKEN", token)
