@@ -324,9 +324,10 @@ class LiveFeed:
     a sync pages (``arrive``: offset -> rows added right after serving it)."""
 
     def __init__(self, n: int, hold: tuple = (), arrive: dict | None = None, tie: int = 1,
-                 shuffle: int | None = None):
+                 shuffle: int | None = None, heap: bool = False):
         self.tie = tie  # rows sharing one created_at
         self.shuffle = None if shuffle is None else __import__("random").Random(shuffle)  # ties in any order
+        self.heap = heap  # as PostgreSQL's top-N sort: see heap_page
         self.rows = [self.row(i) for i in range(n)]
         self.hold, self.arrive = set(hold), dict(arrive or {})
         self.served: list[int] = []
@@ -352,11 +353,27 @@ class LiveFeed:
         if self.shuffle:  # no tie-breaker at its worst: each query orders a tie afresh
             keys = {id(r): self.shuffle.random() for r in rows}
             rows = sorted(rows, key=lambda r: (r["created_at"], keys[id(r)]), reverse=True)
+        if self.heap:
+            rows = self.heap_page(offset + limit)
         page = rows[offset: offset + limit]
         self.served.append(offset)
         for k in range(self.arrive.pop(offset, 0)):  # newer rows arrive at the top
             self.rows.insert(0, self.row(-1 - k - len(self.served) * 1000))
         return httpx.Response(200, json=page)
+
+    def heap_page(self, bound: int) -> list:
+        """The order a bounded heap sort gives for LIMIT + OFFSET = ``bound``: of a
+        tie the bound cuts it keeps the rows it scanned first (scan order: the
+        list's, oldest last), and it orders each tie by the bound."""
+        import hashlib
+
+        ranked = sorted(self.rows, key=lambda r: r["created_at"], reverse=True)  # stable: scan order
+        if bound < len(ranked):
+            cut = ranked[bound - 1]["created_at"]
+            above = [r for r in ranked if r["created_at"] > cut]
+            ranked = above + [r for r in ranked if r["created_at"] == cut][:bound - len(above)]
+        key = {r["id"]: hashlib.md5(f"{bound}:{r['id']}".encode()).hexdigest() for r in ranked}
+        return sorted(ranked, key=lambda r: (r["created_at"], key[r["id"]]), reverse=True)
 
     def sync(self, db, **options):
         opts = SyncOptions(progress=False, client=ClientOptions(
@@ -399,6 +416,44 @@ def test_a_tie_cut_after_its_first_row_is_read_whole_even_in_a_new_order_each_qu
     result = feed.sync(tmp_path / "s.duckdb", read_ahead=0, page_size=199)
     stored = {i for (i,) in aa.sql(tmp_path / "s.duckdb", "SELECT id FROM activity").rows()}
     assert stored == {f"r{i}" for i in range(700)} and result.scopes[0].duplicates == 0
+
+
+def assert_every_row_or_said(db, feed, result, n: int) -> None:
+    """Every row of ``feed`` stored, or one warning per tie it could not read whole,
+    with the numbers the store shows: never a silent loss."""
+    stored = {i for (i,) in aa.sql(db, "SELECT id FROM activity").rows()}
+    missing = {r["id"] for r in feed.rows} - stored
+    warnings = result.scopes[0].warnings
+    assert len(stored) == result.scopes[0].new_rows
+    if not missing:
+        assert not warnings, warnings
+        return
+    by_time = {}
+    for r in feed.rows:
+        by_time.setdefault(r["created_at"], []).append(r["id"])
+    short = {t: ids for t, ids in by_time.items() if set(ids) & missing}
+    assert len(warnings) == len(short), (warnings, len(missing))
+    for warning, ids in zip(sorted(warnings), sorted(short.values(), key=lambda i: i[0]), strict=False):
+        assert warning.startswith(f"{len(ids)} rows share created_at")
+        assert f"gave {len(set(ids) - missing)} of them" in warning
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_tie_longer_than_a_page_is_read_again_until_every_row_came(tmp_path, seed):
+    # 450 rows share each time, pages of 100, and each query orders a tie afresh:
+    # the walk reads each tie again until it has it (or, rarely, says so)
+    feed = LiveFeed(1350, tie=450, shuffle=seed)
+    result = feed.sync(tmp_path / "s.duckdb", read_ahead=0, page_size=100)
+    assert result.scopes[0].pages > 14  # more than one pass
+    assert_every_row_or_said(tmp_path / "s.duckdb", feed, result, 1350)
+    assert len(result.scopes[0].warnings) <= 1
+
+
+def test_a_tie_a_bounded_heap_never_shows_whole_is_said_in_one_line(tmp_path):
+    # PostgreSQL's top-N sort: pages inside a tie show only the rows scanned first
+    feed = LiveFeed(1000, tie=450, heap=True)
+    result = feed.sync(tmp_path / "s.duckdb", read_ahead=0, page_size=100)
+    assert_every_row_or_said(tmp_path / "s.duckdb", feed, result, 1000)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -35,6 +35,7 @@ from .._store import connect, transaction
 from . import _spool
 from ._api import Page
 from ._counts import LoadCounts, count_loads
+from ._database import replace_dimension
 from ._files import _SCHEMA, RawBatch
 from ._batch import NotClean, store_batch
 from ._walk import Lean, iso
@@ -360,14 +361,8 @@ class Writer:
                              [dt.datetime.now(dt.UTC), load_ids])
 
     def replace_dimension(self, table: str, workspace_id: str, rows: list[tuple]) -> None:
-        width = {"members": 3, "agents": 4, "issues": 6}[table]
-        now = dt.datetime.now(dt.UTC)
         with transaction(self.con):
-            self.con.execute(f"DELETE FROM {table} WHERE workspace_id = ?", [workspace_id])
-            if rows:
-                marks = ", ".join("?" * (width + 1))
-                self.con.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})",
-                                     [(*r, now) for r in rows])
+            replace_dimension(self.con, table, {workspace_id}, rows, dt.datetime.now(dt.UTC))
 
     def upsert_workspace(self, ws: dict) -> None:
         self.con.execute(
