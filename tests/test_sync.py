@@ -161,14 +161,30 @@ def test_a_writer_adding_activity_while_the_sync_pages(world, tmp_path):
     writer.start()
     try:
         db = tmp_path / "s.duckdb"
-        aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=20))
+        result = aa.sync(server.url, db, options=SyncOptions(progress=False, page_size=20))
     finally:
         stop.set()
         writer.join()
     stored = set(aa.sql(db, "SELECT id FROM activity")["id"].to_list())
-    assert before <= stored  # nothing that existed when the sync started was missed
+    said = said_of_ties(server, result)
+    # nothing that existed when the sync started was missed, but for a tie it said it
+    # could not read whole (PostgreSQL)
+    missed = before - stored
+    assert not missed or (said and all(r["created_at"].startswith("2026-11-01 00:00:00")
+                                       for r in server.activity_logs() if r["id"] in missed))
     aa.sync(server.url, db, options=SyncOptions(progress=False))
+    if said:
+        aa.ingest([server.database], db, progress=False)  # as the warning says
     assert_store_equals_server(db, server)
+
+
+def said_of_ties(server, *results) -> list[str]:
+    """The walks' warnings of long ties. (SQLite's order is stable, but rows
+    arriving during a walk over a tie swell the positions it counts: it may
+    say so there too, and then it got every row.)"""
+    warnings = [w for r in results for s in r.scopes for w in s.warnings]
+    assert all(" rows share created_at " in w for w in warnings), warnings
+    return warnings
 
 
 KILLED_SYNC = textwrap.dedent(
@@ -434,7 +450,7 @@ def assert_every_row_or_said(db, feed, result, n: int) -> None:
     short = {t: ids for t, ids in by_time.items() if set(ids) & missing}
     assert len(warnings) == len(short), (warnings, len(missing))
     for warning, ids in zip(sorted(warnings), sorted(short.values(), key=lambda i: i[0]), strict=False):
-        assert warning.startswith(f"{len(ids)} rows share created_at")
+        assert warning.startswith(f"up to {len(ids)} rows share created_at")
         assert f"gave {len(set(ids) - missing)} of them" in warning
 
 
@@ -560,11 +576,7 @@ def test_through_a_fault_injecting_proxy_the_store_ends_equal_to_the_server(worl
     for run in (first, last):  # every retry but the listing's is a workspace's
         assert 0 <= run.retries - sum(s.retries for s in run.scopes) <= run.requests - sum(
             s.requests for s in run.scopes)
-    warnings = [w for run in (first, last) for s in run.scopes for w in s.warnings]
-    if server.postgres is None:  # a stable order: nothing to say
-        assert not warnings
-    elif warnings:  # PostgreSQL's order of the 90 tied rows left some out, and it said so
-        assert all("90 rows share created_at" in w for w in warnings), warnings
+    if said_of_ties(server, first, last):  # PostgreSQL's order of the 90 tied rows left some out
         aa.ingest([server.database], db, progress=False)
     assert_store_equals_server(db, server)
 

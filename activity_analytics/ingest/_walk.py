@@ -121,9 +121,10 @@ class TieRun:
     ends_walk: bool = False
 
     def warning(self) -> str:
-        return (f"{self.length} rows share created_at {self.at.isoformat()}; the server gave "
-                f"{len(self.ids)} of them over {self.reads} pages read again (its order among equal "
-                "times changes between queries, so offset pages skip some): "
+        return (f"up to {self.length} rows share created_at {self.at.isoformat()} (rows arriving "
+                f"during the walk add to that count); the server gave {len(self.ids)} of them, "
+                f"also over {self.reads} pages read again: where its order among equal times "
+                "changes between queries (PostgreSQL), offset pages skip some, and "
                 "`activity-analytics ingest postgresql://USER@HOST/DB` reads them exactly")
 
 
