@@ -163,6 +163,16 @@ def test_database_then_api_asks_at_most_two_pages_per_workspace(seeded, tmp_path
     assert dict(aa.sql(db, "SELECT id, name FROM workspaces").rows()) == {ws_a: "Alpha", ws_b: "Beta"}
     assert aa.sql(db, "SELECT count(*), count(identifier) FROM issues").row(0) == (6, 6)
     assert aa.sql(db, "SELECT count(*) FROM members").item() == 2
+    # a member who joined shows with the next load, and is gone with the load after leaving
+    cluster, database = server.postgres
+    server.register("Bob")
+    cluster.sql(database, f"INSERT INTO members SELECT 'm-x', id, '{ws_b}', 'member', created_at, "
+                          "updated_at FROM users WHERE name = 'Bob'")
+    aa.ingest([server.database], db, progress=False)
+    assert aa.sql(db, "SELECT count(*) FROM members").item() == 3
+    cluster.sql(database, "DELETE FROM members WHERE id = 'm-x'")
+    aa.ingest([server.database], db, progress=False)
+    assert aa.sql(db, "SELECT count(*) FROM members").item() == 2
     synced = aa.sync(server.url, db, options=SyncOptions(progress=False))
     assert synced.ok and sum(s.new_rows for s in synced.scopes) == 0
     assert all(s.pages <= 2 for s in synced.scopes), [s.pages for s in synced.scopes]

@@ -320,8 +320,9 @@ def _save(con, db: Database, newest: dt.datetime | None, old: dt.datetime | None
         con.execute("INSERT INTO workspaces VALUES (?, ?, ?, NULL, ?) ON CONFLICT (id) DO UPDATE "
                     "SET name = excluded.name, slug = excluded.slug, synced_at = excluded.synced_at",
                     [ws_id, name, slug, now])
+    listed = {w[0] for w in workspaces}  # a workspace with no rows left loses its old ones
     for table, rows in dims.items():
-        replace_dimension(con, table, {r[0] for r in rows}, rows, now)
+        replace_dimension(con, table, listed | {r[0] for r in rows}, rows, now)
     con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [now, load_id])
 
 
@@ -374,8 +375,8 @@ def load_database(
     return counts
 
 
-def _fast(window, reader: _PostgresReader, db: Database, workspace: str | None, since, reread: pa.Table, load_id: str,
-          bar, finish) -> LoadCounts:
+def _fast(window, reader: _PostgresReader, db: Database, workspace: str | None, since,
+          reread: pa.Table, load_id: str, bar, finish) -> LoadCounts:
     """Every row from ``since`` in one statement, or :class:`NotClean` having kept nothing."""
     columns = reader.columns("activity_logs")
     if not set(columns) <= set(_sql.ACTIVITY_FIELDS):
@@ -428,7 +429,8 @@ def _plain(schema: pa.Schema) -> bool:
     return True
 
 
-def _careful(window, reader, db: Database, workspace: str | None, since, reread: pa.Table, load_id: str, bar) -> LoadCounts:
+def _careful(window, reader, db: Database, workspace: str | None, since, reread: pa.Table,
+             load_id: str, bar) -> LoadCounts:
     """Batch by batch through the record rules, each in a write window of its own."""
     total = LoadCounts(db.name, db.kind)
     known = reread.column("id").combine_chunks()
