@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -347,3 +348,12 @@ def test_a_table_a_careful_read_and_its_export_agree_row_for_row(pg_cluster, tmp
     counts = {k: (r.total.stored, r.total.duplicates, r.total.conflicts, r.total.rejected)
               for k, r in results.items()}
     assert counts["fast"] == counts["careful"] == counts["file"], counts
+
+
+def test_a_load_shows_its_progress_in_rows(pg, tmp_path, capsys):
+    url = platform_db(pg, rows=250_000)
+    aa.ingest([url], tmp_path / "s.duckdb", progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n")
+    done = [int(m.group(1)) for m in re.finditer(r"(\d+)%\|", bar)]
+    # the bar moves as DuckDB reads the stream, batch by batch, and ends full
+    assert any(0 < d < 100 for d in done) and done[-1] == 100, done

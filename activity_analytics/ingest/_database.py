@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 
 from .._defaults import DB_OVERLAP
 from .._errors import InputError, one_line
-from .._progress import progress_bar, watch_query
+from .._progress import progress_bar
 from .._sql import ingest as _sql
 from .._store import transaction
 from .._time import parse_ts
@@ -386,15 +386,13 @@ def _fast(window, reader: _PostgresReader, db: Database, workspace: str | None, 
         with reader.typed(since) as stream, window() as con:
             if not _plain(stream.schema):
                 raise NotClean
-            con.register("_rows", stream)
+            con.register("_rows", stream if bar.disable else _counted(stream, bar))
             con.register("_reread", reread)
             try:
                 with transaction(con):
-                    report = None if bar.disable else (lambda f: bar.update(int(f * bar.total) - bar.n))
-                    with watch_query(con, report):
-                        (stored,) = con.execute(_sql.rows_insert(columns),
-                                                {"workspace": workspace, "source": db.name, "now": now}
-                                                ).fetchall()[0]
+                    (stored,) = con.execute(_sql.rows_insert(columns),
+                                            {"workspace": workspace, "source": db.name, "now": now}
+                                            ).fetchall()[0]
                     (collisions,) = con.execute(_sql.COLLISIONS, {"now": now}).fetchall()[0]
                     if collisions:
                         raise NotClean
@@ -410,6 +408,18 @@ def _fast(window, reader: _PostgresReader, db: Database, workspace: str | None, 
         # an id stored before, the server gone)
         raise NotClean from exc
     return counts
+
+
+def _counted(stream: pa.RecordBatchReader, bar) -> pa.RecordBatchReader:
+    """``stream``, moving ``bar`` on as DuckDB reads each batch (DuckDB cannot
+    tell how far it is through a stream)."""
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for batch in stream:
+            bar.update(batch.num_rows)
+            yield batch
+
+    return pa.RecordBatchReader.from_batches(stream.schema, batches())
 
 
 def _plain(schema: pa.Schema) -> bool:
