@@ -52,7 +52,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        # a connection closed meanwhile (a second Ctrl-C during the unwinding)
+        # has discarded the transaction already
+        with contextlib.suppress(duckdb.ConnectionException):
+            con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
 

@@ -271,6 +271,16 @@ def test_a_load_killed_at_any_point_leaves_whole_batches_and_the_next_completes(
         if db.exists():
             assert stored(db) == stored(db, "count(DISTINCT id)")
     assert interrupted >= 2
+    # Ctrl-C: the command says it was interrupted, exits 130, and keeps whole batches
+    proc = subprocess.Popen([sys.executable, "-m", "activity_analytics", "ingest", url, "--db",
+                             str(db), "--quiet"], env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, 130), err
+    if proc.returncode == 130:
+        assert err.count("\n") == 1 and "interrupted" in err, err
+    assert stored(db) == stored(db, "count(DISTINCT id)")
     done = aa.ingest([url], db, progress=False)
     assert stored(db) == 300_000 == stored(db, "count(DISTINCT id)")
     assert done.total.rejected in (0, 1)

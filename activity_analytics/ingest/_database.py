@@ -185,7 +185,7 @@ class _PostgresReader:
             reader = cursor.fetch_record_batch()
             pending: list[pa.RecordBatch] = []
             size = 0
-            for batch in reader:
+            for batch in self._batches(reader):
                 pending.append(batch)
                 size += batch.num_rows
                 if size >= BATCH_ROWS:
@@ -194,6 +194,17 @@ class _PostgresReader:
                     pending, size = [], 0
             if pending:
                 yield _raw_batch(pending, first)
+
+    def _batches(self, reader: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+        """The reader's batches; a read cut short is one line, and Ctrl-C (which
+        the driver turns into a cancelled query) is Ctrl-C again."""
+        try:
+            yield from reader
+        except (OSError, pa.ArrowException) as exc:
+            if cancelled(exc):
+                raise KeyboardInterrupt from exc
+            raise InputError(f"{self.db.name}: reading activity_logs failed: "
+                             f"{self._message(exc)}") from exc
 
     def table(self, name: str, columns: tuple[str, ...]) -> list[tuple]:
         if not set(columns) <= set(self.columns(name)):
@@ -275,6 +286,11 @@ class _SqliteReader:
 
     def close(self) -> None:
         self.con.close()
+
+
+def cancelled(exc: BaseException) -> bool:
+    """Whether a read failed because the driver cancelled the query on Ctrl-C."""
+    return "canceling statement due to user request" in str(exc)
 
 
 def _raw_batch(batches: list[pa.RecordBatch], first: int) -> tuple[pa.Array, RawBatch]:
@@ -404,6 +420,8 @@ def _fast(window, reader: _PostgresReader, db: Database, workspace: str | None, 
                     con.unregister("_rows")
                     con.unregister("_reread")
     except (duckdb.Error, UnicodeDecodeError) as exc:
+        if cancelled(exc):
+            raise KeyboardInterrupt from exc
         # the careful path reads it again and says what is wrong (a bad record,
         # an id stored before, the server gone)
         raise NotClean from exc
