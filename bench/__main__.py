@@ -9,6 +9,7 @@ from . import (
     analyses_bench,
     backfill_bench,
     bursts_eval,
+    bursts_real,
     cli_bench,
     docs,
     ingest_bench,
@@ -30,20 +31,22 @@ BENCHES = {
     "sharing": sharing_bench.main,
     "backfill": backfill_bench.main,
 }
+#: benchmarks that need arguments (git directories): not run by a bare `./run bench`
+WITH_ARGS = {"bursts_real": bursts_real.main}
 #: not a benchmark: writes docs/benchmarks.md and the README's figures from bench/out
 TOOLS = {"docs": docs.main}
 
 
 def main() -> None:
     args = sys.argv[1:]
-    if args and args[0] in {**BENCHES, **TOOLS}:
-        {**BENCHES, **TOOLS}[args[0]](args[1:])
+    if args and args[0] in {**BENCHES, **WITH_ARGS, **TOOLS}:
+        {**BENCHES, **WITH_ARGS, **TOOLS}[args[0]](args[1:])
     elif not args:
         for run in BENCHES.values():
             run([])
         docs.main([])
     else:
-        sys.exit(f"usage: python -m bench [{'|'.join([*BENCHES, *TOOLS])}] [options]")
+        sys.exit(f"usage: python -m bench [{'|'.join([*BENCHES, *WITH_ARGS, *TOOLS])}] [options]")
 
 
 main()

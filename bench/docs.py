@@ -115,6 +115,12 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
                               for (backend, n), g in sorted(growth.items()) if n == big)
             rows.append((f"full API sync vs database ingest of {big:,} rows (server on each backend)",
                          "(information)", cells, key))
+    if "bursts-real" in runs:
+        repos = runs["bursts-real"]["repositories"]
+        rows.append((f"bursts on real git histories ({', '.join(repos)}; looked at, not held out): "
+                     "alarms per 100 active actor-weeks after 4 weeks", "at most 1 (held out)",
+                     "; ".join(str(r["alarms_per_100_actor_weeks"]) for r in repos.values()),
+                     "bursts-real"))
     if "bursts" in runs and "held_out" in runs["bursts"]:
         r = runs["bursts"]
         held, fams = r["held_out"]["bursts"], r["families"]
