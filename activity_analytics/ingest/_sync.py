@@ -24,9 +24,10 @@ from .._display import Shown
 from .._errors import ApiError, AuthError, InputError, StoreLockedError
 from .._progress import progress_bar
 from .._store import DEFAULT_LOCK_TIMEOUT
+from .._time import parse_ts
 from . import _spool
 from ._api import PAGE_LIMIT, ClientOptions, Credentials, PlatformClient
-from ._walk import FeedWalk, decode_feed, parse_ts
+from ._walk import FeedWalk, decode_feed
 from ._writer import Feed, Writer
 
 
