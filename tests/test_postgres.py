@@ -251,11 +251,33 @@ def test_errors_are_one_line_name_the_server_and_never_the_password(pg, tmp_path
     assert PASSWORD.encode() not in db.read_bytes()
 
 
+# every update of a bar drawn, so a test sees each batch whatever the machine's speed
+EVERY_UPDATE = {"TQDM_MININTERVAL": "0", "TQDM_MINITERS": "1"}
+
+
+def signal_at(url: str, db, fraction: float, sig: int) -> subprocess.Popen:
+    """Start a load of ``url`` in its own process and send ``sig`` once its bar
+    shows ``fraction`` of the rows read (the point is the load's, not the clock's).
+    The process is returned waited for, with its stderr read."""
+    code = f"import activity_analytics as aa; aa.ingest([{str(url)!r}], {str(db)!r}, progress=True)"
+    env = {**os.environ, "PGPASSWORD": PASSWORD, **EVERY_UPDATE}
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE)
+    seen = b""
+    while chunk := os.read(proc.stderr.fileno(), 4096):
+        seen += chunk
+        shown = [int(p) for p in re.findall(rb"(\d+)%\|", seen)]
+        if shown and shown[-1] >= 100 * fraction:
+            proc.send_signal(sig)
+            break
+    proc.stderr_text = (seen + proc.stderr.read()).decode(errors="replace")
+    proc.wait()
+    return proc
+
+
 def test_a_load_killed_at_any_point_leaves_whole_batches_and_the_next_completes(pg, tmp_path):
     url = platform_db(pg, rows=300_000)
     # one bad row sends the load the careful way (batches) on every other run
     db = tmp_path / "s.duckdb"
-    env = {**os.environ, "PGPASSWORD": PASSWORD}
     rng = random.Random(5)
     interrupted = 0
     late = T0 + dt.timedelta(minutes=400_000)  # after every other row: a later load reads it
@@ -263,15 +285,14 @@ def test_a_load_killed_at_any_point_leaves_whole_batches_and_the_next_completes(
         if attempt == 2:
             add_rows(pg, f"VALUES ('bad', 'w1', 'issue', 'i1', '', 'member', 'u1', NULL, '{{}}', "
                          f"timestamptz '{late.isoformat()}')")
-        proc = subprocess.Popen([sys.executable, "-m", "activity_analytics", "ingest", url, "--db",
-                                 str(db), "--quiet"], env=env, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.3, 1.5))
-        proc.send_signal(signal.SIGKILL)
-        interrupted += proc.wait() == -signal.SIGKILL
+        proc = signal_at(url, db, rng.uniform(0.05, 0.9), signal.SIGKILL)
+        interrupted += proc.returncode == -signal.SIGKILL
         if db.exists():
             assert stored(db) == stored(db, "count(DISTINCT id)")
-    assert interrupted >= 2
+    # the fast path (one statement) and the careful one (batches), each cut short
+    assert interrupted >= 3, interrupted
     # Ctrl-C: the command says it was interrupted, exits 130, and keeps whole batches
+    env = {**os.environ, "PGPASSWORD": PASSWORD}
     proc = subprocess.Popen([sys.executable, "-m", "activity_analytics", "ingest", url, "--db",
                              str(db), "--quiet"], env=env, stderr=subprocess.PIPE, text=True)
     time.sleep(1.2)
@@ -360,8 +381,10 @@ def test_a_table_a_careful_read_and_its_export_agree_row_for_row(pg_cluster, tmp
     assert counts["fast"] == counts["careful"] == counts["file"], counts
 
 
-def test_a_load_shows_its_progress_in_rows(pg, tmp_path, capsys):
+def test_a_load_shows_its_progress_in_rows(pg, tmp_path, capsys, monkeypatch):
     url = platform_db(pg, rows=250_000)
+    for name, value in EVERY_UPDATE.items():
+        monkeypatch.setenv(name, value)
     aa.ingest([url], tmp_path / "s.duckdb", progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n")
     done = [int(m.group(1)) for m in re.finditer(r"(\d+)%\|", bar)]
