@@ -9,6 +9,8 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import activity_analytics as aa
@@ -258,19 +260,19 @@ def test_bursts_refuses_to_merge_actors_or_workspaces_that_share_a_key():
     colliding = BURSTS_STAGE2.replace("hash(workspace_id, actor_id)", "hash(workspace_id)")
     con = duckdb.connect()
     con.execute("""CREATE TABLE s1 AS SELECT 'w1' AS workspace_id, 'a' || (i % 2) AS actor_id,
-                   i * 300000000 AS slot_us, 1 AS n, i * 300000000 AS first_us,
+                   i * 300000000 AS slot_us, 1 AS n, 1 AS n_sel, i * 300000000 AS first_us,
                    (i * 300000000) * 4 + 2 AS last_code FROM range(1000, 1100) AS t(i)""")
     query = "WITH s0 AS (SELECT 1){} "
     with pytest.raises(duckdb.Error, match="share a 64-bit key"):
-        con.execute(f"CREATE TEMP MACRO b(sensitivity := 1.0) AS TABLE {query.format(colliding)}")
+        con.execute(f"CREATE TEMP MACRO b(sensitivity := 1.0, since := NULL, ws := NULL, atype := NULL) AS TABLE {query.format(colliding)}")
         con.execute("SELECT * FROM b()").fetchall()
     con.execute("UPDATE s1 SET workspace_id = 'w' || (slot_us % 7)")  # each actor in several
     assert BURSTS_STAGE2.count("hash(workspace_id) AS wk") == 1
     merged = BURSTS_STAGE2.replace("hash(workspace_id) AS wk", "hash('one') AS wk")
     with pytest.raises(duckdb.Error, match="two workspaces share a 64-bit key"):
-        con.execute(f"CREATE OR REPLACE TEMP MACRO b(sensitivity := 1.0) AS TABLE {query.format(merged)}")
+        con.execute(f"CREATE OR REPLACE TEMP MACRO b(sensitivity := 1.0, since := NULL, ws := NULL, atype := NULL) AS TABLE {query.format(merged)}")
         con.execute("SELECT * FROM b()").fetchall()
-    con.execute(f"CREATE OR REPLACE TEMP MACRO b(sensitivity := 1.0) AS TABLE {query.format(BURSTS_STAGE2)}")
+    con.execute(f"CREATE OR REPLACE TEMP MACRO b(sensitivity := 1.0, since := NULL, ws := NULL, atype := NULL) AS TABLE {query.format(BURSTS_STAGE2)}")
     assert con.execute("SELECT count(*) FROM b()").fetchone() == (0,)  # quiet actors
 
 
@@ -416,3 +418,55 @@ def test_score_is_adjusted_for_how_many_windows_were_tested(tmp_path):
         assert found["kind"].to_list() == ["rapid_succession"]
         scores.append(found["score"][0])
     assert scores[1] < scores[0] - 0.5 and scores[1] >= 1.3
+
+
+def _cut(found: pl.DataFrame, since, workspace, actor_type) -> pl.DataFrame:
+    keep = found
+    if since is not None:
+        keep = keep.filter(pl.col("end") > since)
+    if workspace is not None:
+        keep = keep.filter(pl.col("workspace_id") == workspace)
+    if actor_type is not None:
+        keep = keep.filter(pl.col("actor_type") == actor_type)
+    return keep
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.integers(0, 20 * 24), hours=st.sampled_from([1, 6, 24, 72, 168, 480]),
+       by_workspace=st.booleans(), actor_type=st.sampled_from([None, "user", "agent"]))
+def test_bursts_filters_choose_what_is_reported_never_what_it_is_judged_against(
+        demo_db, start, hours, by_workspace, actor_type):
+    """A window's bursts are those of all the history up to its end, cut to it:
+    a weekly report or a daily alert gives the verdicts of a run over the store."""
+    since = dt.datetime(2026, 11, 2, tzinfo=dt.UTC) + dt.timedelta(hours=start)
+    until = since + dt.timedelta(hours=hours)
+    workspace = aa.sql(demo_db, "SELECT min(workspace_id) FROM events").item() if by_workspace else None
+    windowed = aa.bursts(demo_db, sensitivity=2, since=since, until=until, workspace=workspace,
+                         actor_type=actor_type)
+    history = aa.bursts(demo_db, sensitivity=2, until=until)
+    assert windowed.equals(_cut(history, since, workspace, actor_type))
+    # and on SQL, with the same arguments
+    sql = aa.sql(demo_db, "SELECT * FROM aa_bursts(sensitivity := 2, since := $since, until := $until, "
+                          "ws := $ws, atype := $atype)",
+                 params={"since": since, "until": until, "ws": workspace, "atype": actor_type})
+    assert sql.equals(windowed)
+
+
+def test_bursts_action_filter_reports_the_stretches_holding_that_action(demo_db):
+    everything = aa.bursts(demo_db, sensitivity=2)
+    events = raw_events(demo_db)
+    for action in ("issue.created", "agent.tool_call"):
+        chosen = aa.bursts(demo_db, sensitivity=2, action=action)
+        assert set(chosen.rows()) <= set(everything.rows())
+        for row in everything.filter(pl.col("actor_id").is_not_null()).iter_rows(named=True):
+            held = events.filter((pl.col("actor_id") == row["actor_id"]) & (pl.col("action") == action)
+                                 & (pl.col("workspace_id") == row["workspace_id"])
+                                 & pl.col("created_at").is_between(row["start"] - dt.timedelta(minutes=5),
+                                                                   row["end"], closed="left"))
+            shown = chosen.filter((pl.col("actor_id") == row["actor_id"]) & (pl.col("start") == row["start"])
+                                  & (pl.col("kind") == row["kind"])).height == 1
+            if shown:
+                assert held.height > 0, row
+            elif row["kind"] != "runaway_spend":
+                inside = held.filter(pl.col("created_at") >= row["start"])
+                assert inside.height == 0, row

@@ -134,7 +134,7 @@ def _statements() -> dict[str, str]:
                                          by_workspace="true")
     out["spark_actors"] = stages.stage1("actors", stages.SPARK, events, every_us="NULL",
                                         by_workspace="false", by_action="true")
-    out["spark_bursts"] = stages.stage1("bursts", stages.SPARK, events)
+    out["spark_bursts"] = stages.stage1("bursts", stages.SPARK, events, selected="true")
     return out
 
 

@@ -61,6 +61,9 @@ CASES = [
     ("bursts", {}),
     ("bursts", {"sensitivity": 2.0}),
     ("bursts", {"sensitivity": 0.5, "actor_type": "user"}),
+    # filters choose what is reported, on both engines: the history before since still counts
+    ("bursts", {"sensitivity": 2.0, "since": "2026-11-12", "until": "2026-11-20", "action": "issue.updated"}),
+    ("bursts", {"sensitivity": 4.0, "since": "2026-11-05", "actor_type": "agent"}),
 ]
 
 

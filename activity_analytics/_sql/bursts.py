@@ -83,7 +83,7 @@ BURSTS_STAGE2 = f""",
         SELECT hash(workspace_id, actor_id) AS ak, hash(workspace_id) AS wk, workspace_id, actor_id,
                make_timestamp(slot_us) AS slot,
                CASE last_code % 4 WHEN 0 THEN 'agent' WHEN 1 THEN 'unknown' ELSE 'user' END AS actor_type,
-               last_code % 4 AS type_code, n,
+               last_code % 4 AS type_code, n, n_sel,
                make_timestamp(first_us) AS first_at, make_timestamp(last_code // 4) AS last_at
         FROM s1
     ),
@@ -348,6 +348,10 @@ BURSTS_STAGE2 = f""",
                 WHERE e.wk = s.wk
                   AND (s.ak IS NULL OR e.ak = s.ak)
                   AND e.last_at >= s.start AND e.first_at < s."end") AS events,
+               (SELECT sum(e.n_sel) FROM ev AS e
+                WHERE e.wk = s.wk
+                  AND (s.ak IS NULL OR e.ak = s.ak)
+                  AND e.last_at >= s.start AND e.first_at < s."end") AS selected,
                CASE WHEN s.ak IS NULL   -- a spike: its 10-minute windows' mean, over its length
                     THEN s.unit_expected * date_diff('minute', s.start, s."end") / 10
                     ELSE coalesce((SELECT sum(h.expected * date_diff('second', greatest(h.start, s.start),
@@ -384,5 +388,8 @@ BURSTS_STAGE2 = f""",
                     ' expected (' || round(events / greatest(expected, 0.05)) || 'x)'
            END AS reason
     FROM named
+    -- the filters choose what is reported (the judging saw every event up to ``until``)
+    WHERE (since IS NULL OR timezone('UTC', "end") > since::TIMESTAMPTZ)
+      AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype) AND selected > 0
     ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
 """

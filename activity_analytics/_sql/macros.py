@@ -27,8 +27,8 @@ def stage2(analysis: str) -> str:
     return BURSTS_STAGE2 if analysis == "bursts" else STAGE2[analysis]
 
 
-def _two_stage(analysis: str, **args: str) -> str:
-    scan = stage1(analysis, DUCKDB, f"aa_events({_PASS})", **args)
+def _two_stage(analysis: str, events: str = _PASS, **args: str) -> str:
+    scan = stage1(analysis, DUCKDB, f"aa_events({events})", **args)
     return f"WITH s1 AS ({scan}){stage2(analysis)}"
 
 #: the filters on events (``since`` to ``atype``), as the macros apply them
@@ -98,13 +98,14 @@ MACROS = {
     """,
     # Stretches of activity anomalous for whoever produced them (see ``bursts``).
     # ... and an agent's LLM spend per hour far above its usual (replay traces).
+    # Judged on all the history up to ``until``; the other filters choose what is reported.
     "aa_bursts": f"""
         (sensitivity := 1.0, {_FILTERS}) AS TABLE
-        SELECT * FROM ({_two_stage("bursts")})
+        SELECT * FROM ({_two_stage("bursts", "until := until", selected="(act IS NULL OR action = act)")})
         UNION ALL
-        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, since := since, until := until,
-                                      ws := ws)
+        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, until := until)
         WHERE (act IS NULL OR act = 'agent.llm_call') AND (atype IS NULL OR atype = 'agent')
+          AND (since IS NULL OR "end" > since::TIMESTAMPTZ) AND (ws IS NULL OR workspace_id = ws)
         ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
     """,
     "aa_spend_bursts": SPEND_BURSTS,

@@ -71,17 +71,21 @@ def type_code(actor_type: str) -> str:
     return f"CASE {actor_type} WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END"
 
 
-def _bursts(d: Dialect, events: str) -> str:
+def _bursts(d: Dialect, events: str, selected: str) -> str:
     # Agent runs from replay traces (actor_type_raw 'trace') are left out: a
     # run's calls come all at once by design; their runaways show in spend
     # (``runaway_spend``, see ``agents``). (A filter on ``id`` would read
     # that wide column and double the scan; this one costs nothing measurable.)
     # last_code: the latest event's time and actor type in one integer, so the
-    # type of a 5-minute slot is picked the same way by both engines
+    # type of a 5-minute slot is picked the same way by both engines.
+    # ``events`` are every event up to ``until``: the other filters choose
+    # which alarms are reported, never what they are judged against;
+    # ``selected`` (the action filter) counts the events that may be reported.
     return f"""
         SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
                {d.floor(d.epoch_us, str(SLOT_US))} AS slot_us,
                count(*) AS n,
+               sum(CASE WHEN {selected} THEN 1 ELSE 0 END) AS n_sel,
                min({d.epoch_us}) AS first_us,
                max({d.epoch_us} * 4 + {type_code('actor_type')}) AS last_code
         FROM {events}

@@ -113,18 +113,24 @@ class SparkLake:
             "by_action": "true" if args.get("by_action") else "false",
         }
         wanted = {"actions": ("every_us", "by_workspace"),
-                  "actors": ("every_us", "by_workspace", "by_action"), "bursts": ()}[analysis]
+                  "actors": ("every_us", "by_workspace", "by_action"), "bursts": ("selected",)}[analysis]
         where, params = ["true"], {}
-        if filters.since is not None:
-            where.append(f"{SPARK.epoch_us} >= {_micros(filters.since)}")
         if filters.until is not None:
             where.append(f"{SPARK.epoch_us} < {_micros(filters.until)}")
-        for column, name, value in (("workspace_id", "ws", filters.workspace),
-                                    ("action", "act", filters.action),
-                                    ("actor_type", "atype", filters.actor_type)):
-            if value is not None:
-                where.append(f"{column} = :{name}")
-                params[name] = value
+        literal["selected"] = "true"
+        if analysis == "bursts":  # the other filters choose what is reported, in stage 2
+            if filters.action is not None:
+                literal["selected"] = "action = :act"
+                params["act"] = filters.action
+        else:
+            if filters.since is not None:
+                where.append(f"{SPARK.epoch_us} >= {_micros(filters.since)}")
+            for column, name, value in (("workspace_id", "ws", filters.workspace),
+                                        ("action", "act", filters.action),
+                                        ("actor_type", "atype", filters.actor_type)):
+                if value is not None:
+                    where.append(f"{column} = :{name}")
+                    params[name] = value
         events = f"(SELECT * FROM {self._events_view()} WHERE {' AND '.join(where)}) AS e"
         query = stage1(analysis, SPARK, events, **{k: literal[k] for k in wanted})
         try:
@@ -136,7 +142,10 @@ class SparkLake:
 def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: Filters) -> pl.DataFrame:
     """Stage 1 on Spark, then stage 2 (the macros' own SQL) in an in-memory DuckDB."""
     scanned = lake.stage1(analysis, args, filters)
-    params = {"sensitivity": float(args["sensitivity"])} if analysis == "bursts" else {}
+    params: dict[str, Any] = {}
+    if analysis == "bursts":   # stage 2 chooses what is reported
+        params = {"sensitivity": float(args["sensitivity"]), "since": filters.since,
+                  "ws": filters.workspace, "atype": filters.actor_type}
     signature = ", ".join(f"{k} := NULL" for k in params)
     with contextlib.closing(duckdb.connect()) as con:
         con.execute("SET TimeZone = 'UTC'")

@@ -4,16 +4,17 @@ CREATE OR REPLACE MACRO aa_bursts
         SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
                (epoch_us(created_at) - ((((epoch_us(created_at) - 946857600000000) % 300000000) + 300000000) % 300000000)) AS slot_us,
                count(*) AS n,
+               sum(CASE WHEN (act IS NULL OR action = act) THEN 1 ELSE 0 END) AS n_sel,
                min(epoch_us(created_at)) AS first_us,
                max(epoch_us(created_at) * 4 + CASE actor_type WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
-        FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
+        FROM aa_events(until := until)
         WHERE actor_id IS NOT NULL AND coalesce(actor_type_raw, '') <> 'trace'
         GROUP BY 1, 2, 3),
     ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
         SELECT hash(workspace_id, actor_id) AS ak, hash(workspace_id) AS wk, workspace_id, actor_id,
                make_timestamp(slot_us) AS slot,
                CASE last_code % 4 WHEN 0 THEN 'agent' WHEN 1 THEN 'unknown' ELSE 'user' END AS actor_type,
-               last_code % 4 AS type_code, n,
+               last_code % 4 AS type_code, n, n_sel,
                make_timestamp(first_us) AS first_at, make_timestamp(last_code // 4) AS last_at
         FROM s1
     ),
@@ -278,6 +279,10 @@ CREATE OR REPLACE MACRO aa_bursts
                 WHERE e.wk = s.wk
                   AND (s.ak IS NULL OR e.ak = s.ak)
                   AND e.last_at >= s.start AND e.first_at < s."end") AS events,
+               (SELECT sum(e.n_sel) FROM ev AS e
+                WHERE e.wk = s.wk
+                  AND (s.ak IS NULL OR e.ak = s.ak)
+                  AND e.last_at >= s.start AND e.first_at < s."end") AS selected,
                CASE WHEN s.ak IS NULL   -- a spike: its 10-minute windows' mean, over its length
                     THEN s.unit_expected * date_diff('minute', s.start, s."end") / 10
                     ELSE coalesce((SELECT sum(h.expected * date_diff('second', greatest(h.start, s.start),
@@ -314,10 +319,13 @@ CREATE OR REPLACE MACRO aa_bursts
                     ' expected (' || round(events / greatest(expected, 0.05)) || 'x)'
            END AS reason
     FROM named
+    -- the filters choose what is reported (the judging saw every event up to ``until``)
+    WHERE (since IS NULL OR timezone('UTC', "end") > since::TIMESTAMPTZ)
+      AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype) AND selected > 0
     ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
 )
         UNION ALL
-        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, since := since, until := until,
-                                      ws := ws)
+        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, until := until)
         WHERE (act IS NULL OR act = 'agent.llm_call') AND (atype IS NULL OR atype = 'agent')
+          AND (since IS NULL OR "end" > since::TIMESTAMPTZ) AND (ws IS NULL OR workspace_id = ws)
         ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
