@@ -36,13 +36,13 @@ CREATE OR REPLACE MACRO aa_bursts
                quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
-    span AS (   -- t0 also refuses two workspaces with one key, as actor_type does for actors
-        SELECT CASE WHEN (SELECT count(*) FROM (SELECT wk FROM actor GROUP BY wk
-                                                HAVING min(workspace_id) <> max(workspace_id))) > 0
-                    THEN error('bursts: two workspaces share a 64-bit key; please report this')
-                    ELSE min(first_at) END AS t0,
-               max(last_at) AS t1
-        FROM ev
+    span AS (SELECT max(last_at) AS t1 FROM ev),
+    wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
+                 -- actor_type does for actors
+        SELECT wk, CASE WHEN min(workspace_id) <> max(workspace_id)
+                        THEN error('bursts: two workspaces share a 64-bit key; please report this')
+                        ELSE min(first_seen) END AS t0
+        FROM actor GROUP BY wk
     ),
     daily AS (   -- a person's own day: on a busy day every hour is busier
         SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
@@ -52,9 +52,9 @@ CREATE OR REPLACE MACRO aa_bursts
         SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected,
                least(a.active_slots / greatest(date_diff('minute', date_trunc('day', a.first_seen),
                                                          span.t1) / 5, 1), 0.999) AS occupancy,
-               d.history_days, a.first_seen >= span.t0 + INTERVAL 1 DAY AS newcomer
-        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d
-        WHERE d.ak = a.ak
+               d.history_days, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
+        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d, wspan AS w
+        WHERE d.ak = a.ak AND w.wk = a.wk
     ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
         SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
@@ -163,19 +163,22 @@ CREATE OR REPLACE MACRO aa_bursts
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
-                 -- big or not, counts in m (see tested)
-        SELECT ak, actor_type, kind, start, "end", events, expected,
+                 -- big or not, counts in m (see tested). ``slots``: an agent's active 5-minute
+                 -- slots, for the windows judged on them (their reason speaks of slots)
+        SELECT ak, actor_type, kind, start, "end", events, expected, NULL::BIGINT AS slots,
+               NULL::DOUBLE AS slots_expected,
                (CASE WHEN events / clump > expected / clump THEN (events / clump * ln(events / clump / expected / clump) - events / clump + expected / clump) / ln(10) ELSE 0 END) AS raw
         FROM hour_expected
         WHERE events >= 3.0 * expected AND events >= 8 / sensitivity
+          AND kind <> 'new_actor'
         UNION ALL
-        SELECT ak, actor_type, kind, start, "end", events, expected,
+        SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
                (CASE WHEN events / clump > expected / clump THEN (events / clump * ln(events / clump / expected / clump) - events / clump + expected / clump) / ln(10) ELSE 0 END)
         FROM agent_windows
         WHERE hours = 3 AND events >= 3.0 * expected AND events >= 8 / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
-        SELECT ak, actor_type, kind, start, "end", events, expected,
+        SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
                (CASE WHEN (slots / 12 * hours) > occupancy THEN 12 * hours * ((slots / 12 * hours) * ln((slots / 12 * hours) / occupancy) + CASE WHEN (slots / 12 * hours) < 1 THEN (1 - (slots / 12 * hours)) * ln((1 - (slots / 12 * hours)) / (1 - occupancy)) ELSE 0 END) / ln(10) ELSE 0 END)
         FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy,
                      1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
@@ -187,7 +190,7 @@ CREATE OR REPLACE MACRO aa_bursts
         UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
         SELECT s.ak, a.actor_type,
                CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
-               s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected,
+               s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected, NULL, NULL,
                (CASE WHEN s.n > a.slot_expected THEN (s.n * ln(s.n / a.slot_expected) - s.n + a.slot_expected) / ln(10) ELSE 0 END)
         FROM ev AS s JOIN who AS a USING (ak)
         WHERE s.n >= 8 / sensitivity AND s.n >= 4.0 * a.slot_expected
@@ -235,13 +238,13 @@ CREATE OR REPLACE MACRO aa_bursts
                + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
     ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
-        SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.raw,
-               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
+        SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.slots,
+               t.slots_expected, t.raw, NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
         FROM tests AS t JOIN who AS a USING (ak)
         WHERE t.raw >= 1.3 / sensitivity
         UNION ALL
         SELECT NULL::UBIGINT, wk, NULL::VARCHAR, 'workspace_spike', start, start + INTERVAL 10 MINUTE,
-               events, expected, raw, actors, actors_expected
+               events, expected, NULL, NULL, raw, actors, actors_expected
         FROM spike_tests WHERE raw >= 1.3 / sensitivity
     ),
     adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
@@ -251,10 +254,11 @@ CREATE OR REPLACE MACRO aa_bursts
         FROM (SELECT *, row_number() OVER (ORDER BY raw DESC, start, kind, ak) AS i FROM candidates), tested
     ),
     flags AS (
-        SELECT ak, wk, actor_type, kind, start, "end", events, expected, score, actors, actors_expected
+        SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
+               actors, actors_expected
         FROM adjusted WHERE score >= 1.3 / sensitivity
     ),
-    islands AS (   -- overlapping or touching flags of one actor and kind make one stretch
+    islands AS (   -- overlapping or touching flags of one actor and kind make one episode
         SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)
                       OVER (PARTITION BY wk, ak, kind ORDER BY start, "end") AS island
         FROM (
@@ -263,37 +267,38 @@ CREATE OR REPLACE MACRO aa_bursts
             FROM flags
         )
     ),
-    stretches AS (
-        SELECT wk, ak, any_value(actor_type) AS actor_type, kind,
-               min(start) AS start, max("end") AS "end",
-               avg(expected) AS unit_expected,
-               max(score) AS score, max(actors) AS actors,
-               max(actors_expected) AS actors_expected
+    stretches AS (   -- an episode is told by its most surprising window, the stretch that was
+                     -- unusual: its numbers are the ones tested, so the reason and the score agree
+        SELECT wk, ak, kind, max(score) AS score,
+               first(COLUMNS(* EXCLUDE (wk, ak, kind, island, score, prev_end))
+                     ORDER BY raw DESC, start, "end")
         FROM islands GROUP BY wk, ak, kind, island
     ),
-    counted AS (   -- events in each stretch, counted once whatever the scale that flagged it, and
-                   -- what the actor's hours predict for it (a spike: its slots' expected)
-        SELECT s.wk, s.ak, s.actor_type, s.kind, s.start, s."end", s.score, s.actors,
-               s.actors_expected,
-               (SELECT sum(e.n) FROM ev AS e
-                WHERE e.wk = s.wk
-                  AND (s.ak IS NULL OR e.ak = s.ak)
-                  AND e.last_at >= s.start AND e.first_at < s."end") AS events,
+    first_seen AS (   -- every id first seen more than a day after its workspace's first event,
+                      -- reported once, told by its busiest hour of that day against its peers
+                      -- (unadjusted: it is reported whatever its score, which ranks it)
+        SELECT a.wk, h.ak, 'new_actor' AS kind,
+               greatest((CASE WHEN h.events > h.expected THEN (h.events * ln(h.events / h.expected) - h.events + h.expected) / ln(10) ELSE 0 END), 0) AS score,
+               h.actor_type, h.start, h."end", h.events, h.expected, NULL::BIGINT AS slots,
+               NULL::DOUBLE AS slots_expected, NULL::DOUBLE AS raw,
+               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
+        FROM hour_expected AS h JOIN who AS a USING (ak)
+        WHERE h.kind = 'new_actor'
+    ),
+    counted AS (   -- the events of the filter's action in it (all of them without one)
+        SELECT s.*,
                (SELECT sum(e.n_sel) FROM ev AS e
                 WHERE e.wk = s.wk
                   AND (s.ak IS NULL OR e.ak = s.ak)
-                  AND e.last_at >= s.start AND e.first_at < s."end") AS selected,
-               CASE WHEN s.ak IS NULL   -- a spike: its 10-minute windows' mean, over its length
-                    THEN s.unit_expected * date_diff('minute', s.start, s."end") / 10
-                    ELSE coalesce((SELECT sum(h.expected * date_diff('second', greatest(h.start, s.start),
-                                                                      least(h."end", s."end")) / 3600)
-                                   FROM hour_expected AS h
-                                   WHERE h.ak = s.ak AND h.start < s."end" AND h."end" > s.start), 0)
-               END AS expected
-        FROM stretches AS s
+                  AND e.last_at >= s.start AND e.first_at < s."end") AS selected
+        FROM (SELECT * FROM stretches
+              UNION ALL BY NAME
+              SELECT wk, ak, kind, max(score) AS score,
+                     first(COLUMNS(* EXCLUDE (wk, ak, kind, score)) ORDER BY score DESC, start)
+              FROM first_seen GROUP BY wk, ak, kind) AS s
     ),
     named AS (
-        SELECT c.*, w.workspace_id, a.actor_id
+        SELECT c.*, w.workspace_id, a.actor_id, a.first_seen
         FROM counted AS c
         LEFT JOIN actor AS a ON a.ak = c.ak
         JOIN (SELECT wk, any_value(workspace_id) AS workspace_id FROM actor GROUP BY wk) AS w
@@ -304,19 +309,26 @@ CREATE OR REPLACE MACRO aa_bursts
            events, round(expected, 2) AS expected, round(score, 1) AS score,
            CASE kind
                WHEN 'new_actor' THEN 'new ' || coalesce(actor_type, 'actor') || ' ' || actor_id
-                    || ': never seen before, ' || events || ' events in ' ||
-                    date_diff('minute', start, "end") || ' min of its first day, about ' ||
-                    round(expected, 1) || ' expected of its peers (' ||
-                    round(events / greatest(expected, 0.05)) || 'x)'
+                    || ': first seen ' || strftime(first_seen, '%a %d %b %H:%M') || ' UTC; busiest hour of its first day '
+                    || events || ' events, about ' || round(expected, 1) || ' for its peers (' ||
+                    round(events / greatest(expected, 0.05), 1) || 'x)'
                WHEN 'workspace_spike' THEN actors || ' actors at once in ' ||
                     coalesce(nullif(workspace_id, ''), '?') || ': ' || events || ' events in ' ||
                     date_diff('minute', start, "end") || ' min, about ' || round(actors_expected) ||
                     ' actors usual'
                WHEN 'off_hours' THEN actor_type || ' ' || actor_id || ': ' || events ||
                     ' events at an hour it never works (' || strftime(start, '%a %H:%M') || ' UTC)'
+               WHEN 'runaway_agent' THEN actor_type || ' ' || actor_id || ': ' || CASE
+                    WHEN slots IS NOT NULL THEN 'active in ' || slots || ' of ' ||
+                         date_diff('minute', start, "end") // 5 || ' 5-minute slots, about ' ||
+                         round(slots_expected, 1) || ' usual (' ||
+                         round(slots / greatest(slots_expected, 0.05), 1) || 'x), ' || events || ' events'
+                    ELSE events || ' events in ' || date_diff('minute', start, "end") || ' min, about ' ||
+                         round(expected, 1) || ' expected (' ||
+                         round(events / greatest(expected, 0.05), 1) || 'x)' END
                ELSE actor_type || ' ' || actor_id || ': ' || events || ' events in ' ||
                     date_diff('minute', start, "end") || ' min, about ' || round(expected, 1) ||
-                    ' expected (' || round(events / greatest(expected, 0.05)) || 'x)'
+                    ' expected (' || round(events / greatest(expected, 0.05), 1) || 'x)'
            END AS reason
     FROM named
     -- the filters choose what is reported (the judging saw every event up to ``until``)
