@@ -92,14 +92,19 @@ def inject(spec: SampleSpec, per_kind: int = 10, seed: int = 0) -> Labelled:
         added.append(_rows(rows, start + np.sort(rng.integers(0, span, n)), rng))
         record("rapid_succession", rows, start, start + span, n)
 
-        # runaway agent: 4-10x its hourly rate for 1-3 hours
+        # runaway agent: 4-10x its hourly rate for 1-3 hours, or every other one a short
+        # runaway: 6-10x for 15-30 minutes (at least 20 events)
         rows = actor_rows(str(rng.choice(agent_keys)))
         rate = rows.height / (days * 24)
-        hours = int(rng.integers(1, 4))
-        n = round(rate * hours * (rng.uniform(4, 10) - 1))
-        start = day0 + int(rng.integers(2 * 24, days * 24 - hours)) * HOUR_US
-        added.append(_rows(rows, start + np.sort(rng.integers(0, hours * HOUR_US, n)), rng))
-        record("runaway_agent", rows, start, start + hours * HOUR_US, n)
+        if rng.random() < 0.5:
+            length = int(rng.integers(1, 4)) * HOUR_US
+            n = round(rate * length / HOUR_US * (rng.uniform(4, 10) - 1))
+        else:
+            length = int(rng.integers(15, 31)) * MIN_US
+            n = max(20, round(rate * length / HOUR_US * (rng.uniform(6, 10) - 1)))
+        start = day0 + int(rng.integers(2 * 24, days * 24 - 3)) * HOUR_US + int(rng.integers(0, 60)) * MIN_US
+        added.append(_rows(rows, start + np.sort(rng.integers(0, length, n)), rng))
+        record("runaway_agent", rows, start, start + length, n)
 
         # new actor: an id never seen before, 15-80 events over 1-3 hours, after day 2
         template = actor_rows(str(rng.choice(people_keys + agent_keys)))

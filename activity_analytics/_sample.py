@@ -87,8 +87,11 @@ def _poisson_times(
 #: * ``nightly``: a remote team (each person a few hours off the workspace's
 #:   time zone, a lunch break that moves) and agents that run one big nightly
 #:   job of 100-300 events in 10-20 minutes on weekdays.
+#: * ``scheduled``: people with jitter, and three agents per workspace on sharp
+#:   schedules (every hour or every 6 hours, at the same minute), each run 30-80
+#:   events in 2-4 minutes, so several agents run at once.
 FAMILIES = ("office", "jitter", "pace", "weekend", "cron", "parttime", "shifts", "joiner",
-            "bursty_agents", "release", "nightly")
+            "bursty_agents", "release", "nightly", "scheduled")
 
 
 def _hours_mask(local_hour: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -111,7 +114,7 @@ def _person_rate(rng: np.random.Generator, spec: SampleSpec, p: int, local_hour:
         end_h = start_h + 8
     start = np.repeat(np.full(days, start_h, dtype=float), 24)
     end = np.repeat(np.full(days, end_h, dtype=float), 24)
-    if fam in ("jitter", "pace", "weekend", "parttime", "joiner", "release", "nightly"):
+    if fam in ("jitter", "pace", "weekend", "parttime", "joiner", "release", "nightly", "scheduled"):
         start = start + np.repeat(rng.integers(-1, 2, size=days), 24)
         end = end + np.repeat(rng.integers(-1, 2, size=days), 24)
     works = weekday.copy()
@@ -148,6 +151,14 @@ def _agent_times(rng: np.random.Generator, spec: SampleSpec, hours: int, release
         sizes = rng.poisson(max(1.0, rng.uniform(1, 4) * spec.scale), size=len(runs))
         starts = np.repeat(runs, sizes)
         return base + starts + rng.uniform(0, 20e6, size=len(starts)).astype(np.int64)
+    if spec.family == "scheduled":
+        every = int(rng.choice([1, 6])) * 3_600_000_000
+        runs = np.arange(int(rng.integers(0, 2)) * 60_000_000, hours * 3_600_000_000, every)
+        runs = runs + rng.normal(0, 20e6, size=len(runs)).astype(np.int64)
+        sizes = rng.integers(30, 81, size=len(runs))
+        lengths = np.repeat(rng.uniform(2 * 60e6, 4 * 60e6, size=len(runs)), sizes)
+        starts = np.repeat(runs, sizes)
+        return base + (starts + rng.uniform(0, 1, size=len(starts)) * lengths).astype(np.int64)
     if spec.family == "nightly":
         days = hours // 24
         at = int(rng.integers(0, 6)) * 3_600_000_000 + int(rng.integers(0, 60)) * 60_000_000
@@ -196,8 +207,9 @@ def _actor_streams(rng: np.random.Generator, spec: SampleSpec, ws: int) -> list[
         # the first steady agent writes through a service (actor_type "agent"),
         # others log in through the API and are recorded as "member"
         frames.append(_stream(times, f"w{ws}-steady-agent-{a}", "agent" if a == 0 else "member"))
-    for b in range(spec.batch_agents_per_workspace):
-        if spec.family in ("cron", "bursty_agents", "nightly"):
+    batch_agents = spec.batch_agents_per_workspace * (3 if spec.family == "scheduled" else 1)
+    for b in range(batch_agents):
+        if spec.family in ("cron", "bursty_agents", "nightly", "scheduled"):
             frames.append(_stream(_agent_times(rng, spec, hours, release), f"w{ws}-batch-agent-{b}", "member"))
             continue
         minute = rng.integers(0, 60)
