@@ -110,7 +110,7 @@ FIRST_SEEN_SQL = """
 WITH a AS (SELECT workspace_id, actor_id, min(created_at) AS t FROM events
            WHERE actor_id IS NOT NULL GROUP BY ALL)
 SELECT 'new_actor' AS kind, workspace_id, actor_id, epoch_us(t) AS start,
-       epoch_us(t) + 3600000000 AS "end", 0 AS events
+       epoch_us(t) + 86400000000 AS "end", 0 AS events
 FROM a QUALIFY t >= min(t) OVER (PARTITION BY workspace_id) + INTERVAL 1 DAY
 """
 #: what the first, blind look at the held-out runs found, before anything was changed for it

@@ -407,8 +407,11 @@ def test_a_runaway_is_found_on_an_agent_bursty_by_design(tmp_path):
         pl.from_epoch("end", time_unit="us").dt.replace_time_zone("UTC"))
     hits = found.join(runaways, on="actor_id", suffix="_true").filter(
         (pl.col("start") < pl.col("end_true")) & (pl.col("end") > pl.col("start_true")))
-    assert hits["start_true"].n_unique() >= 3
-    assert found.height == hits.height  # and nothing else flagged as a runaway
+    assert hits["start_true"].n_unique() == runaways.height
+    # and little else flagged as a runaway: at most one weak flag (three of a bursty
+    # agent's bursts inside 30 minutes happen by chance; the false discovery rate is 1 in 20)
+    others = found.filter(~pl.col("start").is_in(hits["start"].implode()))
+    assert others.height <= 1 and (others["score"] < 3).all(), others["reason"].to_list()
 
 
 def test_score_is_adjusted_for_how_many_windows_were_tested(tmp_path):

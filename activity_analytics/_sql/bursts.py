@@ -66,11 +66,13 @@ _WARM_UP_DAYS = 7  # an actor's own baseline carries full weight after this many
 
 def _kl(n: str, e: str) -> str:
     """SQL: Poisson tail bound as a score (-log10 odds), 0 when n <= e."""
+    n, e = f"({n})", f"({e})"
     return f"(CASE WHEN {n} > {e} THEN ({n} * ln({n} / {e}) - {n} + {e}) / ln(10) ELSE 0 END)"
 
 
 def _binomial_kl(k: str, n: str, p: str) -> str:
     """SQL: binomial tail bound (``k`` of ``n`` trials, each with chance ``p``) as a score."""
+    k, n, p = f"({k})", f"({n})", f"({p})"
     q = f"({k} / {n})"
     return (f"(CASE WHEN {q} > {p} THEN {n} * ({q} * ln({q} / {p}) + CASE WHEN {q} < 1 THEN "
             f"(1 - {q}) * ln((1 - {q}) / (1 - {p})) ELSE 0 END) / ln(10) ELSE 0 END)")
@@ -105,6 +107,14 @@ BURSTS_STAGE2 = f""",
                quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
+    runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
+                -- across a slot boundary is one run, and slots are tested in runs (runs start
+                -- at random, each covering run_len slots: active slots / run_len is binomial)
+        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
+        FROM (SELECT ak, (epoch(slot) - lag(epoch(slot)) OVER (PARTITION BY ak ORDER BY slot)) / 300 AS gap
+              FROM ev)
+        GROUP BY ak
+    ),
     span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
                  -- actor_type does for actors
@@ -118,12 +128,13 @@ BURSTS_STAGE2 = f""",
         FROM hourly GROUP BY ALL
     ),
     who AS (   -- per actor: clump size, share of 5-minute slots active, days of history
-        SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected,
+        SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected, r.run_len,
                least(a.active_slots / greatest(date_diff('minute', date_trunc('day', a.first_seen),
                                                          span.t1) / 5, 1), 0.999) AS occupancy,
                d.history_days, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
-        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d, wspan AS w
-        WHERE d.ak = a.ak AND w.wk = a.wk
+        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d, wspan AS w,
+             runs AS r
+        WHERE d.ak = a.ak AND w.wk = a.wk AND r.ak = a.ak
     ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
         SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
@@ -181,7 +192,7 @@ BURSTS_STAGE2 = f""",
     ),
     hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
-               h.n AS events, h.slots, a.actor_type, a.clump, a.occupancy, a.history_days,
+               h.n AS events, h.slots, a.actor_type, a.clump, a.run_len, a.occupancy, a.history_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
                greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
                greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
@@ -223,12 +234,29 @@ BURSTS_STAGE2 = f""",
         FROM hour_kinds
     ),
     agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
-        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump,
+        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, run_len,
                avg(occupancy) OVER w AS occupancy, sum(events) OVER w AS events, sum(expected) OVER w AS expected,
                sum(slots) OVER w AS slots, count(*) OVER w AS hours
         FROM hour_expected WHERE kind = 'runaway_agent'
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
+    ),
+    short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
+                         -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
+                         -- the start hour's expected rate, in clumps, as hours are; ``slots``: how
+                         -- many of its 5-minute slots are active (a runaway spreads out)
+        SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
+               w.len, w.events, w.slots, h.expected * w.len / 60 AS expected, h.clump, h.run_len, h.occupancy
+        FROM (SELECT ak, slot, unnest([15, 30, 60]) AS len,
+                     unnest([sum(n) OVER w15, sum(n) OVER w30, sum(n) OVER w60]) AS events,
+                     unnest([count(*) OVER w15, count(*) OVER w30, count(*) OVER w60]) AS slots
+              FROM ev
+              WINDOW w15 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTE FOLLOWING),
+                     w30 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 25 MINUTE FOLLOWING),
+                     w60 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 55 MINUTE FOLLOWING))
+             AS w
+        JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
+        WHERE h.kind <> 'new_actor'
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
@@ -245,14 +273,26 @@ BURSTS_STAGE2 = f""",
                {_kl('events / clump', 'expected / clump')}
         FROM agent_windows
         WHERE hours = 3 AND events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
+        UNION ALL
+        SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
+               {_kl('events / clump', 'expected / clump')}
+        FROM short_windows
+        WHERE events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
+        UNION ALL   -- and in its slots, for an agent
+        SELECT ak, actor_type, kind, start, "end", events, expected, slots, len / 5 * occupancy,
+               {_binomial_kl('slots / run_len', 'len / 5', 'occupancy / run_len')}
+        FROM short_windows
+        WHERE kind = 'runaway_agent' AND slots >= {_RATIO} * len / 5 * occupancy AND slots >= 4
+          AND len >= 30   -- 3 slots in 15 minutes are two of a bursty agent's bursts
+          AND events >= {_MIN_EVENTS} / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
-               {_binomial_kl('slots', '12 * hours', 'occupancy')}
-        FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy,
+               {_binomial_kl('slots / run_len', '12 * hours', 'occupancy / run_len')}
+        FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
                      1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
               UNION ALL
-              SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, hours
+              SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len, hours
               FROM agent_windows WHERE hours = 3)
         WHERE slots >= {_RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
           AND events >= {_MIN_EVENTS} / sensitivity
@@ -265,10 +305,11 @@ BURSTS_STAGE2 = f""",
         WHERE s.n >= {_MIN_EVENTS} / sensitivity AND s.n >= {_RATIO + 1} * a.slot_expected
           AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
     ),
+    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike of people is judged among people
     wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
         SELECT wk, start, ak, sum(n) AS n
-        FROM (SELECT wk, slot AS start, ak, n FROM ev
-              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM ev)
+        FROM (SELECT wk, slot AS start, ak, n FROM people
+              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM people)
         GROUP BY ALL
     ),
     wslots AS (
@@ -285,10 +326,21 @@ BURSTS_STAGE2 = f""",
                close AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING
                                                                AND INTERVAL 10 MINUTE FOLLOWING)
     ),
+    wdays AS (   -- days of each kind in each workspace's history: windows nobody was in count as 0
+        SELECT w.wk, isodow(d) >= 6 AS weekend, count(*) AS days
+        FROM wspan AS w, span,
+             LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS g(d)
+        GROUP BY ALL
+    ),
     wbase AS (
-        SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod,
-               greatest(median(k), 1.0) AS k_expected, greatest(median(n), 1.0) AS expected
-        FROM wslots GROUP BY ALL
+        SELECT b.wk, b.weekend, b.hod,
+               greatest(list_aggregate(list_resize(b.ks, greatest(12 * d.days, len(b.ks)), 0), 'median'),
+                        1.0) AS k_expected,
+               greatest(list_aggregate(list_resize(b.ns, greatest(12 * d.days, len(b.ns)), 0), 'median'),
+                        1.0) AS expected
+        FROM (SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod, list(k) AS ks, list(n) AS ns
+              FROM wslots GROUP BY ALL) AS b
+        JOIN wdays AS d USING (wk, weekend)
     ),
     spike_tests AS (   -- many more actors than usual at that hour, none of them dominating
         SELECT w.wk, w.start, w.n AS events, w.k AS actors,
@@ -304,6 +356,10 @@ BURSTS_STAGE2 = f""",
                   -- workspace windows), counted from the sources of ``tests`` and ``spike_tests``
         SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
                + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
+               -- sliding windows overlap: one from every active slot is about len / 5 times as
+               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts
+               + (SELECT sum(5 / len) + coalesce(sum(5 / len) FILTER (kind = 'runaway_agent' AND len >= 30), 0)
+                  FROM short_windows)
                + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
     ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
@@ -322,10 +378,14 @@ BURSTS_STAGE2 = f""",
                       AS score
         FROM (SELECT *, row_number() OVER (ORDER BY raw DESC, start, kind, ak) AS i FROM candidates), tested
     ),
-    flags AS (
+    flagged AS (SELECT * FROM adjusted WHERE score >= {_FDR_SCORE} / sensitivity),
+    flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected
-        FROM adjusted WHERE score >= {_FDR_SCORE} / sensitivity
+        FROM flagged AS f
+        WHERE f.kind <> 'rapid_succession'
+           OR NOT EXISTS (SELECT 1 FROM flagged AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
+                                                      AND s.start < f."end" AND s."end" > f.start)
     ),
     islands AS (   -- overlapping or touching flags of one actor and kind make one episode
         SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)

@@ -36,6 +36,14 @@ CREATE OR REPLACE MACRO aa_bursts
                quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
+    runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
+                -- across a slot boundary is one run, and slots are tested in runs (runs start
+                -- at random, each covering run_len slots: active slots / run_len is binomial)
+        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
+        FROM (SELECT ak, (epoch(slot) - lag(epoch(slot)) OVER (PARTITION BY ak ORDER BY slot)) / 300 AS gap
+              FROM ev)
+        GROUP BY ak
+    ),
     span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
                  -- actor_type does for actors
@@ -49,12 +57,13 @@ CREATE OR REPLACE MACRO aa_bursts
         FROM hourly GROUP BY ALL
     ),
     who AS (   -- per actor: clump size, share of 5-minute slots active, days of history
-        SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected,
+        SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected, r.run_len,
                least(a.active_slots / greatest(date_diff('minute', date_trunc('day', a.first_seen),
                                                          span.t1) / 5, 1), 0.999) AS occupancy,
                d.history_days, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
-        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d, wspan AS w
-        WHERE d.ak = a.ak AND w.wk = a.wk
+        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d, wspan AS w,
+             runs AS r
+        WHERE d.ak = a.ak AND w.wk = a.wk AND r.ak = a.ak
     ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
         SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
@@ -112,7 +121,7 @@ CREATE OR REPLACE MACRO aa_bursts
     ),
     hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
-               h.n AS events, h.slots, a.actor_type, a.clump, a.occupancy, a.history_days,
+               h.n AS events, h.slots, a.actor_type, a.clump, a.run_len, a.occupancy, a.history_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
                greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
                greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
@@ -154,12 +163,29 @@ CREATE OR REPLACE MACRO aa_bursts
         FROM hour_kinds
     ),
     agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
-        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump,
+        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, run_len,
                avg(occupancy) OVER w AS occupancy, sum(events) OVER w AS events, sum(expected) OVER w AS expected,
                sum(slots) OVER w AS slots, count(*) OVER w AS hours
         FROM hour_expected WHERE kind = 'runaway_agent'
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
+    ),
+    short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
+                         -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
+                         -- the start hour's expected rate, in clumps, as hours are; ``slots``: how
+                         -- many of its 5-minute slots are active (a runaway spreads out)
+        SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
+               w.len, w.events, w.slots, h.expected * w.len / 60 AS expected, h.clump, h.run_len, h.occupancy
+        FROM (SELECT ak, slot, unnest([15, 30, 60]) AS len,
+                     unnest([sum(n) OVER w15, sum(n) OVER w30, sum(n) OVER w60]) AS events,
+                     unnest([count(*) OVER w15, count(*) OVER w30, count(*) OVER w60]) AS slots
+              FROM ev
+              WINDOW w15 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTE FOLLOWING),
+                     w30 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 25 MINUTE FOLLOWING),
+                     w60 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 55 MINUTE FOLLOWING))
+             AS w
+        JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
+        WHERE h.kind <> 'new_actor'
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
@@ -167,23 +193,35 @@ CREATE OR REPLACE MACRO aa_bursts
                  -- slots, for the windows judged on them (their reason speaks of slots)
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL::BIGINT AS slots,
                NULL::DOUBLE AS slots_expected,
-               (CASE WHEN events / clump > expected / clump THEN (events / clump * ln(events / clump / expected / clump) - events / clump + expected / clump) / ln(10) ELSE 0 END) AS raw
+               (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END) AS raw
         FROM hour_expected
         WHERE events >= 3.0 * expected AND events >= 8 / sensitivity
           AND kind <> 'new_actor'
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
-               (CASE WHEN events / clump > expected / clump THEN (events / clump * ln(events / clump / expected / clump) - events / clump + expected / clump) / ln(10) ELSE 0 END)
+               (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END)
         FROM agent_windows
         WHERE hours = 3 AND events >= 3.0 * expected AND events >= 8 / sensitivity
+        UNION ALL
+        SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
+               (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END)
+        FROM short_windows
+        WHERE events >= 3.0 * expected AND events >= 8 / sensitivity
+        UNION ALL   -- and in its slots, for an agent
+        SELECT ak, actor_type, kind, start, "end", events, expected, slots, len / 5 * occupancy,
+               (CASE WHEN ((slots / run_len) / (len / 5)) > (occupancy / run_len) THEN (len / 5) * (((slots / run_len) / (len / 5)) * ln(((slots / run_len) / (len / 5)) / (occupancy / run_len)) + CASE WHEN ((slots / run_len) / (len / 5)) < 1 THEN (1 - ((slots / run_len) / (len / 5))) * ln((1 - ((slots / run_len) / (len / 5))) / (1 - (occupancy / run_len))) ELSE 0 END) / ln(10) ELSE 0 END)
+        FROM short_windows
+        WHERE kind = 'runaway_agent' AND slots >= 3.0 * len / 5 * occupancy AND slots >= 4
+          AND len >= 30   -- 3 slots in 15 minutes are two of a bursty agent's bursts
+          AND events >= 8 / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
-               (CASE WHEN (slots / 12 * hours) > occupancy THEN 12 * hours * ((slots / 12 * hours) * ln((slots / 12 * hours) / occupancy) + CASE WHEN (slots / 12 * hours) < 1 THEN (1 - (slots / 12 * hours)) * ln((1 - (slots / 12 * hours)) / (1 - occupancy)) ELSE 0 END) / ln(10) ELSE 0 END)
-        FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy,
+               (CASE WHEN ((slots / run_len) / (12 * hours)) > (occupancy / run_len) THEN (12 * hours) * (((slots / run_len) / (12 * hours)) * ln(((slots / run_len) / (12 * hours)) / (occupancy / run_len)) + CASE WHEN ((slots / run_len) / (12 * hours)) < 1 THEN (1 - ((slots / run_len) / (12 * hours))) * ln((1 - ((slots / run_len) / (12 * hours))) / (1 - (occupancy / run_len))) ELSE 0 END) / ln(10) ELSE 0 END)
+        FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
                      1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
               UNION ALL
-              SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, hours
+              SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len, hours
               FROM agent_windows WHERE hours = 3)
         WHERE slots >= 3.0 * 12 * hours * occupancy AND slots >= 4 * hours
           AND events >= 8 / sensitivity
@@ -191,15 +229,16 @@ CREATE OR REPLACE MACRO aa_bursts
         SELECT s.ak, a.actor_type,
                CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
                s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected, NULL, NULL,
-               (CASE WHEN s.n > a.slot_expected THEN (s.n * ln(s.n / a.slot_expected) - s.n + a.slot_expected) / ln(10) ELSE 0 END)
+               (CASE WHEN (s.n) > (a.slot_expected) THEN ((s.n) * ln((s.n) / (a.slot_expected)) - (s.n) + (a.slot_expected)) / ln(10) ELSE 0 END)
         FROM ev AS s JOIN who AS a USING (ak)
         WHERE s.n >= 8 / sensitivity AND s.n >= 4.0 * a.slot_expected
           AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
     ),
+    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike of people is judged among people
     wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
         SELECT wk, start, ak, sum(n) AS n
-        FROM (SELECT wk, slot AS start, ak, n FROM ev
-              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM ev)
+        FROM (SELECT wk, slot AS start, ak, n FROM people
+              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM people)
         GROUP BY ALL
     ),
     wslots AS (
@@ -216,16 +255,27 @@ CREATE OR REPLACE MACRO aa_bursts
                close AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING
                                                                AND INTERVAL 10 MINUTE FOLLOWING)
     ),
+    wdays AS (   -- days of each kind in each workspace's history: windows nobody was in count as 0
+        SELECT w.wk, isodow(d) >= 6 AS weekend, count(*) AS days
+        FROM wspan AS w, span,
+             LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS g(d)
+        GROUP BY ALL
+    ),
     wbase AS (
-        SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod,
-               greatest(median(k), 1.0) AS k_expected, greatest(median(n), 1.0) AS expected
-        FROM wslots GROUP BY ALL
+        SELECT b.wk, b.weekend, b.hod,
+               greatest(list_aggregate(list_resize(b.ks, greatest(12 * d.days, len(b.ks)), 0), 'median'),
+                        1.0) AS k_expected,
+               greatest(list_aggregate(list_resize(b.ns, greatest(12 * d.days, len(b.ns)), 0), 'median'),
+                        1.0) AS expected
+        FROM (SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod, list(k) AS ks, list(n) AS ns
+              FROM wslots GROUP BY ALL) AS b
+        JOIN wdays AS d USING (wk, weekend)
     ),
     spike_tests AS (   -- many more actors than usual at that hour, none of them dominating
         SELECT w.wk, w.start, w.n AS events, w.k AS actors,
                greatest(b.k_expected, w.k_local) AS actors_expected,
                greatest(b.expected, w.n_local) AS expected,
-               (CASE WHEN w.n > greatest(b.expected, w.n_local) THEN (w.n * ln(w.n / greatest(b.expected, w.n_local)) - w.n + greatest(b.expected, w.n_local)) / ln(10) ELSE 0 END) AS raw
+               (CASE WHEN (w.n) > (greatest(b.expected, w.n_local)) THEN ((w.n) * ln((w.n) / (greatest(b.expected, w.n_local))) - (w.n) + (greatest(b.expected, w.n_local))) / ln(10) ELSE 0 END) AS raw
         FROM wlocal AS w JOIN wbase AS b
           ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
         WHERE w.k >= greatest(b.k_expected, w.k_local) + 4 / sensitivity
@@ -235,6 +285,10 @@ CREATE OR REPLACE MACRO aa_bursts
                   -- workspace windows), counted from the sources of ``tests`` and ``spike_tests``
         SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
                + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
+               -- sliding windows overlap: one from every active slot is about len / 5 times as
+               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts
+               + (SELECT sum(5 / len) + coalesce(sum(5 / len) FILTER (kind = 'runaway_agent' AND len >= 30), 0)
+                  FROM short_windows)
                + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
     ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
@@ -253,10 +307,14 @@ CREATE OR REPLACE MACRO aa_bursts
                       AS score
         FROM (SELECT *, row_number() OVER (ORDER BY raw DESC, start, kind, ak) AS i FROM candidates), tested
     ),
-    flags AS (
+    flagged AS (SELECT * FROM adjusted WHERE score >= 1.3 / sensitivity),
+    flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected
-        FROM adjusted WHERE score >= 1.3 / sensitivity
+        FROM flagged AS f
+        WHERE f.kind <> 'rapid_succession'
+           OR NOT EXISTS (SELECT 1 FROM flagged AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
+                                                      AND s.start < f."end" AND s."end" > f.start)
     ),
     islands AS (   -- overlapping or touching flags of one actor and kind make one episode
         SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)
@@ -278,7 +336,7 @@ CREATE OR REPLACE MACRO aa_bursts
                       -- reported once, told by its busiest hour of that day against its peers
                       -- (unadjusted: it is reported whatever its score, which ranks it)
         SELECT a.wk, h.ak, 'new_actor' AS kind,
-               greatest((CASE WHEN h.events > h.expected THEN (h.events * ln(h.events / h.expected) - h.events + h.expected) / ln(10) ELSE 0 END), 0) AS score,
+               greatest((CASE WHEN (h.events) > (h.expected) THEN ((h.events) * ln((h.events) / (h.expected)) - (h.events) + (h.expected)) / ln(10) ELSE 0 END), 0) AS score,
                h.actor_type, h.start, h."end", h.events, h.expected, NULL::BIGINT AS slots,
                NULL::DOUBLE AS slots_expected, NULL::DOUBLE AS raw,
                NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
