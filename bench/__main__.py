@@ -10,6 +10,7 @@ from . import (
     backfill_bench,
     bursts_eval,
     bursts_real,
+    bursts_speed,
     cli_bench,
     docs,
     ingest_bench,
@@ -30,6 +31,7 @@ BENCHES = {
     "storage": storage_bench.main,
     "sharing": sharing_bench.main,
     "backfill": backfill_bench.main,
+    "bursts_speed": bursts_speed.main,
 }
 #: benchmarks that need arguments (git directories): not run by a bare `./run bench`
 WITH_ARGS = {"bursts_real": bursts_real.main}

@@ -10,41 +10,46 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
   mean leaves the hour being judged out.
 * **Time of day is smoothed.** An hour is judged with its neighbours, so
   starting or finishing an hour early is ordinary; a weekend hour is also
-  judged against that hour on weekdays. "Off hours" means an hour (and its
-  neighbours) worked on fewer than a quarter of days.
+  judged against that hour on weekdays. "Off hours" needs evidence: an hour
+  (and its neighbours) worked on fewer than a quarter of days *and* on at
+  most 1 in 20 of the actor's other active days (a sparse committer works
+  any hour on few days), with 7 days of history or peers who do not work then.
 * **The day sets the pace.** Except at off hours, the expected count is at
-  least the actor's mean over its other active hours that day: on a busy
-  day every hour is busier (people), and on an organisation-wide busy day
-  an agent's hours are too.
-* **Counts are overdispersed.** Events come in clumps (an agent's batch, a
-  person's bulk edit): counts are tested in clumps, the median number of
-  events in an active 5 minutes of that actor (quasi-Poisson), so an agent
-  that works in bursts by design is not surprising for it. An agent is also
-  tested on how many of an hour's twelve 5-minute slots it is active in
-  (binomial, against its usual clumps at that hour, and at least its share
-  over its history): a runaway spreads out, a burst by design does not.
-* **Peers for short histories (warm-up).** An actor's workspace peers of its
-  type give an hour-of-day profile: how often they work then, and their
-  90th-percentile hour (over all their days). A new actor's first day is
-  judged against its peers alone; for an actor with fewer than 7 days of
-  activity the peers' level weighs (7 - days) / 7, and an hour is "off
-  hours" only if its peers do not work then either.
-* **Two time scales.** Hours (and 3-hour sums for agents) catch runaway
-  rates and activity at hours an account never works; 5-minute slots,
-  against the actor's own 99th percentile of 5-minute counts, catch rapid
-  succession.
-* **Workspace-wide spikes**: 10-minute windows (every 5 minutes) with
-  several more distinct actors than the workspace has at that hour and in
-  the hour either side, none of them dominating, and far more events.
+  least the actor's mean over its other active hours that day.
+* **Counts are overdispersed.** Events come in clumps: counts are tested in
+  clumps, the median number of events in an active 5 minutes; for an agent,
+  also its dispersion (variance / mean, empty windows included) at that
+  scale, so a bot that commits ten at a time once a week is not a runaway.
+  An agent is also tested on how many 5-minute slots it is active in
+  (binomial, in runs of consecutive slots: a batch across a slot boundary
+  is one run): a runaway spreads out, a burst by design does not.
+* **Peers for short histories (warm-up).** Workspace peers of the actor's
+  type give an hour-of-day profile (how often they work then, their
+  90th-percentile hour); an actor with fewer than 7 days leans on it by
+  (7 - days) / 7.
+* **Several time scales.** Clock hours (and 3-hour sums for agents); 15, 30
+  and 60 minutes from every active 5-minute slot, against the hour's rate
+  and not below the actor's own 90th-percentile stretch of that length
+  (so 7x for 15 minutes and 4x for an hour are both found); 5-minute slots
+  against the actor's own 99th percentile (rapid succession).
+* **First seen.** Every id whose first event comes a day or more after its
+  workspace's first is reported once as ``new_actor``, scored by its
+  busiest first-day hour against its peers (unadjusted: it is a notice).
+* **Workspace spikes**: 10-minute windows (every 5 minutes) with several
+  more people (agents apart) than the workspace has at that hour (empty
+  windows count) and in the hour either side, none dominating, and far
+  more events. A person busy inside a spike is part of it.
 * **One score, false discoveries controlled.** Each window's tail bound
   (``n ln(n/e) - n + e``, and its binomial and clump versions) bounds
-  ``-log10 p``. Over every window tested in the run (m of them) the
-  Benjamini-Hochberg procedure adjusts p; ``score`` is ``-log10`` of the
-  adjusted p, the same for every kind. A window is flagged when its score
-  is at least 1.3 (at most 1 in 20 of what is flagged is expected by
-  chance) and it is big enough: at least 3 times what was expected and at
-  least 8 events. Flags of one actor and kind that touch make one episode,
-  with its start and end.
+  ``-log10 p``. Benjamini-Hochberg adjusts p over every window tested (m;
+  a sliding window of length L counts 5/L, as disjoint windows are what a
+  scan's multiplicity counts); ``score`` is ``-log10`` of the adjusted p.
+  Flagged: score at least 1.3 (1 in 20 flags by chance), at least 3 times
+  what was expected and at least 8 events. Flags of one actor and kind that
+  touch make one episode, told by its most surprising window, so the
+  reason's numbers are those tested.
+* **Filters choose what is reported.** The scan reads every event up to
+  ``until``; ``since``, workspace, action and actor type select alarms.
 
 Every step after the scan groups and joins actors by a 64-bit hash of
 (workspace, actor id), not by the two strings (which made stage 2 about 40%
@@ -57,25 +62,8 @@ and the size minimums (2 = flag more, 0.5 = flag less).
 
 from __future__ import annotations
 
-_FDR_SCORE = 1.3  # adjusted score a window needs: false discoveries at most 1 in 20
-_RATIO = 3.0  # and at least this many times the expected count
-_MIN_EVENTS = 8  # and at least this many events
-_SPIKE_EXTRA_ACTORS = 4  # extra distinct actors in a 10-minute window (5 people where 1 is usual)
-_WARM_UP_DAYS = 7  # an actor's own baseline carries full weight after this many days
-
-
-def _kl(n: str, e: str) -> str:
-    """SQL: Poisson tail bound as a score (-log10 odds), 0 when n <= e."""
-    n, e = f"({n})", f"({e})"
-    return f"(CASE WHEN {n} > {e} THEN ({n} * ln({n} / {e}) - {n} + {e}) / ln(10) ELSE 0 END)"
-
-
-def _binomial_kl(k: str, n: str, p: str) -> str:
-    """SQL: binomial tail bound (``k`` of ``n`` trials, each with chance ``p``) as a score."""
-    k, n, p = f"({k})", f"({n})", f"({p})"
-    q = f"({k} / {n})"
-    return (f"(CASE WHEN {q} > {p} THEN {n} * ({q} * ln({q} / {p}) + CASE WHEN {q} < 1 THEN "
-            f"(1 - {q}) * ln((1 - {q}) / (1 - {p})) ELSE 0 END) / ln(10) ELSE 0 END)")
+from .scores import FDR_SCORE, MIN_EVENTS, RATIO, WARM_UP_DAYS, binomial_kl, kl
+from .spikes import SPIKES
 
 
 #: Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1``
@@ -136,6 +124,29 @@ BURSTS_STAGE2 = f""",
              runs AS r
         WHERE d.ak = a.ak AND w.wk = a.wk AND r.ak = a.ak
     ),
+    dispersion AS (   -- each actor's counts over 15, 30 and 60 minutes (empty windows included,
+                      -- from its first event): variance / mean, the quasi-Poisson dispersion at
+                      -- that scale. A bot that commits ten at a time once a week is overdispersed
+                      -- at every scale; a steady agent is about 1
+        SELECT b.ak, b.len,
+               greatest(1.0, (b.sq / t.windows - (b.total / t.windows) ** 2) / (b.total / t.windows)) AS phi
+        FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq
+              FROM (SELECT ak, l.len, time_bucket(to_minutes(l.len), slot) AS bucket, sum(n) AS k
+                    FROM ev, (SELECT unnest([15, 30, 60]) AS len) AS l GROUP BY ALL)
+              GROUP BY ALL) AS b
+        JOIN (SELECT a.ak, l.len,
+                     greatest(date_diff('minute', a.first_seen, span.t1) / l.len, 1) AS windows
+              FROM actor AS a, span, (SELECT unnest([15, 30, 60]) AS len) AS l) AS t USING (ak, len)
+    ),
+    slot_dispersion AS (   -- and of its active 5-minute slots per hour: a bot whose merges come
+                           -- in sprees fills many slots of the rare hour it works
+        SELECT h.ak, greatest(1.0, (sum(h.slots ** 2) / any_value(t.hours) - (sum(h.slots) / any_value(t.hours)) ** 2)
+                                   / (sum(h.slots) / any_value(t.hours))) AS phi
+        FROM hourly AS h
+        JOIN (SELECT a.ak, greatest(date_diff('hour', a.first_seen, span.t1), 1) AS hours
+              FROM actor AS a, span) AS t USING (ak)
+        GROUP BY h.ak
+    ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
         SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
         FROM actor AS a, span,
@@ -161,7 +172,8 @@ BURSTS_STAGE2 = f""",
                 -- weekend hour is judged against that hour on weekdays too (working a weekend
                 -- day at one's usual hours is ordinary)
         SELECT t.ak, t.weekend, t.hod,
-               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean
+               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean,
+               sum(b.active_days) AS active_days
         FROM (SELECT DISTINCT ak, weekend, hod FROM baseline
               UNION SELECT DISTINCT ak, true, hod FROM baseline) AS t
         JOIN baseline AS b
@@ -180,7 +192,7 @@ BURSTS_STAGE2 = f""",
             SELECT a.wk, a.actor_type, b.weekend, b.hod,
                    sum(b.active_days) / sum(b.days) AS active, list_sort(flatten(list(b.counts))) AS counts
             FROM baseline AS b JOIN who AS a USING (ak)
-            WHERE NOT a.newcomer OR a.history_days >= {_WARM_UP_DAYS}
+            WHERE NOT a.newcomer OR a.history_days >= {WARM_UP_DAYS}
             GROUP BY ALL
         )
     ),
@@ -192,9 +204,15 @@ BURSTS_STAGE2 = f""",
     ),
     hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
-               h.n AS events, h.slots, a.actor_type, a.clump, a.run_len, a.occupancy, a.history_days,
+               h.n AS events, h.slots, a.actor_type,
+               -- an agent's overdispersion is its own (a person's is mostly the time of day,
+               -- which the baseline already models)
+               CASE WHEN a.actor_type = 'agent' THEN greatest(a.clump, ph.phi) ELSE a.clump END AS clump,
+               CASE WHEN a.actor_type = 'agent' THEN greatest(a.run_len, sd.phi) ELSE a.run_len END AS run_len,
+               a.occupancy, a.history_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
                greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
+               coalesce(b.active_days, 0) + coalesce(nb.active_days, 0) AS near_days,
                greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
                         0.5 * greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
                                        coalesce(nb.mean, 0)),
@@ -203,6 +221,8 @@ BURSTS_STAGE2 = f""",
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
         JOIN who AS a USING (ak)
+        JOIN dispersion AS ph ON ph.ak = h.ak AND ph.len = 60
+        JOIN slot_dispersion AS sd ON sd.ak = h.ak
         JOIN daily AS d ON d.ak = h.ak AND d.day = date_trunc('day', h.hour)
         LEFT JOIN baseline AS b
                ON b.ak = h.ak AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
@@ -217,10 +237,13 @@ BURSTS_STAGE2 = f""",
         SELECT * REPLACE (CASE WHEN first_day THEN 1.0 ELSE clump END AS clump),
                CASE WHEN first_day THEN 'new_actor'
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
-                    WHEN q75 = 0 AND (history_days >= {_WARM_UP_DAYS} OR peer_active < 0.25)
+                    -- "never works then" needs evidence: at most 1 in 20 of its other active
+                    -- days touch that hour (or its neighbours), and a history, else its peers'
+                    WHEN q75 = 0 AND near_days - 1 <= greatest(1, 0.05 * history_days)
+                         AND (history_days >= {WARM_UP_DAYS} OR peer_active < 0.25)
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,
-               greatest(own, greatest({_WARM_UP_DAYS} - history_days, 0) / {_WARM_UP_DAYS} * peer_busy)
+               greatest(own, greatest({WARM_UP_DAYS} - history_days, 0) / {WARM_UP_DAYS} * peer_busy)
                    AS usual
         FROM hour_scored
     ),
@@ -243,19 +266,29 @@ BURSTS_STAGE2 = f""",
     ),
     short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
                          -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
-                         -- the start hour's expected rate, in clumps, as hours are; ``slots``: how
-                         -- many of its 5-minute slots are active (a runaway spreads out)
+                         -- the start hour's expected rate, in clumps or by the dispersion at that
+                         -- scale, whichever is larger; ``slots``: how many of its 5-minute slots
+                         -- are active (a runaway spreads out)
         SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
-               w.len, w.events, w.slots, h.expected * w.len / 60 AS expected, h.clump, h.run_len, h.occupancy
-        FROM (SELECT ak, slot, unnest([15, 30, 60]) AS len,
-                     unnest([sum(n) OVER w15, sum(n) OVER w30, sum(n) OVER w60]) AS events,
-                     unnest([count(*) OVER w15, count(*) OVER w30, count(*) OVER w60]) AS slots
-              FROM ev
-              WINDOW w15 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTE FOLLOWING),
-                     w30 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 25 MINUTE FOLLOWING),
-                     w60 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 55 MINUTE FOLLOWING))
+               w.len, w.events, w.slots,
+               -- the actor's own rhythm first: not below its usual busy stretch of that length
+               -- (the 90th percentile over the stretches it was active in)
+               greatest(h.expected * w.len / 60, w.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, d.phi) ELSE h.clump END AS clump,
+               h.run_len,
+               least(greatest(h.occupancy, w.usual_slots / (w.len / 5)), 0.999) AS occupancy
+        FROM (SELECT *, quantile_cont(events, 0.9) OVER (PARTITION BY ak, len) AS usual_events,
+                        median(slots) OVER (PARTITION BY ak, len) AS usual_slots
+              FROM (SELECT ak, slot, unnest([15, 30, 60]) AS len,
+                           unnest([sum(n) OVER w15, sum(n) OVER w30, sum(n) OVER w60]) AS events,
+                           unnest([count(*) OVER w15, count(*) OVER w30, count(*) OVER w60]) AS slots
+                    FROM ev
+                    WINDOW w15 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTE FOLLOWING),
+                           w30 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 25 MINUTE FOLLOWING),
+                           w60 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 55 MINUTE FOLLOWING)))
              AS w
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
+        JOIN dispersion AS d ON d.ak = w.ak AND d.len = w.len
         WHERE h.kind <> 'new_actor'
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
@@ -264,95 +297,48 @@ BURSTS_STAGE2 = f""",
                  -- slots, for the windows judged on them (their reason speaks of slots)
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL::BIGINT AS slots,
                NULL::DOUBLE AS slots_expected,
-               {_kl('events / clump', 'expected / clump')} AS raw
+               {kl('events / clump', 'expected / clump')} AS raw
         FROM hour_expected
-        WHERE events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
+        WHERE events >= {RATIO} * expected AND events >= {MIN_EVENTS} / sensitivity
           AND kind <> 'new_actor'
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
-               {_kl('events / clump', 'expected / clump')}
+               {kl('events / clump', 'expected / clump')}
         FROM agent_windows
-        WHERE hours = 3 AND events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
+        WHERE hours = 3 AND events >= {RATIO} * expected AND events >= {MIN_EVENTS} / sensitivity
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
-               {_kl('events / clump', 'expected / clump')}
+               {kl('events / clump', 'expected / clump')}
         FROM short_windows
-        WHERE events >= {_RATIO} * expected AND events >= {_MIN_EVENTS} / sensitivity
+        WHERE events >= {RATIO} * expected AND events >= {MIN_EVENTS} / sensitivity
         UNION ALL   -- and in its slots, for an agent
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, len / 5 * occupancy,
-               {_binomial_kl('slots / run_len', 'len / 5', 'occupancy / run_len')}
+               {binomial_kl('slots / run_len', 'len / 5', 'occupancy / run_len')}
         FROM short_windows
-        WHERE kind = 'runaway_agent' AND slots >= {_RATIO} * len / 5 * occupancy AND slots >= 4
+        WHERE kind = 'runaway_agent' AND slots >= {RATIO} * len / 5 * occupancy AND slots >= 4
           AND len >= 30   -- 3 slots in 15 minutes are two of a bursty agent's bursts
-          AND events >= {_MIN_EVENTS} / sensitivity
+          AND events >= {MIN_EVENTS} / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
-               {_binomial_kl('slots / run_len', '12 * hours', 'occupancy / run_len')}
+               {binomial_kl('slots / run_len', '12 * hours', 'occupancy / run_len')}
         FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
                      1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
               UNION ALL
               SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len, hours
               FROM agent_windows WHERE hours = 3)
-        WHERE slots >= {_RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
-          AND events >= {_MIN_EVENTS} / sensitivity
+        WHERE slots >= {RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
+          AND events >= {MIN_EVENTS} / sensitivity
         UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
         SELECT s.ak, a.actor_type,
                CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
                s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected, NULL, NULL,
-               {_kl('s.n', 'a.slot_expected')}
+               {kl('s.n', 'a.slot_expected')}
         FROM ev AS s JOIN who AS a USING (ak)
-        WHERE s.n >= {_MIN_EVENTS} / sensitivity AND s.n >= {_RATIO + 1} * a.slot_expected
+        WHERE s.n >= {MIN_EVENTS} / sensitivity AND s.n >= {RATIO + 1} * a.slot_expected
           AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
     ),
-    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike of people is judged among people
-    wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
-        SELECT wk, start, ak, sum(n) AS n
-        FROM (SELECT wk, slot AS start, ak, n FROM people
-              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM people)
-        GROUP BY ALL
-    ),
-    wslots AS (
-        SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
-        FROM wactor GROUP BY ALL
-    ),
-    wlocal AS (   -- the workspace's level in the hour either side (its own 20 minutes left out):
-                  -- on an organisation-wide busy day every window is busier
-        SELECT *, (sum(n) OVER wide - sum(n) OVER close) / 20 AS n_local,
-                  (sum(k) OVER wide - sum(k) OVER close) / 20 AS k_local
-        FROM wslots
-        WINDOW wide AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 60 MINUTE PRECEDING
-                                                              AND INTERVAL 60 MINUTE FOLLOWING),
-               close AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING
-                                                               AND INTERVAL 10 MINUTE FOLLOWING)
-    ),
-    wdays AS (   -- days of each kind in each workspace's history: windows nobody was in count as 0
-        SELECT w.wk, isodow(d) >= 6 AS weekend, count(*) AS days
-        FROM wspan AS w, span,
-             LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS g(d)
-        GROUP BY ALL
-    ),
-    wbase AS (
-        SELECT b.wk, b.weekend, b.hod,
-               greatest(list_aggregate(list_resize(b.ks, greatest(12 * d.days, len(b.ks)), 0), 'median'),
-                        1.0) AS k_expected,
-               greatest(list_aggregate(list_resize(b.ns, greatest(12 * d.days, len(b.ns)), 0), 'median'),
-                        1.0) AS expected
-        FROM (SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod, list(k) AS ks, list(n) AS ns
-              FROM wslots GROUP BY ALL) AS b
-        JOIN wdays AS d USING (wk, weekend)
-    ),
-    spike_tests AS (   -- many more actors than usual at that hour, none of them dominating
-        SELECT w.wk, w.start, w.n AS events, w.k AS actors,
-               greatest(b.k_expected, w.k_local) AS actors_expected,
-               greatest(b.expected, w.n_local) AS expected,
-               {_kl('w.n', 'greatest(b.expected, w.n_local)')} AS raw
-        FROM wlocal AS w JOIN wbase AS b
-          ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
-        WHERE w.k >= greatest(b.k_expected, w.k_local) + {_SPIKE_EXTRA_ACTORS} / sensitivity
-          AND w.top < 0.5 * w.n AND w.n >= {_RATIO} * greatest(b.expected, w.n_local)
-    ),
-    tested AS (   -- m: every window tested, big or not (hours, occupancy, 3-hour windows, slots,
+{SPIKES}    tested AS (   -- m: every window tested, big or not (hours, occupancy, 3-hour windows, slots,
                   -- workspace windows), counted from the sources of ``tests`` and ``spike_tests``
         SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
                + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
@@ -366,11 +352,11 @@ BURSTS_STAGE2 = f""",
         SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.slots,
                t.slots_expected, t.raw, NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
         FROM tests AS t JOIN who AS a USING (ak)
-        WHERE t.raw >= {_FDR_SCORE} / sensitivity
+        WHERE t.raw >= {FDR_SCORE} / sensitivity
         UNION ALL
         SELECT NULL::UBIGINT, wk, NULL::VARCHAR, 'workspace_spike', start, start + INTERVAL 10 MINUTE,
                events, expected, NULL, NULL, raw, actors, actors_expected
-        FROM spike_tests WHERE raw >= {_FDR_SCORE} / sensitivity
+        FROM spike_tests WHERE raw >= {FDR_SCORE} / sensitivity
     ),
     adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
                     -- passes when p * m / i is small; score = -log10 of that adjusted p
@@ -378,7 +364,7 @@ BURSTS_STAGE2 = f""",
                       AS score
         FROM (SELECT *, row_number() OVER (ORDER BY raw DESC, start, kind, ak) AS i FROM candidates), tested
     ),
-    flagged AS (SELECT * FROM adjusted WHERE score >= {_FDR_SCORE} / sensitivity),
+    flagged AS (SELECT * FROM adjusted WHERE score >= {FDR_SCORE} / sensitivity),
     flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected
@@ -407,7 +393,7 @@ BURSTS_STAGE2 = f""",
                       -- reported once, told by its busiest hour of that day against its peers
                       -- (unadjusted: it is reported whatever its score, which ranks it)
         SELECT a.wk, h.ak, 'new_actor' AS kind,
-               greatest({_kl('h.events', 'h.expected')}, 0) AS score,
+               greatest({kl('h.events', 'h.expected')}, 0) AS score,
                h.actor_type, h.start, h."end", h.events, h.expected, NULL::BIGINT AS slots,
                NULL::DOUBLE AS slots_expected, NULL::DOUBLE AS raw,
                NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected

@@ -65,6 +65,29 @@ CREATE OR REPLACE MACRO aa_bursts
              runs AS r
         WHERE d.ak = a.ak AND w.wk = a.wk AND r.ak = a.ak
     ),
+    dispersion AS (   -- each actor's counts over 15, 30 and 60 minutes (empty windows included,
+                      -- from its first event): variance / mean, the quasi-Poisson dispersion at
+                      -- that scale. A bot that commits ten at a time once a week is overdispersed
+                      -- at every scale; a steady agent is about 1
+        SELECT b.ak, b.len,
+               greatest(1.0, (b.sq / t.windows - (b.total / t.windows) ** 2) / (b.total / t.windows)) AS phi
+        FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq
+              FROM (SELECT ak, l.len, time_bucket(to_minutes(l.len), slot) AS bucket, sum(n) AS k
+                    FROM ev, (SELECT unnest([15, 30, 60]) AS len) AS l GROUP BY ALL)
+              GROUP BY ALL) AS b
+        JOIN (SELECT a.ak, l.len,
+                     greatest(date_diff('minute', a.first_seen, span.t1) / l.len, 1) AS windows
+              FROM actor AS a, span, (SELECT unnest([15, 30, 60]) AS len) AS l) AS t USING (ak, len)
+    ),
+    slot_dispersion AS (   -- and of its active 5-minute slots per hour: a bot whose merges come
+                           -- in sprees fills many slots of the rare hour it works
+        SELECT h.ak, greatest(1.0, (sum(h.slots ** 2) / any_value(t.hours) - (sum(h.slots) / any_value(t.hours)) ** 2)
+                                   / (sum(h.slots) / any_value(t.hours))) AS phi
+        FROM hourly AS h
+        JOIN (SELECT a.ak, greatest(date_diff('hour', a.first_seen, span.t1), 1) AS hours
+              FROM actor AS a, span) AS t USING (ak)
+        GROUP BY h.ak
+    ),
     days AS (   -- days of each kind in each actor's history, for zero-filled medians
         SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
         FROM actor AS a, span,
@@ -90,7 +113,8 @@ CREATE OR REPLACE MACRO aa_bursts
                 -- weekend hour is judged against that hour on weekdays too (working a weekend
                 -- day at one's usual hours is ordinary)
         SELECT t.ak, t.weekend, t.hod,
-               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean
+               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean,
+               sum(b.active_days) AS active_days
         FROM (SELECT DISTINCT ak, weekend, hod FROM baseline
               UNION SELECT DISTINCT ak, true, hod FROM baseline) AS t
         JOIN baseline AS b
@@ -121,9 +145,15 @@ CREATE OR REPLACE MACRO aa_bursts
     ),
     hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
-               h.n AS events, h.slots, a.actor_type, a.clump, a.run_len, a.occupancy, a.history_days,
+               h.n AS events, h.slots, a.actor_type,
+               -- an agent's overdispersion is its own (a person's is mostly the time of day,
+               -- which the baseline already models)
+               CASE WHEN a.actor_type = 'agent' THEN greatest(a.clump, ph.phi) ELSE a.clump END AS clump,
+               CASE WHEN a.actor_type = 'agent' THEN greatest(a.run_len, sd.phi) ELSE a.run_len END AS run_len,
+               a.occupancy, a.history_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
                greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
+               coalesce(b.active_days, 0) + coalesce(nb.active_days, 0) AS near_days,
                greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
                         0.5 * greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
                                        coalesce(nb.mean, 0)),
@@ -132,6 +162,8 @@ CREATE OR REPLACE MACRO aa_bursts
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
         JOIN who AS a USING (ak)
+        JOIN dispersion AS ph ON ph.ak = h.ak AND ph.len = 60
+        JOIN slot_dispersion AS sd ON sd.ak = h.ak
         JOIN daily AS d ON d.ak = h.ak AND d.day = date_trunc('day', h.hour)
         LEFT JOIN baseline AS b
                ON b.ak = h.ak AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
@@ -146,7 +178,10 @@ CREATE OR REPLACE MACRO aa_bursts
         SELECT * REPLACE (CASE WHEN first_day THEN 1.0 ELSE clump END AS clump),
                CASE WHEN first_day THEN 'new_actor'
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
-                    WHEN q75 = 0 AND (history_days >= 7 OR peer_active < 0.25)
+                    -- "never works then" needs evidence: at most 1 in 20 of its other active
+                    -- days touch that hour (or its neighbours), and a history, else its peers'
+                    WHEN q75 = 0 AND near_days - 1 <= greatest(1, 0.05 * history_days)
+                         AND (history_days >= 7 OR peer_active < 0.25)
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,
                greatest(own, greatest(7 - history_days, 0) / 7 * peer_busy)
@@ -172,19 +207,29 @@ CREATE OR REPLACE MACRO aa_bursts
     ),
     short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
                          -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
-                         -- the start hour's expected rate, in clumps, as hours are; ``slots``: how
-                         -- many of its 5-minute slots are active (a runaway spreads out)
+                         -- the start hour's expected rate, in clumps or by the dispersion at that
+                         -- scale, whichever is larger; ``slots``: how many of its 5-minute slots
+                         -- are active (a runaway spreads out)
         SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
-               w.len, w.events, w.slots, h.expected * w.len / 60 AS expected, h.clump, h.run_len, h.occupancy
-        FROM (SELECT ak, slot, unnest([15, 30, 60]) AS len,
-                     unnest([sum(n) OVER w15, sum(n) OVER w30, sum(n) OVER w60]) AS events,
-                     unnest([count(*) OVER w15, count(*) OVER w30, count(*) OVER w60]) AS slots
-              FROM ev
-              WINDOW w15 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTE FOLLOWING),
-                     w30 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 25 MINUTE FOLLOWING),
-                     w60 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 55 MINUTE FOLLOWING))
+               w.len, w.events, w.slots,
+               -- the actor's own rhythm first: not below its usual busy stretch of that length
+               -- (the 90th percentile over the stretches it was active in)
+               greatest(h.expected * w.len / 60, w.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, d.phi) ELSE h.clump END AS clump,
+               h.run_len,
+               least(greatest(h.occupancy, w.usual_slots / (w.len / 5)), 0.999) AS occupancy
+        FROM (SELECT *, quantile_cont(events, 0.9) OVER (PARTITION BY ak, len) AS usual_events,
+                        median(slots) OVER (PARTITION BY ak, len) AS usual_slots
+              FROM (SELECT ak, slot, unnest([15, 30, 60]) AS len,
+                           unnest([sum(n) OVER w15, sum(n) OVER w30, sum(n) OVER w60]) AS events,
+                           unnest([count(*) OVER w15, count(*) OVER w30, count(*) OVER w60]) AS slots
+                    FROM ev
+                    WINDOW w15 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTE FOLLOWING),
+                           w30 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 25 MINUTE FOLLOWING),
+                           w60 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 55 MINUTE FOLLOWING)))
              AS w
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
+        JOIN dispersion AS d ON d.ak = w.ak AND d.len = w.len
         WHERE h.kind <> 'new_actor'
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with

@@ -1,0 +1,23 @@
+"""Bursts' scores: tail bounds as SQL, and the thresholds every kind shares."""
+
+from __future__ import annotations
+
+FDR_SCORE = 1.3  # adjusted score a window needs: false discoveries at most 1 in 20
+RATIO = 3.0  # and at least this many times the expected count
+MIN_EVENTS = 8  # and at least this many events
+SPIKE_EXTRA_ACTORS = 4  # extra distinct actors in a 10-minute window (5 people where 1 is usual)
+WARM_UP_DAYS = 7  # an actor's own baseline carries full weight after this many days
+
+
+def kl(n: str, e: str) -> str:
+    """SQL: Poisson tail bound as a score (-log10 odds), 0 when n <= e."""
+    n, e = f"({n})", f"({e})"
+    return f"(CASE WHEN {n} > {e} THEN ({n} * ln({n} / {e}) - {n} + {e}) / ln(10) ELSE 0 END)"
+
+
+def binomial_kl(k: str, n: str, p: str) -> str:
+    """SQL: binomial tail bound (``k`` of ``n`` trials, each with chance ``p``) as a score."""
+    k, n, p = f"({k})", f"({n})", f"({p})"
+    q = f"({k} / {n})"
+    return (f"(CASE WHEN {q} > {p} THEN {n} * ({q} * ln({q} / {p}) + CASE WHEN {q} < 1 THEN "
+            f"(1 - {q}) * ln((1 - {q}) / (1 - {p})) ELSE 0 END) / ln(10) ELSE 0 END)")

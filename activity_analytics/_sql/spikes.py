@@ -1,0 +1,59 @@
+"""Bursts' workspace spikes: many more people at once than the workspace has at that hour.
+
+A part of bursts' stage 2 (``bursts.BURSTS_STAGE2``), over its ``ev`` and
+``wspan``/``span``; it yields ``wslots`` (every window tested, for the
+multiplicity count) and ``spike_tests`` (the windows big enough to flag).
+"""
+
+from __future__ import annotations
+
+from .scores import RATIO, SPIKE_EXTRA_ACTORS, kl
+
+SPIKES = f"""    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike of people is judged among people
+    wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
+        SELECT wk, start, ak, sum(n) AS n
+        FROM (SELECT wk, slot AS start, ak, n FROM people
+              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM people)
+        GROUP BY ALL
+    ),
+    wslots AS (
+        SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
+        FROM wactor GROUP BY ALL
+    ),
+    wlocal AS (   -- the workspace's level in the hour either side (its own 20 minutes left out):
+                  -- on an organisation-wide busy day every window is busier
+        SELECT *, (sum(n) OVER wide - sum(n) OVER close) / 20 AS n_local,
+                  (sum(k) OVER wide - sum(k) OVER close) / 20 AS k_local
+        FROM wslots
+        WINDOW wide AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 60 MINUTE PRECEDING
+                                                              AND INTERVAL 60 MINUTE FOLLOWING),
+               close AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING
+                                                               AND INTERVAL 10 MINUTE FOLLOWING)
+    ),
+    wdays AS (   -- days of each kind in each workspace's history: windows nobody was in count as 0
+        SELECT w.wk, isodow(d) >= 6 AS weekend, count(*) AS days
+        FROM wspan AS w, span,
+             LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS g(d)
+        GROUP BY ALL
+    ),
+    wbase AS (
+        SELECT b.wk, b.weekend, b.hod,
+               greatest(list_aggregate(list_resize(b.ks, greatest(12 * d.days, len(b.ks)), 0), 'median'),
+                        1.0) AS k_expected,
+               greatest(list_aggregate(list_resize(b.ns, greatest(12 * d.days, len(b.ns)), 0), 'median'),
+                        1.0) AS expected
+        FROM (SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod, list(k) AS ks, list(n) AS ns
+              FROM wslots GROUP BY ALL) AS b
+        JOIN wdays AS d USING (wk, weekend)
+    ),
+    spike_tests AS (   -- many more actors than usual at that hour, none of them dominating
+        SELECT w.wk, w.start, w.n AS events, w.k AS actors,
+               greatest(b.k_expected, w.k_local) AS actors_expected,
+               greatest(b.expected, w.n_local) AS expected,
+               {kl('w.n', 'greatest(b.expected, w.n_local)')} AS raw
+        FROM wlocal AS w JOIN wbase AS b
+          ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
+        WHERE w.k >= greatest(b.k_expected, w.k_local) + {SPIKE_EXTRA_ACTORS} / sensitivity
+          AND w.top < 0.5 * w.n AND w.n >= {RATIO} * greatest(b.expected, w.n_local)
+    ),
+"""
