@@ -57,14 +57,27 @@ def inject(spec: SampleSpec, per_kind: int = 10, seed: int = 0) -> Labelled:
     [2, 2, 2, 2, 2]
     """
     rng = np.random.default_rng(seed + 1000 * spec.seed)
-    events = generate_events(spec)
+    return inject_into(generate_events(spec), per_kind=per_kind, rng=rng)
+
+
+def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator,
+                min_history: int = 1, min_runaway: int = 0) -> Labelled:
+    """Inject ``per_kind`` anomalies of each kind into ``events`` (the columns of
+    :func:`generate_events`; ``actor_key`` says ``person`` or ``agent``): the
+    synthetic families, or a real history (``min_history``: only actors with at
+    least that many events are picked; ``min_runaway``: events a long runaway
+    adds at least, for agents whose mean rate is near zero)."""
     t_min = int(events["t_us"].min())
     day0 = t_min - t_min % (24 * HOUR_US)
-    days = spec.days
+    days = int((int(events["t_us"].max()) - day0) // (24 * HOUR_US)) + 1
     people = events.filter(pl.col("actor_key").str.contains("person"))
     agents = events.filter(pl.col("actor_key").str.contains("agent"))
-    people_keys = people["actor_key"].unique().sort().to_list()
-    agent_keys = agents["actor_key"].unique().sort().to_list()
+
+    def keys(rows: pl.DataFrame) -> list[str]:
+        counts = rows.group_by("actor_key").len()
+        return counts.filter(pl.col("len") >= min_history)["actor_key"].sort().to_list()
+
+    people_keys, agent_keys = keys(people), keys(agents)
     added: list[pl.DataFrame] = []
     truth: list[dict] = []
 
@@ -98,7 +111,7 @@ def inject(spec: SampleSpec, per_kind: int = 10, seed: int = 0) -> Labelled:
         rate = rows.height / (days * 24)
         if rng.random() < 0.5:
             length = int(rng.integers(1, 4)) * HOUR_US
-            n = round(rate * length / HOUR_US * (rng.uniform(4, 10) - 1))
+            n = max(min_runaway, round(rate * length / HOUR_US * (rng.uniform(4, 10) - 1)))
         else:
             length = int(rng.integers(15, 31)) * MIN_US
             n = max(20, round(rate * length / HOUR_US * (rng.uniform(6, 10) - 1)))
@@ -118,7 +131,8 @@ def inject(spec: SampleSpec, per_kind: int = 10, seed: int = 0) -> Labelled:
 
         # workspace spike: 8-14 existing actors of one workspace, 3-6 events each, within 10 minutes
         ws = str(rng.choice(people["workspace_id"].unique().sort().to_list()))
-        members = people.filter(pl.col("workspace_id") == ws)["actor_key"].unique().sort().to_list()
+        members = [k for k in people.filter(pl.col("workspace_id") == ws)["actor_key"].unique().sort().to_list()
+                   if k in set(people_keys)]
         k = int(min(rng.integers(8, 15), len(members)))
         start = day0 + int(rng.integers(2 * 24, days * 24 - 1)) * HOUR_US + int(rng.integers(0, 50)) * MIN_US
         n_total = 0

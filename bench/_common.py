@@ -80,3 +80,13 @@ def save(name: str, result: dict) -> Path:
     path = OUT / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, default=str))
     return path
+
+
+def fastest(func, repeat: int) -> float:
+    """Seconds of the fastest of ``repeat`` calls of ``func``."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best

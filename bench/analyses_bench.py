@@ -20,7 +20,7 @@ import activity_analytics as aa
 from activity_analytics import SampleSpec, generate_events
 from activity_analytics._sample import write_jsonl
 
-from ._common import OUT, machine, save
+from ._common import OUT, fastest, machine, save
 
 
 def build(events: int):
@@ -85,15 +85,6 @@ def recipe_bursts(path, per_minute: int = 10) -> list:
     return flagged
 
 
-def _best(func, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="bench analyses")
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -109,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
     recipes = {"actions": recipe_actions, "actors": recipe_actors, "bursts": recipe_bursts}
     result: dict = {"benchmark": "analyses", "machine": machine(), "events": args.events}
     for name, run in ours.items():
-        seconds = _best(run, args.repeat)
+        seconds = fastest(run, args.repeat)
         row = {"seconds": round(seconds, 2)}
         if not args.skip_recipe:
             t = time.perf_counter()

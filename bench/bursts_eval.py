@@ -171,16 +171,17 @@ def false_alarms(family: str, seed: int) -> dict:
     return out
 
 
-def run_seed(seed: int, per_kind: int, family: str = "office") -> dict:
-    data = inject(_spec(family, seed), per_kind=per_kind, seed=seed)
-    db = _store(data.events, data.agents)
+def with_first_seen(db: Path, truth: pl.DataFrame) -> pl.DataFrame:
+    """``truth`` and every id first seen a day after its workspace began (a true new_actor)."""
     first = aa.sql(db, FIRST_SEEN_SQL)
-    injected = data.truth.filter(pl.col("kind") == "new_actor")["actor_id"]
-    truth = pl.concat([data.truth, first.filter(~pl.col("actor_id").is_in(injected))
-                      .select(data.truth.columns).cast(data.truth.schema)])
-    out: dict = {"seed": seed, "family": family}
-    dets = _detections(db)
-    det, tr = _match(dets["bursts"], truth, by_kind=True)
+    injected = truth.filter(pl.col("kind") == "new_actor")["actor_id"]
+    return pl.concat([truth, first.filter(~pl.col("actor_id").is_in(injected))
+                     .select(truth.columns).cast(truth.schema)])
+
+
+def score_bursts(found: pl.DataFrame, truth: pl.DataFrame) -> dict:
+    """Precision, recall and F1 per kind and overall of ``bursts`` against ``truth``."""
+    det, tr = _match(found, truth, by_kind=True)
     method = {}
     for kind in KINDS:
         d = det.filter(pl.col("kind") == kind)
@@ -192,7 +193,16 @@ def run_seed(seed: int, per_kind: int, family: str = "office") -> dict:
     r_all = tr["found"].mean()
     method["overall"] = {"precision": p_all, "recall": r_all, "f1": _f1(p_all, r_all),
                          "detections": det.height}
-    out["bursts"] = method
+    return method
+
+
+def run_seed(seed: int, per_kind: int, family: str = "office") -> dict:
+    data = inject(_spec(family, seed), per_kind=per_kind, seed=seed)
+    db = _store(data.events, data.agents)
+    truth = with_first_seen(db, data.truth)
+    out: dict = {"seed": seed, "family": family}
+    dets = _detections(db)
+    out["bursts"] = score_bursts(dets["bursts"], truth)
     for name in ("fixed_per_minute", "hourly_zscore"):
         det, tr = _match(dets[name], truth, by_kind=False)
         base = {kind: {"recall": tr.filter(pl.col("kind") == kind)["found"].mean()} for kind in KINDS}

@@ -11,13 +11,12 @@ in ``bench/out``. Absolute times are information only.
 from __future__ import annotations
 
 import argparse
-import time
 
 import activity_analytics as aa
 from activity_analytics import SampleSpec, generate_events
 from activity_analytics._sample import write_jsonl
 
-from ._common import OUT, machine, save
+from ._common import OUT, fastest, machine, save
 
 #: the same counts stage 1 of bursts computes, as a user would write them
 BARE = """SELECT workspace_id, actor_id, time_bucket(INTERVAL 5 MINUTE, created_at) AS slot, count(*) AS n
@@ -44,12 +43,7 @@ def build(events: int):
 
 def _best(func, repeat: int) -> float:
     func()  # warm-up: the file in the OS cache, the macros installed
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return fastest(func, repeat)
 
 
 def main(argv: list[str] | None = None) -> dict:
