@@ -25,7 +25,7 @@ import subprocess
 from pathlib import Path
 
 #: identities that are automation whatever their address says
-BOT_NAMES = frozenset({"github", "github actions", "renovate", "dependabot", "mergify",
+BOT_NAMES = frozenset({"github", "github actions", "github-actions", "renovate", "dependabot", "mergify",
                        "pre-commit-ci", "copybara-service", "bors", "homu", "k8s-ci-robot"})
 _NOREPLY = re.compile(r"^(?:\d+\+)?([^@]+)@users\.noreply\.github\.com$", re.IGNORECASE)
 _FIELDS = ("sha", "an", "ae", "at", "cn", "ce", "ct")

@@ -46,3 +46,12 @@ def test_commits_become_events_by_their_authors_and_committers_bots_as_agents(tm
     assert (result.total.stored, result.total.rejected) == (5, 0)
     types = dict(aa.sql(tmp_path / "s.duckdb", "SELECT actor_id, actor_type FROM events").rows())
     assert types["github-web-flow"] == "agent" and types["ann-gh"] == "user"
+
+
+def test_known_automation_is_an_agent_whatever_its_address():
+    from bench.git_activity import actor
+
+    # github-actions commits as a plain address on fastapi/fastapi: it was counted as a person
+    assert actor("github-actions", "github-actions@github.com") == ("github-actions@github.com", "agent")
+    assert actor("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")[1] == "agent"
+    assert actor("Ada Lovelace", "ada@example.org") == ("ada@example.org", "member")

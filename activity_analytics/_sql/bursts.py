@@ -128,10 +128,15 @@ BURSTS_STAGE2 = f""",
                       -- from its first event): variance / mean, the quasi-Poisson dispersion at
                       -- that scale. A bot that commits ten at a time once a week is overdispersed
                       -- at every scale; a steady agent is about 1
+        -- also the actor's usual busy stretch of that length: the 90th percentile of events and
+        -- the median of active slots over the (disjoint) stretches it was active in
         SELECT b.ak, b.len,
-               greatest(1.0, (b.sq / t.windows - (b.total / t.windows) ** 2) / (b.total / t.windows)) AS phi
-        FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq
-              FROM (SELECT ak, l.len, time_bucket(to_minutes(l.len), slot) AS bucket, sum(n) AS k
+               greatest(1.0, (b.sq / t.windows - (b.total / t.windows) ** 2) / (b.total / t.windows)) AS phi,
+               b.usual_events, b.usual_slots
+        FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq, quantile_cont(k, 0.9) AS usual_events,
+                     median(slots) AS usual_slots
+              FROM (SELECT ak, l.len, time_bucket(to_minutes(l.len), slot) AS bucket, sum(n) AS k,
+                           count(*) AS slots
                     FROM ev, (SELECT unnest([15, 30, 60]) AS len) AS l GROUP BY ALL)
               GROUP BY ALL) AS b
         JOIN (SELECT a.ak, l.len,
@@ -247,7 +252,7 @@ BURSTS_STAGE2 = f""",
                    AS usual
         FROM hour_scored
     ),
-    hour_expected AS (   -- at a person's usual hours, a busy day raises what is expected;
+    hour_expected AS MATERIALIZED (   -- at a person's usual hours, a busy day raises what is expected;
                          -- a new actor's first day is judged against its peers alone; an
                          -- agent's usual clumps at that hour of day are its usual active slots
         SELECT * REPLACE (greatest(occupancy, least(usual / clump / 12, 0.999)) AS occupancy),
@@ -264,6 +269,29 @@ BURSTS_STAGE2 = f""",
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
+    stretch_cum AS MATERIALIZED (   -- running totals per actor: a stretch is a difference of two
+        SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si,
+               sum(n) OVER w AS cum, row_number() OVER w AS rn
+        FROM ev
+        WINDOW w AS (PARTITION BY ak ORDER BY slot ROWS UNBOUNDED PRECEDING)
+    ),
+    stretch AS MATERIALIZED (   -- events and active slots in the 15, 30 and 60 minutes from each active slot (the
+                   -- last active slot of each is found by an as-of join: twice as fast as frames)
+        SELECT c.ak, c.slot, unnest([15, 30, 60]) AS len,
+               unnest([x1.cum - c.cum + c.n, x2.cum - c.cum + c.n, x3.cum - c.cum + c.n]) AS events,
+               unnest([x1.rn - c.rn + 1, x2.rn - c.rn + 1, x3.rn - c.rn + 1]) AS slots
+        FROM stretch_cum AS c
+        ASOF JOIN stretch_cum AS x1 ON x1.ak = c.ak AND x1.si <= c.si + 2
+        ASOF JOIN stretch_cum AS x2 ON x2.ak = c.ak AND x2.si <= c.si + 5
+        ASOF JOIN stretch_cum AS x3 ON x3.ak = c.ak AND x3.si <= c.si + 11
+    ),
+    stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least
+                                           -- 3x their usual in events or in slots
+        SELECT w.* FROM stretch AS w JOIN dispersion AS u USING (ak, len)
+        WHERE w.events >= {MIN_EVENTS} / sensitivity
+          AND (w.events >= {RATIO} * u.usual_events
+               OR (w.len >= 30 AND w.slots >= 4 AND w.slots >= {RATIO} * u.usual_slots))
+    ),
     short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
                          -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
                          -- the start hour's expected rate, in clumps or by the dispersion at that
@@ -272,23 +300,12 @@ BURSTS_STAGE2 = f""",
         SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
                w.len, w.events, w.slots,
                -- the actor's own rhythm first: not below its usual busy stretch of that length
-               -- (the 90th percentile over the stretches it was active in)
-               greatest(h.expected * w.len / 60, w.usual_events) AS expected,
-               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, d.phi) ELSE h.clump END AS clump,
+               greatest(h.expected * w.len / 60, u.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
                h.run_len,
-               least(greatest(h.occupancy, w.usual_slots / (w.len / 5)), 0.999) AS occupancy
-        FROM (SELECT *, quantile_cont(events, 0.9) OVER (PARTITION BY ak, len) AS usual_events,
-                        median(slots) OVER (PARTITION BY ak, len) AS usual_slots
-              FROM (SELECT ak, slot, unnest([15, 30, 60]) AS len,
-                           unnest([sum(n) OVER w15, sum(n) OVER w30, sum(n) OVER w60]) AS events,
-                           unnest([count(*) OVER w15, count(*) OVER w30, count(*) OVER w60]) AS slots
-                    FROM ev
-                    WINDOW w15 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 10 MINUTE FOLLOWING),
-                           w30 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 25 MINUTE FOLLOWING),
-                           w60 AS (PARTITION BY ak ORDER BY slot RANGE BETWEEN CURRENT ROW AND INTERVAL 55 MINUTE FOLLOWING)))
-             AS w
+               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy
+        FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
-        JOIN dispersion AS d ON d.ak = w.ak AND d.len = w.len
         WHERE h.kind <> 'new_actor'
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
@@ -344,8 +361,8 @@ BURSTS_STAGE2 = f""",
                + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
                -- sliding windows overlap: one from every active slot is about len / 5 times as
                -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts
-               + (SELECT sum(5 / len) + coalesce(sum(5 / len) FILTER (kind = 'runaway_agent' AND len >= 30), 0)
-                  FROM short_windows)
+               + (SELECT sum(5 / w.len) + coalesce(sum(5 / w.len) FILTER (a.actor_type = 'agent' AND w.len >= 30), 0)
+                  FROM stretch AS w JOIN who AS a USING (ak))
                + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
     ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking

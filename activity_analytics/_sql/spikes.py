@@ -16,7 +16,7 @@ SPIKES = f"""    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike
               UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM people)
         GROUP BY ALL
     ),
-    wslots AS (
+    wslots AS MATERIALIZED (
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
         FROM wactor GROUP BY ALL
     ),
