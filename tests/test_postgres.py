@@ -252,21 +252,24 @@ def test_errors_are_one_line_name_the_server_and_never_the_password(pg, tmp_path
 
 
 # every update of a bar drawn, so a test sees each batch whatever the machine's speed
+# (tqdm reads these when it is imported: they go to a process of its own)
 EVERY_UPDATE = {"TQDM_MININTERVAL": "0", "TQDM_MINITERS": "1"}
 
 
-def signal_at(url: str, db, fraction: float, sig: int) -> subprocess.Popen:
-    """Start a load of ``url`` in its own process and send ``sig`` once its bar
-    shows ``fraction`` of the rows read (the point is the load's, not the clock's).
-    The process is returned waited for, with its stderr read."""
+def load_in_process(url: str, db, *, stop_at: float | None = None, sig: int = signal.SIGKILL
+                    ) -> subprocess.Popen:
+    """Load ``url`` into ``db`` in a process of its own, its bar shown, as a user's
+    script would; with ``stop_at``, send ``sig`` once the bar shows that fraction of
+    the rows read (the point is the load's, not the clock's). The process is
+    returned waited for, with its stderr in ``stderr_text``."""
     code = f"import activity_analytics as aa; aa.ingest([{str(url)!r}], {str(db)!r}, progress=True)"
     env = {**os.environ, "PGPASSWORD": PASSWORD, **EVERY_UPDATE}
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE)
     seen = b""
-    while chunk := os.read(proc.stderr.fileno(), 4096):
+    while stop_at is not None and (chunk := os.read(proc.stderr.fileno(), 4096)):
         seen += chunk
         shown = [int(p) for p in re.findall(rb"(\d+)%\|", seen)]
-        if shown and shown[-1] >= 100 * fraction:
+        if shown and shown[-1] >= 100 * stop_at:
             proc.send_signal(sig)
             break
     proc.stderr_text = (seen + proc.stderr.read()).decode(errors="replace")
@@ -285,7 +288,7 @@ def test_a_load_killed_at_any_point_leaves_whole_batches_and_the_next_completes(
         if attempt == 2:
             add_rows(pg, f"VALUES ('bad', 'w1', 'issue', 'i1', '', 'member', 'u1', NULL, '{{}}', "
                          f"timestamptz '{late.isoformat()}')")
-        proc = signal_at(url, db, rng.uniform(0.05, 0.9), signal.SIGKILL)
+        proc = load_in_process(url, db, stop_at=rng.uniform(0.05, 0.9))
         interrupted += proc.returncode == -signal.SIGKILL
         if db.exists():
             assert stored(db) == stored(db, "count(DISTINCT id)")
@@ -381,12 +384,13 @@ def test_a_table_a_careful_read_and_its_export_agree_row_for_row(pg_cluster, tmp
     assert counts["fast"] == counts["careful"] == counts["file"], counts
 
 
-def test_a_load_shows_its_progress_in_rows(pg, tmp_path, capsys, monkeypatch):
+def test_a_load_shows_its_progress_in_rows(pg, tmp_path):
     url = platform_db(pg, rows=250_000)
-    for name, value in EVERY_UPDATE.items():
-        monkeypatch.setenv(name, value)
-    aa.ingest([url], tmp_path / "s.duckdb", progress=True)
-    bar = capsys.readouterr().err.replace("\r", "\n")
+    db = tmp_path / "s.duckdb"
+    proc = load_in_process(url, db)
+    assert proc.returncode == 0, proc.stderr_text
+    assert stored(db) == 250_000
+    bar = proc.stderr_text.replace("\r", "\n")
     done = [int(m.group(1)) for m in re.finditer(r"(\d+)%\|", bar)]
     # the bar moves as DuckDB reads the stream, batch by batch, and ends full
     assert any(0 < d < 100 for d in done) and done[-1] == 100, done
