@@ -80,7 +80,7 @@ def actors(
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
     >>> aa.actors(db).select("actor_type", "actors").rows()
-    [('agent', 9), ('unknown', 12), ('user', 16)]
+    [('agent', 8), ('unknown', 12), ('user', 17)]
     """
     frame = run_macro(
         db, "aa_actors",
