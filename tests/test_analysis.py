@@ -414,6 +414,35 @@ def test_a_runaway_is_found_on_an_agent_bursty_by_design(tmp_path):
     assert others.height <= 1 and (others["score"] < 3).all(), others["reason"].to_list()
 
 
+def _cron_agent(days: int = 14) -> list[dict]:
+    """An agent that runs at :05 every hour and writes 4-7 events within two minutes."""
+    t0 = dt.datetime(2026, 11, 2, 0, 5)
+    return [record(id=f"c{h}-{i}", actor_type="agent", actor_id="cron-agent",
+                   created_at=(t0 + dt.timedelta(hours=h, seconds=17 * i + 3)).isoformat())
+            for h in range(24 * days) for i in range(4 + (h * 7) % 4)]
+
+
+@pytest.mark.parametrize("runaway", [False, True])
+def test_an_agent_on_a_sharp_schedule_is_judged_off_its_schedule(tmp_path, runaway):
+    """A cron agent busy at :25-:45, where it only ever runs at :05, is a runaway:
+    20 events in 20 minutes are no more than a few of its batches, but off its
+    schedule, in slots of the hour it never uses. Its own batches raise nothing."""
+    rows = _cron_agent()
+    if runaway:
+        rows += [record(id=f"r{i}", actor_type="agent", actor_id="cron-agent",
+                        created_at=f"2026-11-11T10:{25 + i:02d}:30") for i in range(20)]
+    db = tmp_path / "cron.duckdb"
+    aa.ingest([write_lines(tmp_path / "cron.jsonl", rows)], db, progress=False)
+    found = aa.bursts(db).filter(pl.col("kind") != "new_actor")
+    if not runaway:
+        assert found.height == 0, found["reason"].to_list()
+        return
+    assert found["kind"].to_list() == ["runaway_agent"], found["reason"].to_list()
+    alarm = found.row(0, named=True)
+    assert alarm["start"] <= dt.datetime(2026, 11, 11, 10, 30, tzinfo=dt.timezone.utc) < alarm["end"]
+    assert "5-minute slots" in alarm["reason"] and alarm["score"] >= 1.3
+
+
 def test_score_is_adjusted_for_how_many_windows_were_tested(tmp_path):
     """The same burst scores lower in a store with ten times more quiet
     activity around it (Benjamini-Hochberg over every window tested), and

@@ -228,11 +228,12 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path):
 def test_the_bundled_sample_shows_what_bursts_look_like(tmp_path):
     """The demo's store holds two injected anomalies of each kind (listed in
     sample-anomalies.csv) and an agent's runaway spend; at the default
-    sensitivity bursts raises no alarm but those, and finds every kind but
-    the sample's two runaway agents (20 events in 17 minutes on an hourly
-    batch agent, and 3.3x over an hour: the short, mild runaways
-    docs/bursts.md says it misses), so the demo, the report and
-    anomalies.ipynb have something to show."""
+    sensitivity bursts raises no alarm but those and finds every kind (9 of
+    the 11: it misses a runaway of 3.3x over an hour, a mild one of the kind
+    docs/bursts.md says it misses, and one workspace spike), so the demo,
+    the report and anomalies.ipynb have something to show. The other
+    runaway, 20 events in 17 minutes on an hourly batch agent off its
+    schedule, was missed before round 4."""
     import polars as pl
 
     from activity_analytics._defaults import SAMPLE_DIR
@@ -241,10 +242,10 @@ def test_the_bundled_sample_shows_what_bursts_look_like(tmp_path):
     truth = pl.read_csv(SAMPLE_DIR.parent / "sample-anomalies.csv", try_parse_dates=True)
     found = activity_analytics.bursts(db)
     assert truth.height == 11
-    assert set(found["kind"]) >= set(truth["kind"]) - {"runaway_agent"}
+    assert set(found["kind"]) == set(truth["kind"])
     hits = found.with_row_index("i").join(truth, on=["kind", "workspace_id"], how="inner", suffix="_true",
                                           nulls_equal=True).filter(
         (pl.col("actor_id").eq_missing(pl.col("actor_id_true")))
         & (pl.col("start") < pl.col("end_true") + pl.duration(hours=1))
         & (pl.col("end") > pl.col("start_true") - pl.duration(hours=1)))["i"].unique()
-    assert found.height >= 8 and hits.len() == found.height  # no alarm but an injected one
+    assert found.height >= 9 and hits.len() == found.height  # no alarm but an injected one

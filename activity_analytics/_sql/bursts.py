@@ -22,7 +22,10 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
   scale, so a bot that commits ten at a time once a week is not a runaway.
   An agent is also tested on how many 5-minute slots it is active in
   (binomial, in runs of consecutive slots: a batch across a slot boundary
-  is one run): a runaway spreads out, a burst by design does not.
+  is one run): a runaway spreads out, a burst by design does not. An agent
+  on a sharp schedule (one 5-minute slot of the hour active in at least half
+  of its active hours) is tested on the slots of the hour off its schedule:
+  a cron job that runs at :05 and is busy at :30 is off it.
 * **Peers for short histories (warm-up).** Workspace peers of the actor's
   type give an hour-of-day profile (how often they work then, their
   90th-percentile hour); an actor with fewer than 7 days leans on it by
@@ -269,6 +272,19 @@ BURSTS_STAGE2 = f""",
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
+    schedule AS (   -- an agent on a sharp schedule (one 5-minute slot of the hour active in at least
+                    -- half of its active hours, over 48 of them or more): how often each slot of
+                    -- the hour is active when it works, so activity off its schedule (a cron job
+                    -- running at :30 where it always runs at :05) is judged slot by slot
+        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
+        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
+              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
+        CROSS JOIN range(12) AS p(pos)
+        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
+               ON c.ak = a.ak AND c.pos = p.pos
+        GROUP BY a.ak, a.hours
+        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
+    ),
     stretch_cum AS MATERIALIZED (   -- running totals per actor: a stretch is a difference of two
         SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si,
                sum(n) OVER w AS cum, row_number() OVER w AS rn
@@ -290,7 +306,8 @@ BURSTS_STAGE2 = f""",
         SELECT w.* FROM stretch AS w JOIN dispersion AS u USING (ak, len)
         WHERE w.events >= {MIN_EVENTS} / sensitivity
           AND (w.events >= {RATIO} * u.usual_events
-               OR (w.len >= 30 AND w.slots >= 4 AND w.slots >= {RATIO} * u.usual_slots))
+               OR (w.len >= 30 AND w.slots >= 4
+                   AND (w.slots >= {RATIO} * u.usual_slots OR w.ak IN (SELECT ak FROM schedule))))
     ),
     short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
                          -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
@@ -303,10 +320,21 @@ BURSTS_STAGE2 = f""",
                greatest(h.expected * w.len / 60, u.usual_events) AS expected,
                CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
                h.run_len,
-               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy
+               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
+               -- on a sharp schedule, the slots of the hour the window covers: how many are on
+               -- the schedule (active in a quarter of its hours or more), and how often the
+               -- others are active
+               list_transform(range(w.len // 5), lambda i: sc.pos_p[(minute(w.slot) // 5 + i) % 12 + 1])
+                   AS covered
         FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
+        LEFT JOIN schedule AS sc ON sc.ak = w.ak
         WHERE h.kind <> 'new_actor'
+    ),
+    short_scheduled AS (
+        SELECT *, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
+               list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
+        FROM short_windows WHERE covered IS NOT NULL AND kind = 'runaway_agent'
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
@@ -334,7 +362,14 @@ BURSTS_STAGE2 = f""",
         FROM short_windows
         WHERE kind = 'runaway_agent' AND slots >= {RATIO} * len / 5 * occupancy AND slots >= 4
           AND len >= 30   -- 3 slots in 15 minutes are two of a bursty agent's bursts
-          AND events >= {MIN_EVENTS} / sensitivity
+          AND events >= {MIN_EVENTS} / sensitivity AND covered IS NULL
+        UNION ALL   -- an agent on a sharp schedule, off it: its slots off the schedule (its
+                    -- slots on it counted as active, which errs towards not flagging)
+        SELECT ak, actor_type, kind, start, "end", events, expected, slots, on_slots + off_expected,
+               {binomial_kl('(slots - on_slots) / run_len', 'len / 5 - on_slots', 'off_expected / (len / 5 - on_slots) / run_len')}
+        FROM short_scheduled
+        WHERE slots >= {RATIO} * (on_slots + off_expected) AND slots >= 4 AND len >= 30
+          AND len / 5 - on_slots >= 2 AND events >= {MIN_EVENTS} / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
