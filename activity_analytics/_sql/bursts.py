@@ -23,9 +23,7 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
   An agent is also tested on how many 5-minute slots it is active in
   (binomial, in runs of consecutive slots: a batch across a slot boundary
   is one run): a runaway spreads out, a burst by design does not. An agent
-  on a sharp schedule (one 5-minute slot of the hour active in at least half
-  of its active hours) is tested on the slots of the hour off its schedule:
-  a cron job that runs at :05 and is busy at :30 is off it.
+  on a sharp schedule (a cron job at :05) is tested on the slots off it.
 * **Peers for short histories (warm-up).** Workspace peers of the actor's
   type give an hour-of-day profile (how often they work then, their
   90th-percentile hour); an actor with fewer than 7 days leans on it by
@@ -272,10 +270,8 @@ BURSTS_STAGE2 = f""",
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
-    schedule AS (   -- an agent on a sharp schedule (one 5-minute slot of the hour active in at least
-                    -- half of its active hours, over 48 of them or more): how often each slot of
-                    -- the hour is active when it works, so activity off its schedule (a cron job
-                    -- running at :30 where it always runs at :05) is judged slot by slot
+    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
+                    -- 48+ active hours): how often each slot of the hour is active when it works
         SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
         FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
               WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
@@ -321,9 +317,7 @@ BURSTS_STAGE2 = f""",
                CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
                h.run_len,
                least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
-               -- on a sharp schedule, the slots of the hour the window covers: how many are on
-               -- the schedule (active in a quarter of its hours or more), and how often the
-               -- others are active
+               -- on a sharp schedule, the slots of the hour the window covers (see short_scheduled)
                list_transform(range(w.len // 5), lambda i: sc.pos_p[(minute(w.slot) // 5 + i) % 12 + 1])
                    AS covered
         FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
@@ -331,7 +325,7 @@ BURSTS_STAGE2 = f""",
         LEFT JOIN schedule AS sc ON sc.ak = w.ak
         WHERE h.kind <> 'new_actor'
     ),
-    short_scheduled AS (
+    short_scheduled AS (   -- slots on the schedule (active in a quarter of its hours), and the others'
         SELECT *, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
                list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
         FROM short_windows WHERE covered IS NOT NULL AND kind = 'runaway_agent'

@@ -210,6 +210,17 @@ CREATE OR REPLACE MACRO aa_bursts
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
+    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
+                    -- 48+ active hours): how often each slot of the hour is active when it works
+        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
+        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
+              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
+        CROSS JOIN range(12) AS p(pos)
+        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
+               ON c.ak = a.ak AND c.pos = p.pos
+        GROUP BY a.ak, a.hours
+        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
+    ),
     stretch_cum AS MATERIALIZED (   -- running totals per actor: a stretch is a difference of two
         SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si,
                sum(n) OVER w AS cum, row_number() OVER w AS rn
@@ -231,7 +242,8 @@ CREATE OR REPLACE MACRO aa_bursts
         SELECT w.* FROM stretch AS w JOIN dispersion AS u USING (ak, len)
         WHERE w.events >= 8 / sensitivity
           AND (w.events >= 3.0 * u.usual_events
-               OR (w.len >= 30 AND w.slots >= 4 AND w.slots >= 3.0 * u.usual_slots))
+               OR (w.len >= 30 AND w.slots >= 4
+                   AND (w.slots >= 3.0 * u.usual_slots OR w.ak IN (SELECT ak FROM schedule))))
     ),
     short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
                          -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
@@ -244,10 +256,19 @@ CREATE OR REPLACE MACRO aa_bursts
                greatest(h.expected * w.len / 60, u.usual_events) AS expected,
                CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
                h.run_len,
-               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy
+               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
+               -- on a sharp schedule, the slots of the hour the window covers (see short_scheduled)
+               list_transform(range(w.len // 5), lambda i: sc.pos_p[(minute(w.slot) // 5 + i) % 12 + 1])
+                   AS covered
         FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
+        LEFT JOIN schedule AS sc ON sc.ak = w.ak
         WHERE h.kind <> 'new_actor'
+    ),
+    short_scheduled AS (   -- slots on the schedule (active in a quarter of its hours), and the others'
+        SELECT *, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
+               list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
+        FROM short_windows WHERE covered IS NOT NULL AND kind = 'runaway_agent'
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
@@ -275,7 +296,14 @@ CREATE OR REPLACE MACRO aa_bursts
         FROM short_windows
         WHERE kind = 'runaway_agent' AND slots >= 3.0 * len / 5 * occupancy AND slots >= 4
           AND len >= 30   -- 3 slots in 15 minutes are two of a bursty agent's bursts
-          AND events >= 8 / sensitivity
+          AND events >= 8 / sensitivity AND covered IS NULL
+        UNION ALL   -- an agent on a sharp schedule, off it: its slots off the schedule (its
+                    -- slots on it counted as active, which errs towards not flagging)
+        SELECT ak, actor_type, kind, start, "end", events, expected, slots, on_slots + off_expected,
+               (CASE WHEN (((slots - on_slots) / run_len) / (len / 5 - on_slots)) > (off_expected / (len / 5 - on_slots) / run_len) THEN (len / 5 - on_slots) * ((((slots - on_slots) / run_len) / (len / 5 - on_slots)) * ln((((slots - on_slots) / run_len) / (len / 5 - on_slots)) / (off_expected / (len / 5 - on_slots) / run_len)) + CASE WHEN (((slots - on_slots) / run_len) / (len / 5 - on_slots)) < 1 THEN (1 - (((slots - on_slots) / run_len) / (len / 5 - on_slots))) * ln((1 - (((slots - on_slots) / run_len) / (len / 5 - on_slots))) / (1 - (off_expected / (len / 5 - on_slots) / run_len))) ELSE 0 END) / ln(10) ELSE 0 END)
+        FROM short_scheduled
+        WHERE slots >= 3.0 * (on_slots + off_expected) AND slots >= 4 AND len >= 30
+          AND len / 5 - on_slots >= 2 AND events >= 8 / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
