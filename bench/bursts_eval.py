@@ -207,16 +207,18 @@ def runaway_context(events: pl.DataFrame, truth: pl.DataFrame) -> list[dict]:
     """Each injected runaway as an analyst would weigh it: its length, the agent's
     events in its window and the agent's mean count in the same clock window on
     its other days (0: a time of day it never works), and whether it was found."""
-    rows = []
-    for t in truth.filter(pl.col("kind") == "runaway_agent").iter_rows(named=True):
-        times = events.filter(pl.col("actor_id") == t["actor_id"])["t_us"]
-        length = t["end"] - t["start"]
-        inside = int(((times >= t["start"]) & (times < t["end"])).sum())
-        same_window = int((((times - t["start"] % DAY_US) % DAY_US) < length).sum()) - inside
-        days = max((int(times.max()) - int(times.min())) / DAY_US - 1, 1.0)
-        rows.append({"minutes": length // 60_000_000, "events": inside,
-                     "own_usual": round(same_window / days, 2), "found": bool(t["found"])})
-    return rows
+    runaways = truth.filter(pl.col("kind") == "runaway_agent").select(
+        "tid", "actor_id", "start", "end", "found", length=pl.col("end") - pl.col("start"))
+    inside = (pl.col("t_us") >= pl.col("start")) & (pl.col("t_us") < pl.col("end"))
+    same_clock = ((pl.col("t_us") - pl.col("start") % DAY_US) % DAY_US) < pl.col("length")
+    return (runaways.join(events.select("actor_id", "t_us"), on="actor_id")
+            .group_by("tid", "length", "found")
+            .agg(events=inside.sum(), same_window=same_clock.sum() - inside.sum(),
+                 days=((pl.col("t_us").max() - pl.col("t_us").min()) / DAY_US - 1).clip(lower_bound=1.0))
+            .sort("tid")
+            .select(minutes=pl.col("length") // 60_000_000, events=pl.col("events").cast(pl.Int64),
+                    own_usual=(pl.col("same_window") / pl.col("days")).round(2), found=pl.col("found"))
+            .to_dicts())
 
 
 def runaway_breakdown(rows: list[dict]) -> list[dict]:
