@@ -64,6 +64,7 @@ and the size minimums (2 = flag more, 0.5 = flag less).
 from __future__ import annotations
 
 from .scores import FDR_SCORE, MIN_EVENTS, RATIO, WARM_UP_DAYS, binomial_kl, kl
+from .reasons import REASON
 from .spikes import SPIKES
 
 
@@ -468,30 +469,7 @@ BURSTS_STAGE2 = f""",
     SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind,
            timezone('UTC', start) AS start, timezone('UTC', "end") AS "end",
            events, round(expected, 2) AS expected, round(score, 1) AS score,
-           CASE kind
-               WHEN 'new_actor' THEN 'new ' || coalesce(actor_type, 'actor') || ' ' || actor_id
-                    || ': first seen ' || strftime(first_seen, '%a %d %b %H:%M') || ' UTC; busiest hour of its first day '
-                    || events || ' events, about ' || round(expected, 1) || ' for its peers (' ||
-                    round(events / greatest(expected, 0.05), 1) || 'x)'
-               WHEN 'workspace_spike' THEN actors || ' actors at once in ' ||
-                    coalesce(nullif(workspace_id, ''), '?') || ': ' || events || ' events in ' ||
-                    date_diff('minute', start, "end") || ' min, about ' || round(actors_expected) ||
-                    ' actors usual'
-               WHEN 'off_hours' THEN actor_type || ' ' || actor_id || ': ' || events ||
-                    ' events at an hour it never works (' || strftime(start, '%a %H:%M') || ' UTC)'
-               WHEN 'runaway_agent' THEN actor_type || ' ' || actor_id || ': ' || CASE
-                    WHEN slots IS NOT NULL THEN 'active in ' || slots || ' of ' ||
-                         date_diff('minute', start, "end") // 5 || ' 5-minute slots, about ' ||
-                         round(slots_expected, 1) || ' usual (' ||
-                         round(slots / greatest(slots_expected, 0.05), 1) || 'x), ' || events || ' events'
-                    ELSE events || ' events in ' || date_diff('minute', start, "end") || ' min, about ' ||
-                         round(expected, 1) || ' expected (' ||
-                         round(events / greatest(expected, 0.05), 1) || 'x)' END
-               ELSE actor_type || ' ' || actor_id || ': ' || events || ' events in ' ||
-                    date_diff('minute', start, "end") || ' min, about ' || round(expected, 1) ||
-                    ' expected (' || round(events / greatest(expected, 0.05), 1) || 'x)'
-           END AS reason
-    FROM named
+{REASON}    FROM named
     -- the filters choose what is reported (the judging saw every event up to ``until``)
     WHERE (since IS NULL OR timezone('UTC', "end") > since::TIMESTAMPTZ)
       AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype) AND selected > 0
