@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import shutil
 
 import duckdb
@@ -441,6 +442,45 @@ def test_an_agent_on_a_sharp_schedule_is_judged_off_its_schedule(tmp_path, runaw
     alarm = found.row(0, named=True)
     assert alarm["start"] <= dt.datetime(2026, 11, 11, 10, 30, tzinfo=dt.timezone.utc) < alarm["end"]
     assert "5-minute slots" in alarm["reason"] and alarm["score"] >= 1.3
+
+
+def _merge_bot(weeks: int = 8) -> list[dict]:
+    """A merge bot (GitHub's web-flow): people's merges in their working hours,
+    1-3 a busy hour, and every Tuesday afternoon a merge spree in 6 5-minute
+    slots an hour for three hours."""
+    rng = random.Random(5)
+    rows = []
+    for day in (d for d in range(7 * weeks) if d % 7 < 5):
+        for hour in range(13, 20):
+            spree = day % 7 == 1 and hour in (15, 16, 17)
+            for slot in rng.sample(range(12), 6 if spree else rng.choice([0, 1, 1, 2, 3])):
+                t = dt.datetime(2026, 9, 7, hour, 5 * slot) + dt.timedelta(days=day, seconds=rng.randint(0, 240))
+                rows.append(record(id=f"m{len(rows)}", actor_type="agent", actor_id="web-flow",
+                                   created_at=t.isoformat()))
+    return rows
+
+
+@pytest.mark.parametrize("runaway", [False, True])
+def test_an_agent_s_own_busy_hours_are_not_a_runaway(tmp_path, runaway):
+    """A merge bot's weekly sprees (18 of 36 slots in three hours, where its
+    mean at that time of day is about 2) are its own rhythm, not runaways:
+    what an agent did on 3 other days is not one, however rare on average.
+    Three hours with every slot busy, which it never did, still are."""
+    rows = _merge_bot()
+    if runaway:
+        rows += [record(id=f"r{s}-{i}", actor_type="agent", actor_id="web-flow",
+                        created_at=(dt.datetime(2026, 10, 22, 14, 0) + dt.timedelta(minutes=5 * s, seconds=60 * i + 30))
+                        .isoformat()) for s in range(36) for i in range(2)]
+    db = tmp_path / "merges.duckdb"
+    aa.ingest([write_lines(tmp_path / "merges.jsonl", rows)], db, progress=False)
+    found = aa.bursts(db).filter(pl.col("kind") != "new_actor")
+    if not runaway:
+        assert found.height == 0, found["reason"].to_list()
+        return
+    assert found["kind"].to_list() == ["runaway_agent"], found["reason"].to_list()
+    alarm = found.row(0, named=True)
+    assert alarm["start"] < dt.datetime(2026, 10, 22, 17, tzinfo=dt.timezone.utc) and alarm["score"] >= 1.3
+    assert alarm["end"] > dt.datetime(2026, 10, 22, 14, tzinfo=dt.timezone.utc)
 
 
 def test_score_is_adjusted_for_how_many_windows_were_tested(tmp_path):

@@ -282,6 +282,29 @@ BURSTS_STAGE2 = f""",
         GROUP BY a.ak, a.hours
         HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
     ),
+    agent_hours AS MATERIALIZED (   -- an agent's clock hours and 3-hour sums busy in more of their 5-minute
+                                    -- slots than its time of day's (see tests)
+        SELECT * FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
+                              1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
+                       UNION ALL
+                       SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
+                              hours FROM agent_windows WHERE hours = 3)
+        WHERE slots >= {RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
+          AND events >= {MIN_EVENTS} / sensitivity
+    ),
+    agent_days AS (   -- the agent's busiest hour (3 hours) of each day, in active 5-minute slots
+        SELECT ak, 1 AS hours, date_trunc('day', start) AS day, max(slots) AS top
+        FROM hour_expected WHERE kind = 'runaway_agent' GROUP BY ALL
+        UNION ALL
+        SELECT ak, 3, date_trunc('day', start), max(slots) FROM agent_windows WHERE hours = 3 GROUP BY ALL
+    ),
+    agent_novel AS (   -- its own rhythm first: what it did on 3 other days is not a runaway (a merge
+                       -- bot's weekly sprees are its own, however rare its busy hours on average)
+        SELECT h.* FROM agent_hours AS h
+        LEFT JOIN agent_days AS d
+               ON d.ak = h.ak AND d.hours = h.hours AND d.top >= h.slots AND d.day <> date_trunc('day', h.start)
+        GROUP BY ALL HAVING count(d.day) < 3
+    ),
     stretch_cum AS MATERIALIZED (   -- running totals per actor: a stretch is a difference of two
         SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si,
                sum(n) OVER w AS cum, row_number() OVER w AS rn
@@ -369,13 +392,7 @@ BURSTS_STAGE2 = f""",
                     -- that spreads out, which an agent working in bursts by design does not
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
                {binomial_kl('slots / run_len', '12 * hours', 'occupancy / run_len')}
-        FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
-                     1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
-              UNION ALL
-              SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len, hours
-              FROM agent_windows WHERE hours = 3)
-        WHERE slots >= {RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
-          AND events >= {MIN_EVENTS} / sensitivity
+        FROM agent_novel
         UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
         SELECT s.ak, a.actor_type,
                CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
