@@ -23,7 +23,8 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
   An agent is also tested on how many 5-minute slots it is active in
   (binomial, in runs of consecutive slots: a batch across a slot boundary
   is one run): a runaway spreads out, a burst by design does not. An agent
-  on a sharp schedule (a cron job at :05) is tested on the slots off it.
+  on a sharp schedule (a cron job at :05) is tested on the slots off it. An
+  hour (3 hours) as full as on 3 other days is its own rhythm, not a runaway.
 * **Peers for short histories (warm-up).** Workspace peers of the actor's
   type give an hour-of-day profile (how often they work then, their
   90th-percentile hour); an actor with fewer than 7 days leans on it by
@@ -292,18 +293,19 @@ BURSTS_STAGE2 = f""",
         WHERE slots >= {RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
           AND events >= {MIN_EVENTS} / sensitivity
     ),
-    agent_days AS (   -- the agent's busiest hour (3 hours) of each day, in active 5-minute slots
-        SELECT ak, 1 AS hours, date_trunc('day', start) AS day, max(slots) AS top
-        FROM hour_expected WHERE kind = 'runaway_agent' GROUP BY ALL
+    agent_days AS (   -- every hour (3 hours) of the agent: its day, active slots and events
+        SELECT ak, 1 AS hours, date_trunc('day', start) AS day, slots, events
+        FROM hour_expected WHERE kind = 'runaway_agent'
         UNION ALL
-        SELECT ak, 3, date_trunc('day', start), max(slots) FROM agent_windows WHERE hours = 3 GROUP BY ALL
+        SELECT ak, 3, date_trunc('day', start), slots, events FROM agent_windows WHERE hours = 3
     ),
-    agent_novel AS (   -- its own rhythm first: what it did on 3 other days is not a runaway (a merge
-                       -- bot's weekly sprees are its own, however rare its busy hours on average)
+    agent_novel AS (   -- its own rhythm first: what it did on 3 other days (as many slots and events)
+                       -- is not a runaway (a merge bot's weekly sprees), however rare on average
         SELECT h.* FROM agent_hours AS h
         LEFT JOIN agent_days AS d
-               ON d.ak = h.ak AND d.hours = h.hours AND d.top >= h.slots AND d.day <> date_trunc('day', h.start)
-        GROUP BY ALL HAVING count(d.day) < 3
+               ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
+              AND d.day <> date_trunc('day', h.start)
+        GROUP BY ALL HAVING count(DISTINCT d.day) < 3
     ),
     stretch_cum AS MATERIALIZED (   -- running totals per actor: a stretch is a difference of two
         SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si,

@@ -231,18 +231,19 @@ CREATE OR REPLACE MACRO aa_bursts
         WHERE slots >= 3.0 * 12 * hours * occupancy AND slots >= 4 * hours
           AND events >= 8 / sensitivity
     ),
-    agent_days AS (   -- the agent's busiest hour (3 hours) of each day, in active 5-minute slots
-        SELECT ak, 1 AS hours, date_trunc('day', start) AS day, max(slots) AS top
-        FROM hour_expected WHERE kind = 'runaway_agent' GROUP BY ALL
+    agent_days AS (   -- every hour (3 hours) of the agent: its day, active slots and events
+        SELECT ak, 1 AS hours, date_trunc('day', start) AS day, slots, events
+        FROM hour_expected WHERE kind = 'runaway_agent'
         UNION ALL
-        SELECT ak, 3, date_trunc('day', start), max(slots) FROM agent_windows WHERE hours = 3 GROUP BY ALL
+        SELECT ak, 3, date_trunc('day', start), slots, events FROM agent_windows WHERE hours = 3
     ),
-    agent_novel AS (   -- its own rhythm first: what it did on 3 other days is not a runaway (a merge
-                       -- bot's weekly sprees are its own, however rare its busy hours on average)
+    agent_novel AS (   -- its own rhythm first: what it did on 3 other days (as many slots and events)
+                       -- is not a runaway (a merge bot's weekly sprees), however rare on average
         SELECT h.* FROM agent_hours AS h
         LEFT JOIN agent_days AS d
-               ON d.ak = h.ak AND d.hours = h.hours AND d.top >= h.slots AND d.day <> date_trunc('day', h.start)
-        GROUP BY ALL HAVING count(d.day) < 3
+               ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
+              AND d.day <> date_trunc('day', h.start)
+        GROUP BY ALL HAVING count(DISTINCT d.day) < 3
     ),
     stretch_cum AS MATERIALIZED (   -- running totals per actor: a stretch is a difference of two
         SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si,
