@@ -53,7 +53,13 @@ BLIND_LOOK = ("The blind run (round 3, before any change): alarms per 100 active
               "git_activity.BOT_NAMES, and the figures below are from the run after that fix only. "
               "Round 4 (agents on a sharp minute-of-hour schedule judged off it, tuned on synthetic "
               "tuning seeds only) ran here once more: every figure came out the same, as no bot in "
-              "these histories keeps a sharp schedule.")
+              "these histories keeps a sharp schedule. "
+              "Round 5 (what an agent did on 3 other days is not a runaway), built on astral-sh/uv: "
+              "alarms per 100 active actor-weeks uv 1.35 to 0.72, fastapi 3.22 to 1.14, flask 0.98 to "
+              "0.89; then, from encode/httpx, the 3 other days need as many events too (uv 0.82, fastapi "
+              "1.36, flask 0.98, and one more injected runaway found on fastapi). pytest-dev/pytest and "
+              "psf/black were fetched for this round and held out of it: their figures below are from "
+              "their first run, and the second run after the refinement gave the same.")
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:

@@ -1,0 +1,29 @@
+"""The bursts evaluation's account of each injected runaway (bench/bursts_eval.py):
+how many other days the agent was as busy in a window of the runaway's length."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from bench.bursts_eval import DAY_US, runaway_context
+
+MIN_US = 60_000_000
+
+
+def _events(times: list[int]) -> pl.DataFrame:
+    return pl.DataFrame({"actor_id": ["bot"] * len(times), "t_us": times})
+
+
+def test_a_runaway_no_bigger_than_the_agent_s_own_batches_is_counted_so():
+    """A batch of 10 events in 5 minutes on four days: a runaway of 10 events in
+    20 minutes on day 5 was matched on those four days; one of 30 on none."""
+    batches = [d * DAY_US + 2 * 60 * MIN_US + i * 20_000_000 for d in range(4) for i in range(10)]
+    start = 5 * DAY_US + 15 * 60 * MIN_US
+    for n, matched in ((10, 4), (30, 0)):
+        runaway = [start + i * (20 * MIN_US // n) for i in range(n)]
+        truth = pl.DataFrame({"tid": [0], "actor_id": ["bot"], "start": [start], "end": [start + 20 * MIN_US],
+                              "found": [False], "kind": ["runaway_agent"]})
+        [row] = runaway_context(_events(batches + runaway), truth)
+        assert row["events"] == n and row["minutes"] == 20
+        assert row["busier_days"] == matched
+        assert row["own_usual"] == 0.0  # it never works at 15:00
