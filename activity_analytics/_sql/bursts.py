@@ -409,9 +409,10 @@ BURSTS_STAGE2 = f""",
         SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
                + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
                -- sliding windows overlap: one from every active slot is about len / 5 times as
-               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts
-               + (SELECT sum(5 / w.len) + coalesce(sum(5 / w.len) FILTER (a.actor_type = 'agent' AND w.len >= 30), 0)
-                  FROM stretch AS w JOIN who AS a USING (ak))
+               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts:
+               -- 5/15 + 5/30 + 5/60 per active slot (stretch), and 5/30 + 5/60 more for an agent's
+               + (SELECT sum(active_slots * CASE WHEN actor_type = 'agent' THEN 7 / 12 + 1 / 4 ELSE 7 / 12 END)
+                  FROM who)
                + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
     ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking

@@ -20,16 +20,6 @@ SPIKES = f"""    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
         FROM wactor GROUP BY ALL
     ),
-    wlocal AS (   -- the workspace's level in the hour either side (its own 20 minutes left out):
-                  -- on an organisation-wide busy day every window is busier
-        SELECT *, (sum(n) OVER wide - sum(n) OVER close) / 20 AS n_local,
-                  (sum(k) OVER wide - sum(k) OVER close) / 20 AS k_local
-        FROM wslots
-        WINDOW wide AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 60 MINUTE PRECEDING
-                                                              AND INTERVAL 60 MINUTE FOLLOWING),
-               close AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING
-                                                               AND INTERVAL 10 MINUTE FOLLOWING)
-    ),
     wdays AS (   -- days of each kind in each workspace's history: windows nobody was in count as 0
         SELECT w.wk, isodow(d) >= 6 AS weekend, count(*) AS days
         FROM wspan AS w, span,
@@ -46,14 +36,30 @@ SPIKES = f"""    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike
               FROM wslots GROUP BY ALL) AS b
         JOIN wdays AS d USING (wk, weekend)
     ),
-    spike_tests AS (   -- many more actors than usual at that hour, none of them dominating
-        SELECT w.wk, w.start, w.n AS events, w.k AS actors,
-               greatest(b.k_expected, w.k_local) AS actors_expected,
-               greatest(b.expected, w.n_local) AS expected,
-               {kl('w.n', 'greatest(b.expected, w.n_local)')} AS raw
-        FROM wlocal AS w JOIN wbase AS b
+    spike_base AS (   -- windows with many more actors than usual at that hour, none of them dominating
+        SELECT w.*, b.k_expected, b.expected
+        FROM wslots AS w JOIN wbase AS b
           ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
-        WHERE w.k >= greatest(b.k_expected, w.k_local) + {SPIKE_EXTRA_ACTORS} / sensitivity
-          AND w.top < 0.5 * w.n AND w.n >= {RATIO} * greatest(b.expected, w.n_local)
+        WHERE w.k >= b.k_expected + {SPIKE_EXTRA_ACTORS} / sensitivity
+          AND w.top < 0.5 * w.n AND w.n >= {RATIO} * b.expected
+    ),
+    wlocal AS (   -- and than the workspace's level in the hour either side (its own 20 minutes left
+                  -- out): on an organisation-wide busy day every window is busier. That only raises
+                  -- what is expected, so only the windows above need it
+        SELECT s.wk, s.start, any_value(s.n) AS n, any_value(s.k) AS k, any_value(s.k_expected) AS k_expected,
+               any_value(s.expected) AS expected, coalesce(sum(o.n), 0) / 20 AS n_local,
+               coalesce(sum(o.k), 0) / 20 AS k_local
+        FROM spike_base AS s
+        LEFT JOIN wslots AS o
+               ON o.wk = s.wk AND o.start >= s.start - INTERVAL 60 MINUTE AND o.start <= s.start + INTERVAL 60 MINUTE
+              AND (o.start < s.start - INTERVAL 10 MINUTE OR o.start > s.start + INTERVAL 10 MINUTE)
+        GROUP BY s.wk, s.start
+    ),
+    spike_tests AS (
+        SELECT wk, start, n AS events, k AS actors, greatest(k_expected, k_local) AS actors_expected,
+               greatest(expected, n_local) AS expected, {kl('n', 'greatest(expected, n_local)')} AS raw
+        FROM wlocal
+        WHERE k >= greatest(k_expected, k_local) + {SPIKE_EXTRA_ACTORS} / sensitivity
+          AND n >= {RATIO} * greatest(expected, n_local)
     ),
 """

@@ -353,16 +353,6 @@ CREATE OR REPLACE MACRO aa_bursts
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
         FROM wactor GROUP BY ALL
     ),
-    wlocal AS (   -- the workspace's level in the hour either side (its own 20 minutes left out):
-                  -- on an organisation-wide busy day every window is busier
-        SELECT *, (sum(n) OVER wide - sum(n) OVER close) / 20 AS n_local,
-                  (sum(k) OVER wide - sum(k) OVER close) / 20 AS k_local
-        FROM wslots
-        WINDOW wide AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 60 MINUTE PRECEDING
-                                                              AND INTERVAL 60 MINUTE FOLLOWING),
-               close AS (PARTITION BY wk ORDER BY start RANGE BETWEEN INTERVAL 10 MINUTE PRECEDING
-                                                               AND INTERVAL 10 MINUTE FOLLOWING)
-    ),
     wdays AS (   -- days of each kind in each workspace's history: windows nobody was in count as 0
         SELECT w.wk, isodow(d) >= 6 AS weekend, count(*) AS days
         FROM wspan AS w, span,
@@ -379,24 +369,41 @@ CREATE OR REPLACE MACRO aa_bursts
               FROM wslots GROUP BY ALL) AS b
         JOIN wdays AS d USING (wk, weekend)
     ),
-    spike_tests AS (   -- many more actors than usual at that hour, none of them dominating
-        SELECT w.wk, w.start, w.n AS events, w.k AS actors,
-               greatest(b.k_expected, w.k_local) AS actors_expected,
-               greatest(b.expected, w.n_local) AS expected,
-               (CASE WHEN (w.n) > (greatest(b.expected, w.n_local)) THEN ((w.n) * ln((w.n) / (greatest(b.expected, w.n_local))) - (w.n) + (greatest(b.expected, w.n_local))) / ln(10) ELSE 0 END) AS raw
-        FROM wlocal AS w JOIN wbase AS b
+    spike_base AS (   -- windows with many more actors than usual at that hour, none of them dominating
+        SELECT w.*, b.k_expected, b.expected
+        FROM wslots AS w JOIN wbase AS b
           ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
-        WHERE w.k >= greatest(b.k_expected, w.k_local) + 4 / sensitivity
-          AND w.top < 0.5 * w.n AND w.n >= 3.0 * greatest(b.expected, w.n_local)
+        WHERE w.k >= b.k_expected + 4 / sensitivity
+          AND w.top < 0.5 * w.n AND w.n >= 3.0 * b.expected
+    ),
+    wlocal AS (   -- and than the workspace's level in the hour either side (its own 20 minutes left
+                  -- out): on an organisation-wide busy day every window is busier. That only raises
+                  -- what is expected, so only the windows above need it
+        SELECT s.wk, s.start, any_value(s.n) AS n, any_value(s.k) AS k, any_value(s.k_expected) AS k_expected,
+               any_value(s.expected) AS expected, coalesce(sum(o.n), 0) / 20 AS n_local,
+               coalesce(sum(o.k), 0) / 20 AS k_local
+        FROM spike_base AS s
+        LEFT JOIN wslots AS o
+               ON o.wk = s.wk AND o.start >= s.start - INTERVAL 60 MINUTE AND o.start <= s.start + INTERVAL 60 MINUTE
+              AND (o.start < s.start - INTERVAL 10 MINUTE OR o.start > s.start + INTERVAL 10 MINUTE)
+        GROUP BY s.wk, s.start
+    ),
+    spike_tests AS (
+        SELECT wk, start, n AS events, k AS actors, greatest(k_expected, k_local) AS actors_expected,
+               greatest(expected, n_local) AS expected, (CASE WHEN (n) > (greatest(expected, n_local)) THEN ((n) * ln((n) / (greatest(expected, n_local))) - (n) + (greatest(expected, n_local))) / ln(10) ELSE 0 END) AS raw
+        FROM wlocal
+        WHERE k >= greatest(k_expected, k_local) + 4 / sensitivity
+          AND n >= 3.0 * greatest(expected, n_local)
     ),
     tested AS (   -- m: every window tested, big or not (hours, occupancy, 3-hour windows, slots,
                   -- workspace windows), counted from the sources of ``tests`` and ``spike_tests``
         SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
                + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
                -- sliding windows overlap: one from every active slot is about len / 5 times as
-               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts
-               + (SELECT sum(5 / w.len) + coalesce(sum(5 / w.len) FILTER (a.actor_type = 'agent' AND w.len >= 30), 0)
-                  FROM stretch AS w JOIN who AS a USING (ak))
+               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts:
+               -- 5/15 + 5/30 + 5/60 per active slot (stretch), and 5/30 + 5/60 more for an agent's
+               + (SELECT sum(active_slots * CASE WHEN actor_type = 'agent' THEN 7 / 12 + 1 / 4 ELSE 7 / 12 END)
+                  FROM who)
                + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
     ),
     candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
