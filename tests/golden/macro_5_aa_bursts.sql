@@ -36,13 +36,18 @@ CREATE OR REPLACE MACRO aa_bursts
                quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
+    stretch_cum AS MATERIALIZED (   -- per actor, in time order (one sort for both): running totals (a
+                                    -- stretch is a difference of two) and the previous active slot
+        SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si, lag(epoch(slot)::BIGINT // 300) OVER w AS prev_si,
+               sum(n) OVER w AS cum, row_number() OVER w AS rn
+        FROM ev
+        WINDOW w AS (PARTITION BY ak ORDER BY slot ROWS UNBOUNDED PRECEDING)
+    ),
     runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
                 -- across a slot boundary is one run, and slots are tested in runs (runs start
                 -- at random, each covering run_len slots: active slots / run_len is binomial)
-        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
-        FROM (SELECT ak, (epoch(slot) - lag(epoch(slot)) OVER (PARTITION BY ak ORDER BY slot)) / 300 AS gap
-              FROM ev)
-        GROUP BY ak
+        SELECT ak, count(*) / count(*) FILTER (si - prev_si IS DISTINCT FROM 1) AS run_len
+        FROM stretch_cum GROUP BY ak
     ),
     span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
@@ -244,12 +249,6 @@ CREATE OR REPLACE MACRO aa_bursts
                ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
               AND d.day <> date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
-    ),
-    stretch_cum AS MATERIALIZED (   -- running totals per actor: a stretch is a difference of two
-        SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si,
-               sum(n) OVER w AS cum, row_number() OVER w AS rn
-        FROM ev
-        WINDOW w AS (PARTITION BY ak ORDER BY slot ROWS UNBOUNDED PRECEDING)
     ),
     stretch AS MATERIALIZED (   -- events and active slots in the 15, 30 and 60 minutes from each active slot (the
                    -- last active slot of each is found by an as-of join: twice as fast as frames)
