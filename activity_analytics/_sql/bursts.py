@@ -69,6 +69,16 @@ from .reasons import REASON
 from .spikes import SPIKES
 
 
+#: the next active slots a 60-minute stretch can hold after its first (12 slots in all)
+_NEXT = range(1, 12)
+
+
+def _within(slots: int, events: bool) -> str:
+    """SQL: a stretch's events (else active slots) over its first slot and the next active ones
+    at most ``slots`` slots later (``s1``, ``n1``..: the next slots and their counts)."""
+    return " + ".join(["n" if events else "1"] + [f"CASE WHEN s{k} <= si + {slots} THEN {f'n{k}' if events else 1} "
+                                                  "ELSE 0 END" for k in _NEXT])
+
 #: Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1``
 #: (counts per actor and 5 minutes, times in epoch microseconds).
 BURSTS_STAGE2 = f""",
@@ -98,18 +108,22 @@ BURSTS_STAGE2 = f""",
                quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
-    stretch_cum AS MATERIALIZED (   -- per actor, in time order (one sort for both): running totals (a
-                                    -- stretch is a difference of two) and the previous active slot
-        SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si, lag(epoch(slot)::BIGINT // 300) OVER w AS prev_si,
-               sum(n) OVER w AS cum, row_number() OVER w AS rn
-        FROM ev
-        WINDOW w AS (PARTITION BY ak ORDER BY slot ROWS UNBOUNDED PRECEDING)
+    stretch AS MATERIALIZED (   -- events and active slots in the 15, 30 and 60 minutes from each active slot:
+                                -- 60 minutes hold at most 12 slots, so the next 11 active slots of the
+                                -- actor (in one sort, with the gap since the previous one) say all
+        SELECT ak, slot, unnest([15, 30, 60]) AS len, si - prev_si AS gap,
+               unnest([{_within(2, True)}, {_within(5, True)}, {_within(11, True)}]) AS events,
+               unnest([{_within(2, False)}, {_within(5, False)}, {_within(11, False)}]) AS slots
+        FROM (SELECT ak, slot, n, si, lag(si) OVER w AS prev_si,
+                     {', '.join(f'lead(si, {k}) OVER w AS s{k}, lead(n, {k}) OVER w AS n{k}' for k in _NEXT)}
+              FROM (SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
+              WINDOW w AS (PARTITION BY ak ORDER BY slot))
     ),
     runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
                 -- across a slot boundary is one run, and slots are tested in runs (runs start
                 -- at random, each covering run_len slots: active slots / run_len is binomial)
-        SELECT ak, count(*) / count(*) FILTER (si - prev_si IS DISTINCT FROM 1) AS run_len
-        FROM stretch_cum GROUP BY ak
+        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
+        FROM stretch WHERE len = 15 GROUP BY ak
     ),
     span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
@@ -311,16 +325,6 @@ BURSTS_STAGE2 = f""",
                ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
               AND d.day <> date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
-    ),
-    stretch AS MATERIALIZED (   -- events and active slots in the 15, 30 and 60 minutes from each active slot (the
-                   -- last active slot of each is found by an as-of join: twice as fast as frames)
-        SELECT c.ak, c.slot, unnest([15, 30, 60]) AS len,
-               unnest([x1.cum - c.cum + c.n, x2.cum - c.cum + c.n, x3.cum - c.cum + c.n]) AS events,
-               unnest([x1.rn - c.rn + 1, x2.rn - c.rn + 1, x3.rn - c.rn + 1]) AS slots
-        FROM stretch_cum AS c
-        ASOF JOIN stretch_cum AS x1 ON x1.ak = c.ak AND x1.si <= c.si + 2
-        ASOF JOIN stretch_cum AS x2 ON x2.ak = c.ak AND x2.si <= c.si + 5
-        ASOF JOIN stretch_cum AS x3 ON x3.ak = c.ak AND x3.si <= c.si + 11
     ),
     stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least
                                            -- 3x their usual in events or in slots

@@ -36,18 +36,22 @@ CREATE OR REPLACE MACRO aa_bursts
                quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
-    stretch_cum AS MATERIALIZED (   -- per actor, in time order (one sort for both): running totals (a
-                                    -- stretch is a difference of two) and the previous active slot
-        SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si, lag(epoch(slot)::BIGINT // 300) OVER w AS prev_si,
-               sum(n) OVER w AS cum, row_number() OVER w AS rn
-        FROM ev
-        WINDOW w AS (PARTITION BY ak ORDER BY slot ROWS UNBOUNDED PRECEDING)
+    stretch AS MATERIALIZED (   -- events and active slots in the 15, 30 and 60 minutes from each active slot:
+                                -- 60 minutes hold at most 12 slots, so the next 11 active slots of the
+                                -- actor (in one sort, with the gap since the previous one) say all
+        SELECT ak, slot, unnest([15, 30, 60]) AS len, si - prev_si AS gap,
+               unnest([n + CASE WHEN s1 <= si + 2 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 2 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 2 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 2 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 2 THEN n5 ELSE 0 END + CASE WHEN s6 <= si + 2 THEN n6 ELSE 0 END + CASE WHEN s7 <= si + 2 THEN n7 ELSE 0 END + CASE WHEN s8 <= si + 2 THEN n8 ELSE 0 END + CASE WHEN s9 <= si + 2 THEN n9 ELSE 0 END + CASE WHEN s10 <= si + 2 THEN n10 ELSE 0 END + CASE WHEN s11 <= si + 2 THEN n11 ELSE 0 END, n + CASE WHEN s1 <= si + 5 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 5 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 5 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 5 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 5 THEN n5 ELSE 0 END + CASE WHEN s6 <= si + 5 THEN n6 ELSE 0 END + CASE WHEN s7 <= si + 5 THEN n7 ELSE 0 END + CASE WHEN s8 <= si + 5 THEN n8 ELSE 0 END + CASE WHEN s9 <= si + 5 THEN n9 ELSE 0 END + CASE WHEN s10 <= si + 5 THEN n10 ELSE 0 END + CASE WHEN s11 <= si + 5 THEN n11 ELSE 0 END, n + CASE WHEN s1 <= si + 11 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 11 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 11 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 11 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 11 THEN n5 ELSE 0 END + CASE WHEN s6 <= si + 11 THEN n6 ELSE 0 END + CASE WHEN s7 <= si + 11 THEN n7 ELSE 0 END + CASE WHEN s8 <= si + 11 THEN n8 ELSE 0 END + CASE WHEN s9 <= si + 11 THEN n9 ELSE 0 END + CASE WHEN s10 <= si + 11 THEN n10 ELSE 0 END + CASE WHEN s11 <= si + 11 THEN n11 ELSE 0 END]) AS events,
+               unnest([1 + CASE WHEN s1 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s6 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s7 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s8 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s9 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s10 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s11 <= si + 2 THEN 1 ELSE 0 END, 1 + CASE WHEN s1 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s6 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s7 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s8 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s9 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s10 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s11 <= si + 5 THEN 1 ELSE 0 END, 1 + CASE WHEN s1 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s6 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s7 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s8 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s9 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s10 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s11 <= si + 11 THEN 1 ELSE 0 END]) AS slots
+        FROM (SELECT ak, slot, n, si, lag(si) OVER w AS prev_si,
+                     lead(si, 1) OVER w AS s1, lead(n, 1) OVER w AS n1, lead(si, 2) OVER w AS s2, lead(n, 2) OVER w AS n2, lead(si, 3) OVER w AS s3, lead(n, 3) OVER w AS n3, lead(si, 4) OVER w AS s4, lead(n, 4) OVER w AS n4, lead(si, 5) OVER w AS s5, lead(n, 5) OVER w AS n5, lead(si, 6) OVER w AS s6, lead(n, 6) OVER w AS n6, lead(si, 7) OVER w AS s7, lead(n, 7) OVER w AS n7, lead(si, 8) OVER w AS s8, lead(n, 8) OVER w AS n8, lead(si, 9) OVER w AS s9, lead(n, 9) OVER w AS n9, lead(si, 10) OVER w AS s10, lead(n, 10) OVER w AS n10, lead(si, 11) OVER w AS s11, lead(n, 11) OVER w AS n11
+              FROM (SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
+              WINDOW w AS (PARTITION BY ak ORDER BY slot))
     ),
     runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
                 -- across a slot boundary is one run, and slots are tested in runs (runs start
                 -- at random, each covering run_len slots: active slots / run_len is binomial)
-        SELECT ak, count(*) / count(*) FILTER (si - prev_si IS DISTINCT FROM 1) AS run_len
-        FROM stretch_cum GROUP BY ak
+        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
+        FROM stretch WHERE len = 15 GROUP BY ak
     ),
     span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
@@ -249,16 +253,6 @@ CREATE OR REPLACE MACRO aa_bursts
                ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
               AND d.day <> date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
-    ),
-    stretch AS MATERIALIZED (   -- events and active slots in the 15, 30 and 60 minutes from each active slot (the
-                   -- last active slot of each is found by an as-of join: twice as fast as frames)
-        SELECT c.ak, c.slot, unnest([15, 30, 60]) AS len,
-               unnest([x1.cum - c.cum + c.n, x2.cum - c.cum + c.n, x3.cum - c.cum + c.n]) AS events,
-               unnest([x1.rn - c.rn + 1, x2.rn - c.rn + 1, x3.rn - c.rn + 1]) AS slots
-        FROM stretch_cum AS c
-        ASOF JOIN stretch_cum AS x1 ON x1.ak = c.ak AND x1.si <= c.si + 2
-        ASOF JOIN stretch_cum AS x2 ON x2.ak = c.ak AND x2.si <= c.si + 5
-        ASOF JOIN stretch_cum AS x3 ON x3.ak = c.ak AND x3.si <= c.si + 11
     ),
     stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least
                                            -- 3x their usual in events or in slots
