@@ -74,10 +74,10 @@ _NEXT = range(1, 12)
 
 
 def _within(slots: int, events: bool) -> str:
-    """SQL: a stretch's events (else active slots) over its first slot and the next active ones
-    at most ``slots`` slots later (``s1``, ``n1``..: the next slots and their counts)."""
+    """SQL: a stretch's events (else active slots): its first slot and the next ones at most ``slots``
+    later (``s1``, ``n1``..: the next slots, their counts; the k-th is k or more slots on)."""
     return " + ".join(["n" if events else "1"] + [f"CASE WHEN s{k} <= si + {slots} THEN {f'n{k}' if events else 1} "
-                                                  "ELSE 0 END" for k in _NEXT])
+                                                  "ELSE 0 END" for k in range(1, slots + 1)])
 
 #: Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1``
 #: (counts per actor and 5 minutes, times in epoch microseconds).
