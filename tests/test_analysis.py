@@ -483,6 +483,28 @@ def test_an_agent_s_own_busy_hours_are_not_a_runaway(tmp_path, runaway):
     assert alarm["end"] > dt.datetime(2026, 10, 22, 14, tzinfo=dt.timezone.utc)
 
 
+def test_a_runaway_across_an_hour_boundary_is_found_in_its_slots(tmp_path):
+    """A batch agent (15 events in one minute, four times a day) that spreads 20
+    events over 10:45-11:15: three busy slots in each clock hour and no more
+    events than a batch, but 6 busy 5-minute slots in 30 minutes where its
+    usual is one. Only the 30-minute window judged on its slots sees it."""
+    rows = [record(id=f"b{d}-{h}-{i}", actor_type="agent", actor_id="batcher",
+                   created_at=(dt.datetime(2026, 11, 2, h, 7 * d % 50) + dt.timedelta(days=d, seconds=3 * i))
+                   .isoformat())
+            for d in range(21) for h in (9, 13, 16, 19) for i in range(15)]
+    rows += [record(id=f"r{i}", actor_type="agent", actor_id="batcher",
+                    created_at=(dt.datetime(2026, 11, 17, 10, 45, 20) + dt.timedelta(seconds=90 * i)).isoformat())
+             for i in range(20)]
+    db = tmp_path / "batcher.duckdb"
+    aa.ingest([write_lines(tmp_path / "batcher.jsonl", rows)], db, progress=False)
+    found = aa.bursts(db).filter(pl.col("kind") != "new_actor")
+    assert found["kind"].to_list() == ["runaway_agent"], found["reason"].to_list()
+    alarm = found.row(0, named=True)
+    assert alarm["start"] <= dt.datetime(2026, 11, 17, 10, 50, tzinfo=dt.timezone.utc)
+    assert alarm["end"] >= dt.datetime(2026, 11, 17, 11, 10, tzinfo=dt.timezone.utc)
+    assert "5-minute slots" in alarm["reason"] and alarm["score"] >= 1.3
+
+
 def test_score_is_adjusted_for_how_many_windows_were_tested(tmp_path):
     """The same burst scores lower in a store with ten times more quiet
     activity around it (Benjamini-Hochberg over every window tested), and

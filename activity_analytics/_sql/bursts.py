@@ -318,8 +318,7 @@ BURSTS_STAGE2 = f""",
         UNION ALL
         SELECT ak, 3, date_trunc('day', start), slots, events FROM agent_windows WHERE hours = 3
     ),
-    agent_novel AS (   -- its own rhythm first: what it did on 3 other days (as many slots and events)
-                       -- is not a runaway (a merge bot's weekly sprees), however rare on average
+    agent_novel AS (   -- its own rhythm first: what it did on 3 other days (as many slots and events) is no runaway
         SELECT h.* FROM agent_hours AS h
         LEFT JOIN agent_days AS d
                ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
@@ -346,9 +345,10 @@ BURSTS_STAGE2 = f""",
                CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
                h.run_len,
                least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
-               -- on a sharp schedule, the slots of the hour the window covers (see short_scheduled)
-               list_transform(range(w.len // 5), lambda i: sc.pos_p[(minute(w.slot) // 5 + i) % 12 + 1])
-                   AS covered
+               -- on a sharp schedule, the slots of the hour the window covers (see short_scheduled);
+               -- NULL off one (a list of NULLs would take the agent out of the slot test)
+               CASE WHEN sc.pos_p IS NOT NULL THEN list_transform(range(w.len // 5),
+                   lambda i: sc.pos_p[(minute(w.slot) // 5 + i) % 12 + 1]) END AS covered
         FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
         LEFT JOIN schedule AS sc ON sc.ak = w.ak
