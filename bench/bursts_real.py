@@ -59,7 +59,8 @@ BLIND_LOOK = ("The blind run (round 3, before any change): alarms per 100 active
               "0.89; then, from encode/httpx, the 3 other days need as many events too (uv 0.82, fastapi "
               "1.36, flask 0.98, and one more injected runaway found on fastapi). pytest-dev/pytest and "
               "psf/black were fetched for this round and held out of it: their figures below are from "
-              "their first run, and the second run after the refinement gave the same.")
+              "their first run; the second run after the refinement, and a third after a bug fix (the "
+              "short-window slot test had been off for agents since round 4), gave the same.")
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
