@@ -415,6 +415,21 @@ def test_a_runaway_is_found_on_an_agent_bursty_by_design(tmp_path):
     assert others.height <= 1 and (others["score"] < 3).all(), others["reason"].to_list()
 
 
+def _alarms(tmp_path, rows: list[dict]) -> pl.DataFrame:
+    """``bursts`` over ``rows`` in a new store, first-seen notices left out."""
+    db = tmp_path / "store.duckdb"
+    aa.ingest([write_lines(tmp_path / "events.jsonl", rows)], db, progress=False)
+    return aa.bursts(db).filter(pl.col("kind") != "new_actor")
+
+
+def _one_runaway(found: pl.DataFrame) -> dict:
+    """The one alarm of ``found``, a runaway agent told by its slots, with a passing score."""
+    assert found["kind"].to_list() == ["runaway_agent"], found["reason"].to_list()
+    alarm = found.row(0, named=True)
+    assert "5-minute slots" in alarm["reason"] and alarm["score"] >= 1.3
+    return alarm
+
+
 def _cron_agent(days: int = 14) -> list[dict]:
     """An agent that runs at :05 every hour and writes 4-7 events within two minutes."""
     t0 = dt.datetime(2026, 11, 2, 0, 5)
@@ -432,16 +447,12 @@ def test_an_agent_on_a_sharp_schedule_is_judged_off_its_schedule(tmp_path, runaw
     if runaway:
         rows += [record(id=f"r{i}", actor_type="agent", actor_id="cron-agent",
                         created_at=f"2026-11-11T10:{25 + i:02d}:30") for i in range(20)]
-    db = tmp_path / "cron.duckdb"
-    aa.ingest([write_lines(tmp_path / "cron.jsonl", rows)], db, progress=False)
-    found = aa.bursts(db).filter(pl.col("kind") != "new_actor")
+    found = _alarms(tmp_path, rows)
     if not runaway:
         assert found.height == 0, found["reason"].to_list()
         return
-    assert found["kind"].to_list() == ["runaway_agent"], found["reason"].to_list()
-    alarm = found.row(0, named=True)
+    alarm = _one_runaway(found)
     assert alarm["start"] <= dt.datetime(2026, 11, 11, 10, 30, tzinfo=dt.timezone.utc) < alarm["end"]
-    assert "5-minute slots" in alarm["reason"] and alarm["score"] >= 1.3
 
 
 def _merge_bot(weeks: int = 8) -> list[dict]:
@@ -471,15 +482,12 @@ def test_an_agent_s_own_busy_hours_are_not_a_runaway(tmp_path, runaway):
         rows += [record(id=f"r{s}-{i}", actor_type="agent", actor_id="web-flow",
                         created_at=(dt.datetime(2026, 10, 22, 14, 0) + dt.timedelta(minutes=5 * s, seconds=60 * i + 30))
                         .isoformat()) for s in range(36) for i in range(2)]
-    db = tmp_path / "merges.duckdb"
-    aa.ingest([write_lines(tmp_path / "merges.jsonl", rows)], db, progress=False)
-    found = aa.bursts(db).filter(pl.col("kind") != "new_actor")
+    found = _alarms(tmp_path, rows)
     if not runaway:
         assert found.height == 0, found["reason"].to_list()
         return
-    assert found["kind"].to_list() == ["runaway_agent"], found["reason"].to_list()
-    alarm = found.row(0, named=True)
-    assert alarm["start"] < dt.datetime(2026, 10, 22, 17, tzinfo=dt.timezone.utc) and alarm["score"] >= 1.3
+    alarm = _one_runaway(found)
+    assert alarm["start"] < dt.datetime(2026, 10, 22, 17, tzinfo=dt.timezone.utc)
     assert alarm["end"] > dt.datetime(2026, 10, 22, 14, tzinfo=dt.timezone.utc)
 
 
@@ -495,14 +503,9 @@ def test_a_runaway_across_an_hour_boundary_is_found_in_its_slots(tmp_path):
     rows += [record(id=f"r{i}", actor_type="agent", actor_id="batcher",
                     created_at=(dt.datetime(2026, 11, 17, 10, 45, 20) + dt.timedelta(seconds=90 * i)).isoformat())
              for i in range(20)]
-    db = tmp_path / "batcher.duckdb"
-    aa.ingest([write_lines(tmp_path / "batcher.jsonl", rows)], db, progress=False)
-    found = aa.bursts(db).filter(pl.col("kind") != "new_actor")
-    assert found["kind"].to_list() == ["runaway_agent"], found["reason"].to_list()
-    alarm = found.row(0, named=True)
+    alarm = _one_runaway(_alarms(tmp_path, rows))
     assert alarm["start"] <= dt.datetime(2026, 11, 17, 10, 50, tzinfo=dt.timezone.utc)
     assert alarm["end"] >= dt.datetime(2026, 11, 17, 11, 10, tzinfo=dt.timezone.utc)
-    assert "5-minute slots" in alarm["reason"] and alarm["score"] >= 1.3
 
 
 def test_score_is_adjusted_for_how_many_windows_were_tested(tmp_path):
