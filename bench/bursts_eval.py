@@ -24,7 +24,6 @@ import argparse
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 import activity_analytics as aa
@@ -230,22 +229,30 @@ def runaway_context(events: pl.DataFrame, truth: pl.DataFrame) -> list[dict]:
             .sort("tid")
             .select(minutes=pl.col("length") // 60_000_000, events=pl.col("events").cast(pl.Int64),
                     own_usual=(pl.col("same_window") / pl.col("days")).round(2), found=pl.col("found"),
-                    busier_days=pl.Series(_busier_days(events, runaways.sort("tid"))))
+                    busier_days=_busier_days(events, runaways))
             .to_dicts())
 
 
-def _busier_days(events: pl.DataFrame, runaways: pl.DataFrame) -> list[int]:
-    """For each runaway: on how many other days the agent had as many events in a
-    window of the runaway's length (from any of its events). An injected runaway
-    the agent matched on 3 other days is no bigger than its own busy stretches."""
-    out = []
-    for r in runaways.iter_rows(named=True):
-        t = np.sort(events.filter(pl.col("actor_id") == r["actor_id"])["t_us"].to_numpy())
-        inside = np.searchsorted(t, r["end"]) - np.searchsorted(t, r["start"])
-        counts = np.searchsorted(t, t + r["length"]) - np.arange(len(t))
-        days = set((t[counts >= inside] // DAY_US).tolist()) - {r["start"] // DAY_US}
-        out.append(len(days))
-    return out
+def _busier_days(events: pl.DataFrame, runaways: pl.DataFrame) -> pl.Series:
+    """For each runaway (in ``tid`` order): on how many other days the agent had as many
+    events in a window of the runaway's length (from any of its events). An injected
+    runaway the agent matched on 3 other days is no bigger than its own busy stretches."""
+    own = (events.select("actor_id", "t_us").sort("actor_id", "t_us")
+           .with_columns(i=pl.int_range(pl.len()).over("actor_id")))
+    windows = (runaways.select("tid", "actor_id", "start", "end", "length")
+               .join(own, on="actor_id")
+               .with_columns(inside=((pl.col("t_us") >= pl.col("start")) & (pl.col("t_us") < pl.col("end")))
+                             .sum().over("tid"),
+                             last=pl.col("t_us") + pl.col("length") - 1)
+               .sort("last"))
+    # the agent's last event in [t, t + length): its index less the window's first is the count - 1
+    ends = windows.join_asof(own.sort("t_us").rename({"t_us": "last", "i": "i_last"}), on="last",
+                             by="actor_id", strategy="backward", check_sortedness=False)
+    busier = ends.filter((pl.col("i_last") - pl.col("i") + 1 >= pl.col("inside"))
+                         & (pl.col("t_us") // DAY_US != pl.col("start") // DAY_US))
+    counts = busier.group_by("tid").agg(days=(pl.col("t_us") // DAY_US).n_unique())
+    return (runaways.select("tid").sort("tid").join(counts, on="tid", how="left")
+            .select(pl.col("days").fill_null(0))["days"])
 
 
 def runaway_breakdown(rows: list[dict]) -> list[dict]:
