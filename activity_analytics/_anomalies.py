@@ -78,6 +78,11 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         return counts.filter(pl.col("len") >= min_history)["actor_key"].sort().to_list()
 
     people_keys, agent_keys = keys(people), keys(agents)
+    # each person's quiet hours of the day: never worked, nor the hour either side
+    worked = people.group_by("actor_key").agg(hods=((pl.col("t_us") - day0) // HOUR_US % 24).unique())
+    quiet = {key: [h for h in range(24) if not {h, (h + 1) % 24, (h - 1) % 24} & set(hods)]
+             for key, hods in worked.iter_rows()}
+    off_keys = [k for k in people_keys if quiet[k]]
     added: list[pl.DataFrame] = []
     truth: list[dict] = []
 
@@ -85,10 +90,22 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         return events.filter(pl.col("actor_key") == key)
 
     def working_hour_of(rows: pl.DataFrame) -> int:
-        """A timestamp (µs, start of an hour) at which this person usually works, after day 1."""
+        """A timestamp (µs, start of an hour) at which this person usually works, after
+        day 1 of the store and of their own history."""
         hours = ((rows["t_us"] - day0) // HOUR_US).to_numpy()
-        hours = hours[hours >= 48]
-        return day0 + int(rng.choice(hours)) * HOUR_US
+        later = hours[hours >= max(48, int(hours.min()) + 48)]
+        return day0 + int(rng.choice(later if len(later) else hours)) * HOUR_US
+
+    def lived(rows: pl.DataFrame, lo: int, hi: int, per_day: int, margin: int = 0) -> tuple[int, int]:
+        """``[lo, hi)`` (in 1/``per_day`` days from day0) cut to the days the actor was
+        active, from its third day to ``margin`` before its last day ends: a real history's
+        bot or person is there for part of it only, and an anomaly injected before its
+        first event would be a first-seen id, not an anomaly of its own."""
+        first, last = (int(t - day0) // (24 * HOUR_US) for t in (rows["t_us"].min(), rows["t_us"].max()))
+        cut_lo, cut_hi = max(lo, (first + 2) * per_day), min(hi, (last + 1) * per_day - margin)
+        if cut_lo < cut_hi:
+            return cut_lo, cut_hi
+        return first * per_day, max(first * per_day + 1, (last + 1) * per_day - margin)
 
     def record(kind, rows, start, end, n, actor=True):
         truth.append({
@@ -115,7 +132,8 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         else:
             length = int(rng.integers(15, 31)) * MIN_US
             n = max(20, round(rate * length / HOUR_US * (rng.uniform(6, 10) - 1)))
-        start = day0 + int(rng.integers(2 * 24, days * 24 - 3)) * HOUR_US + int(rng.integers(0, 60)) * MIN_US
+        start = day0 + int(rng.integers(*lived(rows, 2 * 24, days * 24 - 3, 24, margin=3))) * HOUR_US \
+            + int(rng.integers(0, 60)) * MIN_US
         added.append(_rows(rows, start + np.sort(rng.integers(0, length, n)), rng))
         record("runaway_agent", rows, start, start + length, n)
 
@@ -143,15 +161,12 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         record("workspace_spike", actor_rows(members[0]), start, start + 10 * MIN_US, n_total, actor=False)
 
         # off hours: a person busy 8-25 events in an hour they never work (night, weekday)
-        key = str(rng.choice(people_keys))
+        # (only people who have such an hour: a real history's night owl works at any hour)
+        key = str(rng.choice(off_keys or people_keys))
         rows = actor_rows(key)
-        hod = ((rows["t_us"] - day0) // HOUR_US % 24).to_numpy()
-        usual = set(np.unique(hod).tolist())
-        quiet = [h for h in range(24) if h not in usual and (h + 1) % 24 not in usual and (h - 1) % 24 not in usual]
-        if not quiet:
-            quiet = [int(np.argmin(np.bincount(hod, minlength=24)))]
-        day = int(rng.integers(2, days))
-        start = day0 + (day * 24 + int(rng.choice(quiet))) * HOUR_US
+        day = int(rng.integers(*lived(rows, 2, days, 1)))
+        hours = quiet[key] or [int(np.argmin(np.bincount((rows["t_us"] - day0) // HOUR_US % 24, minlength=24)))]
+        start = day0 + (day * 24 + int(rng.choice(hours))) * HOUR_US
         n = int(rng.integers(8, 26))
         added.append(_rows(rows, start + np.sort(rng.integers(0, HOUR_US, n)), rng))
         record("off_hours", rows, start, start + HOUR_US, n)

@@ -1,0 +1,64 @@
+"""The anomalies the bursts evaluation injects (activity_analytics/_anomalies.py):
+each is an anomaly of the actor it is injected on, so it falls while that actor
+is there. A real history's bots and people come and go; a "runaway" injected
+years before a bot's first commit is a first-seen id, not a runaway."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from activity_analytics._anomalies import HOUR_US, inject_into
+
+DAY_US = 24 * HOUR_US
+T0 = 1_767_225_600_000_000  # 2026-01-01 00:00 UTC
+
+
+def _actor(actor_id: str, kind: str, days: range, hours: range) -> list[dict]:
+    return [{"actor_id": actor_id, "actor_type": "agent" if kind == "agent" else "member",
+             "actor_key": f"{kind}:{actor_id}", "t_us": T0 + d * DAY_US + h * HOUR_US + 60_000_000}
+            for d in days for h in hours]
+
+
+def _history() -> pl.DataFrame:
+    """90 days: a founder there throughout, a joiner from day 50, a night owl who works at
+    every hour, a bot from day 60 to day 70 only, and an old bot there throughout."""
+    rows = (_actor("founder", "person", range(90), range(9, 17))
+            + _actor("owl", "person", range(0, 90, 7), range(24))
+            + _actor("joiner", "person", range(50, 90), range(10, 15))
+            + _actor("late-bot", "agent", range(60, 71), range(0, 24, 2))
+            + _actor("old-bot", "agent", range(90), range(0, 24, 6)))
+    frame = pl.DataFrame(rows).with_columns(
+        id=pl.int_range(pl.len()).cast(pl.Utf8), workspace_id=pl.lit("ws"), entity_type=pl.lit("issue"),
+        entity_id=pl.lit("e"), issue_id=pl.lit("e"), action=pl.lit("issue.updated"), details=pl.lit("{}"))
+    return frame.with_columns(created_at=pl.from_epoch("t_us", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S"))
+
+
+def test_each_actor_s_anomaly_falls_while_the_actor_is_there():
+    events = _history()
+    span = events.group_by("actor_id").agg(first=pl.col("t_us").min(), last=pl.col("t_us").max())
+    truth = pl.concat([inject_into(events, per_kind=10, rng=np.random.default_rng(seed), min_history=20).truth
+                       for seed in range(5)])
+    mine = truth.filter(pl.col("kind").is_in(["runaway_agent", "off_hours", "rapid_succession"])).join(
+        span, on="actor_id")
+    # every kind was injected on the short-lived actors too, so the check bites
+    assert set(mine.filter(pl.col("actor_id") == "late-bot")["kind"]) == {"runaway_agent"}
+    assert {"off_hours", "rapid_succession"} <= set(mine.filter(pl.col("actor_id") == "joiner")["kind"])
+    # from the actor's third day to the end of its last day
+    first_day = (pl.col("first") - T0) // DAY_US
+    last_day = (pl.col("last") - T0) // DAY_US
+    outside = mine.filter((pl.col("start") < T0 + (first_day + 2) * DAY_US)
+                          | (pl.col("end") > T0 + (last_day + 1) * DAY_US))
+    assert outside.is_empty(), outside.select("kind", "actor_id", "start").rows()
+
+
+def test_off_hours_fall_at_an_hour_the_person_never_works():
+    """Not even the hour either side; and a person who works at every hour has none."""
+    events = _history()
+    worked = events.group_by("actor_id").agg(hods=(pl.col("t_us") // HOUR_US % 24).unique())
+    truth = pl.concat([inject_into(events, per_kind=10, rng=np.random.default_rng(seed), min_history=20).truth
+                       for seed in range(5)]).filter(pl.col("kind") == "off_hours").join(worked, on="actor_id")
+    assert truth.height == 50 and "owl" not in truth["actor_id"].to_list()
+    for start, hods in truth.select("start", "hods").rows():
+        hour = start // HOUR_US % 24
+        assert not {hour, (hour + 1) % 24, (hour - 1) % 24} & set(hods), (hour, sorted(hods))
