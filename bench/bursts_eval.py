@@ -131,7 +131,13 @@ BLIND_LOOK = ("Round 3's one blind look (seeds 301-302 and the new scheduled fam
               "0.94-0.99, no false alarm, runaway recall 0.65-0.95, off_hours 0.8-1.0; a second run after "
               "one refinement from encode/httpx (the 3 other days need as many events too) gave the same, "
               "and a third, after a bug fix (the short-window slot test had been off for agents since "
-              "round 4), the same again; the fix raised two tuning families' runaway recall by 0.05-0.1.")
+              "round 4), the same again; the fix raised two tuning families' runaway recall by 0.05-0.1. "
+              "Round 6 changed the evaluation, not the detector: an actor's injected anomaly now falls "
+              "while the actor is there (from its third day to its last), and an off-hours one only on "
+              "a person with an hour they never work (nor the hour either side). Before, a joiner could "
+              "get an off-hours hour before joining (a first-seen id, not off hours). The draws changed "
+              "with it: held-out off_hours 0.8-1.0 to 0.8-0.95, joiner's 0.8 to 0.95; every other "
+              "held-out kind within 0.1 of round 5's, no false alarm.")
 
 
 def plan(which: str = "all") -> list[tuple[str, tuple[int, ...], bool]]:
@@ -197,13 +203,18 @@ def with_first_seen(db: Path, truth: pl.DataFrame) -> pl.DataFrame:
 def score_bursts(found: pl.DataFrame, truth: pl.DataFrame) -> dict:
     """Precision, recall and F1 per kind and overall of ``bursts`` against ``truth``."""
     det, tr = _match(found, truth, by_kind=True)
+    # an actor's anomaly flagged under another kind of that actor ("11 events in 60 min" for
+    # an injected off-hours hour): found by an analyst, if not named as injected
+    _, any_kind = _match(found, truth.filter(pl.col("actor_id").is_not_null()), by_kind=False)
     method = {}
     for kind in KINDS:
         d = det.filter(pl.col("kind") == kind)
         t = tr.filter(pl.col("kind") == kind)
         p = d["matched"].mean() if d.height else 1.0
         r = t["found"].mean()
-        method[kind] = {"precision": p, "recall": r, "f1": _f1(p, r), "detections": d.height}
+        a = any_kind.filter(pl.col("kind") == kind)["found"].mean() if kind != "workspace_spike" else r
+        method[kind] = {"precision": p, "recall": r, "f1": _f1(p, r), "detections": d.height,
+                        "recall_any_kind": a}
     p_all = det["matched"].mean() if det.height else 1.0
     r_all = tr["found"].mean()
     method["overall"] = {"precision": p_all, "recall": r_all, "f1": _f1(p_all, r_all),
@@ -228,15 +239,17 @@ def runaway_context(events: pl.DataFrame, truth: pl.DataFrame) -> list[dict]:
                  days=((pl.col("t_us").max() - pl.col("t_us").min()) / DAY_US - 1).clip(lower_bound=1.0))
             .sort("tid")
             .select(minutes=pl.col("length") // 60_000_000, events=pl.col("events").cast(pl.Int64),
-                    own_usual=(pl.col("same_window") / pl.col("days")).round(2), found=pl.col("found"),
-                    busier_days=_busier_days(events, runaways))
+                    own_usual=(pl.col("same_window") / pl.col("days")).round(2), found=pl.col("found"))
+            .hstack(_own_windows(events, runaways).select(busier_days="days", own_busiest="typical"))
             .to_dicts())
 
 
-def _busier_days(events: pl.DataFrame, runaways: pl.DataFrame) -> pl.Series:
-    """For each runaway (in ``tid`` order): on how many other days the agent had as many
-    events in a window of the runaway's length (from any of its events). An injected
-    runaway the agent matched on 3 other days is no bigger than its own busy stretches."""
+def _own_windows(events: pl.DataFrame, runaways: pl.DataFrame) -> pl.DataFrame:
+    """For each runaway (in ``tid`` order), on each other day the agent worked: ``days`` on
+    which it had as many events in a window of the runaway's length (from any of its
+    events), and ``typical`` the median over its days of the day's busiest such window.
+    A runaway the agent matched on 3 other days is no bigger than its own busy stretches;
+    ``typical`` says how far beyond a typical working day's it went."""
     own = (events.select("actor_id", "t_us").sort("actor_id", "t_us")
            .with_columns(i=pl.int_range(pl.len()).over("actor_id")))
     windows = (runaways.select("tid", "actor_id", "start", "end", "length")
@@ -248,17 +261,24 @@ def _busier_days(events: pl.DataFrame, runaways: pl.DataFrame) -> pl.Series:
     # the agent's last event in [t, t + length): its index less the window's first is the count - 1
     ends = windows.join_asof(own.sort("t_us").rename({"t_us": "last", "i": "i_last"}), on="last",
                              by="actor_id", strategy="backward", check_sortedness=False)
-    busier = ends.filter((pl.col("i_last") - pl.col("i") + 1 >= pl.col("inside"))
-                         & (pl.col("t_us") // DAY_US != pl.col("start") // DAY_US))
-    counts = busier.group_by("tid").agg(days=(pl.col("t_us") // DAY_US).n_unique())
+    per_day = (ends.filter(pl.col("t_us") // DAY_US != pl.col("start") // DAY_US)
+               .group_by("tid", pl.col("t_us") // DAY_US)
+               .agg(busiest=(pl.col("i_last") - pl.col("i") + 1).max(), inside=pl.col("inside").first()))
+    counts = per_day.group_by("tid").agg(days=(pl.col("busiest") >= pl.col("inside")).sum(),
+                                         typical=pl.col("busiest").median())
     return (runaways.select("tid").sort("tid").join(counts, on="tid", how="left")
-            .select(pl.col("days").fill_null(0))["days"])
+            .select(pl.col("days").fill_null(0), pl.col("typical").fill_null(0.0)))
+
+
+def no_bigger_than_its_own(row: dict) -> bool:
+    """A runaway the agent matched on 3 other days (see ``_own_windows``)."""
+    return row["busier_days"] >= 3
 
 
 def runaway_breakdown(rows: list[dict]) -> list[dict]:
     """Recall of runaways by length (at most 30 minutes or longer) and by whether the
     agent ever works at that time of day (own usual under 0.5 events); of those
-    missed, how many the agent matched on 3 other days (``busier_days``)."""
+    missed, how many were no bigger than the agent's own (:func:`no_bigger_than_its_own`)."""
     if not rows:
         return []
     df = pl.DataFrame(rows).with_columns(
@@ -266,12 +286,17 @@ def runaway_breakdown(rows: list[dict]) -> list[dict]:
         when=pl.when(pl.col("own_usual") < 0.5).then(pl.lit("a time it never works"))
         .otherwise(pl.lit("a time it works")),
         ratio=pl.col("events") / pl.col("own_usual").clip(lower_bound=0.5),
+        own=pl.Series([no_bigger_than_its_own(r) for r in rows]),
     )
     return (df.group_by("length", "when").agg(runaways=pl.len(), recall=pl.col("found").mean().round(2),
                                               median_ratio=pl.col("ratio").median().round(1),
                                               missed=(~pl.col("found")).sum(),
-                                              missed_within_own_range=(~pl.col("found")
-                                                                       & (pl.col("busier_days") >= 3)).sum())
+                                              missed_within_own_range=(~pl.col("found") & pl.col("own")).sum(),
+                                              # of the missed, their events over the agent's typical
+                                              # day's busiest stretch that long (median)
+                                              missed_times_typical_day=(pl.col("events") / pl.col("own_busiest")
+                                                                        .clip(lower_bound=1))
+                                              .filter(~pl.col("found")).median().round(1))
             .sort("length", "when").to_dicts())
 
 
@@ -305,6 +330,8 @@ def _family_row(family: str, seeds: tuple[int, ...], per_kind: int) -> dict:
         weeks = sum(c["actor_weeks"] for c in clean)
         fa = round(100 * sum(c[method]["alarms"] for c in clean) / weeks, 2)
         row[method] = {**overall, "recall_by_kind": kinds, "false_alarms_per_100_actor_weeks": fa}
+    row["bursts"]["recall_any_kind"] = {
+        k: round(sum(r["bursts"][k]["recall_any_kind"] for r in runs) / len(runs), 2) for k in KINDS}
     row["bursts"]["precision_by_kind"] = {
         k: round(sum(r["bursts"][k]["precision"] for r in runs) / len(runs), 2) for k in KINDS}
     row["bursts"]["false_alarm_kinds"] = {
@@ -352,6 +379,8 @@ def main(argv: list[str] | None = None) -> dict:
             }
             for method in ("bursts", "fixed_per_minute", "hourly_zscore")
         }
+        summary["held_out"]["bursts"]["worst_recall_any_kind"] = {
+            k: min(r["bursts"]["recall_any_kind"][k] for r in held) for k in KINDS}
         print("held-out:", summary["held_out"])
     for name, subset in (("tuning", [r for r in rows if not r["held_out"]]), ("held_out", held)):
         summary[f"runaways_{name}"] = runaway_breakdown([x for r in subset for x in r.pop("runaways")])

@@ -15,7 +15,7 @@ repository, after a 4-week warm-up from the repository's first event:
 Nothing is injected for those figures: every alarm but a first-seen notice is
 one an analyst would have to look at. Then the same history with the
 synthetic evaluation's anomalies injected on top (``--inject`` of each kind,
-on actors with at least 20 events): recall per kind, and precision counting
+on actors with at least 20 events, while the actor is there; three draws, averaged): recall per kind, and precision counting
 every alarm that is not an injected anomaly or a first-seen id as false.
 :data:`LOOKED_AT` lists the repositories looked at while tuning; the others
 are held out, and the output says which is which.
@@ -37,10 +37,13 @@ from activity_analytics._sample import write_jsonl
 
 from . import git_activity
 from ._common import machine, save
-from .bursts_eval import _match, runaway_context, score_bursts, with_first_seen
+from .bursts_eval import _match, no_bigger_than_its_own, runaway_context, score_bursts, with_first_seen
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "bursts-real.md"
 WARM_UP = dt.timedelta(weeks=4)
+#: each injection is a fresh draw of ``--inject`` anomalies per kind: 10 per kind is too few
+#: to tell 0.8 from 0.9 (one draw moved a kind's recall by up to 0.3), so three are averaged
+SEEDS = (7, 8, 9)
 #: repositories looked at while tuning issue 22's detector (no longer blind): the
 #: first two were tuned on; round 3's held-out three were looked at twice since
 LOOKED_AT = ("pydantic/pydantic", "astral-sh/uv", "encode/httpx", "fastapi/fastapi", "pallets/flask")
@@ -60,7 +63,15 @@ BLIND_LOOK = ("The blind run (round 3, before any change): alarms per 100 active
               "1.36, flask 0.98, and one more injected runaway found on fastapi). pytest-dev/pytest and "
               "psf/black were fetched for this round and held out of it: their figures below are from "
               "their first run; the second run after the refinement, and a third after a bug fix (the "
-              "short-window slot test had been off for agents since round 4), gave the same.")
+              "short-window slot test had been off for agents since round 4), gave the same. "
+              "Round 6 changed the evaluation, not the detector. Injected anomalies had been placed "
+              "anywhere in a repository's years: 1-9 of 10 runaways per repository (flask 9, pytest 8, "
+              "uv 7) fell before the bot's first commit or after its last, and 4-8 of 10 off-hours hours "
+              "outside the person's time in the project; there they are first-seen ids, not runaways or "
+              "off hours. Now each falls while its actor is there, off-hours ones only on people with an "
+              "hour they never work, and each history is injected three times (seeds 7-9) and averaged, "
+              "as one draw of 10 moved a kind's recall by up to 0.3. pytest and black stay held out: no "
+              "rule was tuned on them, and the detector has not changed since their first run.")
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
@@ -75,29 +86,50 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
     )
 
 
-def injected(name: str, git_dir: Path, work: Path, per_kind: int, seed: int = 7) -> dict:
-    """Recall per kind and precision with the synthetic anomalies injected on the real history."""
-    data = inject_into(_frame(git_activity.events(git_dir, name)), per_kind=per_kind,
-                       rng=np.random.default_rng(seed), min_history=20, min_runaway=20)
-    source = write_jsonl(data.events, work / f"{name.replace('/', '_')}-injected.jsonl")
-    db = work / f"{name.replace('/', '_')}-injected.duckdb"
+def _median(values: list[float]) -> float | None:
+    return round(float(np.median(values)), 1) if values else None
+
+
+def _inject_once(name: str, events: pl.DataFrame, work: Path, per_kind: int, seed: int) -> dict:
+    data = inject_into(events, per_kind=per_kind, rng=np.random.default_rng(seed), min_history=20,
+                       min_runaway=20)
+    stem = f"{name.replace('/', '_')}-injected-{seed}"
+    source = write_jsonl(data.events, work / f"{stem}.jsonl")
+    db = work / f"{stem}.duckdb"
     aa.ingest([source], db, progress=False)
     found = aa.bursts(db).with_columns(pl.col("start").dt.epoch("us"), pl.col("end").dt.epoch("us"),
                                        pl.col("workspace_id").fill_null(""))
     truth = with_first_seen(db, data.truth)
     scored = score_bursts(found, truth)
     _, matched = _match(found, truth, by_kind=True)
-    runaways = runaway_context(data.events, matched)
     # the same without the real first-seen ids (hundreds in open source), which are right by design
     new_ids = data.truth.filter(pl.col("kind") == "new_actor")["actor_id"]
     alone = score_bursts(found.filter((pl.col("kind") != "new_actor") | pl.col("actor_id").is_in(new_ids)),
                          data.truth)["overall"]
-    return {"recall_by_kind": {k: round(scored[k]["recall"], 2) for k in KINDS},
-            **{k: round(v, 2) for k, v in scored["overall"].items() if k != "detections"},
-            "f1_injected_only": round(alone["f1"], 2),
-            # missed runaways no bigger than what the bot did on 3 other days (see runaway_context)
+    return {"scored": scored, "alone": alone, "runaways": runaway_context(data.events, matched)}
+
+
+def injected(name: str, git_dir: Path, work: Path, per_kind: int, seeds: tuple[int, ...] = SEEDS) -> dict:
+    """Recall per kind and precision with the synthetic anomalies injected on the real history,
+    once per seed (``per_kind`` of each kind each time), averaged over the seeds."""
+    events = _frame(git_activity.events(git_dir, name))
+    runs = [_inject_once(name, events, work, per_kind, seed) for seed in seeds]
+
+    def mean(values) -> float:
+        values = list(values)
+        return round(sum(values) / len(values), 2)
+
+    runaways = [r for run in runs for r in run["runaways"]]
+    return {"recall_by_kind": {k: mean(r["scored"][k]["recall"] for r in runs) for k in KINDS},
+            "recall_any_kind": {k: mean(r["scored"][k]["recall_any_kind"] for r in runs) for k in KINDS},
+            **{k: mean(r["scored"]["overall"][k] for r in runs) for k in ("precision", "recall", "f1")},
+            "f1_injected_only": mean(r["alone"]["f1"] for r in runs),
+            # missed runaways no bigger than the bot's own busy stretches (see no_bigger_than_its_own)
             "runaways_missed": sum(not r["found"] for r in runaways),
-            "runaways_missed_within_own_range": sum(not r["found"] and r["busier_days"] >= 3 for r in runaways)}
+            "runaways_missed_within_own_range": sum(not r["found"] and no_bigger_than_its_own(r)
+                                                    for r in runaways),
+            "runaways_missed_times_typical_day": _median([r["events"] / max(r["own_busiest"], 1)
+                                                          for r in runaways if not r["found"]])}
 
 
 def measure(name: str, git_dir: Path, work: Path, per_kind: int) -> dict:
@@ -150,16 +182,22 @@ def _markdown(result: dict) -> str:
         lines.append(f"| {name} ({r['span']}) | {'yes' if r['held_out'] else 'no'} | {r['events']:,} | "
                      f"{r['actors']} ({r['agents']}) | {r['active_actor_weeks']:,} | "
                      f"{r['alarms_per_100_actor_weeks']} | {kinds} | {r['first_seen_notices']} |")
-    lines += ["", f"With {result['per_kind']} anomalies of each kind injected on each history (seed 7):", "",
+    lines += ["", f"With {result['per_kind']} anomalies of each kind injected on each history, three times "
+              f"(seeds {', '.join(map(str, result.get('seeds', SEEDS)))}), averaged; each anomaly falls while "
+              "its actor is there (after its first two days), and off-hours ones on people with an hour they "
+              "never work. Recall per kind, and in brackets with the actor's anomaly flagged under another "
+              "kind counted as found:", "",
               "| repository | precision | recall | F1 | F1, injected only | " + " | ".join(KINDS)
-              + " | runaways missed (no bigger than the bot on 3 other days) |",
+              + " | runaways missed (no bigger than the bot on 3 other days; median times its typical day's busiest "
+              "stretch that long) |",
               "|---|---|---|---|---|" + "---|" * len(KINDS) + "---|"]
     for name, r in result["repositories"].items():
         if r["injected"]:
             i = r["injected"]
             lines.append(f"| {name} | {i['precision']} | {i['recall']} | {i['f1']} | {i['f1_injected_only']} | "
-                         + " | ".join(str(i["recall_by_kind"][k]) for k in KINDS)
-                         + f" | {i['runaways_missed']} ({i['runaways_missed_within_own_range']}) |")
+                         + " | ".join(f"{i['recall_by_kind'][k]} ({i['recall_any_kind'][k]})" for k in KINDS)
+                         + f" | {i['runaways_missed']} ({i['runaways_missed_within_own_range']}; "
+                         f"{i.get('runaways_missed_times_typical_day', '-')}x) |")
     for name, r in result["repositories"].items():
         lines += ["", f"## {name}: the 20 highest-scored alarms", "",
                   "| start (UTC) | actor | kind | score | reason |", "|---|---|---|---|---|"]
@@ -173,11 +211,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("repos", nargs="+", metavar="NAME=GIT_DIR",
                         help="e.g. pydantic/pydantic=/work/.mirror/pydantic+pydantic/repo")
     parser.add_argument("--inject", type=int, default=10, metavar="N",
-                        help="anomalies of each kind to inject on each history (0: none)")
+                        help="anomalies of each kind to inject on each history, in each of three draws (0: none)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="aa-bursts-real-"))
     result: dict = {"machine": machine(), "benchmark": "bursts on public git histories",
-                    "per_kind": args.inject, "looked_at": list(LOOKED_AT), "blind_look": BLIND_LOOK,
+                    "per_kind": args.inject, "seeds": list(SEEDS), "looked_at": list(LOOKED_AT), "blind_look": BLIND_LOOK,
                     "repositories": {}}
     for given in args.repos:
         name, _, git_dir = given.partition("=")

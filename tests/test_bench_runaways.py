@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from bench.bursts_eval import DAY_US, runaway_context
+from bench.bursts_eval import DAY_US, no_bigger_than_its_own, runaway_context
 
 MIN_US = 60_000_000
 
@@ -16,7 +16,8 @@ def _events(times: list[int]) -> pl.DataFrame:
 
 def test_a_runaway_no_bigger_than_the_agent_s_own_batches_is_counted_so():
     """A batch of 10 events in 5 minutes on four days: a runaway of 10 events in
-    20 minutes on day 5 was matched on those four days; one of 30 on none."""
+    20 minutes on day 5 was matched on those four days; one of 30 on none, and is
+    3x the agent's typical day's busiest 20 minutes."""
     batches = [d * DAY_US + 2 * 60 * MIN_US + i * 20_000_000 for d in range(4) for i in range(10)]
     start = 5 * DAY_US + 15 * 60 * MIN_US
     for n, matched in ((10, 4), (30, 0)):
@@ -26,4 +27,6 @@ def test_a_runaway_no_bigger_than_the_agent_s_own_batches_is_counted_so():
         [row] = runaway_context(_events(batches + runaway), truth)
         assert row["events"] == n and row["minutes"] == 20
         assert row["busier_days"] == matched
+        assert row["own_busiest"] == 10  # its typical day's busiest 20 minutes
+        assert no_bigger_than_its_own(row) == (n == 10)
         assert row["own_usual"] == 0.0  # it never works at 15:00
