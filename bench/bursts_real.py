@@ -15,8 +15,9 @@ repository, after a 4-week warm-up from the repository's first event:
 Nothing is injected for those figures: every alarm but a first-seen notice is
 one an analyst would have to look at. Then the same history with the
 synthetic evaluation's anomalies injected on top (``--inject`` of each kind,
-on actors with at least 20 events, while the actor is there; three draws, averaged): recall per kind, and precision counting
-every alarm that is not an injected anomaly or a first-seen id as false.
+on actors with at least 20 events, while the actor is there; three draws,
+averaged): recall per kind, and precision counting every alarm that is not an
+injected anomaly or a first-seen id as false.
 :data:`LOOKED_AT` lists the repositories looked at while tuning; the others
 are held out, and the output says which is which.
 """
