@@ -67,17 +67,8 @@ from __future__ import annotations
 from .scores import FDR_SCORE, MIN_EVENTS, RATIO, WARM_UP_DAYS, binomial_kl, kl
 from .reasons import REASON
 from .spikes import SPIKES
+from .stretches import SHORT_WINDOWS, STRETCH
 
-
-#: the next active slots a 60-minute stretch can hold after its first (12 slots in all)
-_NEXT = range(1, 12)
-
-
-def _within(slots: int, events: bool) -> str:
-    """SQL: a stretch's events (else active slots): its first slot and the next ones at most ``slots``
-    later (``s1``, ``n1``..: the next slots, their counts; the k-th is k or more slots on)."""
-    return " + ".join(["n" if events else "1"] + [f"CASE WHEN s{k} <= si + {slots} THEN {f'n{k}' if events else 1} "
-                                                  "ELSE 0 END" for k in range(1, slots + 1)])
 
 #: Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1``
 #: (counts per actor and 5 minutes, times in epoch microseconds).
@@ -90,9 +81,14 @@ BURSTS_STAGE2 = f""",
                make_timestamp(first_us) AS first_at, make_timestamp(last_code // 4) AS last_at
         FROM s1
     ),
-    hourly AS (
-        SELECT ak, date_trunc('hour', slot) AS hour, sum(n) AS n, count(*) AS slots
+    quarter AS MATERIALIZED (   -- events and active 5-minute slots per 15 minutes: the 30-minute and
+                                -- hourly sums come from it (15-minute buckets nest in both)
+        SELECT ak, time_bucket(INTERVAL 15 MINUTE, slot) AS bucket, sum(n) AS k, count(*) AS slots
         FROM ev GROUP BY ALL
+    ),
+    hourly AS MATERIALIZED (
+        SELECT ak, date_trunc('hour', bucket) AS hour, sum(k) AS n, sum(slots)::BIGINT AS slots
+        FROM quarter GROUP BY ALL
     ),
     actor AS (
         SELECT ak, any_value(wk) AS wk, min(workspace_id) AS workspace_id, min(actor_id) AS actor_id,
@@ -108,24 +104,7 @@ BURSTS_STAGE2 = f""",
                quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
-    stretch AS MATERIALIZED (   -- events and active slots in the 15, 30 and 60 minutes from each active slot:
-                                -- 60 minutes hold at most 12 slots, so the next 11 active slots of the
-                                -- actor (in one sort, with the gap since the previous one) say all
-        SELECT ak, slot, unnest([15, 30, 60]) AS len, si - prev_si AS gap,
-               unnest([{_within(2, True)}, {_within(5, True)}, {_within(11, True)}]) AS events,
-               unnest([{_within(2, False)}, {_within(5, False)}, {_within(11, False)}]) AS slots
-        FROM (SELECT ak, slot, n, si, lag(si) OVER w AS prev_si,
-                     {', '.join(f'lead(si, {k}) OVER w AS s{k}, lead(n, {k}) OVER w AS n{k}' for k in _NEXT)}
-              FROM (SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
-              WINDOW w AS (PARTITION BY ak ORDER BY slot))
-    ),
-    runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
-                -- across a slot boundary is one run, and slots are tested in runs (runs start
-                -- at random, each covering run_len slots: active slots / run_len is binomial)
-        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
-        FROM stretch WHERE len = 15 GROUP BY ak
-    ),
-    span AS (SELECT max(last_at) AS t1 FROM ev),
+{STRETCH}    span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
                  -- actor_type does for actors
         SELECT wk, CASE WHEN min(workspace_id) <> max(workspace_id)
@@ -157,9 +136,12 @@ BURSTS_STAGE2 = f""",
                b.usual_events, b.usual_slots
         FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq, quantile_cont(k, 0.9) AS usual_events,
                      median(slots) AS usual_slots
-              FROM (SELECT ak, l.len, time_bucket(to_minutes(l.len), slot) AS bucket, sum(n) AS k,
-                           count(*) AS slots
-                    FROM ev, (SELECT unnest([15, 30, 60]) AS len) AS l GROUP BY ALL)
+              FROM (SELECT ak, 15 AS len, k, slots FROM quarter
+                    UNION ALL
+                    SELECT ak, 30, sum(k), sum(slots)::BIGINT FROM quarter
+                    GROUP BY ak, time_bucket(INTERVAL 30 MINUTE, bucket)
+                    UNION ALL
+                    SELECT ak, 60, n, slots FROM hourly)
               GROUP BY ALL) AS b
         JOIN (SELECT a.ak, l.len,
                      greatest(date_diff('minute', a.first_seen, span.t1) / l.len, 1) AS windows
@@ -291,17 +273,6 @@ BURSTS_STAGE2 = f""",
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
-    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
-                    -- 48+ active hours): how often each slot of the hour is active when it works
-        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
-        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
-              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
-        CROSS JOIN range(12) AS p(pos)
-        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
-               ON c.ak = a.ak AND c.pos = p.pos
-        GROUP BY a.ak, a.hours
-        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
-    ),
     agent_hours AS MATERIALIZED (   -- an agent's clock hours and 3-hour sums busy in more of their 5-minute
                                     -- slots than its time of day's (see tests)
         SELECT * FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
@@ -325,41 +296,7 @@ BURSTS_STAGE2 = f""",
               AND d.day <> date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
     ),
-    stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least
-                                           -- 3x their usual in events or in slots
-        SELECT w.* FROM stretch AS w JOIN dispersion AS u USING (ak, len)
-        WHERE w.events >= {MIN_EVENTS} / sensitivity
-          AND (w.events >= {RATIO} * u.usual_events
-               OR (w.len >= 30 AND w.slots >= 4
-                   AND (w.slots >= {RATIO} * u.usual_slots OR w.ak IN (SELECT ak FROM schedule))))
-    ),
-    short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
-                         -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
-                         -- the start hour's expected rate, in clumps or by the dispersion at that
-                         -- scale, whichever is larger; ``slots``: how many of its 5-minute slots
-                         -- are active (a runaway spreads out)
-        SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
-               w.len, w.events, w.slots,
-               -- the actor's own rhythm first: not below its usual busy stretch of that length
-               greatest(h.expected * w.len / 60, u.usual_events) AS expected,
-               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
-               h.run_len,
-               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
-               -- on a sharp schedule, the slots of the hour the window covers (see short_scheduled);
-               -- NULL off one (a list of NULLs would take the agent out of the slot test)
-               CASE WHEN sc.pos_p IS NOT NULL THEN list_transform(range(w.len // 5),
-                   lambda i: sc.pos_p[(minute(w.slot) // 5 + i) % 12 + 1]) END AS covered
-        FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
-        JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
-        LEFT JOIN schedule AS sc ON sc.ak = w.ak
-        WHERE h.kind <> 'new_actor'
-    ),
-    short_scheduled AS (   -- slots on the schedule (active in a quarter of its hours), and the others'
-        SELECT *, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
-               list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
-        FROM short_windows WHERE covered IS NOT NULL AND kind = 'runaway_agent'
-    ),
-    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
+{SHORT_WINDOWS}    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
                  -- big or not, counts in m (see tested). ``slots``: an agent's active 5-minute
                  -- slots, for the windows judged on them (their reason speaks of slots)
@@ -385,13 +322,14 @@ BURSTS_STAGE2 = f""",
         FROM short_windows
         WHERE kind = 'runaway_agent' AND slots >= {RATIO} * len / 5 * occupancy AND slots >= 4
           AND len >= 30   -- 3 slots in 15 minutes are two of a bursty agent's bursts
-          AND events >= {MIN_EVENTS} / sensitivity AND covered IS NULL
+          AND events >= {MIN_EVENTS} / sensitivity AND NOT scheduled
         UNION ALL   -- an agent on a sharp schedule, off it: its slots off the schedule (its
                     -- slots on it counted as active, which errs towards not flagging)
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, on_slots + off_expected,
                {binomial_kl('(slots - on_slots) / run_len', 'len / 5 - on_slots', 'off_expected / (len / 5 - on_slots) / run_len')}
-        FROM short_scheduled
-        WHERE slots >= {RATIO} * (on_slots + off_expected) AND slots >= 4 AND len >= 30
+        FROM short_windows
+        WHERE scheduled AND kind = 'runaway_agent'
+          AND slots >= {RATIO} * (on_slots + off_expected) AND slots >= 4 AND len >= 30
           AND len / 5 - on_slots >= 2 AND events >= {MIN_EVENTS} / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not

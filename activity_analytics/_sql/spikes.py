@@ -1,6 +1,6 @@
 """Bursts' workspace spikes: many more people at once than the workspace has at that hour.
 
-A part of bursts' stage 2 (``bursts.BURSTS_STAGE2``), over its ``ev`` and
+A part of bursts' stage 2 (``bursts.BURSTS_STAGE2``), over its ``stretch`` and
 ``wspan``/``span``; it yields ``wslots`` (every window tested, for the
 multiplicity count) and ``spike_tests`` (the windows big enough to flag).
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from .scores import RATIO, SPIKE_EXTRA_ACTORS, kl
 
-SPIKES = f"""    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike of people is judged among people
-    wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
-        SELECT wk, start, ak, sum(n) AS n
-        FROM (SELECT wk, slot AS start, ak, n FROM people
-              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM people)
-        GROUP BY ALL
+SPIKES = f"""    wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole: each
+                  -- person's events in the window from each active slot, and from the 5 minutes
+                  -- before one that follows a quiet slot (a spike of people is judged among people)
+        SELECT wk, slot AS start, ak, n10 AS n FROM stretch WHERE type_code <> 0
+        UNION ALL
+        SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM stretch WHERE type_code <> 0 AND gap IS DISTINCT FROM 1
     ),
     wslots AS MATERIALIZED (
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top

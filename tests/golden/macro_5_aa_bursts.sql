@@ -18,9 +18,14 @@ CREATE OR REPLACE MACRO aa_bursts
                make_timestamp(first_us) AS first_at, make_timestamp(last_code // 4) AS last_at
         FROM s1
     ),
-    hourly AS (
-        SELECT ak, date_trunc('hour', slot) AS hour, sum(n) AS n, count(*) AS slots
+    quarter AS MATERIALIZED (   -- events and active 5-minute slots per 15 minutes: the 30-minute and
+                                -- hourly sums come from it (15-minute buckets nest in both)
+        SELECT ak, time_bucket(INTERVAL 15 MINUTE, slot) AS bucket, sum(n) AS k, count(*) AS slots
         FROM ev GROUP BY ALL
+    ),
+    hourly AS MATERIALIZED (
+        SELECT ak, date_trunc('hour', bucket) AS hour, sum(k) AS n, sum(slots)::BIGINT AS slots
+        FROM quarter GROUP BY ALL
     ),
     actor AS (
         SELECT ak, any_value(wk) AS wk, min(workspace_id) AS workspace_id, min(actor_id) AS actor_id,
@@ -36,22 +41,22 @@ CREATE OR REPLACE MACRO aa_bursts
                quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
         FROM ev GROUP BY ak
     ),
-    stretch AS MATERIALIZED (   -- events and active slots in the 15, 30 and 60 minutes from each active slot:
-                                -- 60 minutes hold at most 12 slots, so the next 11 active slots of the
-                                -- actor (in one sort, with the gap since the previous one) say all
-        SELECT ak, slot, unnest([15, 30, 60]) AS len, si - prev_si AS gap,
-               unnest([n + CASE WHEN s1 <= si + 2 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 2 THEN n2 ELSE 0 END, n + CASE WHEN s1 <= si + 5 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 5 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 5 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 5 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 5 THEN n5 ELSE 0 END, n + CASE WHEN s1 <= si + 11 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 11 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 11 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 11 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 11 THEN n5 ELSE 0 END + CASE WHEN s6 <= si + 11 THEN n6 ELSE 0 END + CASE WHEN s7 <= si + 11 THEN n7 ELSE 0 END + CASE WHEN s8 <= si + 11 THEN n8 ELSE 0 END + CASE WHEN s9 <= si + 11 THEN n9 ELSE 0 END + CASE WHEN s10 <= si + 11 THEN n10 ELSE 0 END + CASE WHEN s11 <= si + 11 THEN n11 ELSE 0 END]) AS events,
-               unnest([1 + CASE WHEN s1 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 2 THEN 1 ELSE 0 END, 1 + CASE WHEN s1 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 5 THEN 1 ELSE 0 END, 1 + CASE WHEN s1 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s6 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s7 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s8 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s9 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s10 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s11 <= si + 11 THEN 1 ELSE 0 END]) AS slots
-        FROM (SELECT ak, slot, n, si, lag(si) OVER w AS prev_si,
+    stretch AS MATERIALIZED (   -- events (e) and active slots (k) in the 15, 30 and 60 minutes from each
+                                -- active slot, and the gap since the previous: 60 minutes hold at most 12
+                                -- slots, so the next 11 active slots of the actor (in one sort) say all
+        SELECT ak, wk, type_code, slot, n, si - prev_si AS gap, n + CASE WHEN s1 <= si + 2 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 2 THEN n2 ELSE 0 END AS e15, 1 + CASE WHEN s1 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 2 THEN 1 ELSE 0 END AS k15, n + CASE WHEN s1 <= si + 5 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 5 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 5 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 5 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 5 THEN n5 ELSE 0 END AS e30, 1 + CASE WHEN s1 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 5 THEN 1 ELSE 0 END AS k30, n + CASE WHEN s1 <= si + 11 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 11 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 11 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 11 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 11 THEN n5 ELSE 0 END + CASE WHEN s6 <= si + 11 THEN n6 ELSE 0 END + CASE WHEN s7 <= si + 11 THEN n7 ELSE 0 END + CASE WHEN s8 <= si + 11 THEN n8 ELSE 0 END + CASE WHEN s9 <= si + 11 THEN n9 ELSE 0 END + CASE WHEN s10 <= si + 11 THEN n10 ELSE 0 END + CASE WHEN s11 <= si + 11 THEN n11 ELSE 0 END AS e60, 1 + CASE WHEN s1 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s6 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s7 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s8 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s9 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s10 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s11 <= si + 11 THEN 1 ELSE 0 END AS k60,
+               -- its events in the 10 minutes from this slot (workspace spikes)
+               n + CASE WHEN s1 = si + 1 THEN n1 ELSE 0 END AS n10
+        FROM (SELECT ak, wk, type_code, slot, n, si, lag(si) OVER w AS prev_si,
                      lead(si, 1) OVER w AS s1, lead(n, 1) OVER w AS n1, lead(si, 2) OVER w AS s2, lead(n, 2) OVER w AS n2, lead(si, 3) OVER w AS s3, lead(n, 3) OVER w AS n3, lead(si, 4) OVER w AS s4, lead(n, 4) OVER w AS n4, lead(si, 5) OVER w AS s5, lead(n, 5) OVER w AS n5, lead(si, 6) OVER w AS s6, lead(n, 6) OVER w AS n6, lead(si, 7) OVER w AS s7, lead(n, 7) OVER w AS n7, lead(si, 8) OVER w AS s8, lead(n, 8) OVER w AS n8, lead(si, 9) OVER w AS s9, lead(n, 9) OVER w AS n9, lead(si, 10) OVER w AS s10, lead(n, 10) OVER w AS n10, lead(si, 11) OVER w AS s11, lead(n, 11) OVER w AS n11
-              FROM (SELECT ak, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
-              WINDOW w AS (PARTITION BY ak ORDER BY slot))
+              FROM (SELECT ak, wk, type_code, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
+              WINDOW w AS (PARTITION BY ak ORDER BY si))
     ),
     runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
                 -- across a slot boundary is one run, and slots are tested in runs (runs start
                 -- at random, each covering run_len slots: active slots / run_len is binomial)
         SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
-        FROM stretch WHERE len = 15 GROUP BY ak
+        FROM stretch GROUP BY ak
     ),
     span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
@@ -85,9 +90,12 @@ CREATE OR REPLACE MACRO aa_bursts
                b.usual_events, b.usual_slots
         FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq, quantile_cont(k, 0.9) AS usual_events,
                      median(slots) AS usual_slots
-              FROM (SELECT ak, l.len, time_bucket(to_minutes(l.len), slot) AS bucket, sum(n) AS k,
-                           count(*) AS slots
-                    FROM ev, (SELECT unnest([15, 30, 60]) AS len) AS l GROUP BY ALL)
+              FROM (SELECT ak, 15 AS len, k, slots FROM quarter
+                    UNION ALL
+                    SELECT ak, 30, sum(k), sum(slots)::BIGINT FROM quarter
+                    GROUP BY ak, time_bucket(INTERVAL 30 MINUTE, bucket)
+                    UNION ALL
+                    SELECT ak, 60, n, slots FROM hourly)
               GROUP BY ALL) AS b
         JOIN (SELECT a.ak, l.len,
                      greatest(date_diff('minute', a.first_seen, span.t1) / l.len, 1) AS windows
@@ -219,17 +227,6 @@ CREATE OR REPLACE MACRO aa_bursts
         WINDOW w AS (PARTITION BY ak ORDER BY start
                      RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
     ),
-    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
-                    -- 48+ active hours): how often each slot of the hour is active when it works
-        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
-        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
-              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
-        CROSS JOIN range(12) AS p(pos)
-        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
-               ON c.ak = a.ak AND c.pos = p.pos
-        GROUP BY a.ak, a.hours
-        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
-    ),
     agent_hours AS MATERIALIZED (   -- an agent's clock hours and 3-hour sums busy in more of their 5-minute
                                     -- slots than its time of day's (see tests)
         SELECT * FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
@@ -253,13 +250,38 @@ CREATE OR REPLACE MACRO aa_bursts
               AND d.day <> date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
     ),
-    stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least
-                                           -- 3x their usual in events or in slots
-        SELECT w.* FROM stretch AS w JOIN dispersion AS u USING (ak, len)
+    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
+                    -- 48+ active hours): how often each slot of the hour is active when it works
+        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
+        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
+              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
+        CROSS JOIN range(12) AS p(pos)
+        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
+               ON c.ak = a.ak AND c.pos = p.pos
+        GROUP BY a.ak, a.hours
+        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
+    ),
+    schedule_slots AS (   -- for each stretch length and slot of the hour it starts at: the slots it covers
+                          -- on the schedule (active in a quarter of its hours), and how many of the others
+                          -- are usually active (see short_windows)
+        SELECT ak, len, pos, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
+               list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
+        FROM (SELECT sc.ak, l.len, p.pos,
+                     list_transform(range(l.len // 5), lambda i: sc.pos_p[(p.pos + i) % 12 + 1]) AS covered
+              FROM schedule AS sc, (SELECT unnest([15, 30, 60]) AS len) AS l, range(12) AS p(pos))
+    ),
+    stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least 3x
+                                           -- their usual in events, or an agent's in slots (on a
+                                           -- schedule, in the slots off it), with the schedule's slots
+        SELECT w.*, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
+        FROM (SELECT ak, slot, 15 AS len, e15 AS events, k15 AS slots FROM stretch UNION ALL SELECT ak, slot, 30 AS len, e30 AS events, k30 AS slots FROM stretch UNION ALL SELECT ak, slot, 60 AS len, e60 AS events, k60 AS slots FROM stretch) AS w JOIN dispersion AS u USING (ak, len)
+        LEFT JOIN schedule_slots AS ss ON ss.ak = w.ak AND ss.len = w.len AND ss.pos = minute(w.slot) // 5
         WHERE w.events >= 8 / sensitivity
           AND (w.events >= 3.0 * u.usual_events
-               OR (w.len >= 30 AND w.slots >= 4
-                   AND (w.slots >= 3.0 * u.usual_slots OR w.ak IN (SELECT ak FROM schedule))))
+               OR (w.len >= 30 AND w.slots >= 4 AND w.ak IN (SELECT ak FROM actor WHERE actor_type = 'agent')
+                   AND CASE WHEN ss.ak IS NULL THEN w.slots >= 3.0 * u.usual_slots
+                            ELSE w.slots >= 3.0 * (ss.on_slots + ss.off_expected)
+                                 AND w.len / 5 - ss.on_slots >= 2 END))
     ),
     short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
                          -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
@@ -273,19 +295,11 @@ CREATE OR REPLACE MACRO aa_bursts
                CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
                h.run_len,
                least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
-               -- on a sharp schedule, the slots of the hour the window covers (see short_scheduled);
-               -- NULL off one (a list of NULLs would take the agent out of the slot test)
-               CASE WHEN sc.pos_p IS NOT NULL THEN list_transform(range(w.len // 5),
-                   lambda i: sc.pos_p[(minute(w.slot) // 5 + i) % 12 + 1]) END AS covered
+               -- on a sharp schedule (see schedule_slots), its slots on and off it
+               w.scheduled, w.on_slots, w.off_expected
         FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
-        LEFT JOIN schedule AS sc ON sc.ak = w.ak
         WHERE h.kind <> 'new_actor'
-    ),
-    short_scheduled AS (   -- slots on the schedule (active in a quarter of its hours), and the others'
-        SELECT *, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
-               list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
-        FROM short_windows WHERE covered IS NOT NULL AND kind = 'runaway_agent'
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
@@ -313,13 +327,14 @@ CREATE OR REPLACE MACRO aa_bursts
         FROM short_windows
         WHERE kind = 'runaway_agent' AND slots >= 3.0 * len / 5 * occupancy AND slots >= 4
           AND len >= 30   -- 3 slots in 15 minutes are two of a bursty agent's bursts
-          AND events >= 8 / sensitivity AND covered IS NULL
+          AND events >= 8 / sensitivity AND NOT scheduled
         UNION ALL   -- an agent on a sharp schedule, off it: its slots off the schedule (its
                     -- slots on it counted as active, which errs towards not flagging)
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, on_slots + off_expected,
                (CASE WHEN (((slots - on_slots) / run_len) / (len / 5 - on_slots)) > (off_expected / (len / 5 - on_slots) / run_len) THEN (len / 5 - on_slots) * ((((slots - on_slots) / run_len) / (len / 5 - on_slots)) * ln((((slots - on_slots) / run_len) / (len / 5 - on_slots)) / (off_expected / (len / 5 - on_slots) / run_len)) + CASE WHEN (((slots - on_slots) / run_len) / (len / 5 - on_slots)) < 1 THEN (1 - (((slots - on_slots) / run_len) / (len / 5 - on_slots))) * ln((1 - (((slots - on_slots) / run_len) / (len / 5 - on_slots))) / (1 - (off_expected / (len / 5 - on_slots) / run_len))) ELSE 0 END) / ln(10) ELSE 0 END)
-        FROM short_scheduled
-        WHERE slots >= 3.0 * (on_slots + off_expected) AND slots >= 4 AND len >= 30
+        FROM short_windows
+        WHERE scheduled AND kind = 'runaway_agent'
+          AND slots >= 3.0 * (on_slots + off_expected) AND slots >= 4 AND len >= 30
           AND len / 5 - on_slots >= 2 AND events >= 8 / sensitivity
         UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
                     -- that spreads out, which an agent working in bursts by design does not
@@ -335,12 +350,12 @@ CREATE OR REPLACE MACRO aa_bursts
         WHERE s.n >= 8 / sensitivity AND s.n >= 4.0 * a.slot_expected
           AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
     ),
-    people AS (SELECT * FROM ev WHERE type_code <> 0),   -- a spike of people is judged among people
-    wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole
-        SELECT wk, start, ak, sum(n) AS n
-        FROM (SELECT wk, slot AS start, ak, n FROM people
-              UNION ALL SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM people)
-        GROUP BY ALL
+    wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole: each
+                  -- person's events in the window from each active slot, and from the 5 minutes
+                  -- before one that follows a quiet slot (a spike of people is judged among people)
+        SELECT wk, slot AS start, ak, n10 AS n FROM stretch WHERE type_code <> 0
+        UNION ALL
+        SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM stretch WHERE type_code <> 0 AND gap IS DISTINCT FROM 1
     ),
     wslots AS MATERIALIZED (
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top

@@ -1,0 +1,117 @@
+"""Bursts' time scales: the 15, 30 and 60 minutes from every active 5-minute slot.
+
+A part of bursts' stage 2 (``bursts.BURSTS_STAGE2``). ``STRETCH`` comes after
+``ev``: one sort of each actor's active slots gives every stretch's events and
+active slots (``stretch``, also read by the workspace spikes) and how many
+consecutive slots its activity usually spans (``runs``). ``SHORT_WINDOWS``
+comes after ``hour_expected`` and ``dispersion``: the stretches that could
+pass (``stretch_candidates``), judged against the hour's rate and the actor's
+own usual stretch (``short_windows``, tested in ``tests``), with an agent on
+a sharp schedule tested on the slots off it (``schedule``, ``schedule_slots``).
+"""
+
+from __future__ import annotations
+
+from .scores import MIN_EVENTS, RATIO
+
+#: the stretches tested from every active 5-minute slot: minutes, and the slots after the first
+_LENS = {15: 2, 30: 5, 60: 11}
+
+
+def _within(after: int, events: bool) -> str:
+    """SQL: a stretch's events (else active slots): its first slot and the next ones at most ``after``
+    slots later (``s1``, ``n1``..: the next active slots, their counts; the k-th is k or more slots on)."""
+    return " + ".join(["n" if events else "1"] + [f"CASE WHEN s{k} <= si + {after} THEN {f'n{k}' if events else 1} "
+                                                  "ELSE 0 END" for k in range(1, after + 1)])
+
+
+def _frames() -> str:
+    """SQL: each stretch's events (``e15``..) and active slots (``k15``..)."""
+    return ", ".join(f"{_within(after, True)} AS e{len_}, {_within(after, False)} AS k{len_}"
+                     for len_, after in _LENS.items())
+
+
+def _leads() -> str:
+    """SQL: the next active slots of the actor (``s1``..) and their counts (``n1``..), as many as
+    the longest stretch can hold after its first."""
+    return ", ".join(f"lead(si, {k}) OVER w AS s{k}, lead(n, {k}) OVER w AS n{k}"
+                     for k in range(1, max(_LENS.values()) + 1))
+
+
+def _long(stretch: str) -> str:
+    """SQL: ``stretch`` one row per slot and length (``len``, ``events``, ``slots``)."""
+    return " UNION ALL ".join(f"SELECT ak, slot, {len_} AS len, e{len_} AS events, k{len_} AS slots FROM {stretch}"
+                              for len_ in _LENS)
+
+
+STRETCH = f"""    stretch AS MATERIALIZED (   -- events (e) and active slots (k) in the 15, 30 and 60 minutes from each
+                                -- active slot, and the gap since the previous: 60 minutes hold at most 12
+                                -- slots, so the next 11 active slots of the actor (in one sort) say all
+        SELECT ak, wk, type_code, slot, n, si - prev_si AS gap, {_frames()},
+               -- its events in the 10 minutes from this slot (workspace spikes)
+               n + CASE WHEN s1 = si + 1 THEN n1 ELSE 0 END AS n10
+        FROM (SELECT ak, wk, type_code, slot, n, si, lag(si) OVER w AS prev_si,
+                     {_leads()}
+              FROM (SELECT ak, wk, type_code, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
+              WINDOW w AS (PARTITION BY ak ORDER BY si))
+    ),
+    runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
+                -- across a slot boundary is one run, and slots are tested in runs (runs start
+                -- at random, each covering run_len slots: active slots / run_len is binomial)
+        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
+        FROM stretch GROUP BY ak
+    ),
+"""
+
+SHORT_WINDOWS = f"""    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
+                    -- 48+ active hours): how often each slot of the hour is active when it works
+        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
+        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
+              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
+        CROSS JOIN range(12) AS p(pos)
+        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
+               ON c.ak = a.ak AND c.pos = p.pos
+        GROUP BY a.ak, a.hours
+        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
+    ),
+    schedule_slots AS (   -- for each stretch length and slot of the hour it starts at: the slots it covers
+                          -- on the schedule (active in a quarter of its hours), and how many of the others
+                          -- are usually active (see short_windows)
+        SELECT ak, len, pos, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
+               list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
+        FROM (SELECT sc.ak, l.len, p.pos,
+                     list_transform(range(l.len // 5), lambda i: sc.pos_p[(p.pos + i) % 12 + 1]) AS covered
+              FROM schedule AS sc, (SELECT unnest([15, 30, 60]) AS len) AS l, range(12) AS p(pos))
+    ),
+    stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least 3x
+                                           -- their usual in events, or an agent's in slots (on a
+                                           -- schedule, in the slots off it), with the schedule's slots
+        SELECT w.*, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
+        FROM ({_long('stretch')}) AS w JOIN dispersion AS u USING (ak, len)
+        LEFT JOIN schedule_slots AS ss ON ss.ak = w.ak AND ss.len = w.len AND ss.pos = minute(w.slot) // 5
+        WHERE w.events >= {MIN_EVENTS} / sensitivity
+          AND (w.events >= {RATIO} * u.usual_events
+               OR (w.len >= 30 AND w.slots >= 4 AND w.ak IN (SELECT ak FROM actor WHERE actor_type = 'agent')
+                   AND CASE WHEN ss.ak IS NULL THEN w.slots >= {RATIO} * u.usual_slots
+                            ELSE w.slots >= {RATIO} * (ss.on_slots + ss.off_expected)
+                                 AND w.len / 5 - ss.on_slots >= 2 END))
+    ),
+    short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
+                         -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
+                         -- the start hour's expected rate, in clumps or by the dispersion at that
+                         -- scale, whichever is larger; ``slots``: how many of its 5-minute slots
+                         -- are active (a runaway spreads out)
+        SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
+               w.len, w.events, w.slots,
+               -- the actor's own rhythm first: not below its usual busy stretch of that length
+               greatest(h.expected * w.len / 60, u.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
+               h.run_len,
+               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
+               -- on a sharp schedule (see schedule_slots), its slots on and off it
+               w.scheduled, w.on_slots, w.off_expected
+        FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
+        JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
+        WHERE h.kind <> 'new_actor'
+    ),
+"""
