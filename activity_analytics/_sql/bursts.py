@@ -67,12 +67,14 @@ from __future__ import annotations
 from .scores import FDR_SCORE, MIN_EVENTS, RATIO, WARM_UP_DAYS, binomial_kl, kl
 from .reasons import REASON
 from .spikes import SPIKES
-from .stretches import SHORT_WINDOWS, STRETCH
+from .stretches import STRETCH, short_windows
 
 
-#: Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1``
-#: (counts per actor and 5 minutes, times in epoch microseconds).
-BURSTS_STAGE2 = f""",
+def stage2(prefilter: bool = True) -> str:
+    """Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1`` (counts per
+    actor and 5 minutes, times in epoch microseconds). ``prefilter=False`` leaves out the filters
+    that only save work (windows that cannot pass), for a test that they change nothing."""
+    return f""",
     ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
         SELECT hash(workspace_id, actor_id) AS ak, hash(workspace_id) AS wk, workspace_id, actor_id,
                make_timestamp(slot_us) AS slot,
@@ -296,7 +298,7 @@ BURSTS_STAGE2 = f""",
               AND d.day <> date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
     ),
-{SHORT_WINDOWS}    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
+{short_windows(prefilter)}    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
                  -- big or not, counts in m (see tested). ``slots``: an agent's active 5-minute
                  -- slots, for the windows judged on them (their reason speaks of slots)
@@ -360,11 +362,11 @@ BURSTS_STAGE2 = f""",
         SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.slots,
                t.slots_expected, t.raw, NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
         FROM tests AS t JOIN who AS a USING (ak)
-        WHERE t.raw >= {FDR_SCORE} / sensitivity
+        WHERE {f't.raw >= {FDR_SCORE} / sensitivity' if prefilter else 'true'}
         UNION ALL
         SELECT NULL::UBIGINT, wk, NULL::VARCHAR, 'workspace_spike', start, start + INTERVAL 10 MINUTE,
                events, expected, NULL, NULL, raw, actors, actors_expected
-        FROM spike_tests WHERE raw >= {FDR_SCORE} / sensitivity
+        FROM spike_tests WHERE {f'raw >= {FDR_SCORE} / sensitivity' if prefilter else 'true'}
     ),
     adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
                     -- passes when p * m / i is small; score = -log10 of that adjusted p
@@ -436,3 +438,7 @@ BURSTS_STAGE2 = f""",
       AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype) AND selected > 0
     ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
 """
+
+
+#: what the macros run
+BURSTS_STAGE2 = stage2()

@@ -3,7 +3,7 @@
 A part of bursts' stage 2 (``bursts.BURSTS_STAGE2``). ``STRETCH`` comes after
 ``ev``: one sort of each actor's active slots gives every stretch's events and
 active slots (``stretch``, also read by the workspace spikes) and how many
-consecutive slots its activity usually spans (``runs``). ``SHORT_WINDOWS``
+consecutive slots its activity usually spans (``runs``). ``short_windows``
 comes after ``hour_expected`` and ``dispersion``: the stretches that could
 pass (``stretch_candidates``), judged against the hour's rate and the actor's
 own usual stretch (``short_windows``, tested in ``tests``), with an agent on
@@ -63,7 +63,20 @@ STRETCH = f"""    stretch AS MATERIALIZED (   -- events (e) and active slots (k)
     ),
 """
 
-SHORT_WINDOWS = f"""    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
+#: the stretches that could pass one of the tests (see ``tests`` in bursts): a necessary condition
+#: only, so it saves work and changes no verdict (a test runs bursts without it and compares)
+_COULD_PASS = f"""w.events >= {MIN_EVENTS} / sensitivity
+          AND (w.events >= {RATIO} * u.usual_events
+               OR (w.len >= 30 AND w.slots >= 4 AND w.ak IN (SELECT ak FROM actor WHERE actor_type = 'agent')
+                   AND CASE WHEN ss.ak IS NULL THEN w.slots >= {RATIO} * u.usual_slots
+                            ELSE w.slots >= {RATIO} * (ss.on_slots + ss.off_expected)
+                                 AND w.len / 5 - ss.on_slots >= 2 END))"""
+
+
+def short_windows(prefilter: bool = True) -> str:
+    """The CTEs from ``schedule`` to ``short_windows``; ``prefilter=False`` tests every stretch
+    (for tests: the same alarms, with much more work)."""
+    return f"""    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
                     -- 48+ active hours): how often each slot of the hour is active when it works
         SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
         FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
@@ -89,12 +102,7 @@ SHORT_WINDOWS = f"""    schedule AS (   -- an agent on a sharp schedule (a 5-min
         SELECT w.*, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
         FROM ({_long('stretch')}) AS w JOIN dispersion AS u USING (ak, len)
         LEFT JOIN schedule_slots AS ss ON ss.ak = w.ak AND ss.len = w.len AND ss.pos = minute(w.slot) // 5
-        WHERE w.events >= {MIN_EVENTS} / sensitivity
-          AND (w.events >= {RATIO} * u.usual_events
-               OR (w.len >= 30 AND w.slots >= 4 AND w.ak IN (SELECT ak FROM actor WHERE actor_type = 'agent')
-                   AND CASE WHEN ss.ak IS NULL THEN w.slots >= {RATIO} * u.usual_slots
-                            ELSE w.slots >= {RATIO} * (ss.on_slots + ss.off_expected)
-                                 AND w.len / 5 - ss.on_slots >= 2 END))
+        WHERE {_COULD_PASS if prefilter else 'true'}
     ),
     short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
                          -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
