@@ -19,6 +19,7 @@ from ._sample import SampleSpec, _uuids, generate_events
 KINDS = ("rapid_succession", "runaway_agent", "new_actor", "workspace_spike", "off_hours")
 HOUR_US = 3_600_000_000
 MIN_US = 60_000_000
+DAY_US = 24 * HOUR_US
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,34 @@ def _rows(template: pl.DataFrame, times: np.ndarray, rng: np.random.Generator, *
         details=pl.lit('{"fields": {"status": "in_progress"}}'),
         **{k: pl.lit(v) for k, v in override.items()},
     )
+
+
+#: the fewest people an injected workspace spike is made of (8-14)
+SPIKE_PEOPLE = 8
+
+
+def _while_there(members: list[str], start: int, spans: dict, day0: int,
+                 rng: np.random.Generator) -> tuple[int, list[str]] | None:
+    """``start`` and the ``members`` there on its day (from their third day to their last,
+    ``spans``: first and last day of each); if fewer than :data:`SPIKE_PEOPLE` are (or than
+    all members, in a smaller workspace), the same time of day on a day drawn among those
+    when enough are; None if there is no such day (a real history's people come and go: on a
+    small project 8 of them are never there at once)."""
+    def there(day: int) -> list[str]:
+        return [m for m in members if spans[m][0] + 2 <= day <= spans[m][1]]
+
+    need = min(SPIKE_PEOPLE, len(members))
+    day, offset = divmod(start - day0, DAY_US)
+    present = there(day)
+    if present and len(present) >= need:
+        return start, present
+    lo = min((spans[m][0] for m in members), default=0) + 2
+    hi = max((spans[m][1] for m in members), default=0)
+    days = [d for d in range(lo, hi + 1) if len(there(d)) >= max(need, 1)]
+    if not days:
+        return None
+    day = int(rng.choice(days))
+    return day0 + day * DAY_US + offset, there(day)
 
 
 def inject(spec: SampleSpec, per_kind: int = 10, seed: int = 0) -> Labelled:
@@ -83,6 +112,8 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
     quiet = {key: [h for h in range(24) if not {h, (h + 1) % 24, (h - 1) % 24} & set(hods)]
              for key, hods in worked.iter_rows()}
     off_keys = [k for k in people_keys if quiet[k]]
+    spans = {key: ((lo - day0) // DAY_US, (hi - day0) // DAY_US)
+             for key, lo, hi in people.group_by("actor_key").agg(lo=pl.col("t_us").min(), hi=pl.col("t_us").max()).rows()}
     added: list[pl.DataFrame] = []
     truth: list[dict] = []
 
@@ -147,18 +178,22 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         added.append(_rows(rows, start + np.sort(rng.integers(0, hours * HOUR_US, n)), rng))
         record("new_actor", rows, start, start + hours * HOUR_US, n)
 
-        # workspace spike: 8-14 existing actors of one workspace, 3-6 events each, within 10 minutes
+        # workspace spike: 8-14 people of one workspace who are there at the time (from their
+        # third day to their last), 3-6 events each, within 10 minutes; none where 8 never are
         ws = str(rng.choice(people["workspace_id"].unique().sort().to_list()))
         members = [k for k in people.filter(pl.col("workspace_id") == ws)["actor_key"].unique().sort().to_list()
                    if k in set(people_keys)]
-        k = int(min(rng.integers(8, 15), len(members)))
+        size = int(rng.integers(SPIKE_PEOPLE, 15))
         start = day0 + int(rng.integers(2 * 24, days * 24 - 1)) * HOUR_US + int(rng.integers(0, 50)) * MIN_US
-        n_total = 0
-        for key in rng.choice(members, size=k, replace=False):
-            m = int(rng.integers(3, 7))
-            added.append(_rows(actor_rows(str(key)), start + np.sort(rng.integers(0, 10 * MIN_US, m)), rng))
-            n_total += m
-        record("workspace_spike", actor_rows(members[0]), start, start + 10 * MIN_US, n_total, actor=False)
+        if (spike := _while_there(members, start, spans, day0, rng)) is not None:
+            start, members = spike
+            k = min(size, len(members))
+            n_total = 0
+            for key in rng.choice(members, size=k, replace=False):
+                m = int(rng.integers(3, 7))
+                added.append(_rows(actor_rows(str(key)), start + np.sort(rng.integers(0, 10 * MIN_US, m)), rng))
+                n_total += m
+            record("workspace_spike", actor_rows(members[0]), start, start + 10 * MIN_US, n_total, actor=False)
 
         # off hours: a person busy 8-25 events in an hour they never work (night, weekday)
         # (only people who have such an hour: a real history's night owl works at any hour)

@@ -164,7 +164,8 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
 
 def _worst(results: list[dict], key: str) -> tuple[float, str]:
     """The lowest recall of a kind over ``results`` (each with ``key``: recall per kind), and its kind."""
-    worst = {k: min(r[key][k] for r in results) for k in results[0][key]}
+    worst = {k: min(r[key][k] for r in results if r[key][k] is not None) for k in results[0][key]
+             if any(r[key][k] is not None for r in results)}
     kind = min(worst, key=worst.get)
     return worst[kind], kind
 

@@ -21,14 +21,20 @@ def _actor(actor_id: str, kind: str, days: range, hours: range) -> list[dict]:
 
 
 def _history() -> pl.DataFrame:
-    """90 days: a founder there throughout, a joiner from day 50, a night owl who works at
-    every hour, a bot from day 60 to day 70 only, and an old bot there throughout."""
+    """90 days: a founder and six staff there throughout, a joiner from day 50, a night owl
+    who works at every hour, a bot from day 60 to day 70 only, and an old bot there throughout."""
     rows = (_actor("founder", "person", range(90), range(9, 17))
+            + [row for i in range(6) for row in _actor(f"staff-{i}", "person", range(90), range(8, 16))]
             + _actor("owl", "person", range(0, 90, 7), range(24))
             + _actor("joiner", "person", range(50, 90), range(10, 15))
             + _actor("late-bot", "agent", range(60, 71), range(0, 24, 2))
             + _actor("old-bot", "agent", range(90), range(0, 24, 6)))
-    frame = pl.DataFrame(rows).with_columns(
+    return _frame(pl.DataFrame(rows))
+
+
+def _frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (actor_id, actor_type, actor_key, t_us) in the columns of ``generate_events``."""
+    frame = rows.with_columns(
         id=pl.int_range(pl.len()).cast(pl.Utf8), workspace_id=pl.lit("ws"), entity_type=pl.lit("issue"),
         entity_id=pl.lit("e"), issue_id=pl.lit("e"), action=pl.lit("issue.updated"), details=pl.lit("{}"))
     return frame.with_columns(created_at=pl.from_epoch("t_us", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S"))
@@ -62,3 +68,37 @@ def test_off_hours_fall_at_an_hour_the_person_never_works():
     for start, hods in truth.select("start", "hods").rows():
         hour = start // HOUR_US % 24
         assert not {hour, (hour + 1) % 24, (hour - 1) % 24} & set(hods), (hour, sorted(hods))
+
+
+def test_a_spike_is_made_of_people_who_are_there():
+    """Every event injected on an existing person or bot (spikes included) falls from their
+    third day to their last: a spike drawn before the joiner joined is made of the eight
+    people there then; with the joiner there, it may take part."""
+    events = _history()
+    span = events.group_by("actor_id").agg(first=(pl.col("t_us").min() - T0) // DAY_US,
+                                           last=(pl.col("t_us").max() - T0) // DAY_US)
+    spiked = set()
+    for seed in range(8):
+        data = inject_into(events, per_kind=10, rng=np.random.default_rng(seed), min_history=20)
+        added = data.events.join(events.select("id"), on="id", how="anti").join(span, on="actor_id")
+        day = (pl.col("t_us") - T0) // DAY_US
+        outside = added.filter((day < pl.col("first") + 2) | (day > pl.col("last")))
+        assert outside.is_empty(), outside.select("actor_id", "t_us").rows()[:5]
+        spikes = data.truth.filter(pl.col("kind") == "workspace_spike")
+        assert spikes.height == 10
+        for start, end in spikes.select("start", "end").rows():
+            people = added.filter(pl.col("t_us").is_between(start, end, closed="left"))["actor_id"]
+            assert people.n_unique() >= 8
+            spiked |= set(people)
+    assert {"founder", "joiner", "owl"} <= spiked
+
+
+def test_no_spike_where_eight_people_are_never_there():
+    """Ten people who each stay nine days, one after another, are never eight at once: no
+    spike of 8 is injected, rather than a small one that no one would call a spike."""
+    rows = [row for i in range(10) for row in _actor(f"p{i}", "person", range(9 * i, 9 * i + 9), range(9, 17))]
+    rows += _actor("old-bot", "agent", range(90), range(0, 24, 6))
+    events = _frame(pl.DataFrame(rows))
+    truth = inject_into(events, per_kind=10, rng=np.random.default_rng(0), min_history=20).truth
+    assert truth.filter(pl.col("kind") == "workspace_spike").is_empty()
+    assert truth.filter(pl.col("kind") == "rapid_succession").height == 10
