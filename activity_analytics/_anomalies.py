@@ -108,10 +108,13 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
 
     people_keys, agent_keys = keys(people), keys(agents)
     # each person's quiet hours of the day: never worked, nor the hour either side
-    worked = people.group_by("actor_key").agg(hods=((pl.col("t_us") - day0) // HOUR_US % 24).unique())
-    quiet = {key: [h for h in range(24) if not {h, (h + 1) % 24, (h - 1) % 24} & set(hods)]
-             for key, hods in worked.iter_rows()}
-    off_keys = [k for k in people_keys if quiet[k]]
+    worked = {key: set(hods) for key, hods in people.group_by("actor_key").agg(
+        hods=((pl.col("t_us") - day0) // HOUR_US % 24).unique()).iter_rows()}
+
+    def quiet(hods: set[int]) -> list[int]:
+        return [h for h in range(24) if not {h, (h + 1) % 24, (h - 1) % 24} & hods]
+
+    off_keys = [k for k in people_keys if quiet(worked[k])]
     spans = {key: ((lo - day0) // DAY_US, (hi - day0) // DAY_US)
              for key, lo, hi in people.group_by("actor_key").agg(lo=pl.col("t_us").min(), hi=pl.col("t_us").max()).rows()}
     added: list[pl.DataFrame] = []
@@ -121,9 +124,11 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         return events.filter(pl.col("actor_key") == key)
 
     def working_hour_of(rows: pl.DataFrame) -> int:
-        """A timestamp (µs, start of an hour) at which this person usually works, after
-        day 1 of the store and of their own history."""
+        """A timestamp (µs, start of an hour) at which this person usually works (an hour of
+        the day they worked on 3 days or more), after day 1 of the store and of their own history."""
         hours = ((rows["t_us"] - day0) // HOUR_US).to_numpy()
+        usual = [h for h in set((hours % 24).tolist()) if len(set((hours[hours % 24 == h] // 24).tolist())) >= 3]
+        hours = hours[np.isin(hours % 24, usual)] if usual else hours
         later = hours[hours >= max(48, int(hours.min()) + 48)]
         return day0 + int(rng.choice(later if len(later) else hours)) * HOUR_US
 
@@ -195,16 +200,27 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
                 n_total += m
             record("workspace_spike", actor_rows(members[0]), start, start + 10 * MIN_US, n_total, actor=False)
 
-        # off hours: a person busy 8-25 events in an hour they never work (night, weekday)
-        # (only people who have such an hour: a real history's night owl works at any hour)
-        key = str(rng.choice(off_keys or people_keys))
+    # off hours, after the other kinds: a person busy 8-25 events in an hour they never work,
+    # nor the hour either side, counting what was injected on them (a spike at 3 AM, an earlier
+    # off-hours hour: a second night at the same hour is not "never"); a different person each
+    # time while there are some (only people who have such an hour: a night owl works at any)
+    for frame in added:
+        if frame.height and (key := frame["actor_key"][0]) in worked:
+            worked[key] |= set(((frame["t_us"] - day0) // HOUR_US % 24).to_list())
+    unused = [k for k in off_keys if quiet(worked[k])]
+    for _ in range(per_kind):
+        key = str(rng.choice(unused or [k for k in off_keys if quiet(worked[k])] or people_keys))
+        unused = [k for k in unused if k != key]
         rows = actor_rows(key)
         day = int(rng.integers(*lived(rows, 2, days, 1)))
-        hours = quiet[key] or [int(np.argmin(np.bincount((rows["t_us"] - day0) // HOUR_US % 24, minlength=24)))]
-        start = day0 + (day * 24 + int(rng.choice(hours))) * HOUR_US
+        hours = quiet(worked[key]) or [int(np.argmin(np.bincount((rows["t_us"] - day0) // HOUR_US % 24,
+                                                                  minlength=24)))]
+        hour = int(rng.choice(hours))
+        start = day0 + (day * 24 + hour) * HOUR_US
         n = int(rng.integers(8, 26))
         added.append(_rows(rows, start + np.sort(rng.integers(0, HOUR_US, n)), rng))
         record("off_hours", rows, start, start + HOUR_US, n)
+        worked[key].add(hour)
 
     all_events = pl.concat([events, *added]).sort("t_us", descending=True)
     agent_ids = agents["actor_id"].unique().sort().to_list()

@@ -102,3 +102,28 @@ def test_no_spike_where_eight_people_are_never_there():
     truth = inject_into(events, per_kind=10, rng=np.random.default_rng(0), min_history=20).truth
     assert truth.filter(pl.col("kind") == "workspace_spike").is_empty()
     assert truth.filter(pl.col("kind") == "rapid_succession").height == 10
+
+
+def test_an_off_hours_hour_is_never_worked_even_counting_what_was_injected():
+    """No other event of the person, injected ones included (a spike at night, another
+    off-hours hour), falls in the hour or the hour either side: a second night at the same
+    hour is not "never". People are not picked twice while others are left; and a rapid
+    succession falls at an hour of the day the person worked on 3 days or more."""
+    events = _history()
+    usual = {}
+    per_hour = (events.with_columns(hod=pl.col("t_us") // HOUR_US % 24, day=pl.col("t_us") // DAY_US)
+                .group_by("actor_id", "hod").agg(pl.col("day").n_unique()).filter(pl.col("day") >= 3))
+    for actor, hours in per_hour.group_by("actor_id").agg(pl.col("hod")).iter_rows():
+        usual[actor] = set(hours)
+    for seed in range(5):
+        data = inject_into(events, per_kind=10, rng=np.random.default_rng(seed), min_history=20)
+        off = data.truth.filter(pl.col("kind") == "off_hours")
+        assert off["actor_id"].n_unique() == 8   # each of the 8 people with a quiet hour (not the owl)
+        for actor, start, end in off.select("actor_id", "start", "end").rows():
+            hour = start // HOUR_US % 24
+            near = {hour, (hour + 1) % 24, (hour - 1) % 24}
+            others = data.events.filter((pl.col("actor_id") == actor)
+                                        & ~pl.col("t_us").is_between(start, end, closed="left"))
+            assert not near & set((others["t_us"] // HOUR_US % 24).to_list()), (actor, hour)
+        for actor, start in data.truth.filter(pl.col("kind") == "rapid_succession").select("actor_id", "start").rows():
+            assert start // HOUR_US % 24 in usual[actor], (actor, start // HOUR_US % 24)
