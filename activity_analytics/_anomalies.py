@@ -20,6 +20,9 @@ KINDS = ("rapid_succession", "runaway_agent", "new_actor", "workspace_spike", "o
 HOUR_US = 3_600_000_000
 MIN_US = 60_000_000
 DAY_US = 24 * HOUR_US
+#: an actor is there from this many days after its first (an anomaly earlier would be a
+#: first-seen id, not one of its own) to the end of its last day
+SETTLED_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -62,14 +65,14 @@ def _while_there(members: list[str], start: int, spans: dict, day0: int,
     when enough are; None if there is no such day (a real history's people come and go: on a
     small project 8 of them are never there at once)."""
     def there(day: int) -> list[str]:
-        return [m for m in members if spans[m][0] + 2 <= day <= spans[m][1]]
+        return [m for m in members if spans[m][0] + SETTLED_DAYS <= day <= spans[m][1]]
 
     need = min(SPIKE_PEOPLE, len(members))
     day, offset = divmod(start - day0, DAY_US)
     present = there(day)
     if present and len(present) >= need:
         return start, present
-    lo = min((spans[m][0] for m in members), default=0) + 2
+    lo = min((spans[m][0] for m in members), default=0) + SETTLED_DAYS
     hi = max((spans[m][1] for m in members), default=0)
     days = [d for d in range(lo, hi + 1) if len(there(d)) >= max(need, 1)]
     if not days:
@@ -97,8 +100,8 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
     least that many events are picked; ``min_runaway``: events a long runaway
     adds at least, for agents whose mean rate is near zero)."""
     t_min = int(events["t_us"].min())
-    day0 = t_min - t_min % (24 * HOUR_US)
-    days = int((int(events["t_us"].max()) - day0) // (24 * HOUR_US)) + 1
+    day0 = t_min - t_min % DAY_US
+    days = int((int(events["t_us"].max()) - day0) // DAY_US) + 1
     people = events.filter(pl.col("actor_key").str.contains("person"))
     agents = events.filter(pl.col("actor_key").str.contains("agent"))
 
@@ -137,8 +140,8 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         active, from its third day to ``margin`` before its last day ends: a real history's
         bot or person is there for part of it only, and an anomaly injected before its
         first event would be a first-seen id, not an anomaly of its own."""
-        first, last = (int(t - day0) // (24 * HOUR_US) for t in (rows["t_us"].min(), rows["t_us"].max()))
-        cut_lo, cut_hi = max(lo, (first + 2) * per_day), min(hi, (last + 1) * per_day - margin)
+        first, last = (int(t - day0) // DAY_US for t in (rows["t_us"].min(), rows["t_us"].max()))
+        cut_lo, cut_hi = max(lo, (first + SETTLED_DAYS) * per_day), min(hi, (last + 1) * per_day - margin)
         if cut_lo < cut_hi:
             return cut_lo, cut_hi
         return first * per_day, max(first * per_day + 1, (last + 1) * per_day - margin)
