@@ -135,12 +135,16 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         later = hours[hours >= max(48, int(hours.min()) + 48)]
         return day0 + int(rng.choice(later if len(later) else hours)) * HOUR_US
 
+    def days_of(rows: pl.DataFrame) -> tuple[int, int]:
+        """The actor's first and last day (from day0)."""
+        return int(rows["t_us"].min() - day0) // DAY_US, int(rows["t_us"].max() - day0) // DAY_US
+
     def lived(rows: pl.DataFrame, lo: int, hi: int, per_day: int, margin: int = 0) -> tuple[int, int]:
         """``[lo, hi)`` (in 1/``per_day`` days from day0) cut to the days the actor was
         active, from its third day to ``margin`` before its last day ends: a real history's
         bot or person is there for part of it only, and an anomaly injected before its
         first event would be a first-seen id, not an anomaly of its own."""
-        first, last = (int(t - day0) // DAY_US for t in (rows["t_us"].min(), rows["t_us"].max()))
+        first, last = days_of(rows)
         cut_lo, cut_hi = max(lo, (first + SETTLED_DAYS) * per_day), min(hi, (last + 1) * per_day - margin)
         if cut_lo < cut_hi:
             return cut_lo, cut_hi
@@ -162,9 +166,11 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         record("rapid_succession", rows, start, start + span, n)
 
         # runaway agent: 4-10x its hourly rate for 1-3 hours, or every other one a short
-        # runaway: 6-10x for 15-30 minutes (at least 20 events)
+        # runaway: 6-10x for 15-30 minutes (at least 20 events); its rate while it is there,
+        # from its first day to its last (a bot deployed late is not as slow as the store is long)
         rows = actor_rows(str(rng.choice(agent_keys)))
-        rate = rows.height / (days * 24)
+        first, last = days_of(rows)
+        rate = rows.height / ((last - first + 1) * 24)
         if rng.random() < 0.5:
             length = int(rng.integers(1, 4)) * HOUR_US
             n = max(min_runaway, round(rate * length / HOUR_US * (rng.uniform(4, 10) - 1)))

@@ -127,3 +127,16 @@ def test_an_off_hours_hour_is_never_worked_even_counting_what_was_injected():
             assert not near & set((others["t_us"] // HOUR_US % 24).to_list()), (actor, hour)
         for actor, start in data.truth.filter(pl.col("kind") == "rapid_succession").select("actor_id", "start").rows():
             assert start // HOUR_US % 24 in usual[actor], (actor, start // HOUR_US % 24)
+
+
+def test_a_runaway_is_sized_by_the_bot_s_rate_while_it_is_there():
+    # late-bot: 12 events a day for 11 days (0.5 an hour while there), in a 90-day store: at the
+    # store's mean rate (0.06 an hour) "4-10x" would be a tenth of what the bot does anyway
+    events = _history()
+    truth = pl.concat([inject_into(events, per_kind=10, rng=np.random.default_rng(seed)).truth
+                       for seed in range(5)])
+    runaways = truth.filter((pl.col("kind") == "runaway_agent") & (pl.col("actor_id") == "late-bot"))
+    hours = (runaways["end"] - runaways["start"]) / HOUR_US
+    per_hour = runaways["events"] / hours
+    assert (hours >= 1).any()   # the long ones, where the rate decides (short ones add at least 20)
+    assert (per_hour >= 0.5 * 3 - 0.5 / hours).all(), runaways.select("start", "end", "events").rows()
