@@ -31,6 +31,7 @@ import activity_analytics as aa
 from activity_analytics._anomalies import KINDS, inject
 from activity_analytics._sample import SampleSpec, generate_events, write_jsonl
 
+from . import agent_hours
 from ._common import machine, save
 
 SLACK_US = 5 * 60_000_000
@@ -108,9 +109,10 @@ ROUND3_SEEDS = (301, 302)
 #: What round 5's figures are reported on: seeds no run of the tuning used, on
 #: every family, looked at once, after the change was settled on tuning runs;
 #: round 7 added 501-504 (first run blind), as 20 anomalies of a kind per family
-#: moved its recall by up to 0.2 from one draw to the next.
+#: moved its recall by up to 0.2 from one draw to the next; round 8 added 601-604,
+#: run blind once.
 HELD_OUT_FAMILIES = ROUND3_FAMILIES
-HELD_OUT_SEEDS = (401, 402, 501, 502, 503, 504)
+HELD_OUT_SEEDS = (401, 402, 501, 502, 503, 504, 601, 602, 603, 604)
 #: first-seen ids: every actor whose first event comes a day or more after its
 #: workspace's first; each is a true new_actor (joiners are not false alarms)
 FIRST_SEEN_SQL = """
@@ -181,7 +183,18 @@ def _detections(db: Path) -> dict[str, pl.DataFrame]:
         pl.col("workspace_id").fill_null(""),
     )
     return {"bursts": found, "fixed_per_minute": aa.sql(db, FIXED_SQL),
-            "hourly_zscore": aa.sql(db, ZSCORE_SQL)}
+            "hourly_zscore": aa.sql(db, ZSCORE_SQL), "agent_new_hour": agent_hours.notices(db)}
+
+
+def runaway_recall_with_notices(found: pl.DataFrame, notices: pl.DataFrame, truth: pl.DataFrame) -> float | None:
+    """Runaway recall were ``bursts`` to report ``agent_hours`` notices too (None: none injected)."""
+    runaways = truth.filter(pl.col("kind") == "runaway_agent")
+    if runaways.is_empty():
+        return None
+    columns = ["kind", "workspace_id", "actor_id", "start", "end"]
+    both = pl.concat([found.filter(pl.col("kind") == "runaway_agent").select(columns),
+                      notices.select(columns)])
+    return _match(both, runaways, by_kind=True)[1]["found"].mean()
 
 
 def false_alarms(family: str, seed: int) -> dict:
@@ -323,6 +336,7 @@ def run_seed(seed: int, per_kind: int, family: str = "office") -> dict:
     out["bursts"] = score_bursts(dets["bursts"], truth)
     _, found = _match(dets["bursts"], truth, by_kind=True)
     out["runaways"] = runaway_context(data.events, found)
+    out["runaway_with_notices"] = runaway_recall_with_notices(dets["bursts"], dets["agent_new_hour"], truth)
     for name in ("fixed_per_minute", "hourly_zscore"):
         det, tr = _match(dets[name], truth, by_kind=False)
         base = {kind: {"recall": tr.filter(pl.col("kind") == kind)["found"].mean()} for kind in KINDS}
@@ -351,6 +365,14 @@ def _family_row(family: str, seeds: tuple[int, ...], per_kind: int) -> dict:
     row["bursts"]["false_alarm_kinds"] = {
         k: sum(c["bursts"].get("kinds", {}).get(k, 0) for c in clean) for k in KINDS}
     row["runaways"] = [r for run in runs for r in run["runaways"]]
+    # each seed's own figures: seeds added in a later round are reported apart (run blind)
+    row["by_seed"] = {str(r["seed"]): {"f1": round(r["bursts"]["overall"]["f1"], 2),
+                                       **{k: r["bursts"][k]["recall"] for k in KINDS}} for r in runs}
+    # what an "agent at an hour it never runs" notice would add (bench/agent_hours.py)
+    row["agent_new_hour"] = {
+        "runaway_recall_with_notices": round(sum(r["runaway_with_notices"] for r in runs) / len(runs), 2),
+        "notices_per_100_actor_weeks": round(
+            100 * sum(c["agent_new_hour"]["alarms"] for c in clean) / sum(c["actor_weeks"] for c in clean), 2)}
     return row
 
 
@@ -373,7 +395,9 @@ def main(argv: list[str] | None = None) -> dict:
               f"P {b['precision']:.2f} R {b['recall']:.2f} FA/100aw {b['false_alarms_per_100_actor_weeks']:6.2f} "
               f"| z-score F1 {z['f1']:.2f} FA {z['false_alarms_per_100_actor_weeks']:6.2f} "
               f"| fixed F1 {f['f1']:.2f} FA {f['false_alarms_per_100_actor_weeks']:6.2f} "
-              f"| recall by kind {b['recall_by_kind']}", flush=True)
+              f"| recall by kind {b['recall_by_kind']} | with new-hour notices: runaway "
+              f"{row['agent_new_hour']['runaway_recall_with_notices']}, notices/100aw (clean) "
+              f"{row['agent_new_hour']['notices_per_100_actor_weeks']}", flush=True)
     held = [r for r in rows if r["held_out"]]
     summary: dict = {"machine": machine(), "per_kind": args.per_kind,
                      "tune_families": list(TUNE_FAMILIES), "tune_seeds": list(TUNE_SEEDS),
@@ -395,6 +419,11 @@ def main(argv: list[str] | None = None) -> dict:
         }
         summary["held_out"]["bursts"]["worst_recall_any_kind"] = {
             k: min(r["bursts"]["recall_any_kind"][k] for r in held) for k in KINDS}
+        summary["held_out"]["agent_new_hour"] = {
+            "worst_runaway_recall_with_notices": min(r["agent_new_hour"]["runaway_recall_with_notices"]
+                                                     for r in held),
+            "worst_notices_per_100_actor_weeks": max(r["agent_new_hour"]["notices_per_100_actor_weeks"]
+                                                     for r in held)}
         print("held-out:", summary["held_out"])
     for name, subset in (("tuning", [r for r in rows if not r["held_out"]]), ("held_out", held)):
         summary[f"runaways_{name}"] = runaway_breakdown([x for r in subset for x in r.pop("runaways")])

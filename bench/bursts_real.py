@@ -37,9 +37,10 @@ import activity_analytics as aa
 from activity_analytics._anomalies import KINDS, inject_into
 from activity_analytics._sample import write_jsonl
 
-from . import git_activity
+from . import agent_hours, git_activity
 from ._common import machine, save
-from .bursts_eval import _match, no_bigger_than_its_own, runaway_context, score_bursts, with_first_seen
+from .bursts_eval import (_match, no_bigger_than_its_own, runaway_context, runaway_recall_with_notices,
+                          score_bursts, with_first_seen)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "bursts-real.md"
 WARM_UP = dt.timedelta(weeks=4)
@@ -116,6 +117,7 @@ def _inject_once(name: str, events: pl.DataFrame, work: Path, per_kind: int, see
     found = aa.bursts(db).with_columns(pl.col("start").dt.epoch("us"), pl.col("end").dt.epoch("us"),
                                        pl.col("workspace_id").fill_null(""))
     truth = with_first_seen(db, data.truth)
+    with_notices = runaway_recall_with_notices(found, agent_hours.notices(db), truth)
     for done in (source, db):   # ten draws of ten histories would leave gigabytes behind
         done.unlink()
     scored = score_bursts(found, truth)
@@ -124,7 +126,8 @@ def _inject_once(name: str, events: pl.DataFrame, work: Path, per_kind: int, see
     new_ids = data.truth.filter(pl.col("kind") == "new_actor")["actor_id"]
     alone = score_bursts(found.filter((pl.col("kind") != "new_actor") | pl.col("actor_id").is_in(new_ids)),
                          data.truth)["overall"]
-    return {"scored": scored, "alone": alone, "runaways": runaway_context(data.events, matched)}
+    return {"scored": scored, "alone": alone, "runaways": runaway_context(data.events, matched),
+            "runaway_with_notices": with_notices}
 
 
 def injected(name: str, git_dir: Path, work: Path, per_kind: int, seeds: tuple[int, ...] = SEEDS) -> dict:
@@ -142,6 +145,7 @@ def injected(name: str, git_dir: Path, work: Path, per_kind: int, seeds: tuple[i
             "recall_any_kind": {k: mean(r["scored"][k]["recall_any_kind"] for r in runs) for k in KINDS},
             **{k: mean(r["scored"]["overall"][k] for r in runs) for k in ("precision", "recall", "f1")},
             "f1_injected_only": mean(r["alone"]["f1"] for r in runs),
+            "runaway_recall_with_new_hour_notices": mean(r["runaway_with_notices"] for r in runs),
             # missed runaways no bigger than the bot's own busy stretches (see no_bigger_than_its_own)
             "runaways_missed": sum(not r["found"] for r in runaways),
             "runaways_missed_within_own_range": sum(not r["found"] and no_bigger_than_its_own(r)
@@ -164,6 +168,7 @@ def measure(name: str, git_dir: Path, work: Path, per_kind: int) -> dict:
     notices = after.filter(pl.col("kind") == "new_actor")
     others = after.filter(pl.col("kind") != "new_actor")
     top = others.sort("score", descending=True).head(20)
+    new_hours = agent_hours.notices(db).filter(pl.col("start") >= int(warm.timestamp() * 1_000_000))
     return {
         "held_out": name not in LOOKED_AT,
         "injected": injected(name, git_dir, work, per_kind) if per_kind else None,
@@ -176,6 +181,9 @@ def measure(name: str, git_dir: Path, work: Path, per_kind: int) -> dict:
         "alarms_per_100_actor_weeks": round(100 * others.height / max(weeks, 1), 2),
         "alarms_by_kind": dict(sorted(others.group_by("kind").len().iter_rows())),
         "first_seen_notices": notices.height,
+        # what an "agent at an hour it never runs" notice would add (bench/agent_hours.py)
+        "new_hour_notices": new_hours.height,
+        "new_hour_notices_per_100_actor_weeks": round(100 * new_hours.height / max(weeks, 1), 2),
         "_top": [{"start": f"{r['start']:%Y-%m-%d %H:%M}", "actor": r["actor_id"], "kind": r["kind"],
                  "score": round(r["score"], 1), "reason": r["reason"]}
                 for r in top.iter_rows(named=True)],
