@@ -149,7 +149,11 @@ BLIND_LOOK = ("Round 3's one blind look (seeds 301-302 and the new scheduled fam
               "last, at an hour never worked counting every injected event, a different person each "
               "time); a rapid succession could fall at an hour worked once in years (now at an hour "
               "worked on 3 days or more). The draws moved with it by up to 0.2 for a kind (the same "
-              "detector), so the held-out runs gained seeds 501-504, run blind.")
+              "detector), so the held-out runs gained seeds 501-504, run blind. "
+              "Round 8 changed no rule: the injector now sizes a runaway by the agent's rate while it is "
+              "there, not over the whole store (which moves every later draw), and seeds 601-604 were "
+              "added and run once, blind: F1 0.97-0.99, no false alarm but one (an off_hours on joiner), "
+              "runaway recall 0.72-0.95 by family, every other kind at least 0.95.")
 
 
 def plan(which: str = "all") -> list[tuple[str, tuple[int, ...], bool]]:
@@ -304,7 +308,8 @@ def no_bigger_than_its_own(row: dict) -> bool:
 def runaway_breakdown(rows: list[dict]) -> list[dict]:
     """Recall of runaways by length (at most 30 minutes or longer) and by whether the
     agent ever works at that time of day (own usual under 0.5 events); of those
-    missed, how many were no bigger than the agent's own (:func:`no_bigger_than_its_own`)."""
+    missed, how many were no bigger than the agent's own (:func:`no_bigger_than_its_own`) and how many
+    were under 3x its typical day's busiest stretch that long."""
     if not rows:
         return []
     df = pl.DataFrame(rows).with_columns(
@@ -318,6 +323,12 @@ def runaway_breakdown(rows: list[dict]) -> list[dict]:
                                               median_ratio=pl.col("ratio").median().round(1),
                                               missed=(~pl.col("found")).sum(),
                                               missed_within_own_range=(~pl.col("found") & pl.col("own")).sum(),
+                                              # missed and under 3x the agent's typical day's busiest
+                                              # stretch that long: below the size minimum (3x) of
+                                              # issue 22's decision 3 against the agent's own busy times
+                                              missed_under_3x_its_day=(~pl.col("found") & (
+                                                  pl.col("events") < 3 * pl.col("own_busiest").clip(lower_bound=1)))
+                                              .sum(),
                                               # of the missed, their events over the agent's typical
                                               # day's busiest stretch that long (median)
                                               missed_times_typical_day=(pl.col("events") / pl.col("own_busiest")

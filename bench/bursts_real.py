@@ -88,7 +88,12 @@ BLIND_LOOK = ("The blind run (round 3, before any change): alarms per 100 active
               "encode/starlette), off-hours hours are never-worked counting every injected event, "
               "rapid successions fall at hours worked on 3 days or more. "
               "With the draws moving by up to 0.2 between runs of three, each history is now injected "
-              "ten times. Nobody has looked at the alarms or misses of pip, poetry or starlette.")
+              "ten times. Nobody has looked at the alarms or misses of pip, poetry or starlette. "
+              "Round 8 changed no rule of the detector; the injector now sizes a runaway by the bot's "
+              "rate while it is there (every history's figures came out the same: the 20-event floor "
+              "decides for real bots). python/typeshed, pallets/click and pypa/setuptools were fetched "
+              "for it and run once, blind: alarms per 100 active actor-weeks 0.39, 1.1 and 0.97; runaway "
+              "recall 0.88, 0.93, 0.84. The figures below are that run's.")
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
@@ -150,6 +155,8 @@ def injected(name: str, git_dir: Path, work: Path, per_kind: int, seeds: tuple[i
             "runaways_missed": sum(not r["found"] for r in runaways),
             "runaways_missed_within_own_range": sum(not r["found"] and no_bigger_than_its_own(r)
                                                     for r in runaways),
+            "runaways_missed_under_3x_its_day": sum(not r["found"] and r["events"] < 3 * max(r["own_busiest"], 1)
+                                                    for r in runaways),
             "runaways_missed_times_typical_day": _median([r["events"] / max(r["own_busiest"], 1)
                                                           for r in runaways if not r["found"]])}
 
@@ -201,29 +208,32 @@ def _markdown(result: dict) -> str:
              "actor-weeks; with anomalies injected, recall at least 0.9 per kind and F1 at least 0.95.",
              "", BLIND_LOOK, "",
              "| repository | held out | events | actors (agents) | active actor-weeks | alarms per 100 | by kind "
-             "| first-seen notices |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| first-seen notices | agent-new-hour notices (bench/agent_hours.py) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, r in result["repositories"].items():
         kinds = ", ".join(f"{k} {n}" for k, n in r["alarms_by_kind"].items()) or "-"
         lines.append(f"| {name} ({r['span']}) | {'yes' if r['held_out'] else 'no'} | {r['events']:,} | "
                      f"{r['actors']} ({r['agents']}) | {r['active_actor_weeks']:,} | "
-                     f"{r['alarms_per_100_actor_weeks']} | {kinds} | {r['first_seen_notices']} |")
+                     f"{r['alarms_per_100_actor_weeks']} | {kinds} | {r['first_seen_notices']} | "
+                     f"{r['new_hour_notices']} |")
     lines += ["", f"With {result['per_kind']} anomalies of each kind injected on each history, {len(result.get('seeds', SEEDS))} times "
               f"(seeds {', '.join(map(str, result.get('seeds', SEEDS)))}), averaged; each anomaly falls while "
               "its actor is there (after its first two days), and off-hours ones on people with an hour they "
               "never work. Recall per kind, and in brackets with the actor's anomaly flagged under another "
               "kind counted as found:", "",
               "| repository | precision | recall | F1 | F1, injected only | " + " | ".join(KINDS)
-              + " | runaways missed (no bigger than the bot on 3 other days; median times its typical day's busiest "
-              "stretch that long) |",
-              "|---|---|---|---|---|" + "---|" * len(KINDS) + "---|"]
+              + " | runaways missed (no bigger than the bot on 3 other days; under 3x its typical day's busiest "
+              "stretch that long; median times that stretch) | runaway recall with an agent-new-hour notice |",
+              "|---|---|---|---|---|" + "---|" * len(KINDS) + "---|---|"]
     for name, r in result["repositories"].items():
         if r["injected"]:
             i = r["injected"]
             lines.append(f"| {name} | {i['precision']} | {i['recall']} | {i['f1']} | {i['f1_injected_only']} | "
                          + " | ".join(_recall(i, k) for k in KINDS)
                          + f" | {i['runaways_missed']} ({i['runaways_missed_within_own_range']}; "
-                         f"{i.get('runaways_missed_times_typical_day', '-')}x) |")
+                         f"{i['runaways_missed_under_3x_its_day']}; "
+                         f"{i.get('runaways_missed_times_typical_day', '-')}x) | "
+                         f"{i['runaway_recall_with_new_hour_notices']} |")
     for name, r in result["repositories"].items():
         lines += ["", f"## {name}: the 20 highest-scored alarms", "",
                   "| start (UTC) | actor | kind | score | reason |", "|---|---|---|---|---|"]
