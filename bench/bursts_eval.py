@@ -319,6 +319,7 @@ def runaway_breakdown(rows: list[dict]) -> list[dict]:
         ratio=pl.col("events") / pl.col("own_usual").clip(lower_bound=0.5),
         own=pl.Series([no_bigger_than_its_own(r) for r in rows]),
     )
+    big = pl.col("events") >= 3 * pl.col("own_busiest").clip(lower_bound=1)
     return (df.group_by("length", "when").agg(runaways=pl.len(), recall=pl.col("found").mean().round(2),
                                               median_ratio=pl.col("ratio").median().round(1),
                                               missed=(~pl.col("found")).sum(),
@@ -326,9 +327,12 @@ def runaway_breakdown(rows: list[dict]) -> list[dict]:
                                               # missed and under 3x the agent's typical day's busiest
                                               # stretch that long: below the size minimum (3x) of
                                               # issue 22's decision 3 against the agent's own busy times
-                                              missed_under_3x_its_day=(~pl.col("found") & (
-                                                  pl.col("events") < 3 * pl.col("own_busiest").clip(lower_bound=1)))
-                                              .sum(),
+                                              missed_under_3x_its_day=(~pl.col("found") & ~big).sum(),
+                                              # runaways at least 3x that stretch (what decision 3 could
+                                              # show), and the share of them found
+                                              at_least_3x_its_day=big.sum(),
+                                              recall_at_least_3x_its_day=pl.col("found").filter(big).mean()
+                                              .round(2),
                                               # of the missed, their events over the agent's typical
                                               # day's busiest stretch that long (median)
                                               missed_times_typical_day=(pl.col("events") / pl.col("own_busiest")

@@ -30,3 +30,16 @@ def test_a_runaway_no_bigger_than_the_agent_s_own_batches_is_counted_so():
         assert row["own_busiest"] == 10  # its typical day's busiest 20 minutes
         assert no_bigger_than_its_own(row) == (n == 10)
         assert row["own_usual"] == 0.0  # it never works at 15:00
+
+
+def test_the_breakdown_counts_runaways_against_3x_the_agent_s_busy_stretch():
+    """Issue 22's decision 3 shows an alarm from 3x what is expected: the breakdown says how
+    many misses are under 3x the agent's typical day's busiest stretch, and the recall above it."""
+    from bench.bursts_eval import runaway_breakdown
+
+    rows = [{"minutes": 20, "events": n, "own_usual": 2.0, "found": found, "busier_days": 0, "own_busiest": 10}
+            for n, found in ((10, False), (29, False), (30, True), (40, False), (55, True))]
+    [row] = runaway_breakdown(rows)
+    assert (row["length"], row["when"], row["runaways"], row["missed"]) == ("15-30 min", "a time it works", 5, 3)
+    assert row["missed_under_3x_its_day"] == 2
+    assert row["at_least_3x_its_day"] == 3 and row["recall_at_least_3x_its_day"] == 0.67
