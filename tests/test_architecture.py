@@ -127,7 +127,7 @@ def _statements() -> dict[str, str]:
     out["alerts_new"], out["alerts_record"] = alerts.NEW, alerts.RECORD
     for name in ("STAGE_BATCH", "STAGE_FILES", "INSERT_REJECTS", "RUNS", "DELETE_REPLACED_ACTIVITY",
                  "DELETE_REPLACED_EVENTS", "NEW_EVENTS", "INSERT_EVENTS", "INSERT_ACTIVITY",
-                 "DROP_AUDIT_MATCHES"):
+                 "AUDIT_PAIRS"):
         out[f"traces_{name.lower()}"] = getattr(traces, name)
     events = "(SELECT * FROM lake_events) AS e"
     out["spark_actions"] = stages.stage1("actions", stages.SPARK, events, every_us="3600000000",

@@ -158,6 +158,34 @@ def test_audit_log_becomes_agent_tool_calls_with_stable_ids(tmp_path, db):
     assert ids(db) == first_ids
 
 
+def test_tool_calls_milliseconds_apart_in_both_logs_count_once(tmp_path):
+    """Two calls of one tool 2.6 ms apart, each audit line 1.5 ms after its trace event (a
+    busy machine: PraisonAI's own run on CI): the first audit line is nearer the second call
+    than its own, and must still pair with a call of the trace, in either load order."""
+    import datetime as dt
+
+    from activity_analytics._sample_agents import _event
+
+    t0 = 1_796_487_149.0
+    ends = (t0, t0 + 0.0026)
+    trace = [_event("run-1", 0, "agent_start", t0 - 1, "weather", {})]
+    trace += [_event("run-1", 1 + i, "tool_call_end", end, "weather",
+                     {"tool_name": "get_weather", "result": "sunny", "duration_ms": 0.5, "error": None})
+              for i, end in enumerate(ends)]
+    (tmp_path / "traces").mkdir()
+    write_lines(tmp_path / "traces" / "run-1.jsonl", trace)
+    write_lines(tmp_path / "audit.jsonl", [
+        {"timestamp": dt.datetime.fromtimestamp(end + 0.0015, dt.UTC).isoformat(), "session_id": None,
+         "agent_name": "weather", "tool_name": "get_weather", "tool_input": {"city": city},
+         "execution_time_ms": 0.5, "error": None} for city, end in zip(("Oslo", "Rome"), ends)])
+    for name, order in (("a", ["traces", "audit.jsonl"]), ("b", ["audit.jsonl", "traces"])):
+        db = tmp_path / f"{name}.duckdb"
+        for path in order:
+            ingest([tmp_path / path], db, progress=False)
+        calls = sql(db, "SELECT id FROM activity WHERE action = 'agent.tool_call' ORDER BY id")["id"].to_list()
+        assert calls == ["trace:run-1:1", "trace:run-1:2"], (order, calls)
+
+
 def test_stdin(tmp_path, db, monkeypatch):
     import io
     data = ("\n".join(json.dumps(record(i)) for i in range(3)) + "\n").encode()

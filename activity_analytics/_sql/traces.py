@@ -13,7 +13,7 @@ under the same id: ``agent_start`` (``agent.run``), ``llm_response``
 Statements run per group of files, in one transaction:
 ``STAGE_*`` -> ``_tstage``; rejects; ``RUNS`` (which runs are new, the same
 as stored, or replaced); ``DELETE_REPLACED_*``; ``INSERT_EVENTS``;
-``INSERT_ACTIVITY``; then :data:`AUDIT_MATCHES` (one rule for a tool call in
+``INSERT_ACTIVITY``; then :data:`AUDIT_PAIRS` (one rule for a tool call in
 both an audit log and a trace, whichever was loaded first).
 """
 
@@ -268,9 +268,12 @@ AUDIT_WINDOW_MS = (-250, 1000)
 #: ``tool_call_end``: same agent, tool and workspace, the audit line within
 #: :data:`AUDIT_WINDOW_MS` of the trace event; paired one to one, each with its
 #: nearest. Only pairs with a side stored by this transaction (``$now``) are
-#: looked at. The audit rows of these pairs are dropped: the trace says more.
-AUDIT_MATCHES = f"""
-SELECT audit_id FROM (
+#: looked at, and no trace event already paired (``$paired``): two calls a few
+#: milliseconds apart can both be nearest to one trace event, so the pairing is
+#: run again on what is left until nothing pairs (``ingest._traces``). The audit
+#: rows of these pairs are dropped: the trace says more.
+AUDIT_PAIRS = f"""
+SELECT audit_id, trace_id FROM (
     SELECT a.id AS audit_id, t.id AS trace_id,
            abs(epoch_us(a.created_at) - epoch_us(t.created_at)) AS gap
     FROM activity AS a
@@ -281,9 +284,9 @@ SELECT audit_id FROM (
                           AND t.created_at + INTERVAL ({AUDIT_WINDOW_MS[1]}) MILLISECOND
     WHERE a.action = 'agent.tool_call' AND starts_with(a.id, 'audit:')
       AND (a.ingested_at = $now OR t.ingested_at = $now)
+      AND NOT list_contains($paired::VARCHAR[], t.id)
     QUALIFY row_number() OVER (PARTITION BY a.id ORDER BY gap, t.id) = 1
 )
 QUALIFY row_number() OVER (PARTITION BY trace_id ORDER BY gap, audit_id) = 1
 """
 
-DROP_AUDIT_MATCHES = f"DELETE FROM activity WHERE id IN ({AUDIT_MATCHES})"

@@ -9,9 +9,9 @@ import datetime as dt
 import duckdb
 
 from .._sql import ingest as _sql
-from .._sql import traces as _traces_sql
 from ._counts import LoadCounts, count_loads, early_rejects
 from ._files import RAW_KEEP, RawBatch
+from ._traces import drop_audit_matches
 
 
 def _now() -> dt.datetime:
@@ -76,8 +76,7 @@ def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
             con.execute(_sql.INSERT_CONFLICT_REJECTS, params)
     if kind == "audit" and stored:
         # A tool call a replay trace holds already counts once (the trace's)
-        ((same,),) = con.execute(_traces_sql.DROP_AUDIT_MATCHES, {"now": params["now"]}).fetchall()
-        stored -= same
+        stored -= drop_audit_matches(con, params["now"])
     return LoadCounts(
         params["source"], kind, records=staged, stored=stored, conflicts=conflicts,
         rejected=rejected, duplicates=valid - stored - conflicts,

@@ -78,7 +78,7 @@ def _store_stage(con: duckdb.DuckDBPyConnection, params: dict, name: str) -> Loa
     ((stored,),) = con.execute(_sql.INSERT_EVENTS, params).fetchall()
     if stored:
         con.execute(_sql.INSERT_ACTIVITY, params)
-        con.execute(_sql.DROP_AUDIT_MATCHES, {"now": params["now"]})
+        drop_audit_matches(con, params["now"])
     valid = staged - rejected
     return LoadCounts(name, "trace", records=staged, stored=stored, rejected=rejected,
                       duplicates=valid - stored, runs_replaced=replaced)
@@ -149,3 +149,16 @@ def load_group(con: duckdb.DuckDBPyConnection, group: list[Source], *, workspace
         report(sum(s.size() for s in group))
     con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [_now(), load_id])
     return counts
+
+
+def drop_audit_matches(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
+    """Drop the audit-log rows of tool calls a trace holds too (:data:`_sql.AUDIT_PAIRS`),
+    pairing again what is left until nothing pairs; returns how many were dropped."""
+    paired: list[str] = []
+    dropped = 0
+    while pairs := con.execute(_sql.AUDIT_PAIRS, {"now": now, "paired": paired}).fetchall():
+        con.execute("DELETE FROM activity WHERE list_contains($ids::VARCHAR[], id)",
+                    {"ids": [audit for audit, _ in pairs]})
+        paired += [trace for _, trace in pairs]
+        dropped += len(pairs)
+    return dropped
