@@ -284,7 +284,7 @@ SELECT audit_id, trace_id FROM (
                           AND t.created_at + INTERVAL ({AUDIT_WINDOW_MS[1]}) MILLISECOND
     WHERE a.action = 'agent.tool_call' AND starts_with(a.id, 'audit:')
       AND (a.ingested_at = $now OR t.ingested_at = $now)
-      AND NOT list_contains($paired::VARCHAR[], t.id)
+      AND t.id NOT IN (SELECT unnest($paired::VARCHAR[]))
     QUALIFY row_number() OVER (PARTITION BY a.id ORDER BY gap, t.id) = 1
 )
 QUALIFY row_number() OVER (PARTITION BY trace_id ORDER BY gap, audit_id) = 1

@@ -157,7 +157,7 @@ def drop_audit_matches(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> int:
     paired: list[str] = []
     dropped = 0
     while pairs := con.execute(_sql.AUDIT_PAIRS, {"now": now, "paired": paired}).fetchall():
-        con.execute("DELETE FROM activity WHERE list_contains($ids::VARCHAR[], id)",
+        con.execute("DELETE FROM activity WHERE id IN (SELECT unnest($ids::VARCHAR[]))",
                     {"ids": [audit for audit, _ in pairs]})
         paired += [trace for _, trace in pairs]
         dropped += len(pairs)
