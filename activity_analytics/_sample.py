@@ -90,8 +90,12 @@ def _poisson_times(
 #: * ``scheduled``: people with jitter, and three agents per workspace on sharp
 #:   schedules (every hour or every 6 hours, at the same minute), each run 30-80
 #:   events in 2-4 minutes, so several agents run at once.
+#: * ``reactive``: people whose pace varies day to day, and two agents per
+#:   workspace that only react to them (a CI or triage bot): each person's event
+#:   sets one off, with a chance of 30-80 % per agent, for 1-6 events from 10
+#:   seconds to 5 minutes later. The agents keep the people's hours and busy days.
 FAMILIES = ("office", "jitter", "pace", "weekend", "cron", "parttime", "shifts", "joiner",
-            "bursty_agents", "release", "nightly", "scheduled")
+            "bursty_agents", "release", "nightly", "scheduled", "reactive")
 
 
 def _hours_mask(local_hour: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -114,7 +118,7 @@ def _person_rate(rng: np.random.Generator, spec: SampleSpec, p: int, local_hour:
         end_h = start_h + 8
     start = np.repeat(np.full(days, start_h, dtype=float), 24)
     end = np.repeat(np.full(days, end_h, dtype=float), 24)
-    if fam in ("jitter", "pace", "weekend", "parttime", "joiner", "release", "nightly", "scheduled"):
+    if fam in ("jitter", "pace", "weekend", "parttime", "joiner", "release", "nightly", "scheduled", "reactive"):
         start = start + np.repeat(rng.integers(-1, 2, size=days), 24)
         end = end + np.repeat(rng.integers(-1, 2, size=days), 24)
     works = weekday.copy()
@@ -133,7 +137,7 @@ def _person_rate(rng: np.random.Generator, spec: SampleSpec, p: int, local_hour:
     if fam == "nightly":  # lunch: an hour off around the middle of the day, not always the same
         lunch = np.repeat(start_h + 3 + rng.integers(0, 3, size=days), 24)
         working &= local_hour != lunch % 24
-    if fam == "pace":
+    if fam in ("pace", "reactive"):
         day_factor = np.repeat(rng.uniform(0.6, 1.6, size=days), 24)
     else:
         day_factor = np.repeat(rng.gamma(4.0, 0.25, size=days), 24)
@@ -177,6 +181,16 @@ def _agent_times(rng: np.random.Generator, spec: SampleSpec, hours: int, release
     return base + (starts + spread).astype(np.int64)
 
 
+def _reactive_times(rng: np.random.Generator, people: np.ndarray) -> np.ndarray:
+    """An agent that only reacts to people (``reactive``): each of their events (µs) sets it off
+    with one chance for this agent, for 1-6 events from 10 seconds to 5 minutes later."""
+    chance = rng.uniform(0.3, 0.8)
+    triggers = people[rng.random(len(people)) < chance]
+    sizes = np.minimum(rng.geometric(0.5, size=len(triggers)), 6)
+    starts = np.repeat(triggers + rng.uniform(10e6, 300e6, size=len(triggers)).astype(np.int64), sizes)
+    return starts + rng.uniform(0, 60e6, size=len(starts)).astype(np.int64)
+
+
 def _actor_streams(rng: np.random.Generator, spec: SampleSpec, ws: int) -> list[pl.DataFrame]:
     hours = spec.days * 24
     hour_of_week = np.arange(hours) % (24 * 7)
@@ -201,14 +215,18 @@ def _actor_streams(rng: np.random.Generator, spec: SampleSpec, ws: int) -> list[
         times = _poisson_times(rng, rate, spec.start)
         raw_type = "user" if p == 0 else "member"  # older Platform versions wrote "user"
         frames.append(_stream(times, f"w{ws}-person-{p}", raw_type))
+    people = np.concatenate([f["t"].to_numpy() for f in frames] + [np.empty(0, dtype=np.int64)])
     for a in range(spec.steady_agents_per_workspace):
         rate = np.full(hours, rng.uniform(2, 4) * spec.scale) * np.where(release, 2.0, 1.0)
         times = _poisson_times(rng, rate, spec.start)
         # the first steady agent writes through a service (actor_type "agent"),
         # others log in through the API and are recorded as "member"
         frames.append(_stream(times, f"w{ws}-steady-agent-{a}", "agent" if a == 0 else "member"))
-    batch_agents = spec.batch_agents_per_workspace * (3 if spec.family == "scheduled" else 1)
+    batch_agents = spec.batch_agents_per_workspace * {"scheduled": 3, "reactive": 2}.get(spec.family, 1)
     for b in range(batch_agents):
+        if spec.family == "reactive":
+            frames.append(_stream(_reactive_times(rng, people), f"w{ws}-batch-agent-{b}", "member"))
+            continue
         if spec.family in ("cron", "bursty_agents", "nightly", "scheduled"):
             frames.append(_stream(_agent_times(rng, spec, hours, release), f"w{ws}-batch-agent-{b}", "member"))
             continue

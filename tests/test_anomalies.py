@@ -140,3 +140,31 @@ def test_a_runaway_is_sized_by_the_bot_s_rate_while_it_is_there():
     per_hour = runaways["events"] / hours
     assert (hours >= 1).any()   # the long ones, where the rate decides (short ones add at least 20)
     assert (per_hour >= 0.5 * 3 - 0.5 / hours).all(), runaways.select("start", "end", "events").rows()
+
+
+def test_reactive_agents_only_follow_their_workspace_s_people():
+    """The ``reactive`` family's agents (a CI or triage bot) act only after one of their
+    workspace's people: every event of theirs comes 10 seconds to 6 minutes after a person's
+    event there, and their busy days are the people's (a day with more people's events has
+    more of theirs)."""
+    from activity_analytics._defaults import SampleSpec
+    from activity_analytics._sample import generate_events
+
+    events = generate_events(SampleSpec(seed=3, days=14, workspaces=2, people_per_workspace=6,
+                                        steady_agents_per_workspace=1, family="reactive"))
+    people = events.filter(pl.col("actor_key").str.contains("person")).select("workspace_id", "t_us").sort("t_us")
+    reactive = events.filter(pl.col("actor_key").str.contains("batch-agent"))
+    assert reactive["actor_key"].n_unique() == 4   # two per workspace
+    # the latest person's event in the workspace at least 10 seconds before each of theirs
+    after = (reactive.select("workspace_id", "t_us").with_columns(cause=pl.col("t_us") - 10_000_000).sort("cause")
+             .join_asof(people.rename({"t_us": "person_us"}), left_on="cause", right_on="person_us",
+                        by="workspace_id", strategy="backward"))
+    gap = after["t_us"] - after["person_us"]
+    assert gap.null_count() == 0 and gap.max() <= 360_000_000
+    per_day = (events.with_columns(day=pl.col("t_us") // DAY_US,
+                                   who=pl.when(pl.col("actor_key").str.contains("person")).then(pl.lit("people"))
+                                   .when(pl.col("actor_key").str.contains("batch-agent")).then(pl.lit("reactive")))
+               .filter(pl.col("who").is_not_null())
+               .pivot(on="who", index=["workspace_id", "day"], values="t_us", aggregate_function="len")
+               .fill_null(0))
+    assert per_day.select(pl.corr("people", "reactive")).item() > 0.9
