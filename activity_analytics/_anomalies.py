@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from ._sample import SampleSpec, _uuids, generate_events
+from ._sql.scores import OFF_HOURS_SHARE, SPIKE_EXTRA_ACTORS
 
 KINDS = ("rapid_succession", "runaway_agent", "new_actor", "workspace_spike", "off_hours")
 HOUR_US = 3_600_000_000
@@ -55,6 +56,9 @@ def _rows(template: pl.DataFrame, times: np.ndarray, rng: np.random.Generator, *
 
 #: the fewest people an injected workspace spike is made of (8-14)
 SPIKE_PEOPLE = 8
+#: in a smaller workspace, all its people, if at least this many: the fewest a spike can be
+#: found with (``bursts`` expects at least one person and flags 4 more); fewer is no spike
+SPIKE_PEOPLE_AT_LEAST = 1 + SPIKE_EXTRA_ACTORS
 
 
 def _while_there(members: list[str], start: int, spans: dict, day0: int,
@@ -63,7 +67,10 @@ def _while_there(members: list[str], start: int, spans: dict, day0: int,
     ``spans``: first and last day of each); if fewer than :data:`SPIKE_PEOPLE` are (or than
     all members, in a smaller workspace), the same time of day on a day drawn among those
     when enough are; None if there is no such day (a real history's people come and go: on a
-    small project 8 of them are never there at once)."""
+    small project 8 of them are never there at once), or if the workspace has fewer than
+    :data:`SPIKE_PEOPLE_AT_LEAST` members."""
+    if len(members) < SPIKE_PEOPLE_AT_LEAST:
+        return None
     def there(day: int) -> list[str]:
         return [m for m in members if spans[m][0] + SETTLED_DAYS <= day <= spans[m][1]]
 
@@ -126,11 +133,27 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
     def actor_rows(key: str) -> pl.DataFrame:
         return events.filter(pl.col("actor_key") == key)
 
+    def usual_hours(hours: np.ndarray) -> list[int]:
+        """The hours of the day a person works (``hours``: of their events, from day0): on 3
+        days or more, and with the hour either side on more than ``bursts``' share of their
+        active days for "never works then" (else a burst then is off hours by its rule)."""
+        days_at = {h: set((hours[hours % 24 == h] // 24).tolist()) for h in set((hours % 24).tolist())}
+        active = len(set((hours // 24).tolist()))
+
+        def near(h: int) -> int:
+            return len(set().union(*(days_at.get(x % 24, set()) for x in (h - 1, h, h + 1))))
+
+        return sorted(h for h, d in days_at.items()
+                      if len(d) >= 3 and near(h) - 1 > max(1.0, OFF_HOURS_SHARE * active))
+
+    def hours_of(key: str) -> np.ndarray:
+        return ((actor_rows(key)["t_us"] - day0) // HOUR_US).to_numpy()
+
     def working_hour_of(rows: pl.DataFrame) -> int:
-        """A timestamp (µs, start of an hour) at which this person usually works (an hour of
-        the day they worked on 3 days or more), after day 1 of the store and of their own history."""
+        """A timestamp (µs, start of an hour) at which this person usually works (one of
+        :func:`usual_hours`), after day 1 of the store and of their own history."""
         hours = ((rows["t_us"] - day0) // HOUR_US).to_numpy()
-        usual = [h for h in set((hours % 24).tolist()) if len(set((hours[hours % 24 == h] // 24).tolist())) >= 3]
+        usual = usual_hours(hours)
         hours = hours[np.isin(hours % 24, usual)] if usual else hours
         later = hours[hours >= max(48, int(hours.min()) + 48)]
         return day0 + int(rng.choice(later if len(later) else hours)) * HOUR_US
@@ -157,9 +180,12 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
             "start": start, "end": end, "events": n,
         })
 
+    # rapid succession only on people with an hour they work (a burst at an hour worked on a
+    # few of hundreds of days is off hours, by bursts' rule)
+    rapid_keys = [k for k in people_keys if usual_hours(hours_of(k))] or people_keys
     for _ in range(per_kind):
         # rapid succession: a person, at an hour they work, 15-60 events in 2-10 minutes
-        rows = actor_rows(str(rng.choice(people_keys)))
+        rows = actor_rows(str(rng.choice(rapid_keys)))
         start = working_hour_of(rows) + int(rng.integers(0, 50)) * MIN_US
         n, span = int(rng.integers(15, 61)), int(rng.integers(2, 11)) * MIN_US
         added.append(_rows(rows, start + np.sort(rng.integers(0, span, n)), rng))
@@ -212,19 +238,20 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
     # off hours, after the other kinds: a person busy 8-25 events in an hour they never work,
     # nor the hour either side, counting what was injected on them (a spike at 3 AM, an earlier
     # off-hours hour: a second night at the same hour is not "never"); a different person each
-    # time while there are some (only people who have such an hour: a night owl works at any)
+    # time while there are some (only people who have such an hour: a night owl works at any);
+    # none once no one has such an hour left (a small project's few regulars)
     for frame in added:
         if frame.height and (key := frame["actor_key"][0]) in worked:
             worked[key] |= set(((frame["t_us"] - day0) // HOUR_US % 24).to_list())
     unused = [k for k in off_keys if quiet(worked[k])]
     for _ in range(per_kind):
-        key = str(rng.choice(unused or [k for k in off_keys if quiet(worked[k])] or people_keys))
+        if not (pool := unused or [k for k in off_keys if quiet(worked[k])]):
+            break
+        key = str(rng.choice(pool))
         unused = [k for k in unused if k != key]
         rows = actor_rows(key)
         day = int(rng.integers(*lived(rows, 2, days, 1)))
-        hours = quiet(worked[key]) or [int(np.argmin(np.bincount((rows["t_us"] - day0) // HOUR_US % 24,
-                                                                  minlength=24)))]
-        hour = int(rng.choice(hours))
+        hour = int(rng.choice(quiet(worked[key])))
         start = day0 + (day * 24 + hour) * HOUR_US
         n = int(rng.integers(8, 26))
         added.append(_rows(rows, start + np.sort(rng.integers(0, HOUR_US, n)), rng))

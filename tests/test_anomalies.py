@@ -104,6 +104,48 @@ def test_no_spike_where_eight_people_are_never_there():
     assert truth.filter(pl.col("kind") == "rapid_succession").height == 10
 
 
+def test_no_spike_in_a_workspace_of_fewer_people_than_a_spike_can_be_found_with():
+    """``bursts`` expects at least one person in a window and flags four more: in a workspace
+    of four people a "spike" of all four is below what it can flag, so none is injected; with
+    five, a spike is all five."""
+    def spikes(people: int) -> pl.DataFrame:
+        rows = [row for i in range(people) for row in _actor(f"p{i}", "person", range(30), range(9, 17))]
+        rows += _actor("bot", "agent", range(30), range(0, 24, 6))
+        data = inject_into(_frame(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(0), min_history=20)
+        return data.truth.filter(pl.col("kind") == "workspace_spike")
+
+    assert spikes(4).is_empty()
+    five = spikes(5)
+    assert five.height == 10 and five["events"].min() >= 5 * 3
+
+
+def test_no_off_hours_once_no_one_has_a_never_worked_hour_left():
+    """A small project's regulars may have one quiet hour between them, or none: an off-hours
+    burst goes there once, and no more are injected (rather than at an hour someone works)."""
+    rows = _actor("a", "person", range(30), range(0, 21))   # quiet at 22 only (21 and 23 border work)
+    rows += [row for i in range(3) for row in _actor(f"all-{i}", "person", range(30), range(24))]
+    rows += _actor("bot", "agent", range(30), range(0, 24, 6))
+    truth = inject_into(_frame(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(0), min_history=20).truth
+    off = truth.filter(pl.col("kind") == "off_hours")
+    assert off["actor_id"].to_list() == ["a"] and off["start"][0] // HOUR_US % 24 == 22
+
+
+def test_a_rapid_succession_falls_at_an_hour_the_person_works_by_bursts_own_rule():
+    """An hour (with the hour either side) worked on 3 of 100 days is "never works then" for
+    ``bursts`` (at most 1 in 20 of the active days): a burst there is off hours, so a rapid
+    succession is injected at the person's working hours only."""
+    rows = _actor("p", "person", range(100), range(9, 17))
+    night = _actor("p", "person", range(0, 90, 30), [3])   # 100 events each of those nights
+    rows += [{**row, "t_us": row["t_us"] + k * 30_000_000} for row in night for k in range(100)]
+    rows += _actor("bot", "agent", range(100), range(0, 24, 6))
+    for seed in range(3):
+        truth = inject_into(_frame(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(seed),
+                            min_history=20).truth
+        rapid = truth.filter(pl.col("kind") == "rapid_succession")
+        assert rapid.height == 10
+        assert set((rapid["start"] // HOUR_US % 24).to_list()) <= set(range(9, 17))
+
+
 def test_an_off_hours_hour_is_never_worked_even_counting_what_was_injected():
     """No other event of the person, injected ones included (a spike at night, another
     off-hours hour), falls in the hour or the hour either side: a second night at the same

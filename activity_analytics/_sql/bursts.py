@@ -64,7 +64,7 @@ and the size minimums (2 = flag more, 0.5 = flag less).
 
 from __future__ import annotations
 
-from .scores import FDR_SCORE, MIN_EVENTS, RATIO, WARM_UP_DAYS, binomial_kl, kl
+from .scores import FDR_SCORE, MIN_EVENTS, OFF_HOURS_SHARE, RATIO, WARM_UP_DAYS, binomial_kl, kl
 from .reasons import REASON
 from .spikes import SPIKES
 from .stretches import STRETCH, short_windows
@@ -250,7 +250,7 @@ def stage2(prefilter: bool = True) -> str:
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
                     -- "never works then" needs evidence: at most 1 in 20 of its other active
                     -- days touch that hour (or its neighbours), and a history, else its peers'
-                    WHEN q75 = 0 AND near_days - 1 <= greatest(1, 0.05 * history_days)
+                    WHEN q75 = 0 AND near_days - 1 <= greatest(1, {OFF_HOURS_SHARE} * history_days)
                          AND (history_days >= {WARM_UP_DAYS} OR peer_active < 0.25)
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,

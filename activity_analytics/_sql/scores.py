@@ -7,6 +7,9 @@ RATIO = 3.0  # and at least this many times the expected count
 MIN_EVENTS = 8  # and at least this many events
 SPIKE_EXTRA_ACTORS = 4  # extra distinct actors in a 10-minute window (5 people where 1 is usual)
 WARM_UP_DAYS = 7  # an actor's own baseline carries full weight after this many days
+#: "never works at this hour": the hour and the hour either side on at most this share of the
+#: actor's active days (at least 1 day); the injected anomalies of the evaluation use it too
+OFF_HOURS_SHARE = 0.05
 
 
 def kl(n: str, e: str) -> str:
