@@ -306,6 +306,22 @@ def no_bigger_than_its_own(row: dict) -> bool:
     return row["busier_days"] >= 3
 
 
+def at_least_3x_its_day(row: dict) -> bool:
+    """A runaway with at least 3 times the events of the agent's typical working day's busiest
+    stretch that long: what the size minimum of issue 22's decision 3 could show, judged
+    against the agent's own busy times (decision 5)."""
+    return row["events"] >= 3 * max(row["own_busiest"], 1)
+
+
+def by_size(rows: list[dict]) -> dict:
+    """Runaways (rows of :func:`runaway_context`) at least 3x the agent's typical day's busiest
+    stretch that long and under it: how many, and the share found."""
+    def part(big: bool) -> dict:
+        found = [r["found"] for r in rows if at_least_3x_its_day(r) == big]
+        return {"runaways": len(found), "recall": round(sum(found) / len(found), 2) if found else None}
+    return {"at_least_3x_its_day": part(True), "under_3x_its_day": part(False)}
+
+
 def runaway_breakdown(rows: list[dict]) -> list[dict]:
     """Recall of runaways by length (at most 30 minutes or longer) and by whether the
     agent ever works at that time of day (own usual under 0.5 events); of those
@@ -319,8 +335,9 @@ def runaway_breakdown(rows: list[dict]) -> list[dict]:
         .otherwise(pl.lit("a time it works")),
         ratio=pl.col("events") / pl.col("own_usual").clip(lower_bound=0.5),
         own=pl.Series([no_bigger_than_its_own(r) for r in rows]),
+        big=pl.Series([at_least_3x_its_day(r) for r in rows]),
     )
-    big = pl.col("events") >= 3 * pl.col("own_busiest").clip(lower_bound=1)
+    big = pl.col("big")
     return (df.group_by("length", "when").agg(runaways=pl.len(), recall=pl.col("found").mean().round(2),
                                               median_ratio=pl.col("ratio").median().round(1),
                                               missed=(~pl.col("found")).sum(),
@@ -381,6 +398,7 @@ def _family_row(family: str, seeds: tuple[int, ...], per_kind: int) -> dict:
     row["bursts"]["false_alarm_kinds"] = {
         k: sum(c["bursts"].get("kinds", {}).get(k, 0) for c in clean) for k in KINDS}
     row["runaways"] = [r for run in runs for r in run["runaways"]]
+    row["runaway_by_size"] = by_size(row["runaways"])
     # each seed's own figures: seeds added in a later round are reported apart (run blind)
     row["by_seed"] = {str(r["seed"]): {"f1": round(r["bursts"]["overall"]["f1"], 2),
                                        **{k: r["bursts"][k]["recall"] for k in KINDS}} for r in runs}

@@ -39,8 +39,8 @@ from activity_analytics._sample import write_jsonl
 
 from . import agent_hours, git_activity
 from ._common import machine, save
-from .bursts_eval import (_match, no_bigger_than_its_own, runaway_context, runaway_recall_with_notices,
-                          score_bursts, with_first_seen)
+from .bursts_eval import (_match, at_least_3x_its_day, by_size, no_bigger_than_its_own, runaway_context,
+                          runaway_recall_with_notices, score_bursts, with_first_seen)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "bursts-real.md"
 WARM_UP = dt.timedelta(weeks=4)
@@ -155,8 +155,9 @@ def injected(name: str, git_dir: Path, work: Path, per_kind: int, seeds: tuple[i
             "runaways_missed": sum(not r["found"] for r in runaways),
             "runaways_missed_within_own_range": sum(not r["found"] and no_bigger_than_its_own(r)
                                                     for r in runaways),
-            "runaways_missed_under_3x_its_day": sum(not r["found"] and r["events"] < 3 * max(r["own_busiest"], 1)
+            "runaways_missed_under_3x_its_day": sum(not r["found"] and not at_least_3x_its_day(r)
                                                     for r in runaways),
+            "runaway_by_size": by_size(runaways),
             "runaways_missed_times_typical_day": _median([r["events"] / max(r["own_busiest"], 1)
                                                           for r in runaways if not r["found"]])}
 

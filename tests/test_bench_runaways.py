@@ -43,3 +43,9 @@ def test_the_breakdown_counts_runaways_against_3x_the_agent_s_busy_stretch():
     assert (row["length"], row["when"], row["runaways"], row["missed"]) == ("15-30 min", "a time it works", 5, 3)
     assert row["missed_under_3x_its_day"] == 2
     assert row["at_least_3x_its_day"] == 3 and row["recall_at_least_3x_its_day"] == 0.67
+    # a family's or a history's runaways by size: the same line at 3x, with the share found
+    from bench.bursts_eval import by_size
+
+    assert by_size(rows) == {"at_least_3x_its_day": {"runaways": 3, "recall": 0.67},
+                             "under_3x_its_day": {"runaways": 2, "recall": 0.0}}
+    assert by_size([])["at_least_3x_its_day"] == {"runaways": 0, "recall": None}
