@@ -133,28 +133,35 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
     def actor_rows(key: str) -> pl.DataFrame:
         return events.filter(pl.col("actor_key") == key)
 
-    def usual_hours(hours: np.ndarray) -> list[int]:
-        """The hours of the day a person works (``hours``: of their events, from day0): on 3
-        days or more, and with the hour either side on more than ``bursts``' share of their
-        active days for "never works then" (else a burst then is off hours by its rule)."""
-        days_at = {h: set((hours[hours % 24 == h] // 24).tolist()) for h in set((hours % 24).tolist())}
-        active = len(set((hours // 24).tolist()))
+    def weekend(hours: np.ndarray) -> np.ndarray:
+        """Whether each hour (from day0) falls on a Saturday or Sunday (the epoch began on a Thursday)."""
+        return (day0 // DAY_US + hours // 24 + 3) % 7 >= 5
 
-        def near(h: int) -> int:
-            return len(set().union(*(days_at.get(x % 24, set()) for x in (h - 1, h, h + 1))))
+    def usual(hours: np.ndarray) -> np.ndarray:
+        """Which of a person's event hours (from day0) fall at an hour of the day they work: the
+        hour on 3 days or more, and with the hour either side on more than ``bursts``' share of
+        their active days for "never works then" (else a burst then is off hours by its rule),
+        counted as ``bursts`` does: on weekdays, their weekdays only; on weekends, every day."""
+        days, hods, ends = hours // 24, hours % 24, weekend(hours)
+        active = len(set(days.tolist()))
+        least = max(1.0, OFF_HOURS_SHARE * active)
 
-        return sorted(h for h, d in days_at.items()
-                      if len(d) >= 3 and near(h) - 1 > max(1.0, OFF_HOURS_SHARE * active))
+        def works(hod: int, on_weekend: bool) -> bool:
+            near = np.isin(hods, [(hod - 1) % 24, hod, (hod + 1) % 24]) & (~ends | on_weekend)
+            return len(set(days[hods == hod].tolist())) >= 3 and len(set(days[near].tolist())) - 1 > least
+
+        verdict = {cell: works(*cell) for cell in set(zip(hods.tolist(), ends.tolist(), strict=True))}
+        return np.array([verdict[cell] for cell in zip(hods.tolist(), ends.tolist(), strict=True)], dtype=bool)
 
     def hours_of(key: str) -> np.ndarray:
         return ((actor_rows(key)["t_us"] - day0) // HOUR_US).to_numpy()
 
     def working_hour_of(rows: pl.DataFrame) -> int:
-        """A timestamp (µs, start of an hour) at which this person usually works (one of
-        :func:`usual_hours`), after day 1 of the store and of their own history."""
+        """A timestamp (µs, start of an hour) at which this person usually works (see
+        :func:`usual`), after day 1 of the store and of their own history."""
         hours = ((rows["t_us"] - day0) // HOUR_US).to_numpy()
-        usual = usual_hours(hours)
-        hours = hours[np.isin(hours % 24, usual)] if usual else hours
+        works = usual(hours)
+        hours = hours[works] if works.any() else hours
         later = hours[hours >= max(48, int(hours.min()) + 48)]
         return day0 + int(rng.choice(later if len(later) else hours)) * HOUR_US
 
@@ -182,7 +189,7 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
 
     # rapid succession only on people with an hour they work (a burst at an hour worked on a
     # few of hundreds of days is off hours, by bursts' rule)
-    rapid_keys = [k for k in people_keys if usual_hours(hours_of(k))] or people_keys
+    rapid_keys = [k for k in people_keys if usual(hours_of(k)).any()] or people_keys
     for _ in range(per_kind):
         # rapid succession: a person, at an hour they work, 15-60 events in 2-10 minutes
         rows = actor_rows(str(rng.choice(rapid_keys)))

@@ -145,6 +145,20 @@ def test_a_rapid_succession_falls_at_an_hour_the_person_works_by_bursts_own_rule
         assert rapid.height == 10
         assert set((rapid["start"] // HOUR_US % 24).to_list()) <= set(range(9, 17))
 
+    # bursts counts a weekday hour against weekdays only: a person up at 6 on every weekend day
+    # and on two weekdays works at 6 on weekends, and (by that rule) never at 6 on a weekday
+    weekend_days = [d for d in range(100) if (T0 // DAY_US + d + 3) % 7 >= 5]   # 2026-01-01: a Thursday
+    rows = _actor("p", "person", range(100), range(9, 17))
+    rows += [{**row, "t_us": row["t_us"] + k * 60_000_000}
+             for row in _actor("p", "person", [*weekend_days, 40, 41], [6]) for k in range(30)]
+    rows += _actor("bot", "agent", range(100), range(0, 24, 6))
+    early = []
+    for seed in range(6):
+        truth = inject_into(_frame(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(seed),
+                            min_history=20).truth
+        early += [t for t in truth.filter(pl.col("kind") == "rapid_succession")["start"] if t // HOUR_US % 24 < 9]
+    assert early and all((t // DAY_US + 3) % 7 >= 5 for t in early)
+
 
 def test_an_off_hours_hour_is_never_worked_even_counting_what_was_injected():
     """No other event of the person, injected ones included (a spike at night, another
