@@ -154,7 +154,15 @@ BLIND_LOOK = ("Round 3's one blind look (seeds 301-302 and the new scheduled fam
               "Round 8 changed no rule: the injector now sizes a runaway by the agent's rate while it is "
               "there, not over the whole store (which moves every later draw), and seeds 601-604 were "
               "added and run once, blind: F1 0.97-0.99, no false alarm but one (an off_hours on joiner), "
-              "runaway recall 0.72-0.95 by family, every other kind at least 0.95.")
+              "runaway recall 0.72-0.95 by family, every other kind at least 0.95. "
+              "Round 9 changed no rule: seeds 701-704 and a family written before its first run "
+              "(reactive: two agents per workspace that only react to people, as CI or triage bots do) "
+              "were added and run once, blind. Seeds 701-704 on the seven families: F1 0.91-1.0 per seed, "
+              "no false alarm, runaway recall 0.65-1.0 by family. reactive on all 14 held-out seeds: F1 "
+              "0.92, no false alarm, runaway recall 0.35, every other kind at least 0.96. Then the "
+              "injector stopped labelling a rapid succession at an hour the person works on at most 1 in "
+              "20 of their days, weekdays counted apart (off hours by bursts' rule); only the joiner "
+              "family's draws moved (held out: rapid_succession 0.95 to 0.99, runaway 0.94 either way).")
 
 
 def plan(which: str = "all") -> list[tuple[str, tuple[int, ...], bool]]:
