@@ -151,7 +151,8 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
             return len(set(days[hods == hod].tolist())) >= 3 and len(set(days[near].tolist())) - 1 > least
 
         verdict = {cell: works(*cell) for cell in set(zip(hods.tolist(), ends.tolist(), strict=True))}
-        return np.array([verdict[cell] for cell in zip(hods.tolist(), ends.tolist(), strict=True)], dtype=bool)
+        cells = zip(hods.tolist(), ends.tolist(), strict=True)
+        return np.array([verdict[cell] for cell in cells], dtype=bool)
 
     def hours_of(key: str) -> np.ndarray:
         return ((actor_rows(key)["t_us"] - day0) // HOUR_US).to_numpy()

@@ -103,7 +103,8 @@ BLIND_LOOK = ("The blind run (round 3, before any change): alarms per 100 active
               "regulars got a 'spike' of all four, below the five people bursts can flag (uvicorn, and "
               "httpx since round 3: 0.0); a rapid succession went to an hour worked on a few of hundreds "
               "of days, or to a weekday hour worked mostly on weekends, which bursts' documented rule "
-              "calls never worked (werkzeug rapid_succession 0.83, 1.0 counting the other kind). None of those is injected now; the figures below are from "
+              "calls never worked (werkzeug rapid_succession 0.83, 1.0 counting the other kind). "
+              "None of those is injected now; the figures below are from "
               "the run after that fix, with no rule of bursts changed. Nothing else was looked at on the "
               "four new histories.")
 
