@@ -56,6 +56,34 @@ def test_sql_macros_in_the_file_give_the_same_numbers(demo_db, case):
     assert from_python.equals(from_sql)
 
 
+#: each macro with the options that add a column, and the Python call that asks the same
+SELECT_STAR = [
+    (lambda db: aa.actions(db), "aa_actions()"),
+    (lambda db: aa.actions(db, every="1d"), "aa_actions(every := '1 day')"),
+    (lambda db: aa.actions(db, by_workspace=True), "aa_actions(by_workspace := true)"),
+    (lambda db: aa.actions(db, every="1w", by_workspace=True), "aa_actions(every := '1 week', by_workspace := true)"),
+    (lambda db: aa.actors(db), "aa_actors()"),
+    (lambda db: aa.actors(db, every="1h"), "aa_actors(every := '1 hour')"),
+    (lambda db: aa.actors(db, by_action=True), "aa_actors(by_action := true)"),
+    (lambda db: aa.actors(db, every="1d", by_workspace=True, by_action=True),
+     "aa_actors(every := '1 day', by_workspace := true, by_action := true)"),
+    (lambda db: aa.agents(db), "aa_agents()"),
+    (lambda db: aa.agents(db, every="1d"), "aa_agents(every := '1 day')"),
+    (lambda db: aa.agents(db, by="model"), "aa_agents(per := 'model')"),
+    (lambda db: aa.agents(db, by="tool", every="1d"), "aa_agents(per := 'tool', every := '1 day')"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SELECT_STAR)), ids=[q for _, q in SELECT_STAR])
+def test_select_star_from_a_macro_has_the_columns_asked_for(demo_db, case):
+    """No all-null workspace_id, bucket, action or item column that nobody asked for."""
+    python, call = SELECT_STAR[case]
+    from_python = python(demo_db)
+    from_sql = aa.sql(demo_db, f"SELECT * FROM {call}")
+    assert from_sql.columns == from_python.columns
+    assert from_python.height > 0 and from_python.equals(from_sql)
+
+
 def test_timeline_matches_sql_and_orders_events(demo_db):
     issue = aa.sql(demo_db, "SELECT issue_id FROM events WHERE issue_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").item()
     frame = aa.timeline(demo_db, issue)

@@ -108,6 +108,8 @@ def test_an_older_client_gives_the_package_s_answers(sample_store, version):
     assert len(theirs["queries"]["aa_bursts"]["rows"]) == aa.bursts(sample_store).height
     actions = aa.actions(sample_store)
     columns = theirs["queries"]["aa_actions"]["columns"]
+    assert columns == actions.columns  # no bucket or workspace_id column it was not asked for
+    assert theirs["queries"]["aa_agents_model"]["columns"][:3] == ["bucket", "agent", "model"]
     events = {row[columns.index("action")]: row[columns.index("events")]
               for row in theirs["queries"]["aa_actions"]["rows"]}
     assert events == dict(zip(actions["action"], actions["events"], strict=True))

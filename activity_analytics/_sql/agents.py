@@ -10,7 +10,7 @@ task, when the run's session or workflow failed.
 
 from __future__ import annotations
 
-from .stages import DUCKDB
+from .stages import DUCKDB, only_asked
 
 # Buckets as integer microseconds, as the other analyses count them (time_bucket
 # on TIMESTAMPTZ costs seconds on 10M rows); a timestamp again at the end.
@@ -31,7 +31,8 @@ def _where(t: str = "") -> str:
               AND (ws IS NULL OR {t}workspace_id = ws)"""
 
 #: ``aa_agents(per := NULL, every := NULL, since, until, ws, agent_name)``:
-#: one row per agent (and per model or tool with ``per``, per bucket with ``every``).
+#: one row per agent (and per model or tool with ``per``, per bucket with ``every``: a
+#: ``model`` or ``tool`` column, and ``bucket``, only then).
 #: Plain aggregates over the agent's events (its LLM or tool calls only, with
 #: ``per``); failures from the few failed runs and tasks; runs are distinct run ids.
 AGENTS = f"""
@@ -92,13 +93,18 @@ AGENTS = f"""
                round(quantile_cont(duration_ms, 0.95) FILTER (WHERE event_type = 'tool_call_end'), 1) AS p95_ms
         FROM facts GROUP BY ALL
     )
-    SELECT CASE WHEN c.bucket IS NOT NULL THEN make_timestamptz(c.bucket) END AS bucket, c.who AS agent, c.item, c.runs, coalesce(f.failed_runs, 0) AS failed_runs,
-           c.llm_calls, c.tool_calls, c.tool_errors, c.prompt_tokens, c.completion_tokens, c.cost_usd,
-           c.p50_ms, c.p95_ms
-    FROM counted AS c
-    LEFT JOIN failed AS f ON f.who = c.who AND f.bucket IS NOT DISTINCT FROM c.bucket
-                         AND f.item IS NOT DISTINCT FROM c.item
-    ORDER BY c.bucket NULLS FIRST, c.cost_usd DESC, agent, c.item NULLS FIRST
+    SELECT {only_asked('bucket', 'model', 'tool')}   -- bucket, model or tool: only when asked for
+    FROM (
+        SELECT CASE WHEN c.bucket IS NOT NULL THEN make_timestamptz(c.bucket) END AS bucket, c.who AS agent,
+               CASE per WHEN 'model' THEN c.item END AS model, CASE per WHEN 'tool' THEN c.item END AS tool,
+               c.runs, coalesce(f.failed_runs, 0) AS failed_runs,
+               c.llm_calls, c.tool_calls, c.tool_errors, c.prompt_tokens, c.completion_tokens, c.cost_usd,
+               c.p50_ms, c.p95_ms
+        FROM counted AS c
+        LEFT JOIN failed AS f ON f.who = c.who AND f.bucket IS NOT DISTINCT FROM c.bucket
+                             AND f.item IS NOT DISTINCT FROM c.item
+    )
+    ORDER BY bucket NULLS FIRST, cost_usd DESC, agent, model NULLS FIRST, tool NULLS FIRST
 """
 
 _SPEND_RATIO = 5.0  # an hour's cost at least this many times the agent's usual hour

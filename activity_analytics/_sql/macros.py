@@ -2,7 +2,8 @@
 
 Every ``aa_*`` macro is installed in the store (so ``SELECT * FROM
 aa_actions(every := '1 day')`` works in any DuckDB client), and the Python
-functions call the very same macros, so both give the same numbers.
+functions call the very same macros, so both give the same numbers, in the
+same columns (``bucket``, ``workspace_id`` ... only when asked for: ``stages.only_asked``).
 Filters common to all: ``since``, ``until`` (TIMESTAMPTZ, until exclusive),
 ``ws`` (workspace id), ``act`` (action), ``atype`` (``user``/``agent``/``unknown``).
 """

@@ -105,17 +105,34 @@ def _timestamp(us: str) -> str:
     return f"CASE WHEN {us} IS NOT NULL THEN make_timestamptz({us}) END"
 
 
+#: the columns an analysis has only when asked for: column -> what asks for it (its macro's parameters)
+OPTIONAL = {"bucket": "every IS NOT NULL", "workspace_id": "by_workspace", "action": "by_action",
+            "model": "per = 'model'", "tool": "per = 'tool'"}
+
+
+def only_asked(*columns: str) -> str:
+    """A select list of the FROM's columns without those of ``columns`` not
+    asked for (see :data:`OPTIONAL`): ``SELECT *`` from a macro gives what the
+    Python function of the same name gives. The parameters are constants when
+    a macro is bound, so ``COLUMNS`` can test them (DuckDB 1.4 and later)."""
+    kept = " AND ".join(f"(c <> '{c}' OR coalesce({OPTIONAL[c]}, false))" for c in columns)
+    return f"COLUMNS(lambda c: {kept})"
+
+
 #: Stage 2 (DuckDB SQL over ``s1``) of actions and actors; bursts' is in ``bursts``.
+#: Its parameters: ``every`` and ``by_workspace`` (and ``by_action``), for its columns.
 STAGE2 = {
     "actions": f"""
-        SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, events,
-               events / sum(events) OVER (PARTITION BY bucket_us, workspace_id) AS share,
-               actors, issues
-        FROM s1
+        SELECT {only_asked('bucket', 'workspace_id')}
+        FROM (SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, events,
+                     events / sum(events) OVER (PARTITION BY bucket_us, workspace_id) AS share,
+                     actors, issues
+              FROM s1)
         ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, events DESC, action""",
     "actors": f"""
-        SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, actor_type, events, actors,
-               events / sum(events) OVER (PARTITION BY bucket_us, workspace_id, action) AS share
-        FROM s1
+        SELECT {only_asked('bucket', 'workspace_id', 'action')}
+        FROM (SELECT {_timestamp('bucket_us')} AS bucket, workspace_id, action, actor_type, events, actors,
+                     events / sum(events) OVER (PARTITION BY bucket_us, workspace_id, action) AS share
+              FROM s1)
         ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, action NULLS FIRST, actor_type""",
 }

@@ -63,4 +63,4 @@ def agents(
         lock_timeout=lock_timeout,
     )
     keys = (["bucket"] if every else []) + ["agent"] + ([by] if by else [])
-    return frame.rename({"item": by} if by else {}).select([*keys, *COLUMNS])
+    return frame.select([*keys, *COLUMNS])

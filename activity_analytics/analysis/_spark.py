@@ -142,10 +142,14 @@ class SparkLake:
 def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: Filters) -> pl.DataFrame:
     """Stage 1 on Spark, then stage 2 (the macros' own SQL) in an in-memory DuckDB."""
     scanned = lake.stage1(analysis, args, filters)
-    params: dict[str, Any] = {}
+    params: dict[str, Any]
     if analysis == "bursts":   # stage 2 chooses what is reported
         params = {"sensitivity": float(args["sensitivity"]), "since": filters.since,
                   "ws": filters.workspace, "atype": filters.actor_type}
+    else:  # and its columns: those asked for, as the macro's
+        params = {"every": args.get("every"), "by_workspace": bool(args.get("by_workspace"))}
+        if analysis == "actors":
+            params["by_action"] = bool(args.get("by_action"))
     signature = ", ".join(f"{k} := NULL" for k in params)
     with contextlib.closing(duckdb.connect()) as con:
         con.execute("SET TimeZone = 'UTC'")

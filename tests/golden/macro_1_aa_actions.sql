@@ -9,8 +9,9 @@ CREATE OR REPLACE MACRO aa_actions
                count(DISTINCT issue_id) AS issues
         FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
         GROUP BY 1, 2, 3)
-        SELECT CASE WHEN bucket_us IS NOT NULL THEN make_timestamptz(bucket_us) END AS bucket, workspace_id, action, events,
-               events / sum(events) OVER (PARTITION BY bucket_us, workspace_id) AS share,
-               actors, issues
-        FROM s1
+        SELECT COLUMNS(lambda c: (c <> 'bucket' OR coalesce(every IS NOT NULL, false)) AND (c <> 'workspace_id' OR coalesce(by_workspace, false)))
+        FROM (SELECT CASE WHEN bucket_us IS NOT NULL THEN make_timestamptz(bucket_us) END AS bucket, workspace_id, action, events,
+                     events / sum(events) OVER (PARTITION BY bucket_us, workspace_id) AS share,
+                     actors, issues
+              FROM s1)
         ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, events DESC, action

@@ -9,7 +9,8 @@ CREATE OR REPLACE MACRO aa_actors
                count(DISTINCT actor_id) AS actors
         FROM aa_events(since := since, until := until, ws := ws, act := act, atype := atype)
         GROUP BY 1, 2, 3, 4)
-        SELECT CASE WHEN bucket_us IS NOT NULL THEN make_timestamptz(bucket_us) END AS bucket, workspace_id, action, actor_type, events, actors,
-               events / sum(events) OVER (PARTITION BY bucket_us, workspace_id, action) AS share
-        FROM s1
+        SELECT COLUMNS(lambda c: (c <> 'bucket' OR coalesce(every IS NOT NULL, false)) AND (c <> 'workspace_id' OR coalesce(by_workspace, false)) AND (c <> 'action' OR coalesce(by_action, false)))
+        FROM (SELECT CASE WHEN bucket_us IS NOT NULL THEN make_timestamptz(bucket_us) END AS bucket, workspace_id, action, actor_type, events, actors,
+                     events / sum(events) OVER (PARTITION BY bucket_us, workspace_id, action) AS share
+              FROM s1)
         ORDER BY bucket NULLS FIRST, workspace_id NULLS FIRST, action NULLS FIRST, actor_type

@@ -60,10 +60,15 @@ CREATE OR REPLACE MACRO aa_agents
                round(quantile_cont(duration_ms, 0.95) FILTER (WHERE event_type = 'tool_call_end'), 1) AS p95_ms
         FROM facts GROUP BY ALL
     )
-    SELECT CASE WHEN c.bucket IS NOT NULL THEN make_timestamptz(c.bucket) END AS bucket, c.who AS agent, c.item, c.runs, coalesce(f.failed_runs, 0) AS failed_runs,
-           c.llm_calls, c.tool_calls, c.tool_errors, c.prompt_tokens, c.completion_tokens, c.cost_usd,
-           c.p50_ms, c.p95_ms
-    FROM counted AS c
-    LEFT JOIN failed AS f ON f.who = c.who AND f.bucket IS NOT DISTINCT FROM c.bucket
-                         AND f.item IS NOT DISTINCT FROM c.item
-    ORDER BY c.bucket NULLS FIRST, c.cost_usd DESC, agent, c.item NULLS FIRST
+    SELECT COLUMNS(lambda c: (c <> 'bucket' OR coalesce(every IS NOT NULL, false)) AND (c <> 'model' OR coalesce(per = 'model', false)) AND (c <> 'tool' OR coalesce(per = 'tool', false)))   -- bucket, model or tool: only when asked for
+    FROM (
+        SELECT CASE WHEN c.bucket IS NOT NULL THEN make_timestamptz(c.bucket) END AS bucket, c.who AS agent,
+               CASE per WHEN 'model' THEN c.item END AS model, CASE per WHEN 'tool' THEN c.item END AS tool,
+               c.runs, coalesce(f.failed_runs, 0) AS failed_runs,
+               c.llm_calls, c.tool_calls, c.tool_errors, c.prompt_tokens, c.completion_tokens, c.cost_usd,
+               c.p50_ms, c.p95_ms
+        FROM counted AS c
+        LEFT JOIN failed AS f ON f.who = c.who AND f.bucket IS NOT DISTINCT FROM c.bucket
+                             AND f.item IS NOT DISTINCT FROM c.item
+    )
+    ORDER BY bucket NULLS FIRST, cost_usd DESC, agent, model NULLS FIRST, tool NULLS FIRST
