@@ -52,6 +52,7 @@ _WHERE = {
     "connect": "._store",
     "demo": "._demo",
     "export": "._lake",
+    "find_store": "._store",
     "generate_events": "._sample",
     "generate_sample": "._bundled",
     "glance": ".analysis._glance",
@@ -109,6 +110,7 @@ __all__ = [
     "connect",
     "demo",
     "export",
+    "find_store",
     "generate_events",
     "generate_sample",
     "glance",
@@ -132,3 +134,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 __getattr__, __dir__ = _exports(__name__, _WHERE, globals())
+
+# In a Jupyter kernel this package's errors show as one line, as on the command line.
+from ._jupyter import install_error_display as _install_error_display  # noqa: E402  isort: skip
+
+_install_error_display()

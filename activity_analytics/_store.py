@@ -12,7 +12,6 @@ import contextlib
 import glob
 import os
 import re
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,12 +19,14 @@ from pathlib import Path
 import duckdb
 
 from ._defaults import DEFAULT_LOCK_TIMEOUT, DEFAULT_STORAGE_VERSION, STORAGE_VERSIONS
+from . import _terms
 from ._errors import SchemaError, StoreError, StoreLockedError, one_line
+from ._jupyter import status_line
 from ._sql import macros, storage
 from ._sql.schema import ACTOR_TYPES, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["ACTOR_TYPES", "DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "connect", "file_storage_version",
-           "migrate", "schema_version", "storage_setting", "transaction"]
+           "find_store", "migrate", "schema_version", "storage_setting", "transaction"]
 
 #: DuckDB memory limit of a writing connection (``$ACTIVITY_MEMORY_LIMIT``):
 #: keeps a multi-GB ingest's peak RSS under 1 GB; DuckDB spills beyond it
@@ -132,6 +133,9 @@ def _holder(text: str) -> str:
         words, rest = [*words, "-c ..."], []
     if rest and _COMMAND_RE.fullmatch(rest[0]):
         words.append(rest[0])
+    if "ipykernel_launcher" in words or "ipykernel" in words:  # the usual holder, named as such
+        return (f"a Jupyter kernel, process {pid.group(1)} ({' '.join(words)}): a notebook's own "
+                "duckdb.connect holds the file until closed")
     return f"process {pid.group(1)} ({' '.join(words)})"
 
 
@@ -148,35 +152,111 @@ def _connect(path: str, read_only: bool, lock_timeout: float,
              config: dict[str, str]) -> duckdb.DuckDBPyConnection:
     start = time.monotonic()
     deadline = start + max(lock_timeout, 0.0)
-    delay, said = 0.05, False
-    while True:
-        try:
-            return duckdb.connect(path, read_only=read_only, config=config)
-        except duckdb.IOException as exc:
-            text = str(exc)
-            if "lock" not in text.lower():
-                raise StoreError(f"{path}: cannot open: {one_line(text)}") from exc
-            now = time.monotonic()
-            if now >= deadline:
-                holder = _holder(text)
-                raise StoreLockedError(
-                    f"{path} is in use by {holder} (waited {lock_timeout:g}s). "
-                    + ("" if read_only else "Nothing was written: running the same command again "
-                       "is safe. ")
-                    + "DuckDB allows one writer per file, and no reader beside it: close the "
-                    "other connection (a DuckDB CLI or a duckdb.connect in a notebook holds the "
-                    "file while open; aa.sql and `activity-analytics sql` open it per query) "
-                    "or raise --lock-timeout.", holder
-                ) from exc
-            if not said and now - start >= SAY_WAITING_AFTER:
-                # on stderr, which a notebook shows under the cell and cron mails
-                print(f"waiting for the store: {path} is in use by {_holder(text)} "
-                      f"(up to {lock_timeout:g}s, --lock-timeout)", file=sys.stderr, flush=True)
-                said = True
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)  # under a sync's pause between its write windows
-        except duckdb.Error as exc:
-            raise StoreError(f"{path}: cannot open: {one_line(exc)}") from exc
+    delay, clear = 0.05, None
+    try:
+        while True:
+            try:
+                return duckdb.connect(path, read_only=read_only, config=config)
+            except duckdb.IOException as exc:
+                text = str(exc)
+                if "lock" not in text.lower():
+                    raise StoreError(f"{path}: cannot open: {one_line(text)}") from exc
+                now = time.monotonic()
+                if now >= deadline:
+                    holder = _holder(text)
+                    raise StoreLockedError(
+                        f"{path} is in use by {holder} (waited {lock_timeout:g}s). "
+                        + ("" if read_only else "Nothing was written: running the same command "
+                           "again is safe. ")
+                        + "DuckDB allows one writer per file, and no reader beside it: close the "
+                        "other connection (a DuckDB CLI or a duckdb.connect in a notebook holds the "
+                        "file while open; aa.sql and `activity-analytics sql` open it per query) "
+                        f"or raise {_terms.option('lock_timeout')}.", holder
+                    ) from exc
+                if clear is None and now - start >= SAY_WAITING_AFTER:
+                    clear = _say_waiting(path, _holder(text), lock_timeout)
+                time.sleep(delay)
+                delay = min(delay * 2, 0.1)  # under a sync's pause between its write windows
+            except duckdb.ConnectionException as exc:
+                if _SAME_FILE_OTHER_CONFIG in str(exc):
+                    raise StoreError(_terms.held_here(
+                        path, writing=not read_only, read_write=read_only and _held_read_write(path)
+                    )) from exc
+                raise StoreError(f"{path}: cannot open: {one_line(exc)}") from exc
+            except duckdb.Error as exc:
+                raise StoreError(f"{path}: cannot open: {one_line(exc)}") from exc
+    finally:
+        if clear is not None:
+            clear()
+
+
+#: DuckDB's words when this process has the file open another way already
+_SAME_FILE_OTHER_CONFIG = "same database file with a different configuration"
+
+
+def _held_read_write(path: str) -> bool:
+    """Whether this process's own connection to ``path`` is read-write with
+    DuckDB's default settings (a plain ``duckdb.connect(path)``)."""
+    try:
+        duckdb.connect(path).close()  # shares that connection's database, or fails
+    except duckdb.Error:
+        return False
+    return True
+
+
+#: (store, holder) -> when this process last said it waits for them
+_SAID: dict[tuple[str, str], float] = {}
+#: seconds in which the same wait for the same holder is not said again
+SAY_AGAIN_AFTER = 60.0
+
+
+def _say_waiting(path: str, holder: str, lock_timeout: float):
+    """Say once that we wait (a sync opens the store many times: one line is
+    enough); returns what takes the line away again in Jupyter."""
+    key, now = (os.path.abspath(path), holder), time.monotonic()
+    if now - _SAID.get(key, -SAY_AGAIN_AFTER) < SAY_AGAIN_AFTER:
+        return lambda: None
+    _SAID[key] = now
+    return status_line(f"waiting for the store: {path} is in use by {holder} (up to "
+                       f"{lock_timeout:g}s; {_terms.option('lock_timeout')} sets how long)")
+
+
+#: where :func:`find_store` looks, in order, after ``$ACTIVITY_DB``: the CLI's
+#: default, ``activity-analytics demo``'s, and ``./run demo``'s from the repository
+#: and from its ``notebooks/`` folder
+STORE_CANDIDATES = ("activity.duckdb", "activity-demo.duckdb", "data/demo.duckdb", "../data/demo.duckdb")
+
+
+def find_store(db: str | os.PathLike[str] | None = None) -> str:
+    """The store a notebook or script should read: ``db`` when given, else
+    ``$ACTIVITY_DB``, else the first of :data:`STORE_CANDIDATES` that exists
+    (relative to the current folder). Raises a one-line :class:`StoreError`
+    naming the ways to make one when there is none.
+
+    >>> import os, tempfile
+    >>> here = os.getcwd(); os.chdir(tempfile.mkdtemp())
+    >>> find_store()
+    Traceback (most recent call last):
+    ...
+    activity_analytics._errors.StoreError: no store found here (...): set db to a store's path, or make one with aa.demo(db) (the bundled sample), aa.ingest(paths, db) or aa.sync(api, db) (from a terminal: activity-analytics demo, ingest or sync)
+    >>> _ = migrate("activity-demo.duckdb"); find_store()
+    'activity-demo.duckdb'
+    >>> os.chdir(here)
+    """
+    if db is not None:
+        path = os.fspath(db)
+        if not Path(path).exists():
+            raise StoreError(f"{path}: no such store; make one with {_terms.make_store()}")
+        return path
+    env = os.environ.get("ACTIVITY_DB")
+    if env:
+        return find_store(env)
+    for candidate in STORE_CANDIDATES:
+        if Path(candidate).is_file():
+            return candidate
+    looked = ", ".join(STORE_CANDIDATES)
+    raise StoreError(f"no store found here ({os.getcwd()}: looked for $ACTIVITY_DB, {looked}): set "
+                     f"db to a store's path, or make one with {_terms.make_store()}")
 
 
 def file_storage_version(con: duckdb.DuckDBPyConnection) -> str:
@@ -256,7 +336,7 @@ def connect(
     """
     path = os.fspath(db)
     if read_only and not Path(path).exists():
-        raise StoreError(f"{path}: no such store; create it with `activity-analytics ingest`")
+        raise StoreError(f"{path}: no such store; make one with {_terms.make_store()}")
     if not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only, lock_timeout)

@@ -104,16 +104,15 @@ def sync(api, db, workspaces, issues, full, token_file, email, ca_bundle, concur
     command line. A workspace the account cannot read is reported and
     skipped, and the exit code is then 1.
     """
-    from .ingest import ClientOptions, Credentials, SyncOptions
+    from .ingest import ClientOptions, SyncOptions
     from .ingest import sync as run_sync
 
-    credentials = Credentials.from_env(token_file=token_file, email=email)
     options = SyncOptions(
         full=full, progress=False if (quiet or as_json) else None, read_ahead=read_ahead,
         client=ClientOptions(timeout=timeout, ca_bundle=ca_bundle, concurrency=concurrency),
     )
     result = run_sync(api, db, workspaces=list(workspaces) or None, issues=list(issues) or None,
-                      credentials=credentials, options=options, lock_timeout=lock_timeout)
+                      token_file=token_file, email=email, options=options, lock_timeout=lock_timeout)
     sys.exit(_say_sync(result, as_json=as_json, quiet=quiet))
 
 
@@ -492,4 +491,7 @@ def migrate(db, lock_timeout, storage_version):
 
 def main(args: list[str] | None = None) -> None:
     """Entry point of the console script (``args``: instead of ``sys.argv``)."""
+    from ._terms import set_process_caller
+
+    set_process_caller("cli")  # every thread of this process speaks in flags
     cli(args, prog_name="activity-analytics")

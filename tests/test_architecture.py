@@ -80,7 +80,7 @@ def test_the_store_knows_nothing_of_the_analyses_or_ingest():
     assert {m for m in GRAPH["activity_analytics._store"]} <= {
         "activity_analytics._defaults", "activity_analytics._errors", "activity_analytics._sql",
         "activity_analytics._sql.macros", "activity_analytics._sql.storage",
-        "activity_analytics._sql.schema"}
+        "activity_analytics._sql.schema", "activity_analytics._terms", "activity_analytics._jupyter"}
 
 
 def test_sql_is_templated_one_way():

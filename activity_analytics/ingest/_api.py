@@ -30,6 +30,7 @@ from tenacity import (
 )
 
 from .._errors import ApiError, AuthError, ForbiddenError, InputError
+from .._terms import option
 
 #: the Platform's page cap (limit 1..200)
 PAGE_LIMIT = 200
@@ -81,11 +82,11 @@ class Credentials:
                 raise InputError(f"{token_file}: the token file is empty")
         password = os.environ.get("ACTIVITY_API_PASSWORD") or None
         if email and not password:
-            raise InputError("--email needs the password in $ACTIVITY_API_PASSWORD")
+            raise InputError(f"{option('email')} needs the password in $ACTIVITY_API_PASSWORD")
         if not token and not email:
             raise InputError(
-                "no credentials: set $ACTIVITY_API_TOKEN, or pass --token-file, or --email "
-                "with $ACTIVITY_API_PASSWORD"
+                f"no credentials: set $ACTIVITY_API_TOKEN, or pass {option('token_file')} (a file "
+                f"holding the token), or {option('email')} with $ACTIVITY_API_PASSWORD"
             )
         return cls(token=token, email=email, password=password)
 

@@ -16,6 +16,7 @@ from .._errors import InputError, RejectedRecordsError, StoreError, StoreLockedE
 from .._progress import progress_bar, watch_query
 from .._sql import ingest as _sql
 from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
+from .._terms import caller
 from . import _traces
 from ._batch import NotClean, _now, store_batch
 from ._counts import LoadCounts, count_loads
@@ -57,10 +58,9 @@ class IngestResult(Shown):
             f"-> {self.db}"
         )
         if t.rejected or t.conflicts:
-            lines.append(
-                "see them with: activity-analytics sql --db "
-                f"{self.db} \"SELECT * FROM rejects ORDER BY rejected_at DESC\""
-            )
+            query = "SELECT * FROM rejects ORDER BY rejected_at DESC"
+            lines.append(f"see them with: activity-analytics sql --db {self.db} \"{query}\""
+                         if caller() == "cli" else f"see them with: aa.sql({str(self.db)!r}, {query!r})")
         return "\n".join(lines)
 
 
