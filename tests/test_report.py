@@ -118,7 +118,7 @@ def test_every_notebook_runs_on_the_sample_without_errors(demo_db, name):
     errors = [o for c in book.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
-    assert "from activity_analytics." not in code and "_store" not in code  # public API only
+    assert "from activity_analytics." not in code and "aa._" not in code  # public API only
 
 
 def _chromium() -> str | None:

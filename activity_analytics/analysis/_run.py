@@ -9,10 +9,12 @@ import duckdb
 import polars as pl
 
 from .._errors import AnalysisError, one_line
+from .._jupyter import note
 from .._sql import macros as _macros
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
 from ._filters import Filters
 from ._spark import SparkLake, run_on_spark
+from ._why import why_empty_macro
 
 
 def run_macro(
@@ -49,6 +51,8 @@ def run_macro(
         try:
             _macros.install(con, temporary=True, names=_macros.needed(macro))
             frame = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params).pl()
+            if not frame.height:  # say why, beside the (unchanged) empty frame
+                note(why_empty_macro(con, macro, filters, positional))
         except duckdb.Error as exc:
             reason = one_line(exc)
             raise AnalysisError(f"{os.fspath(db)}: {macro.removeprefix('aa_')} failed: {reason}") from exc
