@@ -134,7 +134,7 @@ def _say_sync(result, *, as_json: bool, quiet: bool) -> int:
         click.echo(result.summary())
     for scope in result.scopes:
         for warning in scope.warnings:
-            click.echo(f"warning: {scope.scope}: {warning}", err=True)
+            click.echo(f"warning: {result.label(scope)}: {warning}", err=True)
         if scope.error:
-            click.echo(f"error: {scope.scope}: {scope.error}", err=True)
+            click.echo(f"error: {result.label(scope)}: {scope.error}", err=True)
     return 0 if result.ok else 1

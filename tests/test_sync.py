@@ -246,6 +246,34 @@ def test_forbidden_workspace_is_reported_and_the_rest_continue(world, tmp_path):
     assert by_scope[ws_a]["error"] is None and by_scope[ws_a]["new_rows"] > 0
 
 
+def test_the_summary_names_each_workspace_as_its_progress_bar_does(world, tmp_path):
+    server, client, _, (ws_a, ws_b) = world
+    from click.testing import CliRunner
+
+    from activity_analytics.cli import cli
+
+    ws_c = seed_workspace(client, "Beta", 1)  # two workspaces called Beta: their ids tell them apart
+    db = tmp_path / "s.duckdb"
+    out = CliRunner().invoke(cli, ["sync", "--api", server.url, "--db", str(db)])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    named = {line.split(": ")[0]: line.split(": ", 1)[1] for line in lines[:-1]}
+    assert sorted(named) == sorted(["Alpha", f"Beta ({ws_b})", f"Beta ({ws_c})"])
+    assert named["Alpha"].endswith(" new, 0 duplicates, 0 rejected, 1 pages, 0 retries")
+    assert "workspace:" not in out.stdout
+    # --json keeps its keys and adds the name; a workspace the account cannot list is named by its id
+    out = CliRunner().invoke(cli, ["sync", "--api", server.url, "--db", str(db), "--workspace", ws_a,
+                                   "--workspace", "no-such-workspace"])
+    assert out.exit_code == 1
+    assert out.stdout.splitlines()[0] == "Alpha: 0 new, 0 duplicates, 0 rejected, 1 pages, 0 retries"
+    assert out.stdout.splitlines()[1].startswith("workspace no-such-workspace: error: ")
+    assert out.stderr.startswith("error: workspace no-such-workspace: ")
+    summary = json.loads(CliRunner().invoke(cli, ["sync", "--api", server.url, "--db", str(db), "--json"]).stdout)
+    assert sorted((s["scope"], s["workspace_id"], s["workspace_name"]) for s in summary["scopes"]) == sorted([
+        (f"workspace:{ws_a}", ws_a, "Alpha"), (f"workspace:{ws_b}", ws_b, "Beta"),
+        (f"workspace:{ws_c}", ws_c, "Beta")])
+
+
 def test_the_token_never_reaches_the_store_logs_or_errors(world, tmp_path, capfd):
     server, _, token, _ = world
     from click.testing import CliRunner

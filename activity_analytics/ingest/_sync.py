@@ -66,6 +66,8 @@ class ScopeResult:
     error: str | None = None
     #: what the sync could not be sure of (rows of a long tie it could not read whole)
     warnings: list[str] = field(default_factory=list)
+    #: the workspace's name, as the Platform lists it (None: not listed, or no name)
+    workspace_name: str | None = None
 
 
 @dataclass(repr=False)
@@ -85,14 +87,26 @@ class SyncResult(Shown):
     def ok(self) -> bool:
         return not any(s.error for s in self.scopes) and not self.dimension_errors
 
+    def label(self, s: ScopeResult) -> str:
+        """A feed as its progress bar names it: its workspace's name, with the id
+        when another feed's workspace has the same name (by its id without one)."""
+        if s.workspace_name is None:
+            where = f"workspace {s.workspace_id}"
+        elif any(o.workspace_name == s.workspace_name and o.workspace_id != s.workspace_id
+                 for o in self.scopes):
+            where = f"{s.workspace_name} ({s.workspace_id})"
+        else:
+            where = s.workspace_name
+        return f"{where} / issue {s.issue_id}" if s.issue_id else where
+
     def summary(self) -> str:
         lines = []
         for s in self.scopes:
             state = f"error: {s.error}" if s.error else (
                 f"{s.new_rows} new, {s.duplicates} duplicates, {s.rejected} rejected, {s.pages} pages, "
                 f"{s.retries} retries")
-            lines.append(f"{s.scope}: {state}")
-            lines.extend(f"{s.scope}: warning: {w}" for w in s.warnings)
+            lines.append(f"{self.label(s)}: {state}")
+            lines.extend(f"{self.label(s)}: warning: {w}" for w in s.warnings)
         lines.extend(f"dimensions: {e}" for e in self.dimension_errors)
         if self.from_spool:
             lines.append(f"spool: {self.from_spool} rows an earlier sync had kept were stored first")
@@ -201,13 +215,14 @@ async def _sync_feeds(client: PlatformClient, writer: Writer, workspaces: list[s
         raise InputError("--issue needs exactly one --workspace (the issues' workspace)")
     feeds = ([(f"issue:{targets[0]}/{i}", targets[0], i) for i in issues] if issues
              else [(f"workspace:{w}", w, None) for w in targets])
-    names = {w["id"]: w.get("name") or w["id"] for w in listed}
+    named = {w["id"]: w.get("name") or None for w in listed}
+    names = {ws: name or ws for ws, name in named.items()}
     slots = list(range(max(1, options.client.concurrency)))  # terminal lines for the bars
     ahead = options.pages_ahead(len(feeds))
     gate = asyncio.Semaphore(len(slots))
 
     async def one(scope: str, ws: str, issue: str | None) -> ScopeResult:
-        done = ScopeResult(scope, ws, issue)
+        done = ScopeResult(scope, ws, issue, workspace_name=named.get(ws))
         path = f"/workspaces/{ws}/issues/{issue}/activity" if issue else f"/workspaces/{ws}/activity"
         async with gate:
             slot = slots.pop(0)
