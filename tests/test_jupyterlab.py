@@ -11,12 +11,12 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 
-import activity_analytics as aa
-from activity_analytics._defaults import NOTEBOOKS, SAMPLE_DIR
+from activity_analytics._defaults import NOTEBOOKS
 
 from .platform_server import free_port
 
@@ -37,10 +37,13 @@ def lab(tmp_path_factory):
     pytest.importorskip("playwright", reason="pip install playwright (the dev extra)")
     chromium = _chromium()
     root = tmp_path_factory.mktemp("lab")
+    # as an analyst does: the notebooks copied into an empty folder, beside a store
+    # that `activity-analytics demo` made there (no repository, no ../data)
     shutil.copytree(NOTEBOOKS, root / "notebooks")
-    (root / "data").mkdir()
-    (root / "data" / "sample").symlink_to(SAMPLE_DIR)
-    aa.demo(root / "data" / "demo.duckdb", progress=False)
+    demo = subprocess.run([str(Path(sys.executable).with_name("activity-analytics")), "demo"],
+                          cwd=root / "notebooks", capture_output=True, text=True, timeout=600)
+    assert demo.returncode == 0, demo.stderr
+    assert (root / "notebooks" / "activity-demo.duckdb").is_file()
     token, port = uuid.uuid4().hex, free_port()
     # every cell in the page, not only those in view, so that all outputs can be read
     tracker = root / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
