@@ -14,6 +14,7 @@ import click
 from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
 from ._errors import ActivityAnalyticsError, InputError, RejectedRecordsError
 from ._sql.schema import ACTOR_TYPES
+from ._terms import calling_from
 
 db_option = click.option(
     "--db",
@@ -95,16 +96,21 @@ def _source(db: Path, engine: str, lake: str | None, master: str):
 
 
 def _emit(frame, fmt: str) -> None:
+    from ._jupyter import take_notes
     from ._query import render
 
     click.echo(render(frame, fmt), nl=False)
+    for note in take_notes():  # why a table is empty; not in CSV or JSON, which programs read
+        if fmt == "table":
+            click.echo(f"note: {note}", err=True)
 
 
 def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with calling_from("cli"):  # messages name flags, not Python arguments
+                return func(*args, **kwargs)
         except RejectedRecordsError as exc:
             if exc.result is not None:
                 click.echo(exc.result.summary())

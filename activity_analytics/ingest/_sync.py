@@ -24,6 +24,7 @@ from .._display import Shown
 from .._errors import ApiError, AuthError, InputError, StoreLockedError
 from .._progress import progress_bar
 from .._store import DEFAULT_LOCK_TIMEOUT
+from .._terms import option
 from .._time import parse_ts
 from . import _spool
 from ._api import PAGE_LIMIT, ClientOptions, Credentials, PlatformClient
@@ -200,7 +201,7 @@ async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[st
             f"{db} is in use by {writer.locked.holder} (waited {lock_timeout:g}s). Nothing fetched "
             f"is lost: {waiting} event(s) wait in {_spool.folder(db)}, and the next sync or ingest "
             "stores them first. Close the other connection (a DuckDB CLI, a duckdb.connect in a "
-            "notebook) or raise --lock-timeout.", writer.locked.holder) from writer.locked
+            f"notebook) or raise {option('lock_timeout')}.", writer.locked.holder) from writer.locked
     return result
 
 
@@ -212,7 +213,8 @@ async def _sync_feeds(client: PlatformClient, writer: Writer, workspaces: list[s
             await writer.call(writer.upsert_workspace, ws)
     targets = workspaces or [w["id"] for w in listed]
     if issues and len(targets) != 1:
-        raise InputError("--issue needs exactly one --workspace (the issues' workspace)")
+        raise InputError(f"{option('issues')} needs exactly one {option('workspaces')} "
+                         "(the issues' workspace)")
     feeds = ([(f"issue:{targets[0]}/{i}", targets[0], i) for i in issues] if issues
              else [(f"workspace:{w}", w, None) for w in targets])
     named = {w["id"]: w.get("name") or None for w in listed}
@@ -269,6 +271,8 @@ def sync(
     issues: list[str] | None = None,
     full: bool = False,
     credentials: Credentials | None = None,
+    token_file: str | os.PathLike[str] | None = None,
+    email: str | None = None,
     options: SyncOptions | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> SyncResult:
@@ -280,11 +284,13 @@ def sync(
     workspace); ``full`` re-walks everything and repairs any gap. Also keeps
     the workspaces, members, agents and issues tables. Credentials come from
     the environment unless given (see :class:`Credentials`). Works in a
-    script and in a notebook cell alike. A workspace the account may not
+    script and in a notebook cell alike. Without ``credentials``, the token
+    comes from ``$ACTIVITY_API_TOKEN`` or ``token_file``, or ``email`` logs in
+    with the password in ``$ACTIVITY_API_PASSWORD``. A workspace the account may not
     read is reported in the result and skipped; a rejected token raises
     :class:`AuthError`.
     """
-    credentials = credentials or Credentials.from_env()
+    credentials = credentials or Credentials.from_env(token_file=token_file, email=email)
     options = dataclasses.replace(options or SyncOptions(), full=full or (options is not None and options.full))
     if not 1 <= options.page_size <= PAGE_LIMIT:
         raise InputError(f"page size must be 1..{PAGE_LIMIT}")
