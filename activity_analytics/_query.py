@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -24,12 +26,14 @@ def sql(
     *,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> pl.DataFrame:
-    """Run one read-only SQL query against the store and return the result.
+    """Run one read-only SQL statement against the store and return the result.
 
     The file is opened read-only for the duration of the call, so the query
     can neither change the store nor hold it against a writer afterwards.
     Tables: ``activity``, ``rejects``, ``actor_marks``, ``loads``,
     ``sync_state``; the view ``events`` is ``activity`` with actor marks applied.
+    Several statements raise :class:`QueryError` (DuckDB would return only the
+    last one's result): :func:`sql_each` runs them and returns each result.
 
     >>> import tempfile, pathlib
     >>> from activity_analytics import migrate
@@ -38,17 +42,74 @@ def sql(
     >>> sql(db, "SELECT count(*) AS n FROM events")["n"].to_list()
     [0]
     """
+    statements = _parse(query)
+    if len(statements) > 1:
+        raise QueryError(f"sql runs one statement; this has {len(statements)}: run them one at a time")
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
-        try:
-            relation = con.sql(query, params=params)
-        except duckdb.Error as exc:
-            raise QueryError(f"query failed: {one_line(exc)}") from exc
-        if relation is None:
+        return _frame(con, statements[0], params)
+
+
+def sql_each(
+    db: str | os.PathLike[str],
+    query: str,
+    params: list[Any] | dict[str, Any] | None = None,
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> list[pl.DataFrame]:
+    """Run each read-only SQL statement of ``query`` in turn; return one
+    DataFrame per statement (an empty one for a statement without a result).
+
+    The store is opened read-only once, for all of them, and closed when the
+    last one returns, so a ``SET`` applies to the statements after it.
+    ``params`` go to each statement that has parameters (of a dict, the names
+    it uses). The first statement that fails raises :class:`QueryError`.
+
+    >>> import tempfile, pathlib
+    >>> from activity_analytics import migrate
+    >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
+    >>> _ = migrate(db)
+    >>> [f.rows() for f in sql_each(db, "SET threads = 1; SELECT count(*) FROM events; SELECT $x", {"x": 7})]
+    [[], [(0,)], [(7,)]]
+    """
+    statements = _parse(query)
+    with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
+        return [_frame(con, statement, params, each=True) for statement in statements]
+
+
+def _parse(query: str) -> list[duckdb.Statement]:
+    """The statements of ``query``; a syntax error, or none, is a :class:`QueryError`."""
+    try:
+        statements = duckdb.extract_statements(query)
+    except duckdb.Error as exc:
+        raise QueryError(f"query failed: {one_line(exc)}") from exc
+    if not statements:
+        raise QueryError("no SQL statement given")
+    return statements
+
+
+def _frame(
+    con: duckdb.DuckDBPyConnection,
+    statement: duckdb.Statement,
+    params: list[Any] | dict[str, Any] | None,
+    *,
+    each: bool = False,
+) -> pl.DataFrame:
+    """One statement's result (``each``: ``params`` only if it takes any, of a
+    dict the names it uses); an empty DataFrame when it has no result."""
+    if each:
+        names = statement.named_parameters
+        if not names:
+            params = None
+        elif isinstance(params, dict):
+            params = {name: value for name, value in params.items() if name in names}
+    try:
+        if statement.expected_result_type == [duckdb.ExpectedResultType.NOTHING]:  # SET, LOAD, ...
+            con.execute(statement.query, params)
             return pl.DataFrame()
-        try:
-            return relation.pl()
-        except duckdb.Error as exc:
-            raise QueryError(f"query failed: {one_line(exc)}") from exc
+        relation = con.sql(statement.query, params=params)
+        return pl.DataFrame() if relation is None else relation.pl()
+    except duckdb.Error as exc:
+        raise QueryError(f"query failed: {one_line(exc)}") from exc
 
 
 def render(df: pl.DataFrame, fmt: str = "table", *, max_rows: int | None = 50) -> str:
@@ -74,6 +135,7 @@ def render(df: pl.DataFrame, fmt: str = "table", *, max_rows: int | None = 50) -
 
 PROMPT_HELP = """Statements end with ';' and run one at a time, each opening the store
 read-only only while it runs: a sync or ingest started meanwhile goes ahead.
+Ctrl-C cancels the running statement, or discards the one being typed.
   .tables     the store's tables, views and aa_* macros
   .help       this text
   .quit       leave (also Ctrl-D)"""
@@ -94,6 +156,10 @@ def _statements(lines: IO[str], interactive: bool) -> Iterator[str]:
                 line = input("   ...> " if buffer else "aa-sql> ") + "\n"
             except EOFError:
                 line = ""
+            except KeyboardInterrupt:  # as psql: Ctrl-C discards what was typed
+                buffer = []
+                print(flush=True)
+                continue
         else:
             line = lines.readline()
         if not line:
@@ -123,10 +189,12 @@ def sql_prompt(
     """An interactive SQL prompt over the store that never holds it between statements.
 
     Reads statements from ``lines`` (default: stdin; a prompt is shown when it
-    is a terminal), runs each with :func:`sql` (the file is open read-only only
-    while a statement runs) and writes its result to ``out``. A failing
-    statement prints its one-line error and the prompt goes on. Returns the
-    number of statements that failed.
+    is a terminal), runs each with :func:`sql_each` (the file is open read-only
+    only while a statement runs) and writes its results to ``out``. A failing
+    statement prints its one-line error and the prompt goes on. At a terminal,
+    Ctrl-C cancels the running statement (DuckDB's ``interrupt()``) or discards
+    the one being typed, and the prompt goes on; Ctrl-D leaves. Returns the
+    number of statements that failed or were cancelled.
 
     >>> import io, tempfile, pathlib
     >>> from activity_analytics import migrate
@@ -144,20 +212,84 @@ def sql_prompt(
             import readline  # noqa: F401  (line editing and history for input())
         out.write(f"{os.fspath(db)}: read-only SQL. .help for help, .quit to leave.\n")
     failed = 0
-    for statement in _statements(lines, interactive):
-        command = statement.split()[0].lower()
-        if command in (".quit", ".exit", ".q"):
-            break
-        if command == ".help":
-            out.write(PROMPT_HELP + "\n")
-            continue
+    while True:
         try:
-            frame = sql(db, _TABLES if command == ".tables" else statement,
-                        lock_timeout=lock_timeout)
-        except ActivityAnalyticsError as exc:
+            for statement in _statements(lines, interactive):
+                command = statement.split()[0].lower()
+                if command in (".quit", ".exit", ".q"):
+                    return failed
+                if command == ".help":
+                    out.write(PROMPT_HELP + "\n")
+                    continue
+                try:
+                    frames = _each_cancellable(db, _TABLES if command == ".tables" else statement,
+                                               lock_timeout)
+                except ActivityAnalyticsError as exc:
+                    failed += 1
+                    out.write(f"error: {exc}\n")
+                    continue
+                for frame in frames:
+                    if frame.width:  # a statement without a result (SET ...) shows nothing
+                        out.write(render(frame, fmt, max_rows=max_rows))
+                out.flush()
+            return failed
+        except KeyboardInterrupt:  # Ctrl-C: the statement was cancelled, the prompt goes on
+            if not interactive:
+                raise
             failed += 1
-            out.write(f"error: {exc}\n")
-            continue
-        out.write(render(frame, fmt, max_rows=max_rows))
-        out.flush()
-    return failed
+            out.write("\rcancelled\n")  # over the terminal's "^C"
+            out.flush()
+
+
+def _each_cancellable(
+    db: str | os.PathLike[str], query: str, lock_timeout: float
+) -> list[pl.DataFrame]:
+    """:func:`sql_each`, but Ctrl-C (KeyboardInterrupt) cancels the statement.
+
+    DuckDB's client does not see SIGINT while a statement runs. So the
+    statements run in a worker thread, and this (the main) thread waits in
+    short steps, where Python delivers KeyboardInterrupt; it then calls the
+    connection's ``interrupt()`` until the worker has stopped, closes the store
+    and raises KeyboardInterrupt again. Waiting for a locked store, Ctrl-C stops
+    the wait here. The connection is opened, and closed, by this thread only.
+    """
+    statements = _parse(query)
+    with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
+        done, cancelled = threading.Event(), threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                frames = []
+                for statement in statements:
+                    if cancelled.is_set():
+                        return
+                    frames.append(_frame(con, statement, None))
+                outcome["frames"] = frames
+            except BaseException as exc:  # handed to the main thread
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=contextvars.copy_context().run, args=(work,),
+                                  name="activity-analytics-sql", daemon=True)
+        # Event.wait, not Thread.join: a join that KeyboardInterrupt cuts short
+        # can mark a running thread stopped (Python 3.11)
+        try:
+            worker.start()
+            while not done.wait(0.05):
+                pass
+        except KeyboardInterrupt:
+            cancelled.set()
+            while worker.is_alive() and not done.is_set():
+                with contextlib.suppress(duckdb.Error):
+                    con.interrupt()  # again each step: one sent before DuckDB starts is lost
+                with contextlib.suppress(KeyboardInterrupt):
+                    done.wait(0.05)
+            raise
+        finally:
+            with contextlib.suppress(KeyboardInterrupt, RuntimeError):  # (never started)
+                worker.join()  # it has set done, or was cancelled before its first statement
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["frames"]

@@ -146,6 +146,8 @@ def sql(query, db, fmt, max_rows, lock_timeout):
     activity with actor marks applied. Without QUERY: a SQL prompt, or statements from
     stdin ending in ';' (exit 2 if one fails), opening the store only while a statement
     runs, so a sync can write between them (Python: activity_analytics.sql_prompt).
+    At the prompt, Ctrl-C cancels the running statement (or the one being typed) and
+    the prompt goes on; Ctrl-D leaves. QUERY is one statement.
     Example: activity-analytics sql "SELECT action, count(*) FROM events GROUP BY 1"
     """
     from . import _query
