@@ -5,14 +5,14 @@ waiting line that gives way to the answer, and ``%sql``'s edges."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 import activity_analytics as aa
+
+from .holders import hold
 
 jupyter_client = pytest.importorskip("jupyter_client", reason="the notebooks extra")
 pytestmark = pytest.mark.slow
@@ -111,19 +111,9 @@ def test_python_is_told_argument_names_not_flags(kernel, store):
     assert "--token-file" not in text and "--email" not in text
 
 
-def _hold(db: Path, seconds: float) -> subprocess.Popen:
-    """Another process holding the store read-write for ``seconds``."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-         "print('held', flush=True); time.sleep(float(sys.argv[2])); c.close()", str(db), str(seconds)],
-        stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
-    return holder
-
-
 def test_waiting_is_a_status_line_that_gives_way_to_the_answer(kernel, store):
     kernel.run("import activity_analytics as aa")
-    holder = _hold(store, 2.5)
+    holder = hold(store, 2.5)
     try:
         shown = kernel.run(f"aa.actions({str(store)!r}, lock_timeout=20)")
     finally:
@@ -138,7 +128,7 @@ def test_waiting_is_a_status_line_that_gives_way_to_the_answer(kernel, store):
 
 def test_the_magic_speaks_of_its_own_options(kernel, store):
     kernel.run(f"%load_ext activity_analytics.magic\n%sql_db {store}")
-    holder = _hold(store, 4)
+    holder = hold(store, 4)
     try:
         shown = kernel.run("%sql --lock-timeout 0.5 SELECT 1 AS one")
     finally:

@@ -4,8 +4,6 @@ options: one place words them), and empty answers that say why."""
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 
 import pytest
 from click.testing import CliRunner
@@ -14,21 +12,14 @@ import activity_analytics as aa
 from activity_analytics import _terms
 from activity_analytics.cli import cli
 
+from .holders import hold
+
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, sample_dir):
     db = tmp_path_factory.mktemp("terms") / "s.duckdb"
     aa.demo(db, sample=sample_dir, progress=False)
     return db
-
-
-def _held(db, seconds: float = 30) -> subprocess.Popen:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-         "print('held', flush=True); time.sleep(float(sys.argv[2]))", str(db), str(seconds)],
-        stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == "held"
-    return holder
 
 
 def test_each_caller_is_told_its_own_name_of_an_option():
@@ -45,7 +36,7 @@ def test_each_caller_is_told_its_own_name_of_an_option():
 
 
 def test_a_locked_store_names_lock_timeout_as_python_and_the_cli_write_it(store):
-    holder = _held(store)
+    holder = hold(store, 30)
     try:
         with pytest.raises(aa.StoreLockedError) as caught:
             aa.actions(store, lock_timeout=0.2)
