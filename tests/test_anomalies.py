@@ -1,17 +1,41 @@
-"""The anomalies the bursts evaluation injects (activity_analytics/_anomalies.py):
-each is an anomaly of the actor it is injected on, so it falls while that actor
-is there. A real history's bots and people come and go; a "runaway" injected
-years before a bot's first commit is a first-seen id, not a runaway."""
+"""The package's injector (activity_analytics/_anomalies.py) makes the bundled sample's and
+``activity-analytics sample --anomalies``' anomalies; the evaluation of ``bursts`` has its own
+(bench/inject.py, tested in tests/test_bench_inject.py). Neither reads the detector. And the
+``reactive`` family of the generator (activity_analytics/_sample.py)."""
 
 from __future__ import annotations
+
+import ast
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from activity_analytics import _anomalies
 from activity_analytics._anomalies import HOUR_US, inject_into
 
 DAY_US = 24 * HOUR_US
 T0 = 1_767_225_600_000_000  # 2026-01-01 00:00 UTC
+
+
+def test_the_sample_s_injector_reads_no_rule_of_the_detector():
+    """Its thresholds are its own (WORKED_SHARE, SPIKE_PEOPLE_AT_LEAST), not imported from
+    ``_sql``: the sample's labels do not follow the detector when its rules change."""
+    tree = ast.parse(Path(_anomalies.__file__).read_text())
+    modules = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    modules |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert not any("_sql" in m for m in modules), modules
+    assert (_anomalies.WORKED_SHARE, _anomalies.SPIKE_PEOPLE_AT_LEAST) == (0.05, 5)
+
+
+def test_the_sample_s_labels_add_up_to_what_was_injected():
+    from activity_analytics._defaults import SampleSpec
+
+    data = _anomalies.inject(SampleSpec(days=14, workspaces=2, people_per_workspace=12), per_kind=2, seed=3)
+    assert data.truth.group_by("kind").len().sort("kind")["len"].to_list() == [2, 2, 2, 2, 2]
+    added = data.events.join(_anomalies.inject(SampleSpec(days=14, workspaces=2, people_per_workspace=12),
+                                               per_kind=0, seed=3).events.select("id"), on="id", how="anti")
+    assert added.height == data.truth["events"].sum()
 
 
 def _actor(actor_id: str, kind: str, days: range, hours: range) -> list[dict]:
@@ -104,10 +128,9 @@ def test_no_spike_where_eight_people_are_never_there():
     assert truth.filter(pl.col("kind") == "rapid_succession").height == 10
 
 
-def test_no_spike_in_a_workspace_of_fewer_people_than_a_spike_can_be_found_with():
-    """``bursts`` expects at least one person in a window and flags four more: in a workspace
-    of four people a "spike" of all four is below what it can flag, so none is injected; with
-    five, a spike is all five."""
+def test_no_spike_in_a_workspace_of_fewer_than_five_people():
+    """The sample's spike is 8-14 people, or all of a smaller workspace's if at least five
+    (SPIKE_PEOPLE_AT_LEAST): in a workspace of four none is injected; with five, a spike is all five."""
     def spikes(people: int) -> pl.DataFrame:
         rows = [row for i in range(people) for row in _actor(f"p{i}", "person", range(30), range(9, 17))]
         rows += _actor("bot", "agent", range(30), range(0, 24, 6))
@@ -130,10 +153,10 @@ def test_no_off_hours_once_no_one_has_a_never_worked_hour_left():
     assert off["actor_id"].to_list() == ["a"] and off["start"][0] // HOUR_US % 24 == 22
 
 
-def test_a_rapid_succession_falls_at_an_hour_the_person_works_by_bursts_own_rule():
-    """An hour (with the hour either side) worked on 3 of 100 days is "never works then" for
-    ``bursts`` (at most 1 in 20 of the active days): a burst there is off hours, so a rapid
-    succession is injected at the person's working hours only."""
+def test_a_rapid_succession_falls_at_an_hour_the_person_works():
+    """An hour (with the hour either side) worked on 3 of 100 days is not one the person works
+    (WORKED_SHARE: more than 1 in 20 of the active days): a rapid succession is injected at the
+    person's working hours only."""
     rows = _actor("p", "person", range(100), range(9, 17))
     night = _actor("p", "person", range(0, 90, 30), [3])   # 100 events each of those nights
     rows += [{**row, "t_us": row["t_us"] + k * 30_000_000} for row in night for k in range(100)]
@@ -145,8 +168,8 @@ def test_a_rapid_succession_falls_at_an_hour_the_person_works_by_bursts_own_rule
         assert rapid.height == 10
         assert set((rapid["start"] // HOUR_US % 24).to_list()) <= set(range(9, 17))
 
-    # bursts counts a weekday hour against weekdays only: a person up at 6 on every weekend day
-    # and on two weekdays works at 6 on weekends, and (by that rule) never at 6 on a weekday
+    # a weekday hour is counted against weekdays only: a person up at 6 on every weekend day
+    # and on two weekdays works at 6 on weekends, and never at 6 on a weekday
     weekend_days = [d for d in range(100) if (T0 // DAY_US + d + 3) % 7 >= 5]   # 2026-01-01: a Thursday
     rows = _actor("p", "person", range(100), range(9, 17))
     rows += [{**row, "t_us": row["t_us"] + k * 60_000_000}
