@@ -34,13 +34,13 @@ import numpy as np
 import polars as pl
 
 import activity_analytics as aa
-from activity_analytics._anomalies import KINDS, inject_into
 from activity_analytics._sample import write_jsonl
 
 from . import agent_hours, git_activity
 from ._common import machine, save
-from .bursts_eval import (_match, at_least_3x_its_day, by_size, no_bigger_than_its_own, runaway_context,
+from .bursts_eval import (_match, at_least_3x_its_day, by_ratio, by_size, no_bigger_than_its_own, runaway_context,
                           runaway_recall_with_notices, score_bursts, with_first_seen)
+from .inject import KINDS, inject_into
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "bursts-real.md"
 WARM_UP = dt.timedelta(weeks=4)
@@ -126,8 +126,7 @@ def _median(values: list[float]) -> float | None:
 
 
 def _inject_once(name: str, events: pl.DataFrame, work: Path, per_kind: int, seed: int) -> dict:
-    data = inject_into(events, per_kind=per_kind, rng=np.random.default_rng(seed), min_history=20,
-                       min_runaway=20)
+    data = inject_into(events, per_kind=per_kind, rng=np.random.default_rng(seed), min_history=20)
     stem = f"{name.replace('/', '_')}-injected-{seed}"
     source = write_jsonl(data.events, work / f"{stem}.jsonl")
     db = work / f"{stem}.duckdb"
@@ -144,8 +143,9 @@ def _inject_once(name: str, events: pl.DataFrame, work: Path, per_kind: int, see
     new_ids = data.truth.filter(pl.col("kind") == "new_actor")["actor_id"]
     alone = score_bursts(found.filter((pl.col("kind") != "new_actor") | pl.col("actor_id").is_in(new_ids)),
                          data.truth)["overall"]
+    labelled = matched.filter(pl.col("kind") == "runaway_agent").select("kind", "ratio", bursts="found")
     return {"scored": scored, "alone": alone, "runaways": runaway_context(data.events, matched),
-            "runaway_with_notices": with_notices}
+            "labelled_runaways": labelled.to_dicts(), "runaway_with_notices": with_notices}
 
 
 def injected(name: str, git_dir: Path, work: Path, per_kind: int, seeds: tuple[int, ...] = SEEDS) -> dict:
@@ -171,6 +171,8 @@ def injected(name: str, git_dir: Path, work: Path, per_kind: int, seeds: tuple[i
             "runaways_missed_under_3x_its_day": sum(not r["found"] and not at_least_3x_its_day(r)
                                                     for r in runaways),
             "runaway_by_size": by_size(runaways),
+            # by the injector's label: the agent's largest stretch that long before the runaway
+            "runaway_by_ratio": by_ratio([r for run in runs for r in run["labelled_runaways"]]),
             "runaways_missed_times_typical_day": _median([r["events"] / max(r["own_busiest"], 1)
                                                           for r in runaways if not r["found"]])}
 
