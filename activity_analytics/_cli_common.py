@@ -95,6 +95,14 @@ def _source(db: Path, engine: str, lake: str | None, master: str):
         yield spark_lake
 
 
+def _printed(db: Path, fmt: str) -> Any:
+    """The store of a command that prints its result: for a table, as
+    ``_table.ForPrinting``, whose results print without loading Polars."""
+    from ._table import ForPrinting
+
+    return ForPrinting(db) if fmt == "table" else db
+
+
 def _emit(frame, fmt: str) -> None:
     from ._jupyter import take_notes
     from ._query import render

@@ -9,14 +9,17 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
 
+from . import _table
 from ._defaults import FORMATS
 from ._errors import ActivityAnalyticsError, QueryError, one_line
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
+
+if TYPE_CHECKING:  # loaded when a result is made: the CLI prints tables without it (_table)
+    import polars as pl
 
 
 def sql(
@@ -42,11 +45,11 @@ def sql(
     >>> sql(db, "SELECT count(*) AS n FROM events")["n"].to_list()
     [0]
     """
-    statements = _parse(query)
-    if len(statements) > 1:
-        raise QueryError(f"sql runs one statement; this has {len(statements)}: run them one at a time")
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
-        return _frame(con, statements[0], params)
+        statements = _parse(query, con)
+        if len(statements) > 1:
+            raise QueryError(f"sql runs one statement; this has {len(statements)}: run them one at a time")
+        return _frame(con, statements[0], params, rows=isinstance(db, _table.ForPrinting))
 
 
 def sql_each(
@@ -76,10 +79,11 @@ def sql_each(
         return [_frame(con, statement, params, each=True) for statement in statements]
 
 
-def _parse(query: str) -> list[duckdb.Statement]:
-    """The statements of ``query``; a syntax error, or none, is a :class:`QueryError`."""
+def _parse(query: str, con: duckdb.DuckDBPyConnection | None = None) -> list[duckdb.Statement]:
+    """The statements of ``query``; a syntax error, or none, is a :class:`QueryError`.
+    (With the store's connection ``con``: DuckDB's own makes a database, 15 ms.)"""
     try:
-        statements = duckdb.extract_statements(query)
+        statements = (duckdb if con is None else con).extract_statements(query)
     except duckdb.Error as exc:
         raise QueryError(f"query failed: {one_line(exc)}") from exc
     if not statements:
@@ -93,9 +97,11 @@ def _frame(
     params: list[Any] | dict[str, Any] | None,
     *,
     each: bool = False,
-) -> pl.DataFrame:
+    rows: bool = False,
+) -> pl.DataFrame | _table.Rows:
     """One statement's result (``each``: ``params`` only if it takes any, of a
-    dict the names it uses); an empty DataFrame when it has no result."""
+    dict the names it uses; ``rows``: as :class:`_table.Rows` where it can be);
+    an empty DataFrame when it has no result."""
     if each:
         names = statement.named_parameters
         if not names:
@@ -105,15 +111,26 @@ def _frame(
     try:
         if statement.expected_result_type == [duckdb.ExpectedResultType.NOTHING]:  # SET, LOAD, ...
             con.execute(statement.query, params)
+            relation = None
+        else:
+            relation = con.sql(statement.query, params=params)
+        if relation is None:
+            import polars as pl
+
             return pl.DataFrame()
-        relation = con.sql(statement.query, params=params)
-        return pl.DataFrame() if relation is None else relation.pl()
+        return _table.fetch(relation) if rows else relation.pl()
     except duckdb.Error as exc:
         raise QueryError(f"query failed: {one_line(exc)}") from exc
 
 
-def render(df: pl.DataFrame, fmt: str = "table", *, max_rows: int | None = 50) -> str:
-    """Render a DataFrame as an aligned table, CSV or a JSON array of objects."""
+def render(df: pl.DataFrame | _table.Rows, fmt: str = "table", *, max_rows: int | None = 50) -> str:
+    """Render a DataFrame as an aligned table, CSV or a JSON array of objects
+    (:class:`_table.Rows` as the DataFrame they stand for)."""
+    text = _table.text(df, max_rows) if fmt == "table" and isinstance(df, _table.Rows) else None
+    if text is None:
+        import polars as pl
+
+        df = _table.to_polars(df)
     if fmt == "csv":
         return df.write_csv()
     if fmt == "json":
@@ -123,11 +140,12 @@ def render(df: pl.DataFrame, fmt: str = "table", *, max_rows: int | None = 50) -
     if fmt != "table":
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     rows = -1 if max_rows is None else max_rows
-    with pl.Config(
-        tbl_rows=rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200,
-        tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-    ):
-        text = str(df)
+    if text is None:
+        with pl.Config(
+            tbl_rows=rows, tbl_cols=-1, fmt_str_lengths=_table.STR_LEN, tbl_width_chars=_table.WIDTH,
+            tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+        ):
+            text = str(df)
     if max_rows is not None and df.height > max_rows:
         text += f"\n({df.height} rows; showing {max_rows}: use --format csv for all)"
     return text + "\n"

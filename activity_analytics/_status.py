@@ -5,19 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import polars as pl
-
+from . import _table
 from ._defaults import opens_in
 from ._display import Shown
 from ._query import render
 from ._store import DEFAULT_LOCK_TIMEOUT, connect, file_storage_version, schema_version
 from .ingest import _spool
 
+if TYPE_CHECKING:  # loaded by the first query: `activity-analytics status` prints without it (_table)
+    import polars as pl
+
 
 @dataclass(repr=False)
 class StoreStatus(Shown):
-    """A snapshot of the store. Every table attribute is a Polars DataFrame."""
+    """A snapshot of the store. Every table attribute is a Polars DataFrame
+    (:class:`_table.Rows` for a store passed as :class:`_table.ForPrinting`)."""
 
     db: str
     schema_version: int
@@ -113,8 +117,9 @@ def status(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIM
         ).fetchall()[0]
         (rejects,) = con.execute("SELECT count(*) FROM rejects").fetchall()[0]
 
-        def frame(query: str) -> pl.DataFrame:
-            return con.sql(query).pl()
+        def frame(query: str) -> pl.DataFrame | _table.Rows:
+            relation = con.sql(query)
+            return _table.fetch(relation) if isinstance(db, _table.ForPrinting) else relation.pl()
 
         return StoreStatus(
             db=os.fspath(db),

@@ -14,6 +14,7 @@ import click
 from ._cli_common import (
     _emit,
     _errors_to_exit,
+    _printed,
     _say_sync,
     _source,
     by_workspace_option,
@@ -128,7 +129,7 @@ def status(db, short, lock_timeout):
     rejects by reason; loads that were interrupted; the last sync.
     """
     from . import _status
-    result = _status.status(db, lock_timeout=lock_timeout)
+    result = _status.status(_printed(db, "table"), lock_timeout=lock_timeout)
     click.echo(result.summary() if short else result.to_text(), nl=short)
 
 
@@ -154,7 +155,7 @@ def sql(query, db, fmt, max_rows, lock_timeout):
     if query is None:
         failed = _query.sql_prompt(db, fmt=fmt, max_rows=max_rows, lock_timeout=lock_timeout)
         sys.exit(2 if failed and not sys.stdin.isatty() else 0)
-    frame = _query.sql(db, query, lock_timeout=lock_timeout)
+    frame = _query.sql(_printed(db, fmt), query, lock_timeout=lock_timeout)
     click.echo(_query.render(frame, fmt, max_rows=max_rows), nl=False)
 
 
@@ -177,7 +178,7 @@ def actions(db, since, until, workspace, action, actor_type, every, by_workspace
     it runs on Apache Spark over a lake written by `export`.
     """
     from . import analysis
-    with _source(db, engine, lake, master) as source:
+    with _source(_printed(db, fmt), engine, lake, master) as source:
         _emit(analysis.actions(
             source, since=since, until=until, workspace=workspace, action=action,
             actor_type=actor_type, every=every, by_workspace=by_workspace, lock_timeout=lock_timeout,
@@ -239,9 +240,9 @@ def actors(ctx, db, since, until, workspace, action, actor_type, every, by_works
     if top:
         if engine != "duckdb":
             raise InputError("--top runs on the DuckDB store only")
-        _emit(analysis.top_actors(db, n=top, **filters), fmt)
+        _emit(analysis.top_actors(_printed(db, fmt), n=top, **filters), fmt)
         return
-    with _source(db, engine, lake, master) as source:
+    with _source(_printed(db, fmt), engine, lake, master) as source:
         _emit(analysis.actors(source, every=every, by_workspace=by_workspace, by_action=by_action,
                               **filters), fmt)
 

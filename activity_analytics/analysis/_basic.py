@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from .._errors import InputError
 from .._store import DEFAULT_LOCK_TIMEOUT
 from .._time import When
 from ._filters import Filters, parse_every
 from ._run import run_macro
-from ._spark import SparkLake
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ._spark import SparkLake
 
 
 def _grouping(every: str | None, by_workspace: bool) -> list[str]:

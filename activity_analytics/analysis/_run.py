@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import polars as pl
 
+from .. import _table
 from .._errors import AnalysisError, one_line
 from .._jupyter import note
 from .._sql import macros as _macros
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
 from ._filters import Filters
-from ._spark import SparkLake, run_on_spark
 from ._why import why_empty_macro
+
+if TYPE_CHECKING:  # Polars, PyArrow and Spark load when used: the CLI prints tables without them
+    import polars as pl
+
+    from ._spark import SparkLake
 
 
 def run_macro(
@@ -26,8 +31,9 @@ def run_macro(
     positional: tuple[Any, ...] = (),
     columns: list[str] | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-) -> pl.DataFrame:
-    """``SELECT * FROM macro(...)`` with this package's macros, as a DataFrame.
+) -> pl.DataFrame | _table.Rows:
+    """``SELECT * FROM macro(...)`` with this package's macros, as a DataFrame
+    (as :class:`_table.Rows` for a store passed as :class:`_table.ForPrinting`).
 
     ``args`` are passed by name (``every := $every``), ``filters`` as the
     macros' common filters, every value as a query parameter, never pasted
@@ -39,8 +45,9 @@ def run_macro(
     :class:`AnalysisError` naming the file.
     """
     args = dict(args or {})
-    if isinstance(db, SparkLake):
-        return run_on_spark(db, macro.removeprefix("aa_"), args, filters or Filters())
+    spark = sys.modules.get(f"{__package__}._spark")  # a SparkLake was made by that module
+    if spark is not None and isinstance(db, spark.SparkLake):
+        return spark.run_on_spark(db, macro.removeprefix("aa_"), args, filters or Filters())
     params: dict[str, Any] = {f"p{i}": v for i, v in enumerate(positional)}
     call = [f"$p{i}" for i in range(len(positional))] + [f"{k} := ${k}" for k in args]
     params.update(args)
@@ -50,7 +57,8 @@ def run_macro(
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
         try:
             _macros.install(con, temporary=True, names=_macros.needed(macro))
-            frame = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params).pl()
+            relation = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params)
+            frame = _table.fetch(relation) if isinstance(db, _table.ForPrinting) else relation.pl()
             if not frame.height:  # say why, beside the (unchanged) empty frame
                 note(why_empty_macro(con, macro, filters, positional))
         except duckdb.Error as exc:
