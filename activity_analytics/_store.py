@@ -22,7 +22,7 @@ from ._defaults import DEFAULT_LOCK_TIMEOUT, DEFAULT_STORAGE_VERSION, STORAGE_VE
 from . import _terms
 from ._errors import SchemaError, StoreError, StoreLockedError, one_line
 from ._jupyter import status_line
-from ._sql import macros, storage
+from ._sql import storage
 from ._sql.schema import ACTOR_TYPES, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = ["ACTOR_TYPES", "DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "connect", "file_storage_version",
@@ -266,6 +266,12 @@ def file_storage_version(con: duckdb.DuckDBPyConnection) -> str:
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Return the schema version of an open store (0 for an empty file)."""
+    try:  # a store's in one small query; the catalog is read only for a file that is not one
+        rows = con.execute("SELECT value FROM main.meta WHERE key = 'schema_version'").fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    if rows:
+        return int(rows[0][0])
     tables = {
         row[0]
         for row in con.execute(
@@ -305,6 +311,8 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: str) -> None:
         except duckdb.Error as exc:
             raise SchemaError(f"{path}: migration to schema version {step + 1} failed: "
                               f"{one_line(exc)}") from exc
+    from ._sql import macros  # here: a reader (the CLI's small questions) has no use for it
+
     rows = con.execute("SELECT value FROM meta WHERE key = 'macros_version'").fetchall()
     if not rows or rows[0][0] != macros.MACROS_VERSION:
         with transaction(con):
