@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -89,6 +90,63 @@ def test_a_sync_beside_a_held_session_spools_exits_75_and_the_next_run_stores_it
     assert interrupted.height == 0, interrupted
 
 
+def screen(written: str) -> list[str]:
+    """The lines a terminal shows after ``written`` (a progress bar's \\r, \\n and
+    cursor up), the blank ones left out."""
+    lines, row, col = [""], 0, 0
+    for token in re.findall(r"\x1b\[A|.", written, flags=re.S):
+        if token == "\x1b[A":
+            row = max(row - 1, 0)
+        elif token == "\r":
+            col = 0
+        elif token == "\n":
+            row, col = row + 1, 0
+            lines += [""] * (row + 1 - len(lines))
+        else:
+            lines[row] = lines[row][:col].ljust(col) + token + lines[row][col + 1:]
+            col += 1
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+def test_after_a_spool_the_progress_shows_the_rows_it_stored_and_no_line_for_nothing(world, tmp_path, capfd):
+    server, _, _, (ws_a, ws_b) = world
+    db = tmp_path / "s.duckdb"
+    aa.sync(server.url, db, options=SyncOptions(progress=False))
+    insert_rows(server, ws_a, 120)
+    holder = hold(db)
+    try:
+        with pytest.raises(aa.StoreLockedError, match="120 event"):
+            aa.sync(server.url, db, options=SyncOptions(progress=False), lock_timeout=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _spool.folder(db).is_dir()
+    insert_rows(server, ws_b, 5)  # and five rows the spool does not hold
+    capfd.readouterr()
+    aa.sync(server.url, db, options=SyncOptions(progress=True))
+    shown = screen(capfd.readouterr().err)
+    assert len(shown) == 2, shown
+    assert shown[0].startswith("spool: 100%|") and "| 120/120 [" in shown[0], shown
+    assert shown[1].startswith("Beta: 5 rows [") and shown[1].endswith(", pages=1]"), shown
+    assert not _spool.folder(db).exists()  # drained: no empty folder left behind
+    aa.sync(server.url, db, options=SyncOptions(progress=True))
+    assert screen(capfd.readouterr().err) == []  # nothing to do: no "0.00 rows" line
+
+
+def test_an_empty_spool_folder_is_removed_and_only_an_empty_one(tmp_path):
+    db = tmp_path / "s.duckdb"
+    _spool.tidy(db)  # no folder: nothing to do
+    spool = _spool.folder(db)
+    spool.mkdir()
+    (spool / ".being-written.jsonl.tmp").write_text("{}")  # a sync spooling meanwhile
+    _spool.tidy(db)
+    assert spool.is_dir()
+    (spool / ".being-written.jsonl.tmp").unlink()
+    _spool.tidy(db)
+    assert not spool.exists()
+    assert _spool.write(db, "http://x", [{"rows": 0}]).path.parent == spool  # made again when needed
+
+
 def test_an_ingest_stores_the_spool_first(world, tmp_path):
     server, _, _, (ws_a, _) = world
     db = tmp_path / "s.duckdb"
@@ -112,7 +170,7 @@ def test_an_ingest_stores_the_spool_first(world, tmp_path):
     result = aa.ingest([write_lines(tmp_path / "f.jsonl", [record("file-1")])], db, progress=False)
     assert result.from_spool == 30 and result.total.stored == 1
     assert "spool: 30 rows" in result.summary()
-    assert _spool.waiting(db) == []
+    assert _spool.waiting(db) == [] and not _spool.folder(db).exists()
     server_ids = {r["id"] for r in server.activity_logs()}
     assert set(aa.sql(db, "SELECT id FROM activity")["id"].to_list()) == server_ids | {"act-file-1"}
     assert aa.sync(server.url, db, options=SyncOptions(progress=False)).from_spool == 0

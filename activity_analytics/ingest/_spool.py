@@ -14,11 +14,12 @@ the spool first, oldest file first, each in one transaction that also
 records the file in ``loads`` (``load_id`` ``spool:<file name>``); a file
 found recorded there was loaded already (a kill came between the commit and
 the file's removal) and is only removed. So every spooled row is stored
-exactly once.
+exactly once. The folder, once empty, goes too.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -64,11 +65,19 @@ def waiting(db: str | os.PathLike[str]) -> list[SpoolFile]:
 def write(db: str | os.PathLike[str], api_url: str, pages: list[dict]) -> SpoolFile:
     """Keep one batch of ``pages`` (dicts of JSON values) durably; returns its file."""
     spool = folder(db)
-    spool.mkdir(exist_ok=True)
     rows = sum(page["rows"] for page in pages)
     name = f"{time.time_ns():020d}-{rows}-{uuid.uuid4().hex[:12]}{SUFFIX}"
     tmp = spool / f".{name}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
+    for _ in range(3):  # a loader may remove the folder, empty, between mkdir and open
+        spool.mkdir(exist_ok=True)
+        try:
+            fh = open(tmp, "w", encoding="utf-8")
+            break
+        except FileNotFoundError:
+            continue
+    else:
+        raise FileNotFoundError(errno.ENOENT, "the spool folder keeps disappearing", str(spool))
+    with fh:
         for page in pages:
             fh.write(json.dumps({"api_url": api_url, **page}) + "\n")
         fh.flush()
@@ -89,3 +98,13 @@ def remove(spooled: SpoolFile) -> None:
     for stale in spooled.path.parent.glob(".*.tmp"):  # a write killed half-way: never a file
         if time.time() - stale.stat().st_mtime > 3600:
             stale.unlink(missing_ok=True)
+
+
+def tidy(db: str | os.PathLike[str]) -> None:
+    """Remove the spool folder if it is empty. Only ever an empty one: a sync
+    spooling meanwhile has its file there (or makes the folder again)."""
+    try:
+        os.rmdir(folder(db))
+    except OSError as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST):  # EEXIST: ENOTEMPTY elsewhere
+            raise

@@ -190,10 +190,14 @@ async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[st
     async with PlatformClient(api, credentials, options.client) as client:
         # the store is opened by the writer for each batch only (see Writer)
         async with Writer(db, client.base_url, lock_timeout=lock_timeout) as writer:
-            try:  # what earlier syncs spooled first, so that states advance in order
-                result.from_spool = await writer.call(writer.load_spool)
-            except StoreLockedError as exc:
-                writer.locked = exc  # from now on: fetch, and keep what is fetched in the spool
+            spooled = sum(f.rows for f in _spool.waiting(db))  # a line for them, if any
+            with progress_bar(total=spooled, desc="spool", enabled=options.progress if spooled else False,
+                              unit=" rows", scale=False) as bar:
+                try:  # what earlier syncs spooled first, so that states advance in order
+                    result.from_spool = await writer.call(writer.load_spool, bar.update)
+                except StoreLockedError as exc:
+                    bar.leave = False  # nothing stored: no line
+                    writer.locked = exc  # from now on: fetch, and keep what is fetched in the spool
             result = await _sync_feeds(client, writer, workspaces, issues, options, result)
     if writer.locked is not None:
         waiting = sum(f.rows for f in _spool.waiting(db))
@@ -233,8 +237,9 @@ async def _sync_feeds(client: PlatformClient, writer: Writer, workspaces: list[s
                 # a workspace's dimension tables are fetched while its activity is walked
                 dims = asyncio.create_task(_dimensions(client, writer, ws)) if issue is None else None
                 try:
+                    # nothing new: no line left behind (the summary says so)
                     with progress_bar(total=None, desc=label, enabled=options.progress, unit=" rows",
-                                      position=slot) as bar:
+                                      position=slot, scale=False, keep_empty=False) as bar:
                         await _walk(client, writer, path, scope, done, options, bar, ahead)
                 except AuthError:
                     raise

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -211,9 +212,10 @@ class Writer:
             self.con = None
             self.closed_at = time.monotonic()
 
-    def load_spool(self) -> int:
+    def load_spool(self, report: Callable[[int], object] | None = None) -> int:
         """Store what earlier syncs kept in the spool (see :mod:`_spool`), each file
-        in one transaction that records it, then remove it; returns the rows read."""
+        in one transaction that records it, then remove it (and the folder, once
+        empty); returns the rows read. ``report`` is told each file's rows."""
         rows = 0
         for spooled in _spool.waiting(self.db):
             if not self.con.execute("SELECT 1 FROM loads WHERE load_id = ?", [spooled.load_id]).fetchall():
@@ -226,6 +228,9 @@ class Writer:
                     self.api_url = api_url
                 rows += spooled.rows
             _spool.remove(spooled)
+            if report is not None:
+                report(spooled.rows)
+        _spool.tidy(self.db)
         return rows
 
     def _record_spool(self, spooled: _spool.SpoolFile) -> None:
