@@ -610,6 +610,10 @@ def test_through_a_fault_injecting_proxy_the_store_ends_equal_to_the_server(worl
 
 
 def test_an_issue_feed(world, tmp_path):
+    from click.testing import CliRunner
+
+    from activity_analytics.cli import cli
+
     server, client, _, (ws_a, _) = world
     issue = call(client.post, f"/workspaces/{ws_a}/issues/", json={"title": "followed"}).json()["id"]
     for status in ("in_progress", "in_review", "done"):
@@ -620,8 +624,10 @@ def test_an_issue_feed(world, tmp_path):
     expected = {r["id"] for r in server.activity_logs() if r["issue_id"] == issue}
     assert set(aa.sql(db, "SELECT id FROM activity")["id"].to_list()) == expected and len(expected) == 4
     assert aa.timeline(db, issue)["changes"].to_list()[-1] == "status=done"
-    with pytest.raises(aa.InputError, match="exactly one --workspace"):
+    with pytest.raises(aa.InputError, match="^issues= needs exactly one workspaces= "):  # Python's words
         aa.sync(server.url, db, issues=[issue], options=SyncOptions(progress=False))
+    said = CliRunner().invoke(cli, ["sync", "--api", server.url, "--db", str(db), "--issue", issue])
+    assert said.exit_code == 2 and "error: --issue needs exactly one --workspace" in said.stderr
 
 
 def test_synced_names_reach_the_analyses(world, tmp_path):
