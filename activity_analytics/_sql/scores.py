@@ -8,7 +8,7 @@ MIN_EVENTS = 8  # and at least this many events
 SPIKE_EXTRA_ACTORS = 4  # extra distinct actors in a 10-minute window (5 people where 1 is usual)
 WARM_UP_DAYS = 7  # an actor's own baseline carries full weight after this many days
 #: "never works at this hour": the hour and the hour either side on at most this share of the
-#: actor's active days (at least 1 day); the injected anomalies of the evaluation use it too
+#: actor's active days (at least 1 day)
 OFF_HOURS_SHARE = 0.05
 
 
