@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterator
 import duckdb
 from tqdm.auto import tqdm
 
+from ._jupyter import in_jupyter
+
 
 def _interactive() -> bool:
-    if "ipykernel" in sys.modules:
-        return True
-    return sys.stderr.isatty()
+    # a kernel running (not merely ipykernel imported, as a test runner or a tool may)
+    return in_jupyter() or sys.stderr.isatty()
 
 
 @contextlib.contextmanager

@@ -77,7 +77,8 @@ def test_arbitrary_json_lines(values):
     assert t.records == len(lines)
     assert t.records == t.stored + t.duplicates + t.conflicts + t.rejected
     # every record with a fresh, well-formed shape lands
-    valid_ids = {v["id"] for v in values if isinstance(v, dict) and v.get("id", "").startswith("act-")}
+    valid_ids = {v["id"] for v in values
+                 if isinstance(v, dict) and isinstance(v.get("id"), str) and v["id"].startswith("act-")}
     stored = set(sql(db, "SELECT id FROM activity")["id"].to_list())
     assert valid_ids <= stored  # a conflicting duplicate keeps the first: still stored
     assert len(stored) == t.stored

@@ -198,7 +198,7 @@ def test_no_statement_is_an_error(store, query):
 def test_sql_each_returns_each_result(store):
     first, second, nothing, fourth = sql_each(
         store,
-        "SELECT 1 AS a, 'x' AS s; SELECT 2 AS b UNION ALL SELECT 3; SET threads = 1;\n"
+        "SELECT 1 AS a, 'x' AS s; SELECT 2 AS b UNION ALL SELECT 3 ORDER BY b; SET threads = 1;\n"
         "SELECT $n * 10 AS c, current_setting('threads') AS threads",
         {"n": 4},
     )
