@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ._sample import SampleSpec, _uuids, generate_events
+from ._sample import SampleSpec, _uuids, generate_events, rows_like
 
 KINDS = ("rapid_succession", "runaway_agent", "new_actor", "workspace_spike", "off_hours")
 HOUR_US = 3_600_000_000
@@ -40,22 +40,6 @@ class Labelled:
     truth: pl.DataFrame
     #: actor ids of agent accounts (for ``mark_actors``)
     agents: list[str]
-
-
-def _rows(template: pl.DataFrame, times: np.ndarray, rng: np.random.Generator, **override) -> pl.DataFrame:
-    """New events shaped like ``template``'s first row, at ``times`` (µs)."""
-    n = len(times)
-    base = template.head(1)
-    ts = pl.from_epoch(pl.Series(times), time_unit="us")
-    frame = pl.concat([base] * n) if n else base.clear()
-    return frame.with_columns(
-        id=_uuids(rng, n),
-        t_us=pl.Series(times, dtype=pl.Int64),
-        created_at=ts.dt.strftime("%Y-%m-%dT%H:%M:%S%.6f"),
-        action=pl.lit("issue.updated"),
-        details=pl.lit('{"fields": {"status": "in_progress"}}'),
-        **{k: pl.lit(v) for k, v in override.items()},
-    )
 
 
 #: the fewest people an injected workspace spike is made of (8-14)
@@ -201,7 +185,7 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         rows = actor_rows(str(rng.choice(rapid_keys)))
         start = working_hour_of(rows) + int(rng.integers(0, 50)) * MIN_US
         n, span = int(rng.integers(15, 61)), int(rng.integers(2, 11)) * MIN_US
-        added.append(_rows(rows, start + np.sort(rng.integers(0, span, n)), rng))
+        added.append(rows_like(rows, start + np.sort(rng.integers(0, span, n)), rng))
         record("rapid_succession", rows, start, start + span, n)
 
         # runaway agent: 4-10x its hourly rate for 1-3 hours, or every other one a short
@@ -218,7 +202,7 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
             n = max(20, round(rate * length / HOUR_US * (rng.uniform(6, 10) - 1)))
         start = day0 + int(rng.integers(*lived(rows, 2 * 24, days * 24 - 3, 24, margin=3))) * HOUR_US \
             + int(rng.integers(0, 60)) * MIN_US
-        added.append(_rows(rows, start + np.sort(rng.integers(0, length, n)), rng))
+        added.append(rows_like(rows, start + np.sort(rng.integers(0, length, n)), rng))
         record("runaway_agent", rows, start, start + length, n)
 
         # new actor: an id never seen before, 15-80 events over 1-3 hours, after day 2
@@ -228,7 +212,7 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         n = int(rng.integers(15, 81))
         start = day0 + int(rng.integers(2 * 24, days * 24 - hours)) * HOUR_US
         rows = template.with_columns(actor_id=pl.lit(new_id), actor_key=pl.lit("new-" + new_id))
-        added.append(_rows(rows, start + np.sort(rng.integers(0, hours * HOUR_US, n)), rng))
+        added.append(rows_like(rows, start + np.sort(rng.integers(0, hours * HOUR_US, n)), rng))
         record("new_actor", rows, start, start + hours * HOUR_US, n)
 
         # workspace spike: 8-14 people of one workspace who are there at the time (from their
@@ -244,7 +228,7 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
             n_total = 0
             for key in rng.choice(members, size=k, replace=False):
                 m = int(rng.integers(3, 7))
-                added.append(_rows(actor_rows(str(key)), start + np.sort(rng.integers(0, 10 * MIN_US, m)), rng))
+                added.append(rows_like(actor_rows(str(key)), start + np.sort(rng.integers(0, 10 * MIN_US, m)), rng))
                 n_total += m
             record("workspace_spike", actor_rows(members[0]), start, start + 10 * MIN_US, n_total, actor=False)
 
@@ -267,7 +251,7 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         hour = int(rng.choice(quiet(worked[key])))
         start = day0 + (day * 24 + hour) * HOUR_US
         n = int(rng.integers(8, 26))
-        added.append(_rows(rows, start + np.sort(rng.integers(0, HOUR_US, n)), rng))
+        added.append(rows_like(rows, start + np.sort(rng.integers(0, HOUR_US, n)), rng))
         record("off_hours", rows, start, start + HOUR_US, n)
         worked[key].add(hour)
 

@@ -412,3 +412,20 @@ def audit_records(spec: SampleSpec = SampleSpec(), per_hour: float = 3.0) -> lis
             records.append(record)
     records.sort(key=lambda r: r["timestamp"])
     return records
+
+
+def rows_like(template: pl.DataFrame, times: np.ndarray, rng: np.random.Generator, **override) -> pl.DataFrame:
+    """New events shaped like ``template``'s first row, at ``times`` (µs), with ``override``
+    (the sample's injector and the evaluation's in ``bench/`` make their events with it)."""
+    n = len(times)
+    base = template.head(1)
+    times = pl.Series(np.asarray(times, dtype=np.int64))
+    frame = pl.concat([base] * n) if n else base.clear()
+    return frame.with_columns(
+        id=_uuids(rng, n),
+        t_us=times,
+        created_at=pl.from_epoch(times, time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f"),
+        action=pl.lit("issue.updated"),
+        details=pl.lit('{"fields": {"status": "in_progress"}}'),
+        **{k: pl.lit(v) for k, v in override.items()},
+    )

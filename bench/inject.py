@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from activity_analytics._sample import _uuids
+from activity_analytics._sample import _uuids, rows_like
 
 KINDS = ("rapid_succession", "runaway_agent", "new_actor", "workspace_spike", "off_hours")
 MIN_US = 60_000_000
@@ -100,22 +100,6 @@ class Labelled:
     truth: pl.DataFrame
     #: actor ids of agent accounts (for ``mark_actors``)
     agents: list[str]
-
-
-def rows_like(template: pl.DataFrame, times: np.ndarray, rng: np.random.Generator, **override) -> pl.DataFrame:
-    """New events shaped like ``template``'s first row, at ``times`` (µs), with ``override``."""
-    n = len(times)
-    base = template.head(1)
-    frame = pl.concat([base] * n) if n else base.clear()
-    return frame.with_columns(
-        id=_uuids(rng, n),
-        t_us=pl.Series(np.asarray(times, dtype=np.int64)),
-        created_at=pl.from_epoch(pl.Series(np.asarray(times, dtype=np.int64)), time_unit="us")
-        .dt.strftime("%Y-%m-%dT%H:%M:%S%.6f"),
-        action=pl.lit("issue.updated"),
-        details=pl.lit('{"fields": {"status": "in_progress"}}'),
-        **{k: pl.lit(v) for k, v in override.items()},
-    )
 
 
 def largest_before(times: np.ndarray, start: int, length: int) -> int:
