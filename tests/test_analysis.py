@@ -444,9 +444,9 @@ def test_a_runaway_is_found_on_an_agent_bursty_by_design(tmp_path):
     day0 = int(events["t_us"].min()) // 86_400_000_000 * 86_400_000_000
     start = day0 + (14 * 24 + hour) * 3_600_000_000
     times = [start + slot * 300_000_000 + k * 60_000_000 for slot in range(12) for k in range(3)]
-    from activity_analytics._anomalies import _rows
+    from activity_analytics._sample import rows_like
 
-    runaway = _rows(rows, np.array(times), np.random.default_rng(0))
+    runaway = rows_like(rows, np.array(times), np.random.default_rng(0))
     db = tmp_path / "bursty.duckdb"
     aa.ingest([write_jsonl(pl.concat([events, runaway]), tmp_path / "bursty.jsonl")], db, progress=False)
     aa.mark_actors(db, agents["actor_id"].unique().to_list(), "agent")
