@@ -655,3 +655,41 @@ def test_every_alarm_reason_clears_the_minimums_it_prints(tmp_path, sensitivity)
             assert active <= of and ratio >= 2.95 and active / usual >= 2.9 and int(m[5]) == events, reason
         else:
             assert row["kind"] in ("off_hours", "workspace_spike"), reason
+
+
+def _four_a_day_agent(days: int = 14) -> list[dict]:
+    """Issue 34's item 1: an agent that runs at 00:00, 06:00, 12:00 and 18:00, 40-50 events
+    within two minutes each run, for ``days`` days."""
+    rng = random.Random(34)
+    t0 = dt.datetime(2026, 11, 2)
+    rows = []
+    for day in range(days):
+        for hour in (0, 6, 12, 18):
+            start = t0 + dt.timedelta(days=day, hours=hour)
+            for _ in range(rng.randint(40, 50)):
+                rows.append(record(id=f"s{len(rows)}", actor_type="agent", actor_id="four-a-day",
+                                   created_at=(start + dt.timedelta(seconds=rng.uniform(0, 120))).isoformat()))
+    return rows
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_volume_first_a_runaway_at_its_own_run_time_is_flagged(tmp_path, cut):
+    """No rule excuses volume (issue 34, decision 1): after 14 days of ~45-event runs four
+    times a day, a 12:00 run of 1,300 events in 9 minutes (29x its largest run) is a
+    runaway, on its schedule or not; and so it is in the store cut right after it (no
+    later event is needed to see it)."""
+    rng = random.Random(7)
+    rows = _four_a_day_agent()
+    run = dt.datetime(2026, 11, 16, 12)
+    rows += [record(id=f"r{i}", actor_type="agent", actor_id="four-a-day",
+                    created_at=(run + dt.timedelta(seconds=rng.uniform(0, 540))).isoformat()) for i in range(1300)]
+    if not cut:   # and its next runs, as usual
+        rows += [r | {"id": f"n{r['id']}", "created_at": (dt.datetime.fromisoformat(r["created_at"])
+                                                         + dt.timedelta(days=14, hours=6)).isoformat()}
+                 for r in _four_a_day_agent(2)[4:]]
+    found = _alarms(tmp_path, rows)
+    hit = found.filter(pl.col("start") < run.replace(tzinfo=dt.timezone.utc) + dt.timedelta(minutes=9))
+    hit = hit.filter(pl.col("end") > run.replace(tzinfo=dt.timezone.utc))
+    assert hit["kind"].to_list() == ["runaway_agent"], found["reason"].to_list()
+    assert hit["score"][0] >= 1.3 and hit["events"][0] >= 1000, hit.to_dicts()
+    assert found.height == 1, found["reason"].to_list()

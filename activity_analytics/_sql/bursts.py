@@ -68,6 +68,7 @@ from .scores import FDR_SCORE, MIN_EVENTS, OFF_HOURS_SHARE, RATIO, WARM_UP_DAYS,
 from .reasons import REASON
 from .spikes import SPIKES
 from .stretches import STRETCH, short_windows
+from .volume import VOLUME
 
 
 def stage2(prefilter: bool = True) -> str:
@@ -298,7 +299,7 @@ def stage2(prefilter: bool = True) -> str:
               AND d.day <> date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
     ),
-{short_windows(prefilter)}    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
+{short_windows(prefilter)}{VOLUME}    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
                  -- big or not, counts in m (see tested). ``slots``: an agent's active 5-minute
                  -- slots, for the windows judged on them (their reason speaks of slots)
@@ -378,7 +379,10 @@ def stage2(prefilter: bool = True) -> str:
     flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected
-        FROM flagged AS f
+        FROM (SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw,
+                     score, actors, actors_expected FROM flagged
+              UNION ALL BY NAME   -- volume first: a fixed per-stretch rule, scored by its own tail bound
+              SELECT *, raw AS score FROM volume) AS f
         WHERE f.kind <> 'rapid_succession'
            OR NOT EXISTS (SELECT 1 FROM flagged AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
                                                       AND s.start < f."end" AND s."end" > f.start)

@@ -301,6 +301,48 @@ CREATE OR REPLACE MACRO aa_bursts
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
         WHERE h.kind <> 'new_actor'
     ),
+    volume_stretch AS (   -- an agent's stretches (agents only are judged: the slot's type code 0)
+        SELECT ak, date_trunc('day', slot) AS day, slot, e15, e30, e60
+        FROM stretch WHERE type_code = 0
+    ),
+    volume_long AS (   -- and its 3 hours (ending at each of its active hours)
+        SELECT ak, date_trunc('day', start) AS day, start, "end", events FROM agent_windows WHERE hours = 3
+    ),
+    volume_days AS (   -- per agent and day: its largest stretch of each length that day
+        SELECT ak, day, max(m15) AS m15, max(m30) AS m30, max(m60) AS m60, max(m180) AS m180
+        FROM (SELECT ak, day, e15 AS m15, e30 AS m30, e60 AS m60, NULL::BIGINT AS m180 FROM volume_stretch
+              UNION ALL
+              SELECT ak, day, NULL, NULL, NULL, events FROM volume_long)
+        GROUP BY ALL
+    ),
+    volume_before AS (   -- ... and on the days before (a running max over its days: causal)
+        SELECT ak, day, max(m15) OVER w AS b15, max(m30) OVER w AS b30, max(m60) OVER w AS b60, max(m180) OVER w AS b180
+        FROM volume_days
+        WINDOW w AS (PARTITION BY ak ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    ),
+    volume_windows AS (   -- the stretches several times larger than any of that length before
+        SELECT s.ak, s.slot AS start, s.slot + INTERVAL 15 MINUTE AS "end", s.slot AS hour_of, s.e15 AS events, b.b15 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e15 >= 4.0 * b.b15
+        UNION ALL
+        SELECT s.ak, s.slot AS start, s.slot + INTERVAL 30 MINUTE AS "end", s.slot AS hour_of, s.e30 AS events, b.b30 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e30 >= 4.0 * b.b30
+        UNION ALL
+        SELECT s.ak, s.slot AS start, s.slot + INTERVAL 60 MINUTE AS "end", s.slot AS hour_of, s.e60 AS events, b.b60 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e60 >= 4.0 * b.b60
+        UNION ALL
+        SELECT s.ak, s.start, s."end", s."end" - INTERVAL 1 HOUR, s.events, b.b180
+        FROM volume_long AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day
+        WHERE s.events >= 4.0 * b.b180
+    ),
+    volume AS (   -- volume first: several times the actor's largest stretch of that length before
+                  -- it, with days of history behind it, is flagged whatever the other rules say;
+                  -- scored by the tail bound with the running max as expected (in clumps)
+        SELECT v.ak, a.wk, h.actor_type, h.kind, v.start, v."end", v.events, v.before::DOUBLE AS expected,
+               NULL::BIGINT AS slots, NULL::DOUBLE AS slots_expected,
+               (CASE WHEN (v.events / h.clump) > (v.before / h.clump) THEN ((v.events / h.clump) * ln((v.events / h.clump) / (v.before / h.clump)) - (v.events / h.clump) + (v.before / h.clump)) / ln(10) ELSE 0 END) AS raw,
+               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
+        FROM volume_windows AS v JOIN who AS a USING (ak)
+        JOIN hour_expected AS h ON h.ak = v.ak AND h.start = date_trunc('hour', v.hour_of)
+        WHERE v.before > 0 AND v.events >= 8 / sensitivity
+          AND v.start >= a.first_seen + INTERVAL 2 DAY AND h.actor_type = 'agent'
+    ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
                  -- big or not, counts in m (see tested). ``slots``: an agent's active 5-minute
@@ -434,7 +476,10 @@ CREATE OR REPLACE MACRO aa_bursts
     flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected
-        FROM flagged AS f
+        FROM (SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw,
+                     score, actors, actors_expected FROM flagged
+              UNION ALL BY NAME   -- volume first: a fixed per-stretch rule, scored by its own tail bound
+              SELECT *, raw AS score FROM volume) AS f
         WHERE f.kind <> 'rapid_succession'
            OR NOT EXISTS (SELECT 1 FROM flagged AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
                                                       AND s.start < f."end" AND s."end" > f.start)
