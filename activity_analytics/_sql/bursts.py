@@ -25,6 +25,11 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
   is one run): a runaway spreads out, a burst by design does not. An agent
   on a sharp schedule (a cron job at :05) is tested on the slots off it. An
   hour (3 hours) as full as on 3 other days is its own rhythm, not a runaway.
+* **Volume first** (``volume.py``). An agent's stretch (15, 30 or 60 minutes,
+  3 hours) with 4 times the events of its largest stretch of that length on
+  any earlier day, 2 days after its first event, is a runaway whatever the
+  rules above say (clumps, slots, schedule): the verdict reads nothing after
+  the stretch's end.
 * **Peers for short histories (warm-up).** Workspace peers of the actor's
   type give an hour-of-day profile (how often they work then, their
   90th-percentile hour); an actor with fewer than 7 days leans on it by
