@@ -14,6 +14,8 @@ import pytest
 from bench import families
 from bench.inject import DAY_US, HOUR_US, MIN_US, SCHEDULED_RUNAWAYS, Runaways, inject_into, largest_before
 
+from .injected import spike_people
+
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1_767_225_600_000_000  # 2026-01-01 00:00 UTC, a Thursday
 
@@ -139,12 +141,7 @@ def test_a_spike_is_eight_or_more_people_who_are_there():
         outside = added.filter((pl.col("t_us") < pl.col("first") + 2 * DAY_US)
                                | ((pl.col("t_us") - T0) // DAY_US > pl.col("last")))
         assert outside.is_empty(), outside.select("actor_id", "t_us").rows()[:5]
-        spikes = data.truth.filter(pl.col("kind") == "workspace_spike")
-        assert spikes.height == 10
-        for start, end in spikes.select("start", "end").rows():
-            people = added.filter(pl.col("t_us").is_between(start, end, closed="left"))["actor_id"]
-            assert people.n_unique() >= 8
-            spiked |= set(people)
+        spiked |= spike_people(added, data.truth)
     assert {"founder", "joiner", "owl"} <= spiked
 
 
