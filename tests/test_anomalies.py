@@ -14,10 +14,8 @@ import polars as pl
 from activity_analytics import _anomalies
 from activity_analytics._anomalies import HOUR_US, inject_into
 
-from .injected import spike_people
+from .injected import DAY_US, T0, actor, as_events, history, spike_people
 
-DAY_US = 24 * HOUR_US
-T0 = 1_767_225_600_000_000  # 2026-01-01 00:00 UTC
 
 
 def test_the_sample_s_injector_reads_no_rule_of_the_detector():
@@ -40,34 +38,8 @@ def test_the_sample_s_labels_add_up_to_what_was_injected():
     assert added.height == data.truth["events"].sum()
 
 
-def _actor(actor_id: str, kind: str, days: range, hours: range) -> list[dict]:
-    return [{"actor_id": actor_id, "actor_type": "agent" if kind == "agent" else "member",
-             "actor_key": f"{kind}:{actor_id}", "t_us": T0 + d * DAY_US + h * HOUR_US + 60_000_000}
-            for d in days for h in hours]
-
-
-def _history() -> pl.DataFrame:
-    """90 days: a founder and six staff there throughout, a joiner from day 50, a night owl
-    who works at every hour, a bot from day 60 to day 70 only, and an old bot there throughout."""
-    rows = (_actor("founder", "person", range(90), range(9, 17))
-            + [row for i in range(6) for row in _actor(f"staff-{i}", "person", range(90), range(8, 16))]
-            + _actor("owl", "person", range(0, 90, 7), range(24))
-            + _actor("joiner", "person", range(50, 90), range(10, 15))
-            + _actor("late-bot", "agent", range(60, 71), range(0, 24, 2))
-            + _actor("old-bot", "agent", range(90), range(0, 24, 6)))
-    return _frame(pl.DataFrame(rows))
-
-
-def _frame(rows: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` (actor_id, actor_type, actor_key, t_us) in the columns of ``generate_events``."""
-    frame = rows.with_columns(
-        id=pl.int_range(pl.len()).cast(pl.Utf8), workspace_id=pl.lit("ws"), entity_type=pl.lit("issue"),
-        entity_id=pl.lit("e"), issue_id=pl.lit("e"), action=pl.lit("issue.updated"), details=pl.lit("{}"))
-    return frame.with_columns(created_at=pl.from_epoch("t_us", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S"))
-
-
 def test_each_actor_s_anomaly_falls_while_the_actor_is_there():
-    events = _history()
+    events = history()
     span = events.group_by("actor_id").agg(first=pl.col("t_us").min(), last=pl.col("t_us").max())
     truth = pl.concat([inject_into(events, per_kind=10, rng=np.random.default_rng(seed), min_history=20).truth
                        for seed in range(5)])
@@ -86,7 +58,7 @@ def test_each_actor_s_anomaly_falls_while_the_actor_is_there():
 
 def test_off_hours_fall_at_an_hour_the_person_never_works():
     """Not even the hour either side; and a person who works at every hour has none."""
-    events = _history()
+    events = history()
     worked = events.group_by("actor_id").agg(hods=(pl.col("t_us") // HOUR_US % 24).unique())
     truth = pl.concat([inject_into(events, per_kind=10, rng=np.random.default_rng(seed), min_history=20).truth
                        for seed in range(5)]).filter(pl.col("kind") == "off_hours").join(worked, on="actor_id")
@@ -100,7 +72,7 @@ def test_a_spike_is_made_of_people_who_are_there():
     """Every event injected on an existing person or bot (spikes included) falls from their
     third day to their last: a spike drawn before the joiner joined is made of the eight
     people there then; with the joiner there, it may take part."""
-    events = _history()
+    events = history()
     span = events.group_by("actor_id").agg(first=(pl.col("t_us").min() - T0) // DAY_US,
                                            last=(pl.col("t_us").max() - T0) // DAY_US)
     spiked = set()
@@ -117,9 +89,9 @@ def test_a_spike_is_made_of_people_who_are_there():
 def test_no_spike_where_eight_people_are_never_there():
     """Ten people who each stay nine days, one after another, are never eight at once: no
     spike of 8 is injected, rather than a small one that no one would call a spike."""
-    rows = [row for i in range(10) for row in _actor(f"p{i}", "person", range(9 * i, 9 * i + 9), range(9, 17))]
-    rows += _actor("old-bot", "agent", range(90), range(0, 24, 6))
-    events = _frame(pl.DataFrame(rows))
+    rows = [row for i in range(10) for row in actor(f"p{i}", "person", range(9 * i, 9 * i + 9), range(9, 17))]
+    rows += actor("old-bot", "agent", range(90), range(0, 24, 6))
+    events = as_events(pl.DataFrame(rows))
     truth = inject_into(events, per_kind=10, rng=np.random.default_rng(0), min_history=20).truth
     assert truth.filter(pl.col("kind") == "workspace_spike").is_empty()
     assert truth.filter(pl.col("kind") == "rapid_succession").height == 10
@@ -129,9 +101,9 @@ def test_no_spike_in_a_workspace_of_fewer_than_five_people():
     """The sample's spike is 8-14 people, or all of a smaller workspace's if at least five
     (SPIKE_PEOPLE_AT_LEAST): in a workspace of four none is injected; with five, a spike is all five."""
     def spikes(people: int) -> pl.DataFrame:
-        rows = [row for i in range(people) for row in _actor(f"p{i}", "person", range(30), range(9, 17))]
-        rows += _actor("bot", "agent", range(30), range(0, 24, 6))
-        data = inject_into(_frame(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(0), min_history=20)
+        rows = [row for i in range(people) for row in actor(f"p{i}", "person", range(30), range(9, 17))]
+        rows += actor("bot", "agent", range(30), range(0, 24, 6))
+        data = inject_into(as_events(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(0), min_history=20)
         return data.truth.filter(pl.col("kind") == "workspace_spike")
 
     assert spikes(4).is_empty()
@@ -142,10 +114,10 @@ def test_no_spike_in_a_workspace_of_fewer_than_five_people():
 def test_no_off_hours_once_no_one_has_a_never_worked_hour_left():
     """A small project's regulars may have one quiet hour between them, or none: an off-hours
     burst goes there once, and no more are injected (rather than at an hour someone works)."""
-    rows = _actor("a", "person", range(30), range(0, 21))   # quiet at 22 only (21 and 23 border work)
-    rows += [row for i in range(3) for row in _actor(f"all-{i}", "person", range(30), range(24))]
-    rows += _actor("bot", "agent", range(30), range(0, 24, 6))
-    truth = inject_into(_frame(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(0), min_history=20).truth
+    rows = actor("a", "person", range(30), range(0, 21))   # quiet at 22 only (21 and 23 border work)
+    rows += [row for i in range(3) for row in actor(f"all-{i}", "person", range(30), range(24))]
+    rows += actor("bot", "agent", range(30), range(0, 24, 6))
+    truth = inject_into(as_events(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(0), min_history=20).truth
     off = truth.filter(pl.col("kind") == "off_hours")
     assert off["actor_id"].to_list() == ["a"] and off["start"][0] // HOUR_US % 24 == 22
 
@@ -154,12 +126,12 @@ def test_a_rapid_succession_falls_at_an_hour_the_person_works():
     """An hour (with the hour either side) worked on 3 of 100 days is not one the person works
     (WORKED_SHARE: more than 1 in 20 of the active days): a rapid succession is injected at the
     person's working hours only."""
-    rows = _actor("p", "person", range(100), range(9, 17))
-    night = _actor("p", "person", range(0, 90, 30), [3])   # 100 events each of those nights
+    rows = actor("p", "person", range(100), range(9, 17))
+    night = actor("p", "person", range(0, 90, 30), [3])   # 100 events each of those nights
     rows += [{**row, "t_us": row["t_us"] + k * 30_000_000} for row in night for k in range(100)]
-    rows += _actor("bot", "agent", range(100), range(0, 24, 6))
+    rows += actor("bot", "agent", range(100), range(0, 24, 6))
     for seed in range(3):
-        truth = inject_into(_frame(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(seed),
+        truth = inject_into(as_events(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(seed),
                             min_history=20).truth
         rapid = truth.filter(pl.col("kind") == "rapid_succession")
         assert rapid.height == 10
@@ -168,13 +140,13 @@ def test_a_rapid_succession_falls_at_an_hour_the_person_works():
     # a weekday hour is counted against weekdays only: a person up at 6 on every weekend day
     # and on two weekdays works at 6 on weekends, and never at 6 on a weekday
     weekend_days = [d for d in range(100) if (T0 // DAY_US + d + 3) % 7 >= 5]   # 2026-01-01: a Thursday
-    rows = _actor("p", "person", range(100), range(9, 17))
+    rows = actor("p", "person", range(100), range(9, 17))
     rows += [{**row, "t_us": row["t_us"] + k * 60_000_000}
-             for row in _actor("p", "person", [*weekend_days, 40, 41], [6]) for k in range(30)]
-    rows += _actor("bot", "agent", range(100), range(0, 24, 6))
+             for row in actor("p", "person", [*weekend_days, 40, 41], [6]) for k in range(30)]
+    rows += actor("bot", "agent", range(100), range(0, 24, 6))
     early = []
     for seed in range(6):
-        truth = inject_into(_frame(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(seed),
+        truth = inject_into(as_events(pl.DataFrame(rows)), per_kind=10, rng=np.random.default_rng(seed),
                             min_history=20).truth
         early += [t for t in truth.filter(pl.col("kind") == "rapid_succession")["start"] if t // HOUR_US % 24 < 9]
     assert early and all((t // DAY_US + 3) % 7 >= 5 for t in early)
@@ -185,7 +157,7 @@ def test_an_off_hours_hour_is_never_worked_even_counting_what_was_injected():
     off-hours hour), falls in the hour or the hour either side: a second night at the same
     hour is not "never". People are not picked twice while others are left; and a rapid
     succession falls at an hour of the day the person worked on 3 days or more."""
-    events = _history()
+    events = history()
     usual = {}
     per_hour = (events.with_columns(hod=pl.col("t_us") // HOUR_US % 24, day=pl.col("t_us") // DAY_US)
                 .group_by("actor_id", "hod").agg(pl.col("day").n_unique()).filter(pl.col("day") >= 3))
@@ -208,7 +180,7 @@ def test_an_off_hours_hour_is_never_worked_even_counting_what_was_injected():
 def test_a_runaway_is_sized_by_the_bot_s_rate_while_it_is_there():
     # late-bot: 12 events a day for 11 days (0.5 an hour while there), in a 90-day store: at the
     # store's mean rate (0.06 an hour) "4-10x" would be a tenth of what the bot does anyway
-    events = _history()
+    events = history()
     truth = pl.concat([inject_into(events, per_kind=10, rng=np.random.default_rng(seed)).truth
                        for seed in range(5)])
     runaways = truth.filter((pl.col("kind") == "runaway_agent") & (pl.col("actor_id") == "late-bot"))

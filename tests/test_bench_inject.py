@@ -14,37 +14,9 @@ import pytest
 from bench import families
 from bench.inject import DAY_US, HOUR_US, MIN_US, SCHEDULED_RUNAWAYS, Runaways, inject_into, largest_before
 
-from .injected import spike_people
+from .injected import T0, actor, as_events, history, spike_people
 
 ROOT = Path(__file__).resolve().parent.parent
-T0 = 1_767_225_600_000_000  # 2026-01-01 00:00 UTC, a Thursday
-
-
-def _actor(actor_id: str, kind: str, days, hours) -> list[dict]:
-    return [{"actor_id": actor_id, "actor_type": "agent" if kind == "agent" else "member",
-             "actor_key": f"{kind}:{actor_id}", "t_us": T0 + d * DAY_US + h * HOUR_US + 60_000_000}
-            for d in days for h in hours]
-
-
-def _frame(rows: pl.DataFrame | list[dict]) -> pl.DataFrame:
-    """``rows`` (actor_id, actor_type, actor_key, t_us) in the columns of ``generate_events``."""
-    rows = pl.DataFrame(rows) if isinstance(rows, list) else rows
-    frame = rows.with_columns(
-        id=pl.int_range(pl.len()).cast(pl.Utf8), workspace_id=pl.lit("ws"), entity_type=pl.lit("issue"),
-        entity_id=pl.lit("e"), issue_id=pl.lit("e"), action=pl.lit("issue.updated"), details=pl.lit("{}"))
-    return frame.with_columns(created_at=pl.from_epoch("t_us", time_unit="us").dt.strftime("%Y-%m-%dT%H:%M:%S"))
-
-
-def _history() -> pl.DataFrame:
-    """90 days: a founder and six staff there throughout, a joiner from day 50, a night owl
-    who works at every hour, a bot from day 60 to day 70 only, and an old bot there throughout."""
-    rows = (_actor("founder", "person", range(90), range(9, 17))
-            + [row for i in range(6) for row in _actor(f"staff-{i}", "person", range(90), range(8, 16))]
-            + _actor("owl", "person", range(0, 90, 7), range(24))
-            + _actor("joiner", "person", range(50, 90), range(10, 15))
-            + _actor("late-bot", "agent", range(60, 71), range(0, 24, 2))
-            + _actor("old-bot", "agent", range(90), range(0, 24, 6)))
-    return _frame(rows)
 
 
 def _inject(events: pl.DataFrame, seed: int, **kw):
@@ -59,7 +31,7 @@ def test_each_label_is_what_was_injected():
     """Every injected event is the labelled actor's (or, for a spike, its workspace's people's),
     inside the label's [start, end); the labels' events add up to the events injected; and
     in_window, before_max and ratio are the counts in the data returned."""
-    events = _history()
+    events = history()
     for seed in range(2):
         data = _inject(events, seed)
         added = _added(data, events)
@@ -95,7 +67,7 @@ def test_each_label_is_what_was_injected():
 
 
 def test_each_actor_s_anomaly_falls_while_the_actor_is_there():
-    events = _history()
+    events = history()
     span = events.group_by("actor_id").agg(first=pl.col("t_us").min(), last=pl.col("t_us").max())
     truth = pl.concat([_inject(events, seed).truth for seed in range(5)])
     mine = truth.filter(pl.col("kind").is_in(["runaway_agent", "off_hours", "rapid_succession"])).join(
@@ -114,7 +86,7 @@ def test_off_hours_fall_at_an_hour_the_person_never_works_after_a_week():
     """Not even the hour either side, counting every injected event (a spike at night, another
     off-hours hour); a person who works at every hour has none; each person is picked once while
     others are left; and "never works then" stands on at least 7 active days before it."""
-    events = _history()
+    events = history()
     for seed in range(5):
         data = _inject(events, seed)
         off = data.truth.filter(pl.col("kind") == "off_hours")
@@ -132,7 +104,7 @@ def test_off_hours_fall_at_an_hour_the_person_never_works_after_a_week():
 def test_a_spike_is_eight_or_more_people_who_are_there():
     """A spike drawn before the joiner joined is made of people there then; with the joiner
     there, it may take part. Every injected event falls while its actor is there."""
-    events = _history()
+    events = history()
     span = events.group_by("actor_id").agg(first=pl.col("t_us").min(), last=(pl.col("t_us").max() - T0) // DAY_US)
     spiked = set()
     for seed in range(8):
@@ -148,23 +120,23 @@ def test_a_spike_is_eight_or_more_people_who_are_there():
 def test_no_spike_where_eight_people_are_never_there():
     """Ten people who each stay nine days, one after another, are never eight at once; nor are
     the five of a small workspace: a spike is 8 people or more, so none is injected."""
-    rows = [row for i in range(10) for row in _actor(f"p{i}", "person", range(9 * i, 9 * i + 9), range(9, 17))]
-    rows += _actor("old-bot", "agent", range(90), range(0, 24, 6))
-    truth = _inject(_frame(rows), 0).truth
+    rows = [row for i in range(10) for row in actor(f"p{i}", "person", range(9 * i, 9 * i + 9), range(9, 17))]
+    rows += actor("old-bot", "agent", range(90), range(0, 24, 6))
+    truth = _inject(as_events(rows), 0).truth
     assert truth.filter(pl.col("kind") == "workspace_spike").is_empty()
     assert truth.filter(pl.col("kind") == "rapid_succession").height == 10
-    rows = [row for i in range(5) for row in _actor(f"p{i}", "person", range(30), range(9, 17))]
-    rows += _actor("bot", "agent", range(30), range(0, 24, 6))
-    assert _inject(_frame(rows), 0).truth.filter(pl.col("kind") == "workspace_spike").is_empty()
+    rows = [row for i in range(5) for row in actor(f"p{i}", "person", range(30), range(9, 17))]
+    rows += actor("bot", "agent", range(30), range(0, 24, 6))
+    assert _inject(as_events(rows), 0).truth.filter(pl.col("kind") == "workspace_spike").is_empty()
 
 
 def test_no_off_hours_once_no_one_has_a_never_worked_hour_left():
     """A small project's regulars may have one quiet hour between them, or none: an off-hours
     burst goes there once, and no more are injected (rather than at an hour someone works)."""
-    rows = _actor("a", "person", range(30), range(0, 21))   # quiet at 22 only (21 and 23 border work)
-    rows += [row for i in range(3) for row in _actor(f"all-{i}", "person", range(30), range(24))]
-    rows += _actor("bot", "agent", range(30), range(0, 24, 6))
-    off = _inject(_frame(rows), 0).truth.filter(pl.col("kind") == "off_hours")
+    rows = actor("a", "person", range(30), range(0, 21))   # quiet at 22 only (21 and 23 border work)
+    rows += [row for i in range(3) for row in actor(f"all-{i}", "person", range(30), range(24))]
+    rows += actor("bot", "agent", range(30), range(0, 24, 6))
+    off = _inject(as_events(rows), 0).truth.filter(pl.col("kind") == "off_hours")
     assert off["actor_id"].to_list() == ["a"] and off["start"][0] // HOUR_US % 24 == 22
 
 
@@ -173,23 +145,23 @@ def test_a_rapid_succession_falls_at_an_hour_the_person_usually_works():
     days): a rapid succession goes to their working hours only. Weekdays and weekends are
     counted apart: a person up at 6 on every weekend day and on two weekdays usually works at 6
     on weekends, and not on weekdays."""
-    rows = _actor("p", "person", range(100), range(9, 17))
-    night = _actor("p", "person", range(0, 90, 30), [3])   # 100 events each of those nights
+    rows = actor("p", "person", range(100), range(9, 17))
+    night = actor("p", "person", range(0, 90, 30), [3])   # 100 events each of those nights
     rows += [{**row, "t_us": row["t_us"] + k * 30_000_000} for row in night for k in range(100)]
-    rows += _actor("bot", "agent", range(100), range(0, 24, 6))
+    rows += actor("bot", "agent", range(100), range(0, 24, 6))
     for seed in range(3):
-        rapid = _inject(_frame(rows), seed).truth.filter(pl.col("kind") == "rapid_succession")
+        rapid = _inject(as_events(rows), seed).truth.filter(pl.col("kind") == "rapid_succession")
         assert rapid.height == 10
         assert set((rapid["start"] // HOUR_US % 24).to_list()) <= set(range(9, 17))
 
     weekend_days = [d for d in range(100) if (T0 // DAY_US + d + 3) % 7 >= 5]
-    rows = _actor("p", "person", range(100), range(9, 17))
+    rows = actor("p", "person", range(100), range(9, 17))
     rows += [{**row, "t_us": row["t_us"] + k * 60_000_000}
-             for row in _actor("p", "person", [*weekend_days, 40, 41], [6]) for k in range(30)]
-    rows += _actor("bot", "agent", range(100), range(0, 24, 6))
+             for row in actor("p", "person", [*weekend_days, 40, 41], [6]) for k in range(30)]
+    rows += actor("bot", "agent", range(100), range(0, 24, 6))
     early = []
     for seed in range(6):
-        rapid = _inject(_frame(rows), seed).truth.filter(pl.col("kind") == "rapid_succession")
+        rapid = _inject(as_events(rows), seed).truth.filter(pl.col("kind") == "rapid_succession")
         early += [t for t in rapid["start"] if t // HOUR_US % 24 < 9]
     assert early and all((t // DAY_US + 3) % 7 >= 5 for t in early)
 
@@ -199,7 +171,7 @@ def test_a_runaway_is_sized_against_the_agent_s_largest_stretch_before_it():
     a window that long before it, or 20 events when that is more; its label's ``ratio`` counts the
     data returned (an earlier runaway of the same agent included). Half begin at the agent's own
     events, the others at an hour it never works (the old bot runs at 0, 6, 12, 18)."""
-    events = _history()
+    events = history()
     for seed in range(3):
         data = _inject(events, seed)
         truth = data.truth.filter(pl.col("kind") == "runaway_agent")
