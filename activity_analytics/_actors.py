@@ -11,12 +11,17 @@ import csv
 import datetime as dt
 import os
 from collections.abc import Iterable
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from ._defaults import MARK_TYPES
 from ._errors import InputError
+from ._lazy import lazy_module
 from ._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = lazy_module("polars")
 
 
 def _read_marks_csv(path: str | os.PathLike[str]) -> list[tuple[str, str, str | None, str | None]]:

@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from ._defaults import DEFAULT_LOCK_TIMEOUT
+from ._lazy import lazy_module
 from ._sql import alerts as _sql
 from ._store import connect, transaction
 from ._time import When
 from .analysis._basic import bursts
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = lazy_module("polars")
 
 
 def _given(value: When) -> str | None:

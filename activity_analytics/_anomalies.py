@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import polars as pl
-
+from ._lazy import lazy_module
 from ._sample import SampleSpec, _uuids, generate_events, rows_like
+
+if TYPE_CHECKING:
+    import numpy as np
+    import polars as pl
+else:
+    np = lazy_module("numpy")
+    pl = lazy_module("polars")
 
 KINDS = ("rapid_succession", "runaway_agent", "new_actor", "workspace_spike", "off_hours")
 HOUR_US = 3_600_000_000

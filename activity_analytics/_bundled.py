@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from ._anomalies import inject
 from ._defaults import SampleSpec
+from ._lazy import lazy_module
 from ._sample import (
     audit_records,
     generate_events,
@@ -20,6 +20,11 @@ from ._sample import (
     write_platform_sqlite,
 )
 from ._sample_agents import agent_runs, runaway_truth, write_traces
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = lazy_module("polars")
 
 
 def generate_sample(

@@ -39,16 +39,24 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import duckdb
-import pyarrow as pa
-import pyarrow.dataset as ds
-from pyarrow import fs as pafs
+from typing import TYPE_CHECKING
 
 from ._display import Shown
 from ._errors import InputError, LakeError, one_line
+from ._lazy import lazy_module
 from ._progress import progress_bar, watch_query
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    from pyarrow import fs as pafs
+else:
+    duckdb = lazy_module("duckdb")
+    pa = lazy_module("pyarrow")
+    ds = lazy_module("pyarrow.dataset")
+    pafs = lazy_module("pyarrow.fs")
 
 STATE_FILE = "_activity_analytics.json"
 LAKE_FORMAT = 1

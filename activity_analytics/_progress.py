@@ -6,11 +6,17 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
-import duckdb
 from tqdm.auto import tqdm
 
 from ._jupyter import in_jupyter
+from ._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
 
 
 def _interactive() -> bool:

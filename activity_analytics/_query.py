@@ -11,15 +11,17 @@ import threading
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-import duckdb
-
 from . import _table
 from ._defaults import FORMATS
 from ._errors import ActivityAnalyticsError, QueryError, one_line
+from ._lazy import lazy_module
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
 
-if TYPE_CHECKING:  # loaded when a result is made: the CLI prints tables without it (_table)
-    import polars as pl
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl  # loaded when a result is made: the CLI prints tables without it (_table)
+else:
+    duckdb = lazy_module("duckdb")
 
 
 def sql(

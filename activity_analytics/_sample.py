@@ -23,11 +23,17 @@ import gzip
 import os
 import sqlite3
 from pathlib import Path
-
-import numpy as np
-import polars as pl
+from typing import TYPE_CHECKING
 
 from ._defaults import SampleSpec
+from ._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+    import polars as pl
+else:
+    np = lazy_module("numpy")
+    pl = lazy_module("polars")
 
 _WORDS = (
     "login page crashes on submit", "flaky test in billing", "upgrade duckdb",

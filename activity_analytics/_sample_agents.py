@@ -9,10 +9,15 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ._defaults import SampleSpec
+from ._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = lazy_module("numpy")
 
 #: USD per 1M tokens (input, output): praisonaiagents 1.7.17's fallback table
 #: for the models generated here

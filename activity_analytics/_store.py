@@ -15,15 +15,20 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from ._defaults import DEFAULT_LOCK_TIMEOUT, DEFAULT_STORAGE_VERSION, STORAGE_VERSIONS
 from . import _terms
 from ._errors import SchemaError, StoreError, StoreLockedError, one_line
 from ._jupyter import status_line
+from ._lazy import lazy_module
 from ._sql import storage
 from ._sql.schema import ACTOR_TYPES, MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
 
 __all__ = ["ACTOR_TYPES", "DEFAULT_LOCK_TIMEOUT", "SCHEMA_VERSION", "connect", "file_storage_version",
            "find_store", "migrate", "schema_version", "storage_setting", "transaction"]

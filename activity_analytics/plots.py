@@ -8,9 +8,18 @@ always blue, agents always orange, unknown actors grey.
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
-import polars as pl
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_module
+
+if TYPE_CHECKING:
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import polars as pl
+else:
+    mdates = lazy_module("matplotlib.dates")
+    plt = lazy_module("matplotlib.pyplot")
+    pl = lazy_module("polars")
 
 ACTOR_COLOURS = {"user": "#0072B2", "agent": "#E69F00", "unknown": "#999999"}
 ACTOR_LABELS = {"user": "people", "agent": "agents", "unknown": "unknown"}

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from ._lazy import need
+from ._lazy import lazy_module, need
 from ._query import sql
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = lazy_module("polars")
 
 _KINDS = {
     "rapid_succession": "rapid succession", "runaway_agent": "runaway agent", "new_actor": "new actor",

@@ -1,12 +1,16 @@
 """The layout the README's ARCHITECTURE section promises, checked on the source:
 no import cycles (lazy imports inside functions included), SQL text in ``_sql``
 importing nothing from the rest of the package, one way of templating SQL,
-no module over 500 lines, and the generated SQL pinned by golden files."""
+no module over 500 lines, every module importable without the heavy libraries,
+and the generated SQL pinned by golden files."""
 
 from __future__ import annotations
 
 import ast
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,7 +84,8 @@ def test_the_store_knows_nothing_of_the_analyses_or_ingest():
     assert {m for m in GRAPH["activity_analytics._store"]} <= {
         "activity_analytics._defaults", "activity_analytics._errors", "activity_analytics._sql",
         "activity_analytics._sql.macros", "activity_analytics._sql.storage",
-        "activity_analytics._sql.schema", "activity_analytics._terms", "activity_analytics._jupyter"}
+        "activity_analytics._sql.schema", "activity_analytics._terms", "activity_analytics._jupyter",
+        "activity_analytics._lazy"}
 
 
 def test_sql_is_templated_one_way():
@@ -103,6 +108,89 @@ def test_sql_is_templated_one_way():
 def test_no_module_over_500_lines():
     long = {name: n for name, path in MODULES.items() if (n := len(path.read_text().splitlines())) > 500}
     assert long == {}
+
+
+#: libraries a module loads only when a function of it needs them (``_lazy.lazy_module``)
+HEAVY = ("duckdb", "polars", "pyarrow", "numpy", "httpx", "matplotlib", "pydantic", "nbformat", "nbclient")
+#: modules not held to that yet (ingest/ is being rewritten: delete the entry once it is done)
+NOT_YET_LAZY = ("activity_analytics.ingest",)
+#: entry points, whose import runs something
+ENTRY_POINTS = ("activity_analytics.__main__",)
+
+# Imports every package module in one child process and names, for each request of
+# a heavy library (an import statement, importlib.import_module: need() and
+# lazy_module go through it), the module whose body was running and its line.
+# Requests are seen even when the library is already loaded, so a module is
+# caught whichever module loaded the library first.
+_IMPORT_EVERY_MODULE = """
+import builtins, importlib, json, pkgutil, sys
+
+heavy, skip, entry_points = (json.loads(a) for a in sys.argv[1:4])
+before = sorted(m for m in heavy if m in sys.modules)
+asked = []
+
+def ours(frame):
+    return frame.f_globals.get("__name__", "").partition(".")[0] == "activity_analytics"
+
+def loaded():
+    return {m for m in heavy if m in sys.modules}
+
+def traced(real, name, *args):
+    frame = sys._getframe(2)  # what asked: the package's code, or a library's own
+    if name.partition(".")[0] not in heavy or not ours(frame):
+        return real(name, *args)
+    while frame is not None and not (frame.f_code.co_name == "<module>" and ours(frame)):
+        frame = frame.f_back
+    if frame is None:  # asked by a function called later, not while a module loads
+        return real(name, *args)
+    had = loaded()
+    try:
+        return real(name, *args)
+    finally:  # the library asked for, and those it loaded in turn
+        for lib in {name.partition(".")[0]} | (loaded() - had):
+            asked.append([frame.f_globals["__name__"], frame.f_lineno, lib])
+
+real_import, real_import_module = builtins.__import__, importlib.import_module
+
+def traced_import(name, globals=None, locals=None, fromlist=(), level=0):
+    if level:
+        return real_import(name, globals, locals, fromlist, level)
+    return traced(real_import, name, globals, locals, fromlist, level)
+
+def traced_import_module(name, package=None):
+    return traced(real_import_module, name, package)
+
+builtins.__import__, importlib.import_module = traced_import, traced_import_module
+import activity_analytics
+names = [m.name for m in pkgutil.walk_packages(activity_analytics.__path__, "activity_analytics.")]
+for name in names:
+    if name not in entry_points and not any(name == p or name.startswith(p + ".") for p in skip):
+        importlib.import_module(name)
+print(json.dumps({"modules": names, "asked": asked, "before": before, "loaded": sorted(loaded())}))
+"""
+
+
+def test_every_module_imports_without_the_heavy_libraries():
+    """``import activity_analytics`` and ``activity-analytics --help`` stay quick
+    when ``__init__`` imports its names statically: no module body imports DuckDB,
+    Polars, PyArrow, NumPy, HTTP, matplotlib or notebook machinery."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EVERY_MODULE, *(json.dumps(x) for x in (HEAVY, NOT_YET_LAZY, ENTRY_POINTS))],
+        capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert {"activity_analytics._store", "activity_analytics.plots", "activity_analytics.analysis._spark"} <= set(
+        found["modules"])
+    assert found["before"] == []  # else the child cannot tell
+
+    def excused(module: str) -> bool:
+        return any(module == p or module.startswith(p + ".") for p in NOT_YET_LAZY)
+
+    offenders = sorted({f"{module}:{line} loads {lib}" for module, line, lib in found["asked"] if not excused(module)})
+    assert offenders == [], "\n".join(offenders)
+    # a library loaded with no module body to name (a thread, a hook) would hide here
+    named = {lib for _, _, lib in found["asked"]}
+    assert set(found["loaded"]) <= named
 
 
 # ------------------------------------------------------------------ golden SQL

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from .._errors import InputError
+from .._lazy import lazy_module
 from .._store import DEFAULT_LOCK_TIMEOUT
 from .._time import When
 from ._filters import Filters, parse_every
 from ._run import run_macro
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = lazy_module("polars")
 
 #: what ``by`` may name
 BY = ("model", "tool")

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from .._defaults import DEFAULT_LOCK_TIMEOUT
+from .._lazy import lazy_module
 from .._time import When
 from ._basic import actors, bursts
 from ._filters import Filters
+
+if TYPE_CHECKING:
+    import polars as pl
+else:
+    pl = lazy_module("polars")
 
 
 def _counts(db, since, until, workspace, lock_timeout) -> dict[str, int]:

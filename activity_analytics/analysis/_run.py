@@ -6,20 +6,22 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from .. import _table
 from .._errors import AnalysisError, one_line
 from .._jupyter import note
+from .._lazy import lazy_module
 from .._sql import macros as _macros
 from .._store import DEFAULT_LOCK_TIMEOUT, connect
 from ._filters import Filters
 from ._why import why_empty_macro
 
 if TYPE_CHECKING:  # Polars, PyArrow and Spark load when used: the CLI prints tables without them
+    import duckdb
     import polars as pl
 
     from ._spark import SparkLake
+else:
+    duckdb = lazy_module("duckdb")
 
 
 def run_macro(

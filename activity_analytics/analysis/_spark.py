@@ -14,19 +14,24 @@ import datetime as dt
 import os
 import threading
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import polars as pl
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from .._errors import EngineError, InputError, one_line
 from .._lake import STATE_FILE
-from .._lazy import need
+from .._lazy import lazy_module, need
 from .._sql.macros import stage2
 from .._sql.schema import events_select
 from .._sql.stages import SPARK, stage1
 from ._filters import Filters, every_us
+
+if TYPE_CHECKING:
+    import duckdb
+    import polars as pl
+    import pyarrow as pa
+else:
+    duckdb = lazy_module("duckdb")
+    pl = lazy_module("polars")
+    pa = lazy_module("pyarrow")
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ANALYSES = ("actions", "actors", "bursts")

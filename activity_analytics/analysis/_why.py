@@ -4,12 +4,14 @@ nothing, or where the store's events begin and end."""
 from __future__ import annotations
 
 import datetime as dt
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from .._sql import empty as _sql
 from .._terms import make_store
 from ._filters import Filters
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def _when(value: dt.datetime | None) -> str:
