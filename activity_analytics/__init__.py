@@ -1,8 +1,9 @@
 """activity-analytics: the PraisonAI Platform's activity log, in DuckDB, as answers.
 
 The public API is what ``__all__`` lists; every module behind it is private.
-The errors load with the package; everything else when first used, so a
-script or command pays only for what it uses.
+Every name is imported here; the heavy libraries behind them (DuckDB, Polars,
+Arrow, HTTP, matplotlib) load when first used, so a script or command pays
+only for what it uses.
 """
 
 from ._errors import (
@@ -22,56 +23,31 @@ from ._errors import (
     StoreError,
     StoreLockedError,
 )
-from ._lazy import exports as _exports
+from . import plots, tables
+from ._actors import list_actors, mark_actors, unmark_actors
+from ._alerts import new_bursts
+from ._bundled import generate_sample
+from ._defaults import SampleSpec
+from ._demo import DemoResult, demo
+from ._lake import ExportResult, export
+from ._query import sql, sql_prompt
+from ._report import report
+from ._sample import generate_events
+from ._sql.schema import SCHEMA_VERSION
+from ._status import StoreStatus, status
+from ._store import connect, find_store, migrate
+from .analysis._agents import agents
+from .analysis._basic import actions, actors, bursts, timeline, top_actors
+from .analysis._filters import Filters
+from .analysis._glance import glance
+from .analysis._spark import SparkLake
 
-# ``ingest`` is a subpackage and a function: load the (light) subpackage now and
-# let the name mean the function, as users expect of ``aa.ingest(...)``.
-from . import ingest as _ingest_package  # noqa: E402, F401  isort: skip
-
-del globals()["ingest"]
-
-_WHERE = {
-    "SCHEMA_VERSION": "._sql.schema",
-    "ClientOptions": ".ingest._api",
-    "Credentials": ".ingest._api",
-    "DemoResult": "._demo",
-    "ExportResult": "._lake",
-    "Filters": ".analysis._filters",
-    "IngestResult": ".ingest._load",
-    "LoadCounts": ".ingest._counts",
-    "SampleSpec": "._defaults",
-    "ScopeResult": ".ingest._sync",
-    "SparkLake": ".analysis._spark",
-    "StoreStatus": "._status",
-    "SyncOptions": ".ingest._sync",
-    "SyncResult": ".ingest._sync",
-    "actions": ".analysis._basic",
-    "agents": ".analysis._agents",
-    "actors": ".analysis._basic",
-    "bursts": ".analysis._basic",
-    "connect": "._store",
-    "demo": "._demo",
-    "export": "._lake",
-    "find_store": "._store",
-    "generate_events": "._sample",
-    "generate_sample": "._bundled",
-    "glance": ".analysis._glance",
-    "ingest": ".ingest._load",
-    "list_actors": "._actors",
-    "mark_actors": "._actors",
-    "migrate": "._store",
-    "new_bursts": "._alerts",
-    "plots": ".plots",
-    "report": "._report",
-    "sql": "._query",
-    "sql_prompt": "._query",
-    "status": "._status",
-    "sync": ".ingest._sync",
-    "tables": ".tables",
-    "timeline": ".analysis._basic",
-    "top_actors": ".analysis._basic",
-    "unmark_actors": "._actors",
-}
+# ``ingest`` names the subpackage and the function: last, so the name is the
+# function, as users expect of ``aa.ingest(...)``
+from .ingest import (  # isort: skip
+    ClientOptions, Credentials, IngestResult, LoadCounts, ScopeResult, SyncOptions, SyncResult,
+    ingest, sync,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -132,8 +108,6 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
-
-__getattr__, __dir__ = _exports(__name__, _WHERE, globals())
 
 # In a Jupyter kernel this package's errors show as one line, as on the command line.
 from ._jupyter import install_error_display as _install_error_display  # noqa: E402  isort: skip

@@ -1,4 +1,4 @@
-"""Load heavy libraries and a package's public names when first used, so that
+"""Load heavy libraries when first used, so that
 ``import activity_analytics`` and ``activity-analytics --help`` do not pay for
 Polars, matplotlib, HTTP or notebook machinery they do not use.
 
@@ -14,7 +14,6 @@ keeps static tools (type checkers, go-to-definition) on the real module::
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -89,24 +88,3 @@ def lazy_module(name: str) -> Any:
     <lazy module 'wave' (loaded)>
     """
     return _LazyModule(name)
-
-
-def exports(package: str, where: dict[str, str], namespace: dict[str, Any]) -> tuple[
-        Callable[[str], Any], Callable[[], list[str]]]:
-    """``__getattr__`` and ``__dir__`` for ``package``: ``where`` maps each
-    public name to the module (relative to ``package``) that defines it; the
-    name is imported from there on first use and kept in ``namespace``."""
-
-    def __getattr__(name: str) -> Any:
-        module = where.get(name)
-        if module is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        target = importlib.import_module(module, package)
-        value = target if module == f".{name}" else getattr(target, name)
-        namespace[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted(set(namespace) | set(where))
-
-    return __getattr__, __dir__

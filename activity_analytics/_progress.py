@@ -8,15 +8,16 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from tqdm.auto import tqdm
-
 from ._jupyter import in_jupyter
 from ._lazy import lazy_module
 
 if TYPE_CHECKING:
     import duckdb
+    import tqdm.auto as tqdm_auto
+    from tqdm.auto import tqdm
 else:
     duckdb = lazy_module("duckdb")
+    tqdm_auto = lazy_module("tqdm.auto")  # 50 ms: only when a bar is shown
 
 
 def _interactive() -> bool:
@@ -36,7 +37,7 @@ def progress_bar(
     ``keep_empty=False``: a bar that counted nothing leaves no line behind.
     """
     show = _interactive() if enabled is None else enabled
-    bar = tqdm(
+    bar = tqdm_auto.tqdm(
         total=total, desc=desc, unit=unit, unit_scale=scale,
         unit_divisor=1024 if unit == "B" else 1000,
         disable=not show, leave=True, file=sys.stderr, position=position,
@@ -56,7 +57,7 @@ def progress_bar(
             bar.leave = False
             bar.close()
             if last:  # (from the line's start: clearing a bar below leaves the cursor mid-line)
-                tqdm.write("\r" + last, file=sys.stderr)
+                tqdm_auto.tqdm.write("\r" + last, file=sys.stderr)
 
 
 def _widget(bar: tqdm) -> bool:

@@ -77,7 +77,7 @@ def _run(url: str, token: str, events: int, pythonpath: Path | None) -> dict:
     if proc.returncode != 0:
         raise RuntimeError(f"sync failed ({proc.returncode}): {proc.stderr}")
     version = subprocess.run([sys.executable, "-c", "from activity_analytics.ingest import _writer as w; "
-                              "print('windows' if hasattr(w, 'load_spool') else 'one window')"],
+                              "print('windows' if hasattr(w, 'load_spool') or hasattr(w, '_core') else 'one window')"],
                              env=env, capture_output=True, text=True, cwd=pythonpath or ROOT).stdout.strip()
     asked = result["asked"]
     answered = [q for q in asked if "n" in q]

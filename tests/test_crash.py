@@ -17,14 +17,14 @@ from activity_analytics._sample import write_jsonl
 CHILD = textwrap.dedent(
     """
     import sys
-    from activity_analytics.ingest import _files, _load
+    from activity_analytics.ingest import _core, _files, _load
     _files.BLOCK_BYTES = 64 * 1024          # many small batches
-    original = _load.load_batch
+    original = _core.store_file
     def announcing(*args, **kwargs):
-        counts = original(*args, **kwargs)
-        print("committed", counts.records, flush=True)
-        return counts
-    _load.load_batch = announcing
+        for counts in original(*args, **kwargs):  # each batch's counts once it is committed
+            print("committed", counts.records, flush=True)
+            yield counts
+    _core.store_file = announcing
     _load.ingest_paths([sys.argv[1]], sys.argv[2], progress=False, fast=False)  # commits per batch
     print("done", flush=True)
     """

@@ -23,7 +23,7 @@ import activity_analytics as aa
 from activity_analytics import SyncOptions
 from activity_analytics._errors import InputError
 from activity_analytics.cli import cli
-from activity_analytics.ingest import _database
+from activity_analytics.ingest import _core
 from activity_analytics.ingest._load import ingest_paths
 
 from .pg_server import PASSWORD, pg, pg_cluster  # noqa: F401 - the fixtures
@@ -115,7 +115,7 @@ def test_the_fast_and_the_careful_path_and_a_file_store_the_same_rows(pg, tmp_pa
                  "FROM generate_series(1, 40) AS g")
     fast, careful, via_file = (tmp_path / f"{n}.duckdb" for n in ("fast", "careful", "file"))
     with monkeypatch.context() as patch:  # the fast path, and only it, takes a clean table
-        patch.setattr(_database, "_careful", lambda *a, **k: pytest.fail("went the careful way"))
+        patch.setattr(_core, "store_raw", lambda *a, **k: pytest.fail("went the careful way"))
         ingest_paths([url], fast, progress=False)
     ingest_paths([url], careful, progress=False, fast=False)
     cluster, database = pg

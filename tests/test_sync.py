@@ -789,17 +789,17 @@ def test_feeds_stored_together_keep_each_rows_source_and_each_loads_counts(tmp_p
 
     db = tmp_path / "s.duckdb"
     batches = []
-    original = Writer._transaction
+    original = Writer._write
 
-    def spy(self, batch, store, also=None):
+    def spy(self, con, batch):
         batches.append({page.feed.scope for page in batch if page.rows})
         if len(batches) == 1:
             time.sleep(0.3)  # a slow first write: pages of every feed queue up meanwhile
-        return original(self, batch, store, also)
+        return original(self, con, batch)
 
     options = SyncOptions(progress=False, page_size=10, client=ClientOptions(transport=httpx.MockTransport(handler)))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Writer, "_transaction", spy)
+        mp.setattr(Writer, "_write", spy)
         result = aa.sync("http://127.0.0.1:9", db, credentials=Credentials(token="t"), options=options)
     assert any(len(scopes) > 1 for scopes in batches)  # feeds did share transactions
     assert {s.workspace_id: s.new_rows for s in result.scopes} == {w: 60 for w in feeds}

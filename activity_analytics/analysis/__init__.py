@@ -1,18 +1,10 @@
-"""Analyses: each a function returning one tidy Polars DataFrame, and a SQL macro.
-Names load when first used."""
+"""Analyses: each a function returning one tidy Polars DataFrame, and a SQL macro."""
 
-from .._lazy import exports as _exports
+from ._agents import agents
+from ._basic import actions, actors, bursts, timeline, top_actors
+from ._filters import Filters
+from ._glance import glance
+from ._spark import SparkLake
 
-_WHERE = {
-    "Filters": "._filters",
-    "SparkLake": "._spark",
-    "actions": "._basic",
-    "agents": "._agents",
-    "actors": "._basic",
-    "bursts": "._basic",
-    "glance": "._glance",
-    "timeline": "._basic",
-    "top_actors": "._basic",
-}
-__all__ = sorted(_WHERE)
-__getattr__, __dir__ = _exports(__name__, _WHERE, globals())
+__all__ = ["Filters", "SparkLake", "actions", "actors", "agents", "bursts", "glance", "timeline",
+           "top_actors"]

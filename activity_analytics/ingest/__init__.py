@@ -1,18 +1,20 @@
-"""Ingest: files (``_files``, ``_load``) and the Platform's API (``_api``,
-``_walk``, ``_writer``, ``_sync``) into the store. Names load when first used."""
+"""Ingest: sources (``_files``, ``_database``, ``_api`` and ``_walk``,
+``_traces``) read; the load stage (``_core``) writes; ``ingest`` (``_load``)
+and ``sync`` (``_sync``, ``_writer``) orchestrate. See docs/architecture.md."""
 
-from .._lazy import exports as _exports
+from ._api import ClientOptions, Credentials
+from ._load import IngestResult, ingest
+from ._sync import ScopeResult, SyncOptions, SyncResult, sync
+from ._types import LoadCounts
 
-_WHERE = {
-    "ClientOptions": "._api",
-    "Credentials": "._api",
-    "IngestResult": "._load",
-    "LoadCounts": "._load",
-    "ScopeResult": "._sync",
-    "SyncOptions": "._sync",
-    "SyncResult": "._sync",
-    "ingest": "._load",
-    "sync": "._sync",
-}
-__all__ = sorted(_WHERE)
-__getattr__, __dir__ = _exports(__name__, _WHERE, globals())
+__all__ = [
+    "ClientOptions",
+    "Credentials",
+    "IngestResult",
+    "LoadCounts",
+    "ScopeResult",
+    "SyncOptions",
+    "SyncResult",
+    "ingest",
+    "sync",
+]

@@ -7,7 +7,6 @@ the Authorization header, and URLs carry none.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import ipaddress
@@ -17,20 +16,24 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
 import orjson
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-)
 
 from .._errors import ApiError, AuthError, ForbiddenError, InputError
+from .._lazy import lazy_module
 from .._terms import option
+
+if TYPE_CHECKING:
+    import asyncio
+
+    import httpx
+    import tenacity
+else:
+    asyncio = lazy_module("asyncio")
+    httpx = lazy_module("httpx")
+    tenacity = lazy_module("tenacity")
 
 #: the Platform's page cap (limit 1..200)
 PAGE_LIMIT = 200
@@ -182,7 +185,7 @@ class PlatformClient:
                             status=response.status_code)
         self._token = response.json()["token"]
 
-    def _wait(self, state: RetryCallState) -> float:
+    def _wait(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Transient) and exc.retry_after is not None:
             return min(exc.retry_after, self.options.backoff_max)
@@ -201,9 +204,9 @@ class PlatformClient:
         relogged = False
         while True:
             try:
-                async for attempt in AsyncRetrying(
-                    retry=retry_if_exception_type(_Transient),
-                    stop=stop_after_attempt(self.options.max_attempts),
+                async for attempt in tenacity.AsyncRetrying(
+                    retry=tenacity.retry_if_exception_type(_Transient),
+                    stop=tenacity.stop_after_attempt(self.options.max_attempts),
                     wait=self._wait,
                     reraise=True,
                     before_sleep=lambda _: self._count_retry(),

@@ -1,6 +1,6 @@
 """The Platform's own database as a source: its SQLite file, or PostgreSQL.
 
-Both are read the same way (:func:`load_database`):
+Both are read the same way (``_load`` orchestrates, ``_core`` stores):
 
 * ``activity_logs``, from the last load's high-water mark less an overlap
   (:data:`OVERLAP`: a row can commit after a newer one was read), so a second
@@ -25,39 +25,33 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import sqlite3
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from .._defaults import DB_OVERLAP
 from .._errors import InputError, one_line
-from .._progress import progress_bar
-from .._sql import ingest as _sql
-from .._store import transaction
+from .._lazy import lazy_module
 from .._time import parse_ts
-from ._batch import NotClean, _now, store_batch
-from ._counts import LoadCounts, count_loads
-from ._files import BATCH_ROWS, RawBatch
+from ._files import BATCH_ROWS
+from ._types import RawBatch, cancelled, raw_schema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+else:
+    pa = lazy_module("pyarrow")
+
 
 PG_SCHEMES = ("postgresql", "postgres")
-#: ``sync_state.scope`` of a database load's high-water mark
-SCOPE = "database"
 #: the dimension tables and the columns kept of each, as the sync keeps them
 DIMENSIONS = {
     "members": ("workspace_id", "user_id", "role"),
     "agents": ("workspace_id", "id", "name", "owner_id"),
     "issues": ("workspace_id", "id", "identifier", "title", "status", "priority"),
 }
-_RAW_SCHEMA = pa.schema([("loc", pa.int64()), ("text", pa.string()), ("blank", pa.bool_())])
 
 
 def is_url(given: object) -> bool:
@@ -274,7 +268,7 @@ class _SqliteReader:
                 ids, locs, texts = zip(*rows, strict=True)
                 table = pa.Table.from_arrays(
                     [pa.array(locs, pa.int64()), pa.array(texts, pa.string()),
-                     pa.array([False] * len(locs))], schema=_RAW_SCHEMA)
+                     pa.array([False] * len(locs))], schema=raw_schema())
                 yield pa.array(ids, pa.string()), RawBatch(table)
         except sqlite3.Error as exc:
             raise InputError(f"{self.db.name}: cannot read activity_logs: {exc}") from exc
@@ -288,188 +282,10 @@ class _SqliteReader:
         self.con.close()
 
 
-def cancelled(exc: BaseException) -> bool:
-    """Whether a read failed because the driver cancelled the query on Ctrl-C."""
-    return "canceling statement due to user request" in str(exc)
-
-
 def _raw_batch(batches: list[pa.RecordBatch], first: int) -> tuple[pa.Array, RawBatch]:
     table = pa.Table.from_batches(batches)
     n = table.num_rows
     raw = pa.Table.from_arrays(
         [pa.array(range(first, first + n), pa.int64()), table.column("text").combine_chunks(),
-         pa.array([False] * n)], schema=_RAW_SCHEMA)
+         pa.array([False] * n)], schema=raw_schema())
     return table.column("id").combine_chunks(), RawBatch(raw)
-
-
-# ------------------------------------------------------------------------- loading
-
-
-#: the ids a load from a mark reads again and leaves out: rows of the overlap
-#: stored already, and rows of this source rejected before (their JSON text starts
-#: with the id: row_to_json and json_object keep the table's column order)
-_REREAD = r"""
-SELECT id FROM activity WHERE created_at >= $since
-UNION ALL
-SELECT regexp_extract(raw, '^\{"id":"([^"\\]*)"', 1) AS id FROM rejects
-WHERE source = $source AND regexp_matches(raw, '^\{"id":"')
-"""
-
-
-def read_mark(con: duckdb.DuckDBPyConnection, name: str) -> dt.datetime | None:
-    """The high-water mark of the last complete load of database ``name``."""
-    rows = con.execute("SELECT state FROM sync_state WHERE api_url = ? AND scope = ?",
-                       [name, SCOPE]).fetchall()
-    return parse_ts(json.loads(rows[0][0]).get("high_water")) if rows else None
-
-
-def _save(con, db: Database, newest: dt.datetime | None, old: dt.datetime | None,
-          dims: dict[str, list[tuple]], workspaces: list[tuple], load_id: str) -> None:
-    """The load's end, in the transaction of its last rows: the mark, the
-    dimension tables, and the load finished."""
-    mark = max(filter(None, [newest, old]), default=None)
-    if mark is not None:
-        con.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?, ?, ?)",
-                    [db.name, SCOPE, json.dumps({"high_water": mark.isoformat()}), _now()])
-    now = _now()
-    for ws_id, name, slug in workspaces:
-        con.execute("INSERT INTO workspaces VALUES (?, ?, ?, NULL, ?) ON CONFLICT (id) DO UPDATE "
-                    "SET name = excluded.name, slug = excluded.slug, synced_at = excluded.synced_at",
-                    [ws_id, name, slug, now])
-    listed = {w[0] for w in workspaces}  # a workspace with no rows left loses its old ones
-    for table, rows in dims.items():
-        replace_dimension(con, table, listed | {r[0] for r in rows}, rows, now)
-    con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [now, load_id])
-
-
-def replace_dimension(con, table: str, workspaces: set[str], rows: list[tuple],
-                      now: dt.datetime) -> None:
-    """The rows of ``table`` (members, agents, issues) for ``workspaces``, replaced
-    by ``rows`` (each a tuple of :data:`DIMENSIONS` columns); the caller's transaction."""
-    if not workspaces:
-        return
-    con.execute(f"DELETE FROM {table} WHERE list_contains(?, workspace_id)", [sorted(workspaces)])
-    if rows:
-        marks = ", ".join("?" * (len(DIMENSIONS[table]) + 1))
-        con.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})",
-                        [(*r, now) for r in rows])
-
-
-def load_database(
-    window: Callable[[], contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]],
-    db: Database, *, workspace: str | None = None, fast: bool = True,
-    progress: bool | None = None,
-) -> LoadCounts:
-    """Load what is new in the Platform database ``db`` (see the module's docstring).
-
-    ``workspace``, as for files: fills a missing ``workspace_id``, and a row
-    of another workspace is rejected."""
-    load_id = str(uuid.uuid4())
-    with window() as con:
-        old = read_mark(con, db.name)
-        since = old - DB_OVERLAP if old else None
-        reread = (con.sql(_REREAD, params={"since": since, "source": db.name}).to_arrow_table()
-                  if since else pa.table({"id": pa.array([], pa.string())}))
-        con.execute("INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, ?, ?)",
-                    [load_id, db.name, db.kind, _now()])
-    with db.reader() as reader:
-        workspaces = reader.table("workspaces", ("id", "name", "slug"))
-        dims = {t: reader.table(t, cols) for t, cols in DIMENSIONS.items()}
-        total, newest = reader.newest(since)
-        label = db.name if len(db.name) <= 40 else "..." + db.name[-37:]
-        with progress_bar(total=total, desc=label, enabled=progress, unit=" rows") as bar:
-            counts = None
-            if fast and isinstance(reader, _PostgresReader):
-                with contextlib.suppress(NotClean):
-                    counts = _fast(window, reader, db, workspace, since, reread, load_id, bar,
-                                   lambda con: _save(con, db, newest, old, dims, workspaces, load_id))
-            if counts is None:
-                counts = _careful(window, reader, db, workspace, since, reread, load_id, bar)
-                with window() as con, transaction(con):
-                    _save(con, db, newest, old, dims, workspaces, load_id)
-            bar.update(total - bar.n)
-    return counts
-
-
-def _fast(window, reader: _PostgresReader, db: Database, workspace: str | None, since,
-          reread: pa.Table, load_id: str, bar, finish) -> LoadCounts:
-    """Every row from ``since`` in one statement, or :class:`NotClean` having kept nothing."""
-    columns = reader.columns("activity_logs")
-    if not set(columns) <= set(_sql.ACTIVITY_FIELDS):
-        raise NotClean  # fields to keep in ``extra``: the careful path does
-    now = _now()
-    try:
-        with reader.typed(since) as stream, window() as con:
-            if not _plain(stream.schema):
-                raise NotClean
-            con.register("_rows", stream if bar.disable else _counted(stream, bar))
-            con.register("_reread", reread)
-            try:
-                with transaction(con):
-                    (stored,) = con.execute(_sql.rows_insert(columns),
-                                            {"workspace": workspace, "source": db.name, "now": now}
-                                            ).fetchall()[0]
-                    (collisions,) = con.execute(_sql.COLLISIONS, {"now": now}).fetchall()[0]
-                    if collisions:
-                        raise NotClean
-                    counts = LoadCounts(db.name, db.kind, records=stored, stored=stored)
-                    count_loads(con, [(counts, load_id)])
-                    finish(con)
-            finally:
-                with contextlib.suppress(duckdb.Error):
-                    con.unregister("_rows")
-                    con.unregister("_reread")
-    except (duckdb.Error, UnicodeDecodeError) as exc:
-        if cancelled(exc):
-            raise KeyboardInterrupt from exc
-        # the careful path reads it again and says what is wrong (a bad record,
-        # an id stored before, the server gone)
-        raise NotClean from exc
-    return counts
-
-
-def _counted(stream: pa.RecordBatchReader, bar) -> pa.RecordBatchReader:
-    """``stream``, moving ``bar`` on as DuckDB reads each batch (DuckDB cannot
-    tell how far it is through a stream)."""
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        for batch in stream:
-            bar.update(batch.num_rows)
-            yield batch
-
-    return pa.RecordBatchReader.from_batches(stream.schema, batches())
-
-
-def _plain(schema: pa.Schema) -> bool:
-    """Whether the fast path can take these columns as they are: the string
-    fields strings, the timestamp a timestamp (others go the careful way, which
-    tells a number where a string should be from a string)."""
-    for name in schema.names:
-        kind = schema.field(name).type
-        if name == _sql.ACTIVITY.timestamp:
-            ok = pa.types.is_timestamp(kind)
-        elif name in _sql.ACTIVITY.objects:
-            ok = isinstance(kind, pa.BaseExtensionType) or pa.types.is_string(kind)
-        else:
-            ok = pa.types.is_string(kind) or pa.types.is_large_string(kind)
-        if not ok:
-            return False
-    return True
-
-
-def _careful(window, reader, db: Database, workspace: str | None, since, reread: pa.Table,
-             load_id: str, bar) -> LoadCounts:
-    """Batch by batch through the record rules, each in a write window of its own."""
-    total = LoadCounts(db.name, db.kind)
-    known = reread.column("id").combine_chunks()
-    for ids, batch in reader.raw(since):
-        if len(known):
-            keep = pc.invert(pc.is_in(ids, value_set=known))
-            batch = RawBatch(batch.table.filter(keep))
-        with window() as con, transaction(con):
-            counts = store_batch(con, batch, source=db.name, kind=db.kind, label=reader.loc_label,
-                                 workspace=workspace, load_id=load_id)
-        total.add(counts)
-        bar.update(len(ids))
-        bar.set_postfix(stored=total.stored, rejected=total.rejected, refresh=False)
-    return total

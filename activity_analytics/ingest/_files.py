@@ -21,20 +21,26 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TYPE_CHECKING
 
-import duckdb
-import numpy as np
-import pyarrow as pa
 
 from .._errors import InputError, one_line
+from .._lazy import lazy_module
+from ._types import RAW_KEEP, RawBatch, raw_schema
+
+if TYPE_CHECKING:
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+else:
+    duckdb = lazy_module("duckdb")
+    np = lazy_module("numpy")
+    pa = lazy_module("pyarrow")
 
 #: a line longer than this is rejected without being parsed
 MAX_LINE_BYTES = 1 << 20
-#: how much of a rejected record is kept in ``rejects.raw``
-RAW_KEEP = 4096
 #: bytes read from a JSON-lines file per block
 BLOCK_BYTES = 64 << 20
 #: rows per batch for SQLite and JSON-array inputs
@@ -48,18 +54,6 @@ _SUFFIXES = {".jsonl", ".ndjson", ".json", ".db", ".sqlite", ".sqlite3"}
 #: rows per Arrow record batch handed to DuckDB (its unit of parallel work)
 _CHUNK_ROWS = 16_384
 
-_SCHEMA = pa.schema([("loc", pa.int64()), ("text", pa.string()), ("blank", pa.bool_())])
-
-
-@dataclass
-class RawBatch:
-    """One batch of raw records from a source."""
-
-    table: pa.Table
-    #: (loc, reason, raw text) of records rejected before parsing
-    rejects: list[tuple[int, str, str]] = field(default_factory=list)
-    #: bytes of the input consumed so far (for progress)
-    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -299,7 +293,7 @@ def _lines_table(block: bytes, first_line: int, bad: list[tuple[int, str, str]])
     blank = (first == 32) | (first == 9) | (first == 10) | (first == 13)
     for i in np.flatnonzero(blank):
         blank[i] = not data[offsets[i] : offsets[i + 1]].strip()
-    table = pa.Table.from_arrays([locs, texts, pa.array(blank)], schema=_SCHEMA)
+    table = pa.Table.from_arrays([locs, texts, pa.array(blank)], schema=raw_schema())
     # Several record batches, so that DuckDB scans them on all cores.
     return pa.Table.from_batches(table.to_batches(max_chunksize=_CHUNK_ROWS))
 
@@ -344,7 +338,7 @@ def _jsonl_batches(source: Source) -> Iterator[RawBatch]:
                     bad.append((line_no, f"line longer than {MAX_LINE_BYTES} bytes", keep))
                     carry = b""
                     skipping = True
-                    yield RawBatch(_SCHEMA.empty_table(), bad, raw.tell())
+                    yield RawBatch(raw_schema().empty_table(), bad, raw.tell())
                 continue
             block = carry + chunk[: cut + 1]
             carry = chunk[cut + 1 :]
@@ -374,7 +368,7 @@ def _array_batches(source: Source) -> Iterator[RawBatch]:
             for batch in batches:
                 table = pa.Table.from_batches([batch])
                 table = table.append_column("blank", pa.array(np.zeros(table.num_rows, dtype=bool)))
-                yield RawBatch(table.cast(_SCHEMA), [], source.size())
+                yield RawBatch(table.cast(raw_schema()), [], source.size())
         except (duckdb.Error, OSError, pa.ArrowException) as exc:
             message = one_line(exc)
             raise InputError(f"{source.name}: not a valid JSON array: {message}") from exc

@@ -1,27 +1,33 @@
-"""Load raw batches into the store: one transaction per batch, counts per source."""
+"""``ingest``: files, trace folders and the Platform's database into the store.
+
+An orchestrator (see ``_core``): it expands the paths into sources, reads
+each while the store is closed, and hands what it read to the load stage
+inside write windows, with progress and the errors a user reads."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-import duckdb
-
+from .._defaults import DB_OVERLAP
 from .._display import Shown
 from .._errors import InputError, RejectedRecordsError, StoreError, StoreLockedError, one_line
-from .._progress import progress_bar, watch_query
-from .._sql import ingest as _sql
+from .._lazy import lazy_module
+from .._progress import progress_bar
 from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
 from .._terms import caller
-from . import _traces
-from ._batch import NotClean, _now, store_batch
-from ._counts import LoadCounts, count_loads
-from ._database import Database, is_url, load_database
-from ._files import RawBatch, Source, expand
+from . import _core, _traces
+from ._database import DIMENSIONS, Database, is_url
+from ._files import Source, expand
+from ._types import LoadCounts, RawBatch
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
 
 
 @dataclass(repr=False)
@@ -62,99 +68,6 @@ class IngestResult(Shown):
             lines.append(f"see them with: activity-analytics sql --db {self.db} \"{query}\""
                          if caller() == "cli" else f"see them with: aa.sql({str(self.db)!r}, {query!r})")
         return "\n".join(lines)
-
-
-def load_batch(con: duckdb.DuckDBPyConnection, batch: RawBatch, **where: Any) -> LoadCounts:
-    """:func:`store_batch` in a transaction of its own; returns its counts."""
-    with transaction(con):
-        return store_batch(con, batch, **where)
-
-
-def load_file_fast(
-    con: duckdb.DuckDBPyConnection, src: Source, *, source: str, workspace: str | None,
-    load_id: str, report: Callable[[float], None] | None = None,
-) -> LoadCounts:
-    """The fast path for files: a whole clean JSON-lines or JSON-array file in one statement.
-
-    DuckDB's parallel JSON reader does the parsing; the same record rules as
-    the careful path run over it. Raises :class:`NotClean`, having changed
-    nothing, when the file holds anything the careful path must handle: a
-    record to reject, fields to keep in ``extra``, an id repeated or already
-    stored, or a rerun of a file loaded before (mostly duplicates).
-    """
-    if src.kind not in ("jsonl", "json-array"):
-        raise NotClean
-    (loaded_before,) = con.execute(
-        "SELECT count(*) FROM loads WHERE source = ? AND finished_at IS NOT NULL", [source]
-    ).fetchall()[0]
-    if loaded_before:
-        raise NotClean
-    params = {
-        "path": str(src.path),
-        "format": "newline_delimited" if src.kind == "jsonl" else "array",
-        "compression": "gzip" if src.gzipped else "none",
-        "workspace": workspace, "source": source, "now": _now(),
-    }
-    try:
-        with transaction(con):
-            with watch_query(con, report):
-                (stored,) = con.execute(_sql.FILE_INSERT, params).fetchall()[0]
-            (collisions,) = con.execute(_sql.COLLISIONS, {"now": params["now"]}).fetchall()[0]
-            if collisions:
-                raise NotClean
-            counts = LoadCounts(source, src.kind, records=stored, stored=stored)
-            count_loads(con, [(counts, load_id)])
-    except (duckdb.Error, UnicodeDecodeError) as exc:
-        # The careful path redoes it and says what is wrong. (DuckDB quotes the
-        # offending data in its message, which can fail to decode.)
-        raise NotClean from exc
-    return counts
-
-
-def load_source(
-    window: Callable[[], contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]],
-    src: Source,
-    batches: Iterable[RawBatch],
-    *,
-    source: str,
-    workspace: str | None = None,
-    fast: bool = True,
-    report: Callable[[float], None] | None = None,
-) -> Iterator[LoadCounts]:
-    """Load every batch of one input, yielding each batch's counts as it commits.
-
-    Each commit is a write window of its own (``window()`` opens the store
-    and closes it after): the fast path's one statement, or one batch of the
-    careful path, read while the store is closed. A ``loads`` row records the
-    input; its ``finished_at`` stays NULL if the load is interrupted, which
-    ``status`` reports. With ``fast``, a clean file is first tried in one
-    statement (see :func:`load_file_fast`); otherwise, or when that finds
-    anything to tell apart, the careful path stores it batch by batch.
-    """
-    load_id = str(uuid.uuid4())
-    counts = None
-    with window() as con:
-        con.execute("INSERT INTO loads (load_id, source, kind, started_at) VALUES (?, ?, ?, ?)",
-                    [load_id, source, src.kind, _now()])
-        if fast:
-            with contextlib.suppress(NotClean):
-                counts = load_file_fast(con, src, source=source, workspace=workspace,
-                                        load_id=load_id, report=report)
-                _finish_load(con, load_id)
-    if counts is not None:
-        yield counts
-        return
-    for batch in batches:  # read with the store closed
-        with window() as con:
-            counts = load_batch(con, batch, source=source, kind=src.kind, label=src.loc_label,
-                                workspace=workspace, load_id=load_id)
-        yield counts
-    with window() as con:
-        _finish_load(con, load_id)
-
-
-def _finish_load(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
-    con.execute("UPDATE loads SET finished_at = ? WHERE load_id = ?", [_now(), load_id])
 
 
 def ingest(
@@ -213,6 +126,7 @@ def ingest_paths(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     fast: bool = True,
 ) -> IngestResult:
+
     """:func:`ingest`, and whether to try the fast path for files (tests and
     the benchmark also measure the careful path alone)."""
     if isinstance(paths, (str, os.PathLike)):
@@ -227,13 +141,12 @@ def ingest_paths(
     result = IngestResult(os.fspath(db), skipped=[str(p) for p in skipped])
 
     def window() -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
-        """The store, open for one commit: readers get in between (see ``load_source``)."""
+        """The store, open for one commit: readers get in between."""
         return connect(db, read_only=False, lock_timeout=lock_timeout)
 
     try:
         with window() as con:
-            from ._writer import load_spool  # (it stores pages with this module's rules)
-            result.from_spool = load_spool(con, os.fspath(db))
+            result.from_spool = _core.drain_spool(con, os.fspath(db))
         try:
             # Traces first: an audit line of a call a trace holds is then
             # counted as the duplicate it is (in either order the store ends the same)
@@ -245,8 +158,8 @@ def ingest_paths(
                     result.loads.append(_ingest_one(window, src, workspace, progress, fast))
             for database in databases:
                 try:
-                    result.loads.append(load_database(window, database, workspace=workspace,
-                                                      fast=fast, progress=progress))
+                    result.loads.append(_ingest_database(window, database, workspace, progress,
+                                                         fast))
                 except duckdb.Error as exc:
                     raise StoreError(f"{database.name}: storing failed: {one_line(exc)}") from exc
         except StoreLockedError as exc:  # between two windows: what is stored stays
@@ -283,9 +196,9 @@ def _ingest_one(window, src: Source, workspace: str | None, progress: bool | Non
     size = src.size()
     with progress_bar(total=size, desc=os.path.basename(src.name), enabled=progress) as bar:
         try:
-            for batch_counts in load_source(
-                window, src, _with_progress(src.batches(), bar), source=name, workspace=workspace,
-                fast=fast,
+            for batch_counts in _core.store_file(
+                window, src, _with_progress(src.batches(), bar), source=name, label=src.loc_label,
+                workspace=workspace, fast=fast,
                 report=None if bar.disable else (lambda f: bar.update(int(f * size) - bar.n)),
             ):
                 counts.add(batch_counts)
@@ -306,8 +219,10 @@ def _ingest_traces(window, traces: list[Source], workspace: str | None,
         for group in _traces.groups(traces):
             try:
                 with window() as con:
-                    counts = _traces.load_group(con, group, workspace=workspace, fast=fast,
-                                                report=bar.update)
+                    counts = _core.store_traces(
+                        con, [(_traces.source_name(s), s) for s in group],
+                        name=_traces.group_name(group), workspace=workspace, fast=fast,
+                        report=bar.update)
             except duckdb.Error as exc:
                 raise StoreError(f"{_traces.group_name(group)}: storing failed: "
                                  f"{one_line(exc)}") from exc
@@ -320,3 +235,53 @@ def _with_progress(batches: Iterable[RawBatch], bar) -> Iterator[RawBatch]:
     for batch in batches:
         bar.update(batch.position - bar.n)
         yield batch
+
+
+def _ingest_database(window: _core.Window, db: Database, workspace: str | None,
+                     progress: bool | None, fast: bool) -> LoadCounts:
+    """What is new in the Platform database ``db`` (see ``_database``): on the
+    fast road (PostgreSQL, typed rows) in one window, else batch by batch."""
+    with window() as con:
+        load = _core.begin_database(con, db.name, db.kind, DB_OVERLAP)
+    with db.reader() as reader:
+        workspaces = reader.table("workspaces", ("id", "name", "slug"))
+        dims = {t: reader.table(t, cols) for t, cols in DIMENSIONS.items()}
+        total, newest = reader.newest(load.since)
+
+        def finish(con) -> None:
+            _core.save_database(con, load, newest, workspaces, dims)
+
+        label = db.name if len(db.name) <= 40 else "..." + db.name[-37:]
+        with progress_bar(total=total, desc=label, enabled=progress, unit=" rows") as bar:
+            counts = None
+            if fast and db.kind == "postgresql":  # typed rows: SQLite's are not
+                def typed() -> LoadCounts:
+                    with reader.typed(load.since) as stream:
+                        return _core.store_rows(window, stream if bar.disable else _counted(stream, bar),
+                                                reader.columns("activity_logs"), load,
+                                                workspace=workspace, finish=finish)
+                counts = _core.attempt(typed)
+            if counts is None:
+                def report(rows: int, so_far: LoadCounts) -> None:
+                    bar.update(rows)
+                    bar.set_postfix(stored=so_far.stored, rejected=so_far.rejected, refresh=False)
+
+                counts = _core.store_raw(window, reader.raw(load.since), load, label=reader.loc_label,
+                                         workspace=workspace, report=report)
+                with window() as con, transaction(con):
+                    finish(con)
+            bar.update(total - bar.n)
+    return counts
+
+
+def _counted(stream, bar):
+    """``stream``, moving ``bar`` on as DuckDB reads each batch (DuckDB cannot
+    tell how far it is through a stream)."""
+    import pyarrow as pa
+
+    def batches():
+        for batch in stream:
+            bar.update(batch.num_rows)
+            yield batch
+
+    return pa.RecordBatchReader.from_batches(stream.schema, batches())

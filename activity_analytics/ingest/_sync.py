@@ -10,7 +10,6 @@ transaction, so an interrupted sync resumes where it stopped.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -19,17 +18,27 @@ import json
 import os
 import uuid
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from .._display import Shown
 from .._errors import ApiError, AuthError, InputError, StoreLockedError
+from .._lazy import lazy_module
 from .._progress import progress_bar
 from .._store import DEFAULT_LOCK_TIMEOUT
 from .._terms import option
+from .._sql.loads import SNAPSHOT_MARK
 from .._time import parse_ts
 from . import _spool
 from ._api import PAGE_LIMIT, ClientOptions, Credentials, PlatformClient
 from ._walk import FeedWalk, decode_feed
-from ._writer import Feed, Writer
+from . import _core
+from ._types import Feed
+from ._writer import Writer
+
+if TYPE_CHECKING:
+    import asyncio
+else:
+    asyncio = lazy_module("asyncio")
 
 
 @dataclass
@@ -120,12 +129,28 @@ class SyncResult(Shown):
         return json.dumps(asdict(self), indent=2)
 
 
+def _snapshot_state(con, workspace_id: str, issue_id: str | None) -> dict:
+    """A first sync's starting state when the Platform's database was ingested.
+
+    Each complete load of it covers the whole ``activity_logs`` table, so
+    everything of this feed up to its newest row there is stored: the walk
+    can stop at that row, like an incremental one. (Other files may be
+    partial, so they never set a mark; ``--full`` ignores this.)
+    """
+    at_mark = con.execute(SNAPSHOT_MARK, {"ws": workspace_id, "issue": issue_id}).fetchall()
+    if not at_mark:
+        return {}
+    return {"high_water": at_mark[0][1].isoformat(), "mark_ids": sorted(i for i, _ in at_mark),
+            "seeded_from": "platform database file"}
+
+
+
 async def _walk(client: PlatformClient, writer: Writer, path: str, scope: str,
                 result: ScopeResult, options: SyncOptions, bar, read_ahead: int = 0) -> None:
     """Walk one feed from the top, storing pages as they come; see :class:`FeedWalk`."""
-    state = await writer.read(writer.read_state, scope)
+    state = await writer.read(_core.read_state, writer.api_url, scope)
     if not state and not options.full:  # a first sync: after a snapshot, only what is newer
-        state = await writer.read(writer.snapshot_state, result.workspace_id, result.issue_id)
+        state = await writer.read(_snapshot_state, result.workspace_id, result.issue_id)
     high_water = None if options.full else parse_ts(state.get("high_water"))
     walk = FeedWalk(
         limit=options.page_size, high_water=high_water,
@@ -168,13 +193,13 @@ async def _dimensions(client: PlatformClient, writer: Writer, ws: str) -> str | 
     """Refresh one workspace's members, agents and issues; the error, if any."""
     try:
         members = await client.get_json(f"/workspaces/{ws}/members")
-        await writer.call(writer.replace_dimension, "members", ws,
+        await writer.call(_core.refresh_dimension, "members", ws,
                           [(ws, m.get("user_id"), m.get("role")) for m in members])
         agents = await _list_all(client, f"/workspaces/{ws}/agents/")
-        await writer.call(writer.replace_dimension, "agents", ws,
+        await writer.call(_core.refresh_dimension, "agents", ws,
                           [(ws, a.get("id"), a.get("name"), a.get("owner_id")) for a in agents])
         issues = await _list_all(client, f"/workspaces/{ws}/issues/")
-        await writer.call(writer.replace_dimension, "issues", ws,
+        await writer.call(_core.refresh_dimension, "issues", ws,
                           [(ws, i.get("id"), i.get("identifier"), i.get("title"), i.get("status"),
                             i.get("priority")) for i in issues])
     except ApiError as exc:
@@ -194,7 +219,7 @@ async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[st
             with progress_bar(total=spooled, desc="spool", enabled=options.progress if spooled else False,
                               unit=" rows", scale=False) as bar:
                 try:  # what earlier syncs spooled first, so that states advance in order
-                    result.from_spool = await writer.call(writer.load_spool, bar.update)
+                    result.from_spool = await writer.call(_core.drain_spool, db, bar.update)
                 except StoreLockedError as exc:
                     bar.leave = False  # nothing stored: no line
                     writer.locked = exc  # from now on: fetch, and keep what is fetched in the spool
@@ -214,7 +239,7 @@ async def _sync_feeds(client: PlatformClient, writer: Writer, workspaces: list[s
     listed = await _list_all(client, "/workspaces/")
     with contextlib.suppress(StoreLockedError):  # locked: the names come with the next sync
         for ws in listed:
-            await writer.call(writer.upsert_workspace, ws)
+            await writer.call(_core.upsert_workspace, writer.api_url, ws)
     targets = workspaces or [w["id"] for w in listed]
     if issues and len(targets) != 1:
         raise InputError(f"{option('issues')} needs exactly one {option('workspaces')} "
