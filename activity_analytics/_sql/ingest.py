@@ -99,19 +99,36 @@ AUDIT = Shape(
 )
 
 
-def _looks_like_timestamp(value: str) -> str:
-    """SQL: ``value`` has a date and a time, and nothing after an optional offset.
+def _timestamp(value: str) -> str:
+    """SQL: ``value`` as a TIMESTAMPTZ if it has a date and a time, and nothing
+    after an optional offset; else NULL.
 
-    Cheap string tests do the common case; only values that fail them get the
-    full regular expression. TRY_CAST alone would accept a date without a
-    time, or a zone name, which would be guesses.
+    Cheap string tests do the common case (a value that passes them ends in
+    a digit or Z, and is trimmed only if it may start with a space); only
+    values that fail them get the full regular expression. TRY_CAST alone
+    would accept a date without a time, or a zone name, which would be
+    guesses.
     """
     return f"""(CASE
                 WHEN length({value}) BETWEEN 16 AND 35
                      AND substr({value}, 5, 1) = '-' AND substr({value}, 11, 1) IN ('T', ' ')
                      AND (right({value}, 1) BETWEEN '0' AND '9' OR right({value}, 1) = 'Z')
-                THEN true
-                ELSE regexp_full_match({value}, '{TIMESTAMP_RE}') END)"""
+                THEN TRY_CAST(CASE WHEN {_may_start_with_space(value)} THEN trim({value})
+                                   ELSE {value} END AS TIMESTAMPTZ)
+                WHEN regexp_full_match({value}, '{TIMESTAMP_RE}')
+                THEN TRY_CAST(trim({value}) AS TIMESTAMPTZ) END)"""
+
+
+def _may_start_with_space(value: str) -> str:
+    """SQL: whether ``value`` (not null) is empty or may start with a character
+    trim removes: an ASCII space (or any byte below '!'), or a Unicode space
+    (its first byte is not ASCII). Only these values are worth trimming."""
+    return f"({value} < '!' OR {value} >= chr(128))"
+
+
+def _blank(value: str) -> str:
+    """SQL: ``trim(value) = ''``, without copying values that cannot be blank."""
+    return f"({_may_start_with_space(value)} AND trim({value}) = '')"
 
 
 def _struct(shape: Shape) -> str:
@@ -243,7 +260,7 @@ def _select(shape: Shape, source: str, *, workspace: str = "$workspace", extra: 
     for n in shape.required:
         checks += [f"WHEN {f}{n} IS NULL THEN 'missing {n}'",
                    f"WHEN v_{n} IS NULL THEN '{n} is not a string'",
-                   f"WHEN trim(v_{n}) = '' THEN '{n} is empty'"]
+                   f"WHEN {_blank(f'v_{n}')} THEN '{n} is empty'"]
     checks += [f"WHEN {f}{n} IS NOT NULL AND v_{n} IS NULL THEN '{n} is not a string'"
                for n in shape.optional]
     if "workspace_id" in shape.optional:
@@ -276,8 +293,7 @@ FROM (
         END AS reason
     FROM (
         SELECT *,
-            CASE WHEN {_looks_like_timestamp(ts)}
-                 THEN TRY_CAST(trim({ts}) AS TIMESTAMPTZ) END AS ts
+            {_timestamp(ts)} AS ts
         FROM (
             SELECT *,
             {values}
