@@ -136,6 +136,12 @@ def _struct(shape: Shape) -> str:
     return "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
 
 
+def _json_type(text: str) -> str:
+    """SQL: the JSON type of ``text`` known to be valid. One that starts with a
+    brace is an object: only the others (rejected) are parsed again."""
+    return f"CASE WHEN starts_with({text}, '{{') THEN 'OBJECT' ELSE json_type({text}) END"
+
+
 def _page_items(items: str) -> str:
     """SQL rows ``r`` (first_loc, source, workspace, i: the index in its page,
     item) of the pages in ``_pages``, where ``items`` is an expression of
@@ -152,7 +158,7 @@ def _from_arrow(shape: Shape) -> str:
     """Records from the Arrow batch ``_raw``: each line parsed once into a struct."""
     return f"""
         SELECT loc, text, ok,
-               CASE WHEN ok THEN json_type(text) END AS jtype,
+               CASE WHEN ok THEN {_json_type("text")} END AS jtype,
                CASE WHEN ok THEN json_transform(text, '{_struct(shape)}') END AS f
         FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)"""
 

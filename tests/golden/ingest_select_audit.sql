@@ -51,7 +51,7 @@ FROM (
             CASE WHEN starts_with(f.session_id, '"') THEN f.session_id ->> '$' END AS v_session_id
             FROM (
         SELECT loc, text, ok,
-               CASE WHEN ok THEN json_type(text) END AS jtype,
+               CASE WHEN ok THEN CASE WHEN starts_with(text, '{') THEN 'OBJECT' ELSE json_type(text) END END AS jtype,
                CASE WHEN ok THEN json_transform(text, '{"timestamp": "JSON", "session_id": "JSON", "agent_name": "JSON", "tool_name": "JSON", "tool_input": "JSON", "execution_time_ms": "JSON", "error": "JSON", "tool_output": "JSON"}') END AS f
         FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)
             )
