@@ -9,7 +9,7 @@ yield the same struct of JSON fragments per record:
   the Platform's SQLite file, and API pages split by DuckDB (the careful
   path: any input, locations for rejects, one transaction per batch);
 * DuckDB's own JSON reader over a whole file (the fast path for clean JSON
-  lines or arrays: one statement);
+  lines or arrays of records with known fields only: one statement);
 * API pages, one parse per page (the sync's fast path for pages of plain
   records).
 
@@ -99,19 +99,36 @@ AUDIT = Shape(
 )
 
 
-def _looks_like_timestamp(value: str) -> str:
-    """SQL: ``value`` has a date and a time, and nothing after an optional offset.
+def _timestamp(value: str) -> str:
+    """SQL: ``value`` as a TIMESTAMPTZ if it has a date and a time, and nothing
+    after an optional offset; else NULL.
 
-    Cheap string tests do the common case; only values that fail them get the
-    full regular expression. TRY_CAST alone would accept a date without a
-    time, or a zone name, which would be guesses.
+    Cheap string tests do the common case (a value that passes them ends in
+    a digit or Z, and is trimmed only if it may start with a space); only
+    values that fail them get the full regular expression. TRY_CAST alone
+    would accept a date without a time, or a zone name, which would be
+    guesses.
     """
     return f"""(CASE
                 WHEN length({value}) BETWEEN 16 AND 35
                      AND substr({value}, 5, 1) = '-' AND substr({value}, 11, 1) IN ('T', ' ')
                      AND (right({value}, 1) BETWEEN '0' AND '9' OR right({value}, 1) = 'Z')
-                THEN true
-                ELSE regexp_full_match({value}, '{TIMESTAMP_RE}') END)"""
+                THEN TRY_CAST(CASE WHEN {_may_start_with_space(value)} THEN trim({value})
+                                   ELSE {value} END AS TIMESTAMPTZ)
+                WHEN regexp_full_match({value}, '{TIMESTAMP_RE}')
+                THEN TRY_CAST(trim({value}) AS TIMESTAMPTZ) END)"""
+
+
+def _may_start_with_space(value: str) -> str:
+    """SQL: whether ``value`` (not null) is empty or may start with a character
+    trim removes: an ASCII space (or any byte below '!'), or a Unicode space
+    (its first byte is not ASCII). Only these values are worth trimming."""
+    return f"({value} < '!' OR {value} >= chr(128))"
+
+
+def _blank(value: str) -> str:
+    """SQL: ``trim(value) = ''``, without copying values that cannot be blank."""
+    return f"({_may_start_with_space(value)} AND trim({value}) = '')"
 
 
 def _struct(shape: Shape) -> str:
@@ -119,9 +136,10 @@ def _struct(shape: Shape) -> str:
     return "{" + ", ".join(f'"{f}": "JSON"' for f in shape.fields) + "}"
 
 
-def _object_type(text: str) -> str:
-    """SQL: the JSON type of ``text`` known to be valid, as far as the checks need it."""
-    return f"CASE WHEN starts_with({text}, '{{') THEN 'OBJECT' ELSE 'OTHER' END"
+def _json_type(text: str) -> str:
+    """SQL: the JSON type of ``text`` known to be valid. One that starts with a
+    brace is an object: only the others (rejected) are parsed again."""
+    return f"CASE WHEN starts_with({text}, '{{') THEN 'OBJECT' ELSE json_type({text}) END"
 
 
 def _page_items(items: str) -> str:
@@ -140,7 +158,7 @@ def _from_arrow(shape: Shape) -> str:
     """Records from the Arrow batch ``_raw``: each line parsed once into a struct."""
     return f"""
         SELECT loc, text, ok,
-               CASE WHEN ok THEN json_type(text) END AS jtype,
+               CASE WHEN ok THEN {_json_type("text")} END AS jtype,
                CASE WHEN ok THEN json_transform(text, '{_struct(shape)}') END AS f
         FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)"""
 
@@ -148,16 +166,27 @@ def _from_arrow(shape: Shape) -> str:
 def _from_file(shape: Shape) -> str:
     """Records read by DuckDB's own parallel JSON reader straight from ``$path``.
 
-    The same struct of fragments as from Arrow, without line numbers: used
-    only where nothing will be rejected (any record that would be makes the
-    statement fail, and the file goes the careful way). Invalid JSON fails
-    the reader itself.
+    The reader hands over each top-level field as a JSON fragment
+    (``maximum_depth = 1``), as cheaply as a bare ``read_json``, packed in the
+    same struct ``f`` as from Arrow; there is no record text, so this source
+    serves only where nothing will be rejected: any record that would be
+    makes the statement fail, and the file goes the careful way. So does
+    anything the careful path must keep or tell apart: a field beyond the
+    shape's (kept in ``extra``), in the reader's sample (its columns are then
+    more than the shape's fields) or after it (the reader fails on a key its
+    sample did not have); a line that is not an object, a repeated key or
+    invalid JSON (the reader fails).
     """
+    names = "|".join(shape.fields)
+    known = rf'STRUCT\(("?({names})"? JSON(, )?)*\)'
+    struct = "STRUCT(" + ", ".join(f"{n} JSON" for n in shape.fields) + ")"
+    # typeof(r) is the reader's columns, a constant: the check costs nothing per record
     return f"""
-        SELECT 0 AS loc, json AS text, true AS ok, {_object_type("json")} AS jtype,
-               json_transform(json, '{_struct(shape)}') AS f
-        FROM read_json_objects($path, format = $format, compression = $compression,
-                               maximum_object_size = 16777216)"""
+        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
+               CASE WHEN regexp_full_match(typeof(r), '{known}') THEN r::{struct}
+                    ELSE error('activity-analytics: fields beyond the known ones') END AS f
+        FROM read_json($path, format = $format, compression = $compression, maximum_depth = 1,
+                       maximum_object_size = 16777216) AS r"""
 
 
 def _from_pages(shape: Shape) -> str:
@@ -237,7 +266,7 @@ def _select(shape: Shape, source: str, *, workspace: str = "$workspace", extra: 
     for n in shape.required:
         checks += [f"WHEN {f}{n} IS NULL THEN 'missing {n}'",
                    f"WHEN v_{n} IS NULL THEN '{n} is not a string'",
-                   f"WHEN trim(v_{n}) = '' THEN '{n} is empty'"]
+                   f"WHEN {_blank(f'v_{n}')} THEN '{n} is empty'"]
     checks += [f"WHEN {f}{n} IS NOT NULL AND v_{n} IS NULL THEN '{n} is not a string'"
                for n in shape.optional]
     if "workspace_id" in shape.optional:
@@ -270,8 +299,7 @@ FROM (
         END AS reason
     FROM (
         SELECT *,
-            CASE WHEN {_looks_like_timestamp(ts)}
-                 THEN TRY_CAST(trim({ts}) AS TIMESTAMPTZ) END AS ts
+            {_timestamp(ts)} AS ts
         FROM (
             SELECT *,
             {values}
@@ -287,7 +315,7 @@ FROM (
 SELECT_ACTIVITY = _select(ACTIVITY, _from_arrow(ACTIVITY))
 SELECT_AUDIT = _select(AUDIT, _from_arrow(AUDIT))
 #: the same over a whole file read by DuckDB (``$path``, ``$format``, ``$compression``)
-SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY))
+SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), extra=False)
 
 
 def stage(select: str) -> str:

@@ -17,8 +17,7 @@ SELECT loc,
     v_actor_id AS actor_id,
     v_action AS action,
     f.details::JSON AS details,
-    CASE WHEN reason IS NULL AND len(json_keys(text)) > ((f.id IS NOT NULL)::INT + (f.workspace_id IS NOT NULL)::INT + (f.issue_id IS NOT NULL)::INT + (f.entity_type IS NOT NULL)::INT + (f.entity_id IS NOT NULL)::INT + (f.actor_type IS NOT NULL)::INT + (f.actor_id IS NOT NULL)::INT + (f.action IS NOT NULL)::INT + (f.details IS NOT NULL)::INT + (f.created_at IS NOT NULL)::INT)
-         THEN nullif(json_merge_patch(text, '{"id": null, "workspace_id": null, "issue_id": null, "entity_type": null, "entity_id": null, "actor_type": null, "actor_id": null, "action": null, "details": null, "created_at": null}'), '{}')::JSON END AS extra,
+    NULL::JSON AS extra,
     ts AS created_at
 FROM (
     SELECT *,
@@ -27,13 +26,13 @@ FROM (
             WHEN jtype <> 'OBJECT' THEN 'not a JSON object (' || lower(jtype) || ')'
             WHEN f.id IS NULL THEN 'missing id'
             WHEN v_id IS NULL THEN 'id is not a string'
-            WHEN trim(v_id) = '' THEN 'id is empty'
+            WHEN ((v_id < '!' OR v_id >= chr(128)) AND trim(v_id) = '') THEN 'id is empty'
             WHEN f.action IS NULL THEN 'missing action'
             WHEN v_action IS NULL THEN 'action is not a string'
-            WHEN trim(v_action) = '' THEN 'action is empty'
+            WHEN ((v_action < '!' OR v_action >= chr(128)) AND trim(v_action) = '') THEN 'action is empty'
             WHEN f.created_at IS NULL THEN 'missing created_at'
             WHEN v_created_at IS NULL THEN 'created_at is not a string'
-            WHEN trim(v_created_at) = '' THEN 'created_at is empty'
+            WHEN ((v_created_at < '!' OR v_created_at >= chr(128)) AND trim(v_created_at) = '') THEN 'created_at is empty'
             WHEN f.workspace_id IS NOT NULL AND v_workspace_id IS NULL THEN 'workspace_id is not a string'
             WHEN f.issue_id IS NOT NULL AND v_issue_id IS NULL THEN 'issue_id is not a string'
             WHEN f.entity_type IS NOT NULL AND v_entity_type IS NULL THEN 'entity_type is not a string'
@@ -46,13 +45,14 @@ FROM (
         END AS reason
     FROM (
         SELECT *,
-            CASE WHEN (CASE
+            (CASE
                 WHEN length(v_created_at) BETWEEN 16 AND 35
                      AND substr(v_created_at, 5, 1) = '-' AND substr(v_created_at, 11, 1) IN ('T', ' ')
                      AND (right(v_created_at, 1) BETWEEN '0' AND '9' OR right(v_created_at, 1) = 'Z')
-                THEN true
-                ELSE regexp_full_match(v_created_at, '\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?\s*') END)
-                 THEN TRY_CAST(trim(v_created_at) AS TIMESTAMPTZ) END AS ts
+                THEN TRY_CAST(CASE WHEN (v_created_at < '!' OR v_created_at >= chr(128)) THEN trim(v_created_at)
+                                   ELSE v_created_at END AS TIMESTAMPTZ)
+                WHEN regexp_full_match(v_created_at, '\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?\s*')
+                THEN TRY_CAST(trim(v_created_at) AS TIMESTAMPTZ) END) AS ts
         FROM (
             SELECT *,
             CASE WHEN starts_with(f.id, '"') THEN f.id ->> '$' END AS v_id,
@@ -65,10 +65,11 @@ FROM (
             CASE WHEN starts_with(f.actor_type, '"') THEN f.actor_type ->> '$' END AS v_actor_type,
             CASE WHEN starts_with(f.actor_id, '"') THEN f.actor_id ->> '$' END AS v_actor_id
             FROM (
-        SELECT 0 AS loc, json AS text, true AS ok, CASE WHEN starts_with(json, '{') THEN 'OBJECT' ELSE 'OTHER' END AS jtype,
-               json_transform(json, '{"id": "JSON", "workspace_id": "JSON", "issue_id": "JSON", "entity_type": "JSON", "entity_id": "JSON", "actor_type": "JSON", "actor_id": "JSON", "action": "JSON", "details": "JSON", "created_at": "JSON"}') AS f
-        FROM read_json_objects($path, format = $format, compression = $compression,
-                               maximum_object_size = 16777216)
+        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
+               CASE WHEN regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON(, )?)*\)') THEN r::STRUCT(id JSON, workspace_id JSON, issue_id JSON, entity_type JSON, entity_id JSON, actor_type JSON, actor_id JSON, action JSON, details JSON, created_at JSON)
+                    ELSE error('activity-analytics: fields beyond the known ones') END AS f
+        FROM read_json($path, format = $format, compression = $compression, maximum_depth = 1,
+                       maximum_object_size = 16777216) AS r
             )
         )
     )

@@ -24,13 +24,13 @@ FROM (
             WHEN jtype <> 'OBJECT' THEN 'not a JSON object (' || lower(jtype) || ')'
             WHEN f.id IS NULL THEN 'missing id'
             WHEN v_id IS NULL THEN 'id is not a string'
-            WHEN trim(v_id) = '' THEN 'id is empty'
+            WHEN ((v_id < '!' OR v_id >= chr(128)) AND trim(v_id) = '') THEN 'id is empty'
             WHEN f.action IS NULL THEN 'missing action'
             WHEN v_action IS NULL THEN 'action is not a string'
-            WHEN trim(v_action) = '' THEN 'action is empty'
+            WHEN ((v_action < '!' OR v_action >= chr(128)) AND trim(v_action) = '') THEN 'action is empty'
             WHEN f.created_at IS NULL THEN 'missing created_at'
             WHEN v_created_at IS NULL THEN 'created_at is not a string'
-            WHEN trim(v_created_at) = '' THEN 'created_at is empty'
+            WHEN ((v_created_at < '!' OR v_created_at >= chr(128)) AND trim(v_created_at) = '') THEN 'created_at is empty'
             WHEN f.workspace_id IS NOT NULL AND v_workspace_id IS NULL THEN 'workspace_id is not a string'
             WHEN f.issue_id IS NOT NULL AND v_issue_id IS NULL THEN 'issue_id is not a string'
             WHEN f.entity_type IS NOT NULL AND v_entity_type IS NULL THEN 'entity_type is not a string'
@@ -43,13 +43,14 @@ FROM (
         END AS reason
     FROM (
         SELECT *,
-            CASE WHEN (CASE
+            (CASE
                 WHEN length(v_created_at) BETWEEN 16 AND 35
                      AND substr(v_created_at, 5, 1) = '-' AND substr(v_created_at, 11, 1) IN ('T', ' ')
                      AND (right(v_created_at, 1) BETWEEN '0' AND '9' OR right(v_created_at, 1) = 'Z')
-                THEN true
-                ELSE regexp_full_match(v_created_at, '\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?\s*') END)
-                 THEN TRY_CAST(trim(v_created_at) AS TIMESTAMPTZ) END AS ts
+                THEN TRY_CAST(CASE WHEN (v_created_at < '!' OR v_created_at >= chr(128)) THEN trim(v_created_at)
+                                   ELSE v_created_at END AS TIMESTAMPTZ)
+                WHEN regexp_full_match(v_created_at, '\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?\s*')
+                THEN TRY_CAST(trim(v_created_at) AS TIMESTAMPTZ) END) AS ts
         FROM (
             SELECT *,
             CASE WHEN starts_with(f.id, '"') THEN f.id ->> '$' END AS v_id,
@@ -63,7 +64,7 @@ FROM (
             CASE WHEN starts_with(f.actor_id, '"') THEN f.actor_id ->> '$' END AS v_actor_id
             FROM (
         SELECT loc, text, ok,
-               CASE WHEN ok THEN json_type(text) END AS jtype,
+               CASE WHEN ok THEN CASE WHEN starts_with(text, '{') THEN 'OBJECT' ELSE json_type(text) END END AS jtype,
                CASE WHEN ok THEN json_transform(text, '{"id": "JSON", "workspace_id": "JSON", "issue_id": "JSON", "entity_type": "JSON", "entity_id": "JSON", "actor_type": "JSON", "actor_id": "JSON", "action": "JSON", "details": "JSON", "created_at": "JSON"}') END AS f
         FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)
             )

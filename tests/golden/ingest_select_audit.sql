@@ -23,25 +23,26 @@ FROM (
             WHEN jtype <> 'OBJECT' THEN 'not a JSON object (' || lower(jtype) || ')'
             WHEN f.timestamp IS NULL THEN 'missing timestamp'
             WHEN v_timestamp IS NULL THEN 'timestamp is not a string'
-            WHEN trim(v_timestamp) = '' THEN 'timestamp is empty'
+            WHEN ((v_timestamp < '!' OR v_timestamp >= chr(128)) AND trim(v_timestamp) = '') THEN 'timestamp is empty'
             WHEN f.agent_name IS NULL THEN 'missing agent_name'
             WHEN v_agent_name IS NULL THEN 'agent_name is not a string'
-            WHEN trim(v_agent_name) = '' THEN 'agent_name is empty'
+            WHEN ((v_agent_name < '!' OR v_agent_name >= chr(128)) AND trim(v_agent_name) = '') THEN 'agent_name is empty'
             WHEN f.tool_name IS NULL THEN 'missing tool_name'
             WHEN v_tool_name IS NULL THEN 'tool_name is not a string'
-            WHEN trim(v_tool_name) = '' THEN 'tool_name is empty'
+            WHEN ((v_tool_name < '!' OR v_tool_name >= chr(128)) AND trim(v_tool_name) = '') THEN 'tool_name is empty'
             WHEN f.session_id IS NOT NULL AND v_session_id IS NULL THEN 'session_id is not a string'
             WHEN ts IS NULL THEN 'unparsable timestamp: ' || left(v_timestamp, 64)
         END AS reason
     FROM (
         SELECT *,
-            CASE WHEN (CASE
+            (CASE
                 WHEN length(v_timestamp) BETWEEN 16 AND 35
                      AND substr(v_timestamp, 5, 1) = '-' AND substr(v_timestamp, 11, 1) IN ('T', ' ')
                      AND (right(v_timestamp, 1) BETWEEN '0' AND '9' OR right(v_timestamp, 1) = 'Z')
-                THEN true
-                ELSE regexp_full_match(v_timestamp, '\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?\s*') END)
-                 THEN TRY_CAST(trim(v_timestamp) AS TIMESTAMPTZ) END AS ts
+                THEN TRY_CAST(CASE WHEN (v_timestamp < '!' OR v_timestamp >= chr(128)) THEN trim(v_timestamp)
+                                   ELSE v_timestamp END AS TIMESTAMPTZ)
+                WHEN regexp_full_match(v_timestamp, '\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)?\s*')
+                THEN TRY_CAST(trim(v_timestamp) AS TIMESTAMPTZ) END) AS ts
         FROM (
             SELECT *,
             CASE WHEN starts_with(f.timestamp, '"') THEN f.timestamp ->> '$' END AS v_timestamp,
@@ -50,7 +51,7 @@ FROM (
             CASE WHEN starts_with(f.session_id, '"') THEN f.session_id ->> '$' END AS v_session_id
             FROM (
         SELECT loc, text, ok,
-               CASE WHEN ok THEN json_type(text) END AS jtype,
+               CASE WHEN ok THEN CASE WHEN starts_with(text, '{') THEN 'OBJECT' ELSE json_type(text) END END AS jtype,
                CASE WHEN ok THEN json_transform(text, '{"timestamp": "JSON", "session_id": "JSON", "agent_name": "JSON", "tool_name": "JSON", "tool_input": "JSON", "execution_time_ms": "JSON", "error": "JSON", "tool_output": "JSON"}') END AS f
         FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)
             )
