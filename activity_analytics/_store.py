@@ -306,21 +306,21 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: str) -> None:
             f"{path} has schema version {version}, newer than this activity-analytics "
             f"understands ({SCHEMA_VERSION}); upgrade the package"
         )
-    for step in range(version, SCHEMA_VERSION):
-        # Each step and its version bump commit together: a crash leaves the old version.
-        try:
-            with transaction(con):
+    from ._sql import macros  # here: a reader (the CLI's small questions) has no use for it
+
+    # Every step, its version bump and the macros commit together: a crash (a
+    # new store killed while it is made, too) leaves the old version whole.
+    with transaction(con):
+        for step in range(version, SCHEMA_VERSION):
+            try:
                 con.execute(MIGRATIONS[step])
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                             [str(step + 1)])
-        except duckdb.Error as exc:
-            raise SchemaError(f"{path}: migration to schema version {step + 1} failed: "
-                              f"{one_line(exc)}") from exc
-    from ._sql import macros  # here: a reader (the CLI's small questions) has no use for it
-
-    rows = con.execute("SELECT value FROM meta WHERE key = 'macros_version'").fetchall()
-    if not rows or rows[0][0] != macros.MACROS_VERSION:
-        with transaction(con):
+            except duckdb.Error as exc:
+                raise SchemaError(f"{path}: migration to schema version {step + 1} failed: "
+                                  f"{one_line(exc)}") from exc
+        rows = con.execute("SELECT value FROM meta WHERE key = 'macros_version'").fetchall()
+        if not rows or rows[0][0] != macros.MACROS_VERSION:
             macros.install(con, temporary=False)
             con.execute("INSERT OR REPLACE INTO meta VALUES ('macros_version', ?)",
                         [macros.MACROS_VERSION])

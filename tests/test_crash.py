@@ -42,7 +42,9 @@ def big_file(tmp_path_factory):
 FAST_CHILD = textwrap.dedent(
     """
     import sys
+    import activity_analytics as aa
     from activity_analytics.ingest import _load
+    aa.migrate(sys.argv[2])  # the store made (and DuckDB loaded) first: the kill lands in the ingest
     print("start", flush=True)
     _load.ingest([sys.argv[1]], sys.argv[2], progress=False)
     print("done", flush=True)
