@@ -109,3 +109,55 @@ def test_random_bytes_inside_a_json_lines_file(blob):
     result, db = run([good, blob.replace(b"\n", b" "), json.dumps(record(2)).encode()])
     assert {"act-1", "act-2"} <= set(sql(db, "SELECT id FROM activity")["id"].to_list())
     assert result.total.records in (2, 3)  # a blank line is not a record
+
+
+#: records that break a rule the fast road leaves to the careful one before issue 35
+rule_breakers = st.builds(
+    lambda i, broken: {k: v for k, v in {**record(f"bad{i}"), **broken}.items() if v is not ...},
+    i=st.integers(0, 10**6),
+    broken=st.sampled_from([{"action": ...}, {"action": "  "}, {"action": 5}, {"created_at": "soon"},
+                            {"created_at": "2026-11-26"}, {"details": [1]}, {"actor_id": 7},
+                            {"id": ...}, {"id": ""}]),
+)
+
+
+@given(
+    st.lists(valid_records.map(lambda r: {k: v for k, v in r.items() if k in record(0)}),
+             min_size=1, max_size=20, unique_by=lambda r: r["id"]),
+    st.lists(st.tuples(st.integers(0, 40), rule_breakers), max_size=5),
+    st.lists(st.tuples(st.integers(0, 40), st.sampled_from([b"", b"   ", b"\t"])), max_size=3),
+    st.booleans(),
+)
+def test_a_file_with_rule_breakers_stores_and_rejects_as_the_careful_road(records_, breakers, blanks,
+                                                                          gzipped):
+    """The fast road leaves out only the records that break a rule and finds
+    each one's line and text itself: rows, rejects (line, reason, text) and
+    counts are the careful road's, blank lines and gzip included."""
+    import contextlib
+    import gzip
+    from unittest import mock
+
+    from activity_analytics.ingest import _core
+    from activity_analytics.ingest._load import ingest_paths
+
+    lines = [json.dumps(r).encode() for r in records_]
+    for at, bad in breakers:
+        lines.insert(at % (len(lines) + 1), json.dumps(bad).encode())
+    for at, blank in blanks:
+        lines.insert(at % (len(lines) + 1), blank)
+    tmp = Path(tempfile.mkdtemp())
+    body = b"\n".join(lines) + b"\n"
+    path = tmp / ("in.jsonl.gz" if gzipped else "in.jsonl")
+    path.write_bytes(gzip.compress(body) if gzipped else body)
+    seen = []
+    for fast in (True, False):
+        db = tmp / f"{fast}.duckdb"
+        careful = mock.patch.object(_core, "store_batch", side_effect=AssertionError("the careful road"))
+        with careful if fast else contextlib.nullcontext():  # the fast road keeps the whole file
+            result = ingest_paths([path], db, progress=False, fast=fast)
+        t = result.total
+        seen.append(((t.records, t.stored, t.rejected, t.duplicates, t.conflicts),
+                     sql(db, "SELECT * EXCLUDE (ingested_at) FROM activity ORDER BY id").rows(),
+                     sql(db, "SELECT location, reason, raw FROM rejects ORDER BY location").rows()))
+    assert seen[0] == seen[1]
+    assert seen[0][0][2] == len(breakers)

@@ -8,14 +8,16 @@ yield the same struct of JSON fragments per record:
 * an Arrow batch ``_raw(loc, text, blank)`` from the readers: files, stdin,
   the Platform's SQLite file, and API pages split by DuckDB (the careful
   path: any input, locations for rejects, one transaction per batch);
-* DuckDB's own JSON reader over a whole file (the fast path for clean JSON
-  lines or arrays of records with known fields only: one statement);
+* DuckDB's own JSON reader over a whole file (the fast path for JSON lines
+  or arrays of records with known fields only: one statement);
 * API pages, one parse per page (the sync's fast path for pages of plain
   records).
 
 A fast path bails out to the careful one at the first record that would be
-rejected, repeated or already stored, so both store the same rows and
-reject the same records for the same reasons.
+repeated or already stored, and (but for a file's, which leaves such records
+to the load stage: see :data:`FILE_INSERT`) at the first record that would be
+rejected, so every path stores the same rows and rejects the same records for
+the same reasons.
 
 Both record shapes (Platform activity and PraisonAI audit-log tool calls) end
 in the same columns. The store has no index on ``id``: uniqueness is kept by
@@ -168,25 +170,27 @@ def _from_file(shape: Shape) -> str:
 
     The reader hands over each top-level field as a JSON fragment
     (``maximum_depth = 1``), as cheaply as a bare ``read_json``, packed in the
-    same struct ``f`` as from Arrow; there is no record text, so this source
-    serves only where nothing will be rejected: any record that would be
-    makes the statement fail, and the file goes the careful way. So does
-    anything the careful path must keep or tell apart: a field beyond the
-    shape's (kept in ``extra``), in the reader's sample (its columns are then
-    more than the shape's fields) or after it (the reader fails on a key its
-    sample did not have); a line that is not an object, a repeated key or
-    invalid JSON (the reader fails).
+    same struct ``f`` as from Arrow, and numbers the records (``loc``: the
+    n-th record, blank lines not counted). There is no record text: a record
+    that breaks a rule is told to :data:`FILE_INSERT`'s ``aa_reject``, and
+    the load stage finds its line and text in the file. Anything the careful
+    path must keep or tell apart makes the statement fail, and the file goes
+    the careful way: a field beyond the shape's (kept in ``extra``), in the
+    reader's sample (its columns are then more than the shape's fields) or
+    after it (the reader fails on a key its sample did not have); a line that
+    is not an object, a repeated key or invalid JSON (the reader fails).
     """
     names = "|".join(shape.fields)
-    known = rf'STRUCT\(("?({names})"? JSON(, )?)*\)'
-    struct = "STRUCT(" + ", ".join(f"{n} JSON" for n in shape.fields) + ")"
+    known = rf'STRUCT\(("?({names})"? JSON, )*"?ordinality"? BIGINT\)'
+    struct = "STRUCT(" + ", ".join(f"{n} JSON" for n in shape.fields) + ", ordinality BIGINT)"
     # typeof(r) is the reader's columns, a constant: the check costs nothing per record
     return f"""
-        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
+        SELECT r.ordinality AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
                CASE WHEN regexp_full_match(typeof(r), '{known}') THEN r::{struct}
                     ELSE error('activity-analytics: fields beyond the known ones') END AS f
-        FROM read_json($path, format = $format, compression = $compression, maximum_depth = 1,
-                       maximum_object_size = 16777216) AS r"""
+        FROM (SELECT * FROM read_json($path, format = $format, compression = $compression,
+                                      maximum_depth = 1, maximum_object_size = 16777216)
+              WITH ORDINALITY) AS r"""
 
 
 def _from_pages(shape: Shape) -> str:
@@ -323,20 +327,25 @@ def stage(select: str) -> str:
     return f"CREATE OR REPLACE TEMP TABLE _stage AS {select}"
 
 
-def _insert_or_fail(select: str, source: str = "$source") -> str:
+def _insert_or_fail(select: str, source: str = "$source",
+                    on_reject: str = "error('activity-analytics: reject')") -> str:
     """INSERT the rows of ``select``; the first record it would reject fails the
-    statement (the fast paths: their input then goes the careful way).
+    statement (the fast paths: their input then goes the careful way), unless
+    ``on_reject`` (SQL over ``loc`` and ``reason``, false) says otherwise.
     ``source``: the SQL of the rows' source (a parameter, or a column)."""
     return f"""
 INSERT INTO activity
 SELECT {", ".join(STAGED_COLUMNS)}, {source} AS source, $now AS ingested_at
 FROM ({select})
-WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
+WHERE CASE WHEN reason IS NULL THEN true ELSE {on_reject} END
 """
 
 
-#: Fast path for files: the whole file in one statement.
-FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE)
+#: Fast path for files: the whole file in one statement. A record that breaks a
+#: rule is left out and handed to ``aa_reject(record number, reason)``, a
+#: function the load stage registers for the statement, which finds it in the
+#: file; only those records take the slow road.
+FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE, on_reject="aa_reject(loc, reason)")
 
 def rows_insert(columns: tuple[str, ...]) -> str:
     """Fast path for a database: every new row of ``_rows`` (a table read into

@@ -270,7 +270,7 @@ AUDIT_WINDOW_MS = (-250, 1000)
 #: nearest. Only pairs with a side stored by this transaction (``$now``) are
 #: looked at, and no trace event already paired (``$paired``): two calls a few
 #: milliseconds apart can both be nearest to one trace event, so the pairing is
-#: run again on what is left until nothing pairs (``ingest._traces``). The audit
+#: run again on what is left until nothing pairs (``ingest._core``). The audit
 #: rows of these pairs are dropped: the trace says more.
 AUDIT_PAIRS = f"""
 SELECT audit_id, trace_id FROM (

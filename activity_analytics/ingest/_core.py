@@ -1,12 +1,10 @@
-"""The load stage: the one module that writes loaded data into the store.
+"""The load stage: the one module that writes loaded data (docs/architecture.md).
 
-Sources (``_files``, ``_database``, ``_api``/``_walk``, ``_traces``) only read
-and hand over batches; orchestrators (``_load``: ingest, ``_sync``/``_writer``:
-sync) call this module, and hand it ``window``: a callable that opens the store
-for one commit (``with window() as con``), so readers get in between. It writes,
-through one set of record rules (``_sql.ingest``, ``_sql.traces``), each
-input's ``loads`` row, rows and rejects, dimension tables, sync states in the
-transaction of the rows they cover, and the spool. See docs/architecture.md.
+Sources only read and hand over batches; orchestrators call this module with
+``window``, which opens the store for one commit (readers get in between). It
+writes, through one set of record rules (``_sql.ingest``, ``_sql.traces``),
+each input's ``loads`` row, rows and rejects, dimension tables, sync states in
+the transaction of the rows they cover, and the spool.
 
 Every input takes one of two roads. The fast one (:func:`attempt`) stores a
 whole input in one INSERT whose rows must all be new (:func:`_clean_insert`);
@@ -31,7 +29,6 @@ from .._sql import ingest as _sql
 from .._sql import loads as _lsql
 from .._sql import traces as _tsql
 from .._store import transaction
-from . import _spool
 from ._types import (
     RAW_KEEP, DatabaseLoad, Feed, FeedPage, FileInput, LoadCounts, RawBatch, TraceFile, cancelled,
     plain_columns, raw_schema,
@@ -122,7 +119,7 @@ def store_batch(con, batch: RawBatch, *, source: str, kind: str, label: str,
     con.register("_raw", batch.table)
     try:
         counts = _stage_and_store(con, select, params, workspace, kind)
-        _early_rejects(con, batch, params, counts)
+        _add_rejects(con, batch.rejects, params, counts)
         count_loads(con, [(counts, load_id)])
     finally:
         con.unregister("_raw")
@@ -158,18 +155,19 @@ def _stage_and_store(con, select, params, workspace, kind) -> LoadCounts:
     )
 
 
-def _early_rejects(con, batch: RawBatch, params: dict, counts: LoadCounts) -> None:
-    """Records rejected before parsing (invalid UTF-8, over-long lines)."""
-    if not batch.rejects:
+def _add_rejects(con, rejects: list[tuple[int, str, str]], params: dict, counts: LoadCounts) -> None:
+    """Records rejected outside the record rules' SELECT, as (loc, reason, raw):
+    before parsing (invalid UTF-8, over-long lines), or located afterwards."""
+    if not rejects:
         return
-    loc, reason, raw = (list(column) for column in zip(*batch.rejects, strict=True))
+    loc, reason, raw = (list(column) for column in zip(*rejects, strict=True))
     con.register("_early", pa.table({"loc": loc, "reason": reason, "raw": raw}))
     try:
         con.execute(_sql.INSERT_EARLY_REJECTS, params)
     finally:
         con.unregister("_early")
-    counts.records += len(batch.rejects)
-    counts.rejected += len(batch.rejects)
+    counts.records += len(rejects)
+    counts.rejected += len(rejects)
 
 
 def drop_audit_matches(con, at: dt.datetime) -> int:
@@ -212,18 +210,36 @@ def store_file(window: Window, src: FileInput, batches: Iterable[RawBatch], *, s
 
 def _file_fast(con, src: FileInput, source: str, workspace: str | None, load_id: str,
                report) -> LoadCounts:
+    """One statement; a record that breaks a rule is left out, told to
+    ``aa_reject`` (its number in DuckDB's reading), and located in the file."""
     (loaded_before,) = con.execute(_lsql.LOADED_BEFORE, [source]).fetchall()[0]
     if loaded_before:
         raise NotClean
     params = {"path": str(src.path), "workspace": workspace, "source": source, "now": now(),
               "format": "newline_delimited" if src.kind == "jsonl" else "array",
               "compression": "gzip" if src.gzipped else "none"}
-    with transaction(con):
-        with watch_query(con, report):
-            stored = _clean_insert(con, _sql.FILE_INSERT, params)
-        counts = LoadCounts(source, src.kind, records=stored, stored=stored)
-        count_loads(con, [(counts, load_id)])
-        finish_loads(con, [load_id])
+    rejected: dict[int, str] = {}
+
+    def reject(record: int, reason: str) -> bool:
+        rejected[record] = reason
+        return False
+
+    con.create_function("aa_reject", reject, ["BIGINT", "VARCHAR"], "BOOLEAN", side_effects=True)
+    try:
+        with transaction(con):
+            with watch_query(con, report):
+                stored = _clean_insert(con, _sql.FILE_INSERT, params)
+            counts = LoadCounts(source, src.kind, records=stored, stored=stored)
+            if rejected:  # where they are, or None if the file's reading and DuckDB's disagree
+                rejects = src.locate(rejected, counts.stored + len(rejected))
+                if rejects is None:
+                    raise NotClean  # the careful road reads it line by line
+                _add_rejects(con, rejects, {"source": source, "label": "line", "keep": RAW_KEEP,
+                                            "now": params["now"]}, counts)
+            count_loads(con, [(counts, load_id)])
+            finish_loads(con, [load_id])
+    finally:
+        con.remove_function("aa_reject")
     return counts
 
 
@@ -250,7 +266,7 @@ def store_traces(con, files: list[tuple[str, TraceFile]], *, name: str, workspac
                                                   {"file": recorded, "workspace": workspace})
                     finally:
                         con.unregister("_raw")
-                    _early_rejects(con, batch, {"source": recorded, "label": "line",
+                    _add_rejects(con, batch.rejects, {"source": recorded, "label": "line",
                                                 "keep": RAW_KEEP, "now": now()}, part)
                     count_loads(con, [(part, load_id)])
                 counts.add(part)
@@ -472,29 +488,7 @@ def upsert_workspace(con, api_url: str, ws: dict) -> None:
     con.execute(_lsql.UPSERT_WORKSPACE, [ws["id"], ws.get("name"), ws.get("slug"), api_url, now()])
 
 
-def spool_pages(db: str, api_url: str, batch: list[FeedPage]) -> list[LoadCounts]:
-    """Keep ``batch`` in the spool (``_spool``) for the next write (:func:`drain_spool`)."""
-    _spool.write(db, api_url, [page.to_spool() for page in batch])
-    return [LoadCounts(page.feed.source, "api") for page in batch]
-
-
-def drain_spool(con, db: str, report: Callable[[int], object] | None = None) -> int:
-    """Store what earlier syncs kept in the spool, each file in one transaction
-    that records it in ``loads``, then remove it (and the folder, once empty);
-    returns the rows read. ``report`` is told each file's rows."""
-    rows = 0
-    for spooled in _spool.waiting(db):
-        if not con.execute("SELECT 1 FROM loads WHERE load_id = ?", [spooled.load_id]).fetchall():
-            pages = _spool.read(spooled)
-
-            def record(spooled=spooled) -> None:
-                at = now()
-                con.execute(_lsql.RECORD_SPOOL, [spooled.load_id, str(spooled.path), at, at, spooled.rows])
-
-            store_pages(con, [FeedPage.from_spool(d) for d in pages], pages[0]["api_url"], record)
-            rows += spooled.rows
-        _spool.remove(spooled)
-        if report is not None:
-            report(spooled.rows)
-    _spool.tidy(db)
-    return rows
+def record_spool(con, load_id: str, path: str, rows: int) -> None:
+    """A spool file stored (``_spool.drain``), in the transaction of its rows."""
+    at = now()
+    con.execute(_lsql.RECORD_SPOOL, [load_id, path, at, at, rows])

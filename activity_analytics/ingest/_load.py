@@ -19,7 +19,7 @@ from .._lazy import lazy_module
 from .._progress import progress_bar
 from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
 from .._terms import caller
-from . import _core, _traces
+from . import _core, _spool, _traces
 from ._database import DIMENSIONS, Database, is_url
 from ._files import Source, expand
 from ._types import LoadCounts, RawBatch
@@ -146,7 +146,7 @@ def ingest_paths(
 
     try:
         with window() as con:
-            result.from_spool = _core.drain_spool(con, os.fspath(db))
+            result.from_spool = _spool.drain(con, os.fspath(db))
         try:
             # Traces first: an audit line of a call a trace holds is then
             # counted as the duplicate it is (in either order the store ends the same)

@@ -24,10 +24,13 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._store import fsync_dir
+from . import _core
+from ._types import FeedPage, LoadCounts
 
 SUFFIX = ".jsonl"
 
@@ -108,3 +111,27 @@ def tidy(db: str | os.PathLike[str]) -> None:
     except OSError as exc:
         if exc.errno not in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST):  # EEXIST: ENOTEMPTY elsewhere
             raise
+
+
+def keep(db: str | os.PathLike[str], api_url: str, batch: list[FeedPage]) -> list[LoadCounts]:
+    """Keep a sync's ``batch`` for the next write (:func:`drain`); nothing stored yet."""
+    write(db, api_url, [page.to_spool() for page in batch])
+    return [LoadCounts(page.feed.source, "api") for page in batch]
+
+
+def drain(con, db: str, report: Callable[[int], object] | None = None) -> int:
+    """Store what earlier syncs kept (through the load stage), each file in one
+    transaction that records it in ``loads``, then remove it (and the folder,
+    once empty); returns the rows read. ``report`` is told each file's rows."""
+    rows = 0
+    for spooled in waiting(db):
+        if not con.execute("SELECT 1 FROM loads WHERE load_id = ?", [spooled.load_id]).fetchall():
+            pages = read(spooled)
+            _core.store_pages(con, [FeedPage.from_spool(d) for d in pages], pages[0]["api_url"],
+                              lambda s=spooled: _core.record_spool(con, s.load_id, str(s.path), s.rows))
+            rows += spooled.rows
+        remove(spooled)
+        if report is not None:
+            report(spooled.rows)
+    tidy(db)
+    return rows

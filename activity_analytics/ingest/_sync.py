@@ -219,7 +219,7 @@ async def _sync(api: str, db: str, workspaces: list[str] | None, issues: list[st
             with progress_bar(total=spooled, desc="spool", enabled=options.progress if spooled else False,
                               unit=" rows", scale=False) as bar:
                 try:  # what earlier syncs spooled first, so that states advance in order
-                    result.from_spool = await writer.call(_core.drain_spool, db, bar.update)
+                    result.from_spool = await writer.call(_spool.drain, db, bar.update)
                 except StoreLockedError as exc:
                     bar.leave = False  # nothing stored: no line
                     writer.locked = exc  # from now on: fetch, and keep what is fetched in the spool

@@ -75,6 +75,10 @@ class FileInput(Protocol):
     kind: str
     gzipped: bool
 
+    def locate(self, rejected: dict[int, str], records: int) -> list[tuple[int, str, str]] | None:
+        """(location, reason, text) of the ``rejected`` records (numbered as
+        DuckDB's reader does), or None if the file holds other than ``records``."""
+
 
 @dataclass
 class DatabaseLoad:

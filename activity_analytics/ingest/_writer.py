@@ -4,7 +4,7 @@ Walks hand it pages and go on fetching. It takes every page waiting in its
 queue and has the load stage store them in one transaction with each feed's
 state (``_core.store_pages``), so the state never runs ahead of the rows it
 covers; while the store stays locked, batches go to the spool instead
-(``_core.spool_pages``). It is an orchestrator: everything it writes, the
+(``_spool.keep``). It is an orchestrator: everything it writes, the
 load stage writes.
 """
 
@@ -18,7 +18,7 @@ from .._defaults import DEFAULT_LOCK_TIMEOUT, WRITE_PAUSE
 from .._errors import InputError, StoreLockedError
 from .._lazy import lazy_module
 from .._store import connect
-from . import _core
+from . import _core, _spool
 from ._api import Page
 from ._types import Feed, FeedPage, LoadCounts
 from ._walk import Lean
@@ -104,7 +104,7 @@ class Writer:
                 return self._in_window(self._write, batch)
             except StoreLockedError as exc:
                 self.locked = exc
-        return _core.spool_pages(self.db, self.api_url, batch)
+        return _spool.keep(self.db, self.api_url, batch)
 
     def _write(self, con, batch: list[FeedPage]) -> list[LoadCounts]:
         return _core.store_pages(con, batch, self.api_url)

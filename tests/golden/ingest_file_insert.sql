@@ -65,14 +65,15 @@ FROM (
             CASE WHEN starts_with(f.actor_type, '"') THEN f.actor_type ->> '$' END AS v_actor_type,
             CASE WHEN starts_with(f.actor_id, '"') THEN f.actor_id ->> '$' END AS v_actor_id
             FROM (
-        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
-               CASE WHEN regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON(, )?)*\)') THEN r::STRUCT(id JSON, workspace_id JSON, issue_id JSON, entity_type JSON, entity_id JSON, actor_type JSON, actor_id JSON, action JSON, details JSON, created_at JSON)
+        SELECT r.ordinality AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
+               CASE WHEN regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON, )*"?ordinality"? BIGINT\)') THEN r::STRUCT(id JSON, workspace_id JSON, issue_id JSON, entity_type JSON, entity_id JSON, actor_type JSON, actor_id JSON, action JSON, details JSON, created_at JSON, ordinality BIGINT)
                     ELSE error('activity-analytics: fields beyond the known ones') END AS f
-        FROM read_json($path, format = $format, compression = $compression, maximum_depth = 1,
-                       maximum_object_size = 16777216) AS r
+        FROM (SELECT * FROM read_json($path, format = $format, compression = $compression,
+                                      maximum_depth = 1, maximum_object_size = 16777216)
+              WITH ORDINALITY) AS r
             )
         )
     )
 )
 )
-WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
+WHERE CASE WHEN reason IS NULL THEN true ELSE aa_reject(loc, reason) END
