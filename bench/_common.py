@@ -90,3 +90,18 @@ def fastest(func, repeat: int) -> float:
         func()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tree_at(rev: str) -> Path:
+    """The package as it was at ``rev`` (a ``git archive`` of it), to put first on
+    ``PYTHONPATH``: an earlier version measured in the same run."""
+    import tempfile
+
+    out = Path(tempfile.mkdtemp(prefix=f"aa-{rev}-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "activity_analytics"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out

@@ -26,20 +26,12 @@ from pathlib import Path
 
 import activity_analytics as aa
 
-from ._common import machine, save
+from ._common import machine, save, tree_at
 from .sync_bench import seeded_server
 
 #: the landed main before short write windows: one connection for the whole sync
 BASELINE_REV = "606c497"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _baseline_tree() -> Path:
-    out = Path(tempfile.mkdtemp(prefix="aa-baseline-"))
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", BASELINE_REV, "activity_analytics"],
-                             capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
-    return out
 
 
 def _questions(db: Path, stop: threading.Event, every: float = 1.0) -> list[dict]:
@@ -105,7 +97,7 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         ours = _run(server.url, token, args.events, None)
         print(f"ours: {ours}", flush=True)
-        before = _run(server.url, token, args.events, _baseline_tree())
+        before = _run(server.url, token, args.events, tree_at(BASELINE_REV))
         print(f"before ({BASELINE_REV}): {before}", flush=True)
     finally:
         server.stop()

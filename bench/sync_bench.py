@@ -6,6 +6,9 @@ the number of requests of an incremental run over the unchanged store.
 Targets (sync issue): within 1.15x of the bare loop on the stub; an
 incremental run makes one request per workspace.
 
+The sync is also timed against the package as it was before the load stage
+(``BEFORE_REV``, issue 35: within 1.05x), both in child processes, alternating.
+
 Two floors are measured in the same run, to tell what storing costs at all
 on this machine: the bare loop handing each page to a thread that drops it
 (the hand-off), and the bare loop handing each page to a thread that stores
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import queue
 import subprocess
 import sys
@@ -33,7 +37,39 @@ import activity_analytics as aa
 from activity_analytics._store import transaction
 from tests.platform_server import free_port
 
-from ._common import machine, save
+from ._common import machine, save, tree_at
+
+#: the last commit before ingest's one load stage (issue 35)
+BEFORE_REV = "cd5a129"
+
+SYNC_CHILD = """
+import sys, tempfile, time
+from pathlib import Path
+import activity_analytics as aa
+db = Path(tempfile.mkdtemp()) / "sync.duckdb"
+t = time.perf_counter()
+aa.sync(sys.argv[1], db, credentials=aa.Credentials(token="stub"), options=aa.SyncOptions(progress=False))
+print(time.perf_counter() - t)
+"""
+
+
+def sync_in_child(url: str, tree: Path | None) -> float:
+    """Seconds a sync of the stub takes in a fresh Python, with ``tree`` first on
+    the path (None: this checkout)."""
+    env = {**os.environ, **({"PYTHONPATH": str(tree)} if tree else {})}
+    out = subprocess.run([sys.executable, "-c", SYNC_CHILD, url], capture_output=True, text=True,
+                         env=env, cwd=tree or Path(__file__).resolve().parent.parent, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def versus_before(url: str, rounds: int = 3) -> tuple[float, float]:
+    """(this checkout, ``BEFORE_REV``): the best of ``rounds`` syncs each, alternating."""
+    before = tree_at(BEFORE_REV)
+    ours, then = float("inf"), float("inf")
+    for _ in range(rounds):
+        ours = min(ours, sync_in_child(url, None))
+        then = min(then, sync_in_child(url, before))
+    return ours, then
 
 
 async def bare_loop(url: str, concurrency: int = 4, sink=None) -> tuple[int, int]:
@@ -269,6 +305,7 @@ def main(argv: list[str] | None = None) -> dict:
         again = aa.sync(url, db, credentials=creds, options=aa.SyncOptions(progress=False))
         incremental = time.perf_counter() - t
         dlt_s = None if args.no_dlt else dlt_seconds(url)
+        child_s, before_s = versus_before(url)
     finally:
         stub.terminate()
     stored = sum(s.new_rows for s in first.scopes)
@@ -285,6 +322,8 @@ def main(argv: list[str] | None = None) -> dict:
         "ratio_store_raw_to_bare": round(store_raw / bare, 2),
         "ratio_ours_to_store_raw": round(ours / store_raw, 2),
         "incremental_seconds": round(incremental, 3),
+        "before_rev": BEFORE_REV, "child_seconds": round(child_s, 2),
+        "before_child_seconds": round(before_s, 2), "ratio_ours_to_before": round(child_s / before_s, 3),
         "dlt_seconds": round(dlt_s, 2) if dlt_s else None,
         "ratio_ours_to_dlt": round(ours / dlt_s, 2) if dlt_s else None,
         "incremental_activity_requests_per_workspace": [s.pages for s in again.scopes],
@@ -298,7 +337,8 @@ def main(argv: list[str] | None = None) -> dict:
         f"({result['ratio_handoff_to_bare']}x), storing the raw pages in DuckDB {store_raw:.2f} s "
         f"({result['ratio_store_raw_to_bare']}x; ours is {result['ratio_ours_to_store_raw']}x that); incremental {incremental:.3f} s, activity requests per "
         f"workspace {result['incremental_activity_requests_per_workspace']}; dlt rest_api "
-        f"{result['dlt_seconds']} s"
+        f"{result['dlt_seconds']} s; in a child process {child_s:.2f} s vs {before_s:.2f} s before the "
+        f"load stage ({BEFORE_REV}) = {result['ratio_ours_to_before']}x"
     )
     save(f"sync-stub-{rows}", result)
     return result
