@@ -140,9 +140,10 @@ def statements(*, temporary: bool, names: tuple[str, ...] | None = None) -> list
 
 
 def install(con: Any, *, temporary: bool, names: tuple[str, ...] | None = None) -> None:
-    """Run :func:`statements` on a DuckDB connection (or anything with ``execute``),
-    each macro after those it calls (DuckDB binds a macro's body when it is created)."""
+    """Run :func:`statements` on a DuckDB connection (or anything with ``execute``) for
+    ``names`` (default all) and the macros they call, callees first (DuckDB binds a
+    macro's body when it is created)."""
     names = tuple(MACROS) if names is None else names
-    for name in dict.fromkeys(n for macro in names for n in needed(macro) if n in names):
+    for name in dict.fromkeys(n for macro in names for n in needed(macro)):
         for statement in statements(temporary=temporary, names=(name,)):
             con.execute(statement)
