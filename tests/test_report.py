@@ -112,6 +112,8 @@ def test_empty_store_and_empty_period_say_so(demo_db, tmp_path):
     for db, kwargs in ((empty, {}), (demo_db, {"since": "2030-01-01T00:00:00Z"})):
         out = aa.report(db, tmp_path / f"r-{len(kwargs)}.html", **kwargs)
         assert "No activity in this period" in out.read_text()
+    last = aa.sql(demo_db, "SELECT max(created_at) AS t FROM events").item()
+    assert f"the store's data ends at {last:%Y-%m-%d %H:%M} UTC, its last event" in out.read_text()
 
 
 def test_a_failing_cell_is_named_and_no_html_is_written(demo_db, tmp_path):
