@@ -21,7 +21,10 @@ incident's id never changes when later events come:
 
 Later alarms only join incidents or open new ones, so appending events never
 renames an incident an earlier run reported (a store cut at any time gives
-the same ids to every alarm that had ended by then). The price: a long alarm
+the same ids to every alarm that had ended by then). An alarm whose stretch
+was still going on when a run saw it (it ends after the store's last event)
+is not final, as its own verdict is not: an alarm that ends before it may
+arrive and open the incident it joins. The price of the rule: a long alarm
 raised late (a 3-hour runaway) that reaches back over two earlier incidents
 joins the later one; the two are not merged, as merging would rename one that
 was already reported. ``members`` counts the incident's alarms so far (it

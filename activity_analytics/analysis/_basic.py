@@ -181,9 +181,10 @@ def bursts(
     Alarms are chained in the order they could first be raised (by ``end``):
     an alarm beginning at or before the end of the one raised just before it
     joins its incident, else it opens one, named by the workspace and its own
-    start. So an id never changes when later events arrive (a long alarm
-    raised late that reaches back over two incidents joins the later one), and
-    a ``since`` window gives an alarm the same incident as the whole store.
+    start. So an alarm's id never changes when later events arrive, once its
+    stretch has ended (a long alarm raised late that reaches back over two
+    incidents joins the later one), and a ``since`` window gives an alarm the
+    same incident as the whole store.
     Count incidents, not rows: ``frame["incident"].n_unique()`` (notices
     aside).
 
