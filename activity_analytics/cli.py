@@ -267,7 +267,7 @@ def bursts(db, since, until, workspace, action, actor_type, sensitivity, kind, o
     workspace-wide spikes and off-hours activity, each judged against the
     actor's own time-of-day baseline, and first-seen notices (new_actor: not
     alarms; --kind alarms leaves them out). Alarms of a workspace that overlap
-    in time are one incident (columns incident, members), counted on stderr.
+    in time are one incident (incident, members); stderr counts them under a table.
     In SQL: aa_bursts(kinds := 'alarms'). With --engine spark --lake DIR it
     runs on Apache Spark over a lake written by `export`.
 
