@@ -78,16 +78,19 @@ def test_a_merge_train_is_one_incident_and_a_notice_is_in_none():
     assert members == {"w1@2026-11-02T00:00:00Z": 3, "w1@2026-11-02T01:45:00Z": 1, "w2@2026-11-02T00:00:00Z": 1}
 
 
-def test_a_long_alarm_raised_late_joins_the_latest_incident_and_renames_none():
-    """Incidents at 10:00-10:15 and 10:20-10:30 were reported when they ended; a
-    3-hour runaway raised at 12:40 reaching back over both joins the later one."""
-    early = [_alarm("w", "ann", "rapid_succession", 600, 615), _alarm("w", "bob", "rapid_succession", 620, 630)]
-    before = _ids(_incidents(early))
-    after = _ids(_incidents([*early, _alarm("w", "bot", "runaway_agent", 580, 760, "agent")]))
-    assert {k: after[k] for k in before} == before
-    assert len(set(before.values())) == 2
-    assert after[("w", "bot", "runaway_agent", BASE + dt.timedelta(minutes=580))] == before[
-        ("w", "bob", "rapid_succession", BASE + dt.timedelta(minutes=620))]
+def test_alarms_that_begin_later_only_join_and_the_stated_exception_holds():
+    """Ann's alarm (10:00-10:15) opened an incident; Bob's (10:10-10:30), begun
+    later, joins it under the same id, and Carl's (10:45) opens another. An agent's
+    3-hour window flagged after them (08:00-11:00) starts earlier: as the rule says,
+    the incident then takes its start, and it reaches Carl's too."""
+    ann, bob, carl = (_alarm("w", "ann", "rapid_succession", 600, 615), _alarm("w", "bob", "rapid_succession", 610, 630),
+                      _alarm("w", "carl", "rapid_succession", 645, 650))
+    before = _ids(_incidents([ann, carl]))
+    after = _ids(_incidents([ann, bob, carl]))
+    assert {k: after[k] for k in before} == before and len(set(after.values())) == 2
+    assert after[("w", "bob", "rapid_succession", BASE + dt.timedelta(minutes=610))] == "w@2026-11-02T10:00:00Z"
+    late = _ids(_incidents([ann, bob, carl, _alarm("w", "bot", "runaway_agent", 480, 660, "agent")]))
+    assert set(late.values()) == {"w@2026-11-02T08:00:00Z"}
 
 
 ALARMS = st.lists(st.tuples(st.sampled_from(["w1", "w2"]), st.sampled_from(["a", "b", "c", None]),
@@ -103,27 +106,32 @@ def _as_alarms(drawn) -> list[tuple]:
 
 @settings(max_examples=60, deadline=None)
 @given(drawn=ALARMS, cut=st.integers(0, 800), since=st.integers(0, 800))
-def test_an_incident_id_never_changes_when_later_alarms_arrive(drawn, cut, since):
-    """Cut at any time, a store knows the alarms that ended by then (a stretch is
-    judged on the events up to its end): they keep their incident when the rest
-    arrive. Each incident's alarms overlap or touch in a chain, ids are unique to
-    an incident, and a ``since`` window gives the whole store's ids."""
+def test_an_incident_id_holds_while_alarms_arrive_and_grow(drawn, cut, since):
+    """A run at any time knows the alarms begun 5 minutes or more before it, each
+    ending where it has got to: when the rest arrive and grow, every alarm it
+    knew keeps its incident. Each incident's alarms chain (each begins by the
+    latest end before it), its id is its first start, and a ``since`` window
+    gives the whole store's ids."""
     alarms = _as_alarms(drawn)
     whole = _incidents(alarms)
-    cut_at = BASE + dt.timedelta(minutes=cut)
-    known = _incidents([a for a in alarms if a[5] <= cut_at])
+    now = BASE + dt.timedelta(minutes=cut)
+    known = _incidents([(*a[:5], min(a[5], now)) for a in alarms if a[4] + dt.timedelta(minutes=5) <= now])
     ids = _ids(whole)
     assert {k: ids[k] for k in _ids(known)} == _ids(known)
     windowed = _incidents(alarms, since=BASE + dt.timedelta(minutes=since))
     assert {k: ids[k] for k in _ids(windowed)} == _ids(windowed)
     for (incident,), group in whole.filter(pl.col("incident").is_not_null()).group_by("incident"):
         assert group["workspace_id"].n_unique() == 1 and group["members"].to_list() == [group.height] * group.height
-        spans = sorted(group.select("start", "end").rows(), key=lambda r: r[1])
-        assert incident.endswith(spans[0][0].strftime("@%Y-%m-%dT%H:%M:%SZ"))  # the first raised opened it
+        spans = sorted(group.select("start", "end").rows())
+        assert incident.endswith(spans[0][0].strftime("@%Y-%m-%dT%H:%M:%SZ"))
         reach = spans[0][1]
         for start, end in spans[1:]:
             assert start <= reach  # overlaps or touches the chain so far
             reach = max(reach, end)
+    alarms_only = whole.filter(pl.col("kind") != "new_actor")
+    for (ws,), group in alarms_only.group_by("workspace_id"):  # distinct incidents do not touch
+        spans = group.group_by("incident").agg(pl.col("start").min(), pl.col("end").max()).sort("start").rows()
+        assert all(later[1] > earlier[2] for earlier, later in zip(spans, spans[1:]))
     assert whole.filter(pl.col("kind") == "new_actor")["incident"].null_count() == (whole["kind"] == "new_actor").sum()
 
 
@@ -173,6 +181,29 @@ def test_a_merge_train_in_a_store_is_one_incident_of_three(train):
     assert (glance["incidents"], glance["notices"]) == (2, 0)
     assert aa.status(train, bursts=True).bursts == {"incidents": alarms.height - 2, "alarms": alarms.height,
                                                     "notices": 1}
+
+
+def test_a_cron_run_every_5_minutes_through_the_train_names_its_incident_as_the_whole_store(train):
+    """As users run it: `bursts --until T` every 5 minutes while the train goes
+    on. Once the train is over, each alarm a run shows (known by workspace,
+    actor, kind and start) is in the incident the whole store puts it in. While
+    it goes on, the detector tells an ongoing alarm by its most surprising
+    window, whose end can lag behind the alarm (at 10:25 the bot's runs to
+    10:10), so a run may see a gap the whole store does not: expected to fail
+    until issue 34's causal verdicts give an ongoing alarm its extent so far."""
+    whole = aa.bursts(train, kind="alarms")
+    ids = _ids(whole)
+    over = dt.datetime(2026, 2, 20, 10, 50, tzinfo=dt.UTC)  # the release bot's alarm, the last, ends
+    seen, differ = 0, []
+    for minutes in range(0, 95, 5):
+        now = dt.datetime(2026, 2, 20, 10, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
+        run = _ids(aa.bursts(train, kind="alarms", until=now))
+        differ += [(now, k) for k, i in run.items() if ids.get(k) != i]
+        seen += len(run)
+    assert seen >= 40  # the train was seen, not an empty store
+    assert [now for now, _ in differ if now >= over] == []
+    if differ:
+        pytest.xfail(f"{len(differ)} of {seen} alarm-runs named another incident while the train went on")
 
 
 def test_the_command_line_filters_by_kind_and_counts_incidents(train):

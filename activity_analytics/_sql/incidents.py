@@ -6,29 +6,29 @@ its score; it belongs to no incident and is counted apart.
 
 **Incidents.** Alarms of one workspace that overlap or touch in time (a
 person's merge train, the web-flow bot merging it and a release bot) are one
-incident. The rule has to hold for a verdict given as the data arrives, so an
-incident's id never changes when later events come:
+incident:
 
-* an alarm can first be raised at its ``end`` (its stretch is judged on the
-  events up to its end), so a workspace's alarms are taken in that order (by
-  ``end``, then ``start``, actor and kind);
-* an alarm that begins at or before the end of the alarm taken just before it
-  joins that alarm's incident (overlapping or touching, and so transitively
-  along the chain); otherwise it opens a new incident;
-* the incident's id is the workspace and the start of the alarm that opened
-  it: ``<workspace_id>@<YYYY-MM-DDTHH:MM:SSZ>``. Ids are unique in a store
-  (each new incident begins after every alarm before it has ended).
+* a workspace's alarms are taken in the order they begin (by ``start``, then
+  ``end``, actor and kind); an alarm that begins at or before the latest end
+  of those before it joins their incident (overlapping or touching, and so
+  transitively), otherwise it opens a new one;
+* the incident's id is the workspace and the start of its first alarm:
+  ``<workspace_id>@<YYYY-MM-DDTHH:MM:SSZ>`` (UTC). Ids are unique in a store:
+  each incident begins after every alarm before it has ended.
 
-Later alarms only join incidents or open new ones, so appending events never
-renames an incident an earlier run reported (a store cut at any time gives
-the same ids to every alarm that had ended by then). An alarm whose stretch
-was still going on when a run saw it (it ends after the store's last event)
-is not final, as its own verdict is not: an alarm that ends before it may
-arrive and open the incident it joins. The price of the rule: a long alarm
-raised late (a 3-hour runaway) that reaches back over two earlier incidents
-joins the later one; the two are not merged, as merging would rename one that
-was already reported. ``members`` counts the incident's alarms so far (it
-grows while the incident goes on).
+**Why by start.** An alarm is known by its workspace, actor, kind and start
+(``alerts.BURST_KEY``): its end and score grow while it goes on, so its end
+cannot order alarms for good (a cron run in the middle of a merge train sees
+the bot's alarm end before the person's; the next run, after it). Alarms
+that begin later only join an incident or open a new one, so an incident's
+id does not change when events are appended, except in two cases, both of an
+alarm raised late or still growing: one whose stretch starts before the
+incident's first alarm but is flagged after it (a clock hour, or an agent's
+3-hour window, once filled) gives the incident that earlier start; one whose
+end grows past the start of the next incident merges the two under the
+earlier id. Ids kept for good need the verdicts kept in the store (issue 34,
+item 2). ``members`` counts the incident's alarms so far (it grows while the
+incident goes on).
 
 Incidents are formed over every alarm judged (all workspaces, actor types and
 times up to ``until``), before ``since``, workspace, actor type and kind
@@ -48,7 +48,7 @@ ALARM_KINDS = ("rapid_succession", "runaway_agent", "off_hours", "workspace_spik
 KIND_CHOICES = ("alarms", "notices", *ALARM_KINDS, *NOTICE_KINDS)
 
 _NOTICE = "kind IN (" + ", ".join(f"'{k}'" for k in NOTICE_KINDS) + ")"
-_ORDER = '"end", start, actor_id NULLS FIRST, kind'
+_ORDER = 'start, "end", actor_id NULLS FIRST, kind'
 
 
 def reported(judged: str) -> str:
@@ -57,19 +57,20 @@ def reported(judged: str) -> str:
     macro arguments ``since``, ``ws``, ``atype`` and ``kinds``, in the report's order."""
     return f"""
         WITH judged AS (SELECT * FROM {judged}),
-        chained AS (   -- a new incident where an alarm begins after the one before it ended
-            SELECT * EXCLUDE (prev_end),
-                   sum(CASE WHEN prev_end IS NULL OR start > prev_end THEN 1 ELSE 0 END)
+        chained AS (   -- a new incident where an alarm begins after every alarm before it has ended
+            SELECT * EXCLUDE (reach),
+                   sum(CASE WHEN reach IS NULL OR start > reach THEN 1 ELSE 0 END)
                        OVER (PARTITION BY workspace_id ORDER BY {_ORDER} ROWS UNBOUNDED PRECEDING)
                        AS chain
-            FROM (SELECT *, lag("end") OVER (PARTITION BY workspace_id ORDER BY {_ORDER}) AS prev_end
+            FROM (SELECT *, max("end") OVER (PARTITION BY workspace_id ORDER BY {_ORDER}
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
                   FROM judged WHERE NOT {_NOTICE})
         ),
         incidents AS (
             SELECT * EXCLUDE (chain),
                    coalesce(workspace_id, '') || '@'
-                   || strftime(first_value(start) OVER (PARTITION BY workspace_id, chain ORDER BY {_ORDER})
-                               AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS incident,
+                   || strftime(min(start) OVER (PARTITION BY workspace_id, chain) AT TIME ZONE 'UTC',
+                               '%Y-%m-%dT%H:%M:%SZ') AS incident,
                    count(*) OVER (PARTITION BY workspace_id, chain) AS members
             FROM chained
             UNION ALL BY NAME

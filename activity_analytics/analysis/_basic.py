@@ -178,12 +178,13 @@ def bursts(
     person's merge train, the bot merging it and a release bot) are one
     incident: ``incident`` is its id, ``<workspace_id>@<start>``, and
     ``members`` its number of alarms so far (some may be outside the filters).
-    Alarms are chained in the order they could first be raised (by ``end``):
-    an alarm beginning at or before the end of the one raised just before it
-    joins its incident, else it opens one, named by the workspace and its own
-    start. So an alarm's id never changes when later events arrive, once its
-    stretch has ended (a long alarm raised late that reaches back over two
-    incidents joins the later one), and a ``since`` window gives an alarm the
+    Alarms are taken in order of start: one that begins at or before the
+    latest end of those before it joins their incident, else it opens one,
+    named by the workspace and its start. Alarms that begin later only join,
+    so an id holds as events arrive, unless an alarm flagged late starts
+    before the incident's first (a clock hour, a 3-hour window) or one that
+    grows reaches the next incident (merged under the earlier id). Incidents
+    are formed before the filters, so a ``since`` window gives an alarm the
     same incident as the whole store.
     Count incidents, not rows: ``frame["incident"].n_unique()`` (notices
     aside).

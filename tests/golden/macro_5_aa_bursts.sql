@@ -2,19 +2,20 @@ CREATE OR REPLACE MACRO aa_bursts
         (sensitivity := 1.0, kinds := NULL, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
         
         WITH judged AS (SELECT * FROM aa_bursts_judged(sensitivity := sensitivity, until := until, act := act)),
-        chained AS (   -- a new incident where an alarm begins after the one before it ended
-            SELECT * EXCLUDE (prev_end),
-                   sum(CASE WHEN prev_end IS NULL OR start > prev_end THEN 1 ELSE 0 END)
-                       OVER (PARTITION BY workspace_id ORDER BY "end", start, actor_id NULLS FIRST, kind ROWS UNBOUNDED PRECEDING)
+        chained AS (   -- a new incident where an alarm begins after every alarm before it has ended
+            SELECT * EXCLUDE (reach),
+                   sum(CASE WHEN reach IS NULL OR start > reach THEN 1 ELSE 0 END)
+                       OVER (PARTITION BY workspace_id ORDER BY start, "end", actor_id NULLS FIRST, kind ROWS UNBOUNDED PRECEDING)
                        AS chain
-            FROM (SELECT *, lag("end") OVER (PARTITION BY workspace_id ORDER BY "end", start, actor_id NULLS FIRST, kind) AS prev_end
+            FROM (SELECT *, max("end") OVER (PARTITION BY workspace_id ORDER BY start, "end", actor_id NULLS FIRST, kind
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
                   FROM judged WHERE NOT kind IN ('new_actor'))
         ),
         incidents AS (
             SELECT * EXCLUDE (chain),
                    coalesce(workspace_id, '') || '@'
-                   || strftime(first_value(start) OVER (PARTITION BY workspace_id, chain ORDER BY "end", start, actor_id NULLS FIRST, kind)
-                               AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%SZ') AS incident,
+                   || strftime(min(start) OVER (PARTITION BY workspace_id, chain) AT TIME ZONE 'UTC',
+                               '%Y-%m-%dT%H:%M:%SZ') AS incident,
                    count(*) OVER (PARTITION BY workspace_id, chain) AS members
             FROM chained
             UNION ALL BY NAME
