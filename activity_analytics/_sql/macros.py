@@ -101,8 +101,8 @@ MACROS = {
     # Stretches of activity anomalous for whoever produced them (see ``bursts``), with their
     # incidents; first-seen notices apart (see ``incidents``). ``kinds``: a kind, 'alarms' or 'notices'.
     "aa_bursts": f"""
-        (sensitivity := 1.0, kinds := NULL, {_FILTERS}) AS TABLE
-        {reported("aa_bursts_judged(sensitivity := sensitivity, until := until, act := act)")}
+        (sensitivity := 1.0, kinds := NULL, {_FILTERS}) AS TABLE{
+        reported("aa_bursts_judged(sensitivity := sensitivity, until := until, act := act)")}
     """,
     "aa_spend_bursts": SPEND_BURSTS,
     # PraisonAI agents: runs, failures, LLM calls, tokens, cost and tool latency.

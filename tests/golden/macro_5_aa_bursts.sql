@@ -1,6 +1,5 @@
 CREATE OR REPLACE MACRO aa_bursts
         (sensitivity := 1.0, kinds := NULL, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
-        
         WITH judged AS (SELECT * FROM aa_bursts_judged(sensitivity := sensitivity, until := until, act := act)),
         chained AS (   -- a new incident where an alarm begins after every alarm before it has ended
             SELECT * EXCLUDE (reach),
