@@ -39,6 +39,7 @@ def new_bursts(
     workspace: str | None = None,
     action: str | None = None,
     actor_type: str | None = None,
+    kind: str | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> pl.DataFrame:
     """:func:`bursts`, less those an earlier ``new_bursts`` call with the same
@@ -52,6 +53,11 @@ def new_bursts(
     reported before it is returned: if what the caller does with it fails,
     it is not reported again (at most once).
 
+    First-seen notices are reported too, once each, as :func:`bursts` lists
+    them; ``kind="alarms"`` alerts on alarms only (``"notices"``: only
+    notices), as its own alert with its own memory. A new alarm that joins an
+    incident reported before is new (its ``incident`` says which one).
+
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
     >>> first = aa.new_bursts(db, sensitivity=2)
@@ -59,10 +65,12 @@ def new_bursts(
     (True, 0)
     """
     found = bursts(db, sensitivity=sensitivity, since=since, until=until, workspace=workspace,
-                   action=action, actor_type=actor_type, lock_timeout=lock_timeout)
-    filters = json.dumps({"sensitivity": float(sensitivity), "since": _given(since),
-                          "until": _given(until), "workspace": workspace, "action": action,
-                          "actor_type": actor_type}, sort_keys=True)
+                   action=action, actor_type=actor_type, kind=kind, lock_timeout=lock_timeout)
+    given = {"sensitivity": float(sensitivity), "since": _given(since), "until": _given(until),
+             "workspace": workspace, "action": action, "actor_type": actor_type}
+    if kind is not None:  # absent when not given: alerts set up before it keep their memory
+        given["kind"] = kind
+    filters = json.dumps(given, sort_keys=True)
     with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
         con.register("_found", found.to_arrow())
         try:

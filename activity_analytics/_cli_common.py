@@ -13,6 +13,7 @@ import click
 
 from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
 from ._errors import ActivityAnalyticsError, InputError, RejectedRecordsError
+from ._sql.incidents import KIND_CHOICES
 from ._sql.schema import ACTOR_TYPES
 from ._terms import calling_from
 
@@ -67,6 +68,24 @@ every_option = click.option(
 by_workspace_option = click.option("--by-workspace", is_flag=True, help="One group per workspace.")
 
 
+def bursts_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """What only ``bursts`` takes: its knob, the kind filter and the alerting flags."""
+    options = [
+        click.option("--sensitivity", type=float, default=1.0, show_default=True,
+                     help="The one knob: 2 flags more, 0.5 flags less."),
+        click.option("--kind", type=click.Choice(KIND_CHOICES),
+                     help="Only alarms, only first-seen notices (new ids, not alarms), or one kind."),
+        click.option("--new", "only_new", is_flag=True,
+                     help="Only bursts not reported by an earlier --new run with the same filters on "
+                          "this store; they count as reported from now on (activity_analytics.new_bursts)."),
+        click.option("--exit-code", is_flag=True,
+                     help="Exit 1 when any burst is printed and 0 when none is (as git diff --exit-code)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def engine_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Where an analysis runs: the DuckDB store (default), or Spark over a Parquet lake."""
     options = [
@@ -103,7 +122,9 @@ def _printed(db: Path, fmt: str) -> Any:
     return ForPrinting(db) if fmt == "table" else db
 
 
-def _emit(frame, fmt: str) -> None:
+def _emit(frame, fmt: str, *, counted: bool = False) -> None:
+    """Print ``frame`` in ``fmt``; under a table, on stderr, why it is empty and
+    (``counted``: a ``bursts`` result) its incidents and first-seen notices."""
     from ._jupyter import take_notes
     from ._query import render
 
@@ -111,6 +132,10 @@ def _emit(frame, fmt: str) -> None:
     for note in take_notes():  # why a table is empty; not in CSV or JSON, which programs read
         if fmt == "table":
             click.echo(f"note: {note}", err=True)
+    if counted and fmt == "table" and frame.height:
+        from .analysis._incidents import summary
+
+        click.echo(summary(frame), err=True)
 
 
 def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -50,6 +50,9 @@ class StoreStatus(Shown):
     storage_version: str = "unknown"
     #: events a sync fetched while the store was locked, waiting in the spool beside it
     spooled: int = 0
+    #: what ``bursts`` finds in the whole store, counted apart: incidents, alarms and
+    #: first-seen notices (``status(db, bursts=True)``; None without it)
+    bursts: dict[str, int] | None = None
 
     def summary(self) -> str:
         """A few lines for people: what the store holds at a glance."""
@@ -74,6 +77,10 @@ class StoreStatus(Shown):
             usd = f"{cost:,.2f}" if cost >= 1 else f"{cost:.4f}"
             lines.append(f"  PraisonAI agent runs: {runs} ({failed} failed), LLM cost ${usd} "
                          "(see `activity-analytics agents`)")
+        if self.bursts is not None:
+            n = self.bursts
+            lines.append(f"  bursts: {n['incidents']} incident(s) of {n['alarms']} alarm(s), "
+                         f"{n['notices']} first-seen notice(s) apart (see `activity-analytics bursts`)")
         if self.rejects:
             lines.append(f"  rejects: {self.rejects} (see `activity-analytics status` for reasons)")
         return "\n".join(lines + self._spool_line())
@@ -100,16 +107,25 @@ class StoreStatus(Shown):
         return "\n".join(parts).rstrip() + "\n"
 
 
-def status(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> StoreStatus:
-    """Describe the store at ``db``.
+def status(db: str | os.PathLike[str], *, bursts: bool = False,
+           lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> StoreStatus:
+    """Describe the store at ``db``. ``bursts``: also run :func:`bursts` over the
+    whole store and count its incidents, alarms and first-seen notices apart
+    (``StoreStatus.bursts``; it costs a bursts run, so it is asked for).
 
     >>> import tempfile, pathlib
     >>> from activity_analytics import migrate
     >>> db = pathlib.Path(tempfile.mkdtemp()) / "s.duckdb"
     >>> _ = migrate(db)
-    >>> status(db).events
-    0
+    >>> status(db).events, status(db, bursts=True).bursts
+    (0, {'incidents': 0, 'alarms': 0, 'notices': 0})
     """
+    found = None
+    if bursts:  # before the store is open here: it opens it itself
+        from .analysis._basic import bursts as run_bursts
+        from .analysis._incidents import count
+
+        found = count(run_bursts(db, lock_timeout=lock_timeout))
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
         events, workspaces, first, last = con.execute(
             "SELECT count(*), count(DISTINCT workspace_id), min(created_at), max(created_at) "
@@ -126,6 +142,7 @@ def status(db: str | os.PathLike[str], *, lock_timeout: float = DEFAULT_LOCK_TIM
             schema_version=schema_version(con),
             storage_version=file_storage_version(con),
             spooled=sum(f.rows for f in _spool.waiting(db)),
+            bursts=found,
             events=events,
             workspaces=workspaces,
             first=first,

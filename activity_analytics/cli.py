@@ -17,6 +17,7 @@ from ._cli_common import (
     _printed,
     _say_sync,
     _source,
+    bursts_options,
     by_workspace_option,
     db_option,
     engine_options,
@@ -120,16 +121,19 @@ def sync(api, db, workspaces, issues, full, token_file, email, ca_bundle, concur
 @cli.command()
 @db_option
 @click.option("--short", is_flag=True, help="Only the few summary lines.")
+@click.option("--bursts", "with_bursts", is_flag=True,
+              help="Also count incidents and first-seen notices (runs `bursts` on the whole store).")
 @lock_option
 @_errors_to_exit
-def status(db, short, lock_timeout):
+def status(db, short, with_bursts, lock_timeout):
     """Show what the store holds (Python: activity_analytics.status).
 
     Events per source, workspace, action and actor type; the time span;
-    rejects by reason; loads that were interrupted; the last sync.
+    rejects by reason; loads that were interrupted; the last sync; with
+    --bursts, incidents (overlapping alarms count once) and first-seen notices.
     """
     from . import _status
-    result = _status.status(_printed(db, "table"), lock_timeout=lock_timeout)
+    result = _status.status(_printed(db, "table"), bursts=with_bursts, lock_timeout=lock_timeout)
     click.echo(result.summary() if short else result.to_text(), nl=short)
 
 
@@ -250,34 +254,29 @@ def actors(ctx, db, since, until, workspace, action, actor_type, every, by_works
 @cli.command()
 @db_option
 @filter_options
-@click.option(
-    "--sensitivity", type=float, default=1.0, show_default=True,
-    help="The one knob: 2 flags more, 0.5 flags less.",
-)
-@click.option("--new", "only_new", is_flag=True,
-              help="Only bursts not reported by an earlier --new run with the same filters on this "
-                   "store; they count as reported from now on (activity_analytics.new_bursts).")
-@click.option("--exit-code", is_flag=True,
-              help="Exit 1 when any burst is printed and 0 when none is (as git diff --exit-code).")
+@bursts_options
 @engine_options
 @format_option
 @lock_option
 @_errors_to_exit
-def bursts(db, since, until, workspace, action, actor_type, sensitivity, only_new, exit_code, engine,
-           lake, master, fmt, lock_timeout):
+def bursts(db, since, until, workspace, action, actor_type, sensitivity, kind, only_new, exit_code,
+           engine, lake, master, fmt, lock_timeout):
     """Anomalous bursts of activity (Python: activity_analytics.bursts).
 
-    One row per flagged stretch: rapid succession, runaway agents, new
-    actors, workspace-wide spikes and off-hours activity, each judged
-    against the actor's own time-of-day baseline. In SQL: aa_bursts(). With
-    --engine spark --lake DIR it runs on Apache Spark over a lake written by `export`.
+    One row per flagged stretch: rapid succession, runaway agents,
+    workspace-wide spikes and off-hours activity, each judged against the
+    actor's own time-of-day baseline, and first-seen notices (new_actor: not
+    alarms; --kind alarms leaves them out). Alarms of a workspace that overlap
+    in time are one incident (incident, members); stderr counts them under a table.
+    In SQL: aa_bursts(kinds := 'alarms'). With --engine spark --lake DIR it
+    runs on Apache Spark over a lake written by `export`.
 
     For cron: `--since 1d --new --exit-code --format json` prints, as a JSON
     array, only the bursts no earlier such run reported, and exits 1 when
     there are any.
     """
     args = dict(sensitivity=sensitivity, since=since, until=until, workspace=workspace,
-                action=action, actor_type=actor_type, lock_timeout=lock_timeout)
+                action=action, actor_type=actor_type, kind=kind, lock_timeout=lock_timeout)
     if only_new:
         if engine != "duckdb":
             raise InputError("--new keeps what it reported in the store: use it without --engine spark")
@@ -289,7 +288,7 @@ def bursts(db, since, until, workspace, action, actor_type, sensitivity, only_ne
 
         with _source(db, engine, lake, master) as source:
             frame = analysis.bursts(source, **args)
-    _emit(frame, fmt)
+    _emit(frame, fmt, counted=True)
     if exit_code and frame.height:
         sys.exit(1)
 

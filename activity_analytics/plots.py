@@ -21,6 +21,8 @@ else:
     plt = lazy_module("matplotlib.pyplot")
     pl = lazy_module("polars")
 
+from ._sql.incidents import NOTICE_KINDS
+
 ACTOR_COLOURS = {"user": "#0072B2", "agent": "#E69F00", "unknown": "#999999"}
 ACTOR_LABELS = {"user": "people", "agent": "agents", "unknown": "unknown"}
 _NEUTRAL = "#56B4E9"
@@ -122,14 +124,17 @@ def plot_top_actors(top: pl.DataFrame, ax=None):
 
 
 def plot_bursts(actions: pl.DataFrame, bursts: pl.DataFrame, ax=None):
-    """Activity over time with each flagged burst shaded, from ``actions(every=...)`` and ``bursts``."""
+    """Activity over time with each incident's alarms shaded, from ``actions(every=...)``
+    and ``bursts``; first-seen notices are not alarms and are not shaded."""
     ax = _axes(ax)
     per = actions.group_by("bucket").agg(pl.col("events").sum()).sort("bucket")
     ax.plot(_naive_utc(per["bucket"]), per["events"].to_list(), color=_NEUTRAL, lw=1.2)
-    for start, end in zip(_naive_utc(bursts["start"]) if bursts.height else [],
-                          _naive_utc(bursts["end"]) if bursts.height else [], strict=True):
+    alarms = bursts.filter(~pl.col("kind").is_in(NOTICE_KINDS)) if bursts.height else bursts
+    for start, end in zip(_naive_utc(alarms["start"]) if alarms.height else [],
+                          _naive_utc(alarms["end"]) if alarms.height else [], strict=True):
         ax.axvspan(start, end, color=_BURST, alpha=0.35, lw=0)
-    ax.set_title(f"Activity with {bursts.height} flagged burst(s) shaded")
+    incidents = alarms["incident"].n_unique() if alarms.height and "incident" in alarms.columns else alarms.height
+    ax.set_title(f"Activity with {incidents} incident(s) shaded")
     ax.set_ylabel("events per bucket")
     ax.set_xlabel("time (UTC)")
     _dates(ax)

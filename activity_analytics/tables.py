@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._lazy import lazy_module, need
 from ._query import sql
+from ._sql.incidents import NOTICE_KINDS
 
 if TYPE_CHECKING:
     import polars as pl
@@ -27,6 +28,7 @@ _KINDS = {
     "workspace_spike": "workspace spike", "off_hours": "off hours", "runaway_spend": "runaway spend",
 }
 _TYPES = {"user": "people", "agent": "agents", "unknown": "unknown"}
+_MEASURES = {"Incidents": "Incidents (alarms)", "Notices": "First-seen notices"}
 
 
 def _gt(frame: pl.DataFrame) -> Any:
@@ -100,7 +102,7 @@ def glance(frame: pl.DataFrame, period: str = "") -> Any:
     """:func:`activity_analytics.glance` as a small table: this period, the one
     before, and the change."""
     shown = frame.select(
-        pl.col("measure").str.to_titlecase().alias("measure"),
+        pl.col("measure").str.to_titlecase().replace(_MEASURES).alias("measure"),
         pl.col("current"), pl.col("previous"), pl.col("change"))
     table = (_gt(shown).cols_label(measure="", current="This period", previous="Period before",
                                    change="Change")
@@ -171,6 +173,56 @@ def bursts(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit: i
         table = table.tab_source_note(f"… and {frame.height - limit} more, less severe: see them all with "
                                       f"`{elsewhere}`.")
     return table
+
+
+def _more(table: Any, frame: pl.DataFrame, shown: int, what: str, elsewhere: str) -> Any:
+    if frame.height > shown:
+        table = table.tab_source_note(f"… and {frame.height - shown} more {what}: see them all with "
+                                      f"`{elsewhere}`.")
+    return table
+
+
+def incidents(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit: int = 50,
+              elsewhere: str = "activity-analytics bursts --kind alarms") -> Any:
+    """The alarms of :func:`activity_analytics.bursts` as incidents, most severe first:
+    one row each, its members listed (who and what kind), its span, events, the
+    highest score and the reason of its most severe alarm. First-seen notices
+    (no incident) are left out: :func:`notices` lists them."""
+    known = known or {}
+    alarms = frame.filter(~pl.col("kind").is_in(NOTICE_KINDS)).with_columns(
+        member=_labelled("actor_id", known).fill_null("whole workspace") + " ("
+        + pl.col("kind").replace_strict(_KINDS, default=pl.col("kind")) + ")")
+    rows = (alarms.sort("score", descending=True)
+            .group_by("incident", maintain_order=True)
+            .agg(pl.col("workspace_id").first(), pl.col("start").min(), pl.col("end").max(),
+                 pl.col("member").unique(maintain_order=True).str.join(", ").alias("members"),
+                 pl.col("events").cast(pl.Int64).sum(), pl.col("score").max(), pl.col("reason").first()))
+    shown = rows.head(limit).select(
+        _minute("start").alias("start"), _minute("end").alias("end"),
+        _labelled("workspace_id", known).fill_null("–").alias("workspace"), "members", "events", "score",
+        _with_names("reason", known))
+    table = (_gt(shown).cols_label(start="Start (UTC)", end="End (UTC)", workspace="Workspace",
+                                   members="Who (kind)", events="Events", score="Score",
+                                   reason="Why (its most severe alarm)")
+             .fmt_integer(columns="events").fmt_number(columns="score", decimals=1))
+    return _more(table, rows, limit, "incidents, less severe", elsewhere)
+
+
+def notices(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit: int = 50,
+            elsewhere: str = "activity-analytics bursts --kind notices") -> Any:
+    """The first-seen notices of :func:`activity_analytics.bursts` (ids first seen a
+    day or more after their workspace began: not alarms), first seen first."""
+    known = known or {}
+    rows = frame.filter(pl.col("kind").is_in(NOTICE_KINDS)).sort("start")
+    shown = rows.head(limit).select(
+        _labelled("actor_id", known).alias("who"), pl.col("actor_type").replace_strict(
+            _TYPES, default=pl.col("actor_type")).alias("side"),
+        _labelled("workspace_id", known).alias("workspace"), _minute("start").alias("start"),
+        pl.col("events").cast(pl.Int64), _with_names("reason", known))
+    table = (_gt(shown).cols_label(who="Who", side="", workspace="Workspace", start="Busiest first hour (UTC)",
+                                   events="Events", reason="Notice")
+             .fmt_integer(columns="events"))
+    return _more(table, rows, limit, "notices", elsewhere)
 
 
 def agents(frame: pl.DataFrame, known: dict[str, str] | None = None) -> Any:

@@ -35,6 +35,8 @@ QUERIES = {
     "aa_bursts": "SELECT * FROM aa_bursts()",
     "aa_bursts_sensitive": "SELECT * FROM aa_bursts(sensitivity := 2, until := TIMESTAMPTZ '2026-11-16 00:00:00+00')",
     "aa_spend_bursts": "SELECT * FROM aa_spend_bursts()",
+    "aa_bursts_alarms": "SELECT * FROM aa_bursts(kinds := 'alarms', since := TIMESTAMPTZ '2026-11-10 00:00:00+00')",
+    "aa_bursts_judged": "SELECT * FROM aa_bursts_judged(sensitivity := 2)",
     "aa_agents": "SELECT * FROM aa_agents()",
     "aa_agents_model": "SELECT * FROM aa_agents(per := 'model', every := '1 day')",
 }

@@ -49,3 +49,25 @@ def spike_people(added: pl.DataFrame, truth: pl.DataFrame, spikes: int = 10) -> 
         assert people.n_unique() >= 8
         everyone |= set(people)
     return everyone
+
+
+def _burst(who: str, kind: str, day: int, minute: int, minutes: int, n: int) -> list[dict]:
+    """``n`` events of ``who`` spread over ``minutes`` from 10:00 + ``minute`` on ``day``."""
+    start = T0 + day * DAY_US + 10 * HOUR_US + minute * 60_000_000
+    return [{"actor_id": who, "actor_type": "agent" if kind == "agent" else "member",
+             "actor_key": f"{kind}:{who}", "t_us": start + i * minutes * 60_000_000 // n} for i in range(n)]
+
+
+def merge_train() -> pl.DataFrame:
+    """60 days of a team, a merge bot (web-flow) and a release bot; on day 50 at 10:00
+    the founder's merge train (60 events in 10 minutes), the bot merging it (150 in 30
+    minutes from 10:05) and the release bot (100 in 20 minutes from 10:20): one incident;
+    on day 55 a staff member's burst alone; a newcomer from day 40 (a first-seen notice)."""
+    rows = (actor("founder", "person", range(60), range(9, 17))
+            + [r for i in range(4) for r in actor(f"staff-{i}", "person", range(60), range(8, 16))]
+            + actor("newcomer", "person", range(40, 60), range(9, 12))
+            + actor("web-flow", "agent", range(60), range(0, 24, 3))
+            + actor("release-bot", "agent", range(60), range(0, 24, 6))
+            + _burst("founder", "person", 50, 0, 10, 60) + _burst("web-flow", "agent", 50, 5, 30, 150)
+            + _burst("release-bot", "agent", 50, 20, 20, 100) + _burst("staff-0", "person", 55, 0, 10, 60))
+    return as_events(rows)

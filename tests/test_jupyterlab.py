@@ -6,6 +6,7 @@ progress bars ending full."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -111,7 +112,8 @@ def test_each_notebook_runs_to_the_end_in_jupyterlab(lab, name, figures, tables)
     assert page.locator(".jp-OutputArea-output table").count() >= tables
     if name == "activity_report.ipynb":
         assert "shape: (" not in text  # tables for people, not DataFrame reprs
-        assert "Period before" in text and "burst(s) were flagged" in text
+        assert "Period before" in text and re.search(r"\d+ incident\(s\) of \d+ alarm\(s\)", text)
+        assert "First-seen notices" in text and "first-seen notices, not alarms" in text
     if name == "anomalies.ipynb":
         assert "no actor to drill into" not in text
     if name == "explore.ipynb":

@@ -20,7 +20,8 @@ from activity_analytics._defaults import SAMPLE_DIR
 from activity_analytics._report import NOTEBOOKS, _inject
 from activity_analytics.cli import cli
 
-SECTIONS = ("At a glance", "Volume over time", "Actions", "People vs agents", "Top actors and issues", "Bursts")
+SECTIONS = ("At a glance", "Volume over time", "Actions", "People vs agents", "Top actors and issues", "Bursts",
+            "First-seen notices")
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,29 @@ def test_report_has_every_section_and_inline_figures(html_report):
     assert {p.name for p in html_report.parent.iterdir()} == {"report.html", "report.ipynb"}  # no temp files
 
 
+def _text(html: str) -> str:
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html,
+                                                                             flags=re.S))))
+
+
+def test_notices_have_a_table_of_their_own_and_incidents_are_counted(html_report, demo_db):
+    """First-seen notices are not alarms: not in the incidents' table, not counted
+    with them at a glance, listed apart; incidents are counted, not rows."""
+    found = aa.bursts(demo_db)
+    alarms, notices = found.filter(found["kind"] != "new_actor"), found.filter(found["kind"] == "new_actor")
+    assert alarms.height and notices.height
+    text = _text(html_report.read_text())
+    glance = text[text.index("At a glance"):text.index("Volume over time")]
+    assert f"Incidents (alarms) {alarms['incident'].n_unique()} " in glance
+    assert f"First-seen notices {notices.height} " in glance
+    assert f"{alarms['incident'].n_unique()} incident(s) of {alarms.height} alarm(s)" in glance
+    incidents = text[text.index("Who (kind)"):text.index("First-seen notices ¶")]
+    listed = text[text.index("First-seen notices ¶"):text.index("Agents: cost and reliability")]
+    for reason in notices["reason"]:
+        assert reason not in incidents and reason in listed
+    assert incidents.count(" (runaway agent)") == (alarms["kind"] == "runaway_agent").sum()
+
+
 def test_issues_without_a_synced_issues_table_are_named_by_the_log(html_report, demo_db):
     """Only one issue of the sample is in the issues table: the rest are named
     by their issue.created events (title and identifier)."""
@@ -88,6 +112,8 @@ def test_empty_store_and_empty_period_say_so(demo_db, tmp_path):
     for db, kwargs in ((empty, {}), (demo_db, {"since": "2030-01-01T00:00:00Z"})):
         out = aa.report(db, tmp_path / f"r-{len(kwargs)}.html", **kwargs)
         assert "No activity in this period" in out.read_text()
+    last = aa.sql(demo_db, "SELECT max(created_at) AS t FROM events").item()
+    assert f"the store's data ends at {last:%Y-%m-%d %H:%M} UTC, its last event" in out.read_text()
 
 
 def test_a_failing_cell_is_named_and_no_html_is_written(demo_db, tmp_path):

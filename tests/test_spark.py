@@ -19,6 +19,8 @@ from activity_analytics._anomalies import inject
 from activity_analytics._sample import SampleSpec, write_jsonl
 from activity_analytics.cli import cli
 
+from .injected import merge_train
+
 pytestmark = pytest.mark.slow
 
 
@@ -64,6 +66,9 @@ CASES = [
     # filters choose what is reported, on both engines: the history before since still counts
     ("bursts", {"sensitivity": 2.0, "since": "2026-11-12", "until": "2026-11-20", "action": "issue.updated"}),
     ("bursts", {"sensitivity": 4.0, "since": "2026-11-05", "actor_type": "agent"}),
+    # incidents are formed before the filters, the same way on both engines; notices apart
+    ("bursts", {"sensitivity": 4.0, "since": "2026-11-10", "kind": "alarms"}),
+    ("bursts", {"kind": "notices"}),
 ]
 
 
@@ -75,6 +80,20 @@ def test_spark_and_duckdb_give_identical_frames(stores, analysis, options):
     assert on_duckdb.height > 0
     assert on_spark.schema == on_duckdb.schema
     assert on_spark.equals(on_duckdb)
+
+
+def test_incidents_are_the_same_on_spark(stores, tmp_path):
+    """A merge train of three actors is one incident on both engines (one SQL text,
+    run after either scan), with the notice apart."""
+    _, lake, _ = stores
+    db = tmp_path / "train.duckdb"
+    aa.ingest([write_jsonl(merge_train(), tmp_path / "train.jsonl")], db, progress=False)
+    aa.export(db, tmp_path / "train-lake")
+    with aa.SparkLake(tmp_path / "train-lake", spark=lake.spark) as train:
+        for options in ({}, {"kind": "alarms", "since": "2026-02-20T10:36:00Z"}, {"actor_type": "agent"}):
+            on_spark, on_duckdb = aa.bursts(train, **options), aa.bursts(db, **options)
+            assert on_spark.equals(on_duckdb), options
+        assert on_duckdb["members"].max() == 3
 
 
 def test_bursts_on_spark_finds_every_kind(stores):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
 import pytest
 
 import activity_analytics as aa
@@ -55,9 +56,32 @@ def test_glance_compares_with_the_period_before(demo_store):
     assert frame["previous"].to_list() == before["current"].to_list()
     assert frame.filter(frame["measure"] == "events")["current"].item() == \
         aa.actions(demo_store, since="2026-11-16", until="2026-11-23")["events"].sum()
-    assert aa.glance(demo_store)["previous"].null_count() == 4  # no start: no period before
+    assert aa.glance(demo_store)["previous"].null_count() == 5  # no start: no period before
     html = text_of(aa.tables.glance(frame, "week 47"))
     assert "At a glance" in html and "Period before" in html and re.search(r"[+−-]\d+%", html)
+    assert "Incidents (alarms)" in html and "First-seen notices" in html
+
+
+def test_incidents_list_their_members_and_notices_have_a_table_of_their_own(demo_store):
+    """One row per incident, most severe first, its members as who (kind); notices apart.
+    The demo's alarms are one to an incident: two alarms are made one here, as a
+    merge train and the bot merging it would be."""
+    known = aa.tables.names(demo_store)
+    found = aa.bursts(demo_store)
+    alarms = found.filter(found["kind"] != "new_actor")
+    first, second = alarms.sort("score", descending=True).head(2)["incident"].to_list()
+    joined = found.with_columns(incident=pl.when(pl.col("incident") == second).then(pl.lit(first))
+                                .otherwise(pl.col("incident")))
+    html = text_of(aa.tables.incidents(joined, known, limit=50))
+    assert len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", html)) == 2 * (alarms.height - 1)
+    assert "new actor" not in html and "whole workspace (workspace spike)" in html
+    row = re.search(r"\(runaway spend\), [^(]+\([a-z ]+\)", html)
+    assert row, html  # the two alarms in one row, the most severe first
+    one = text_of(aa.tables.incidents(found, known, limit=1, elsewhere="activity-analytics bursts --kind alarms"))
+    assert f"and {alarms.height - 1} more incidents" in one and "--kind alarms" in one
+    notices = text_of(aa.tables.notices(found, known))
+    assert notices.count("new user") == (found["kind"] == "new_actor").sum() > 0
+    assert "runaway" not in notices and "spike" not in notices
 
 
 def test_rounded_shares_add_up():

@@ -93,7 +93,7 @@ def test_the_process_holding_the_store_itself_is_named(store):
 @pytest.mark.parametrize(("args", "why"), [
     (["actions", "--workspace", "nope"], "no events in workspace 'nope': the store's workspaces are "),
     (["actors", "--action", "issue.deleted"], "no 'issue.deleted' events: the store's actions are issue."),
-    (["actions", "--since", "2031-01-01"], "no events since 2031-01-01 00:00 UTC: the store's events run from "),
+    (["actions", "--since", "2031-01-01"], "no events since 2031-01-01 00:00 UTC: the store's data ends at "),
     (["bursts", "--since", "2099-01-01", "--until", "2099-01-02"], "no events between 2099-01-01"),
     (["timeline", "no-such-issue"], "no events of issue 'no-such-issue'"),
 ])

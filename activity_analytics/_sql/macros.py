@@ -16,6 +16,7 @@ from typing import Any
 
 from .agents import AGENTS, SPEND_BURSTS
 from .bursts import BURSTS_STAGE2
+from .incidents import reported
 from .stages import DUCKDB, STAGE2, stage1
 
 _FILTERS = "since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL"
@@ -97,21 +98,25 @@ MACROS = {
         WHERE e.issue_id = issue OR e.entity_id = issue
         ORDER BY e.created_at, e.id
     """,
-    # Stretches of activity anomalous for whoever produced them (see ``bursts``).
-    # ... and an agent's LLM spend per hour far above its usual (replay traces).
-    # Judged on all the history up to ``until``; the other filters choose what is reported.
+    # Stretches of activity anomalous for whoever produced them (see ``bursts``), with their
+    # incidents; first-seen notices apart (see ``incidents``). ``kinds``: a kind, 'alarms' or 'notices'.
     "aa_bursts": f"""
-        (sensitivity := 1.0, {_FILTERS}) AS TABLE
-        SELECT * FROM ({_two_stage("bursts", "until := until", selected="(act IS NULL OR action = act)")})
-        UNION ALL
-        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, until := until)
-        WHERE (act IS NULL OR act = 'agent.llm_call') AND (atype IS NULL OR atype = 'agent')
-          AND (since IS NULL OR "end" > since::TIMESTAMPTZ) AND (ws IS NULL OR workspace_id = ws)
-        ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
+        (sensitivity := 1.0, kinds := NULL, {_FILTERS}) AS TABLE{
+        reported("aa_bursts_judged(sensitivity := sensitivity, until := until, act := act)")}
     """,
     "aa_spend_bursts": SPEND_BURSTS,
     # PraisonAI agents: runs, failures, LLM calls, tokens, cost and tool latency.
     "aa_agents": AGENTS,
+    # Every burst and notice judged on the history up to ``until`` (of the events of ``act``),
+    # and an agent's LLM spend per hour far above its usual (replay traces): what ``aa_bursts``
+    # forms incidents from before its filters choose what is reported.
+    "aa_bursts_judged": f"""
+        (sensitivity := 1.0, {_FILTERS}) AS TABLE
+        SELECT * FROM ({_two_stage("bursts", "until := until", selected="(act IS NULL OR action = act)")})
+        UNION ALL
+        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, until := until)
+        WHERE act IS NULL OR act = 'agent.llm_call'
+    """,
 }
 
 
@@ -135,6 +140,10 @@ def statements(*, temporary: bool, names: tuple[str, ...] | None = None) -> list
 
 
 def install(con: Any, *, temporary: bool, names: tuple[str, ...] | None = None) -> None:
-    """Run :func:`statements` on a DuckDB connection (or anything with ``execute``)."""
-    for statement in statements(temporary=temporary, names=names):
-        con.execute(statement)
+    """Run :func:`statements` on a DuckDB connection (or anything with ``execute``) for
+    ``names`` (default all) and the macros they call, callees first (DuckDB binds a
+    macro's body when it is created)."""
+    names = tuple(MACROS) if names is None else names
+    for name in dict.fromkeys(n for macro in names for n in needed(macro)):
+        for statement in statements(temporary=temporary, names=(name,)):
+            con.execute(statement)

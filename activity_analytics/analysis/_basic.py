@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from .._errors import InputError
+from .._sql.incidents import KIND_CHOICES
 from .._store import DEFAULT_LOCK_TIMEOUT
 from .._time import When
 from ._filters import Filters, parse_every
@@ -152,6 +153,7 @@ def bursts(
     workspace: str | None = None,
     action: str | None = None,
     actor_type: str | None = None,
+    kind: str | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> pl.DataFrame:
     """Stretches of activity anomalous for whoever produced them. SQL: ``aa_bursts(...)``.
@@ -163,8 +165,29 @@ def bursts(
     ``expected`` (what the actor's own baseline, or its peers' for a new
     actor, predicts for the stretch), ``score`` (-log10 of the p-value,
     adjusted by Benjamini-Hochberg over every window tested; 1.3 or more is
-    flagged, so at most 1 in 20 flags is expected by chance) and ``reason``
-    (one line for people).
+    flagged, so at most 1 in 20 flags is expected by chance), ``reason``
+    (one line for people), ``incident`` and ``members`` (below).
+
+    **Notices apart.** A ``new_actor`` row is a first-seen notice, not an
+    alarm: an id first seen a day or more after its workspace began, reported
+    once whatever its score; its ``incident`` and ``members`` are null.
+    ``kind`` chooses what is reported: ``"alarms"``, ``"notices"`` or one
+    kind (default: everything).
+
+    **Incidents.** Alarms of one workspace that overlap or touch in time (a
+    person's merge train, the bot merging it and a release bot) are one
+    incident: ``incident`` is its id, ``<workspace_id>@<start>``, and
+    ``members`` its number of alarms so far (some may be outside the filters).
+    Alarms are taken in order of start: one that begins at or before the
+    latest end of those before it joins their incident, else it opens one,
+    named by the workspace and its start. Alarms that begin later only join,
+    so an id holds as events arrive, unless an alarm flagged late starts
+    before the incident's first (a clock hour, a 3-hour window) or one that
+    grows reaches the next incident (merged under the earlier id). Incidents
+    are formed before the filters, so a ``since`` window gives an alarm the
+    same incident as the whole store.
+    Count incidents, not rows: ``frame["incident"].n_unique()`` (notices
+    aside).
 
     Baselines are each actor's own, by hour of day (weekdays and weekends
     apart, smoothed over neighbouring hours); a short history leans on the
@@ -176,11 +199,16 @@ def bursts(
 
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
-    >>> aa.bursts(db).columns[:5]
-    ['workspace_id', 'actor_id', 'actor_type', 'kind', 'start']
+    >>> found = aa.bursts(db)
+    >>> found.columns[:5], found.columns[-2:]
+    (['workspace_id', 'actor_id', 'actor_type', 'kind', 'start'], ['incident', 'members'])
+    >>> aa.bursts(db, kind="notices")["kind"].unique().to_list()
+    ['new_actor']
     """
     if sensitivity <= 0:
         raise InputError("sensitivity must be positive (1 is the default)")
-    return run_macro(db, "aa_bursts", {"sensitivity": float(sensitivity)},
+    if kind is not None and kind not in KIND_CHOICES:
+        raise InputError(f"kind must be one of {', '.join(KIND_CHOICES)}, not {kind!r}")
+    return run_macro(db, "aa_bursts", {"sensitivity": float(sensitivity), "kinds": kind},
                      filters=Filters(since, until, workspace, action, actor_type),
                      lock_timeout=lock_timeout)

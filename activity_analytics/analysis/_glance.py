@@ -11,6 +11,7 @@ from .._lazy import lazy_module
 from .._time import When
 from ._basic import actors, bursts
 from ._filters import Filters
+from ._incidents import count
 
 if TYPE_CHECKING:
     import polars as pl
@@ -21,12 +22,14 @@ else:
 def _counts(db, since, until, workspace, lock_timeout) -> dict[str, int]:
     sides = actors(db, since=since, until=until, workspace=workspace, lock_timeout=lock_timeout)
     by_type = {r["actor_type"]: r for r in sides.iter_rows(named=True)}
-    return {
+    counts = {
         "events": int(sides["events"].sum()) if sides.height else 0,
         "people": int(by_type.get("user", {}).get("actors", 0)),
         "agents": int(by_type.get("agent", {}).get("actors", 0)),
-        "bursts": bursts(db, since=since, until=until, workspace=workspace, lock_timeout=lock_timeout).height,
     }
+    found = bursts(db, since=since, until=until, workspace=workspace, lock_timeout=lock_timeout)
+    n = count(found)
+    return {**counts, "incidents": n["incidents"], "notices": n["notices"]}
 
 
 def glance(
@@ -37,10 +40,12 @@ def glance(
     workspace: str | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> pl.DataFrame:
-    """Events, people, agents and bursts in a period, and in the period of the
-    same length before it.
+    """Events, people, agents, incidents and first-seen notices in a period, and
+    in the period of the same length before it.
 
-    Columns: ``measure`` (``events``, ``people``, ``agents``, ``bursts``),
+    Columns: ``measure`` (``events``, ``people``, ``agents``, ``incidents``:
+    alarms that overlap in a workspace count once, see :func:`bursts`;
+    ``notices``: first-seen notices, not alarms),
     ``current``, ``previous`` (null when the period has no start, or nothing
     is stored before it) and ``change`` (``current / previous - 1``, null
     when ``previous`` is null or 0). A period without ``until`` ends now;
@@ -49,7 +54,7 @@ def glance(
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
     >>> aa.glance(db, since="2026-11-16", until="2026-11-23")["measure"].to_list()
-    ['events', 'people', 'agents', 'bursts']
+    ['events', 'people', 'agents', 'incidents', 'notices']
     """
     period = Filters(since, until, workspace)
     end = period.until or dt.datetime.now(dt.UTC)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .._errors import EngineError, InputError, one_line
 from .._lake import STATE_FILE
 from .._lazy import lazy_module, need
+from .._sql.incidents import reported
 from .._sql.macros import stage2
 from .._sql.schema import events_select
 from .._sql.stages import SPARK, stage1
@@ -148,19 +149,23 @@ def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: 
     """Stage 1 on Spark, then stage 2 (the macros' own SQL) in an in-memory DuckDB."""
     scanned = lake.stage1(analysis, args, filters)
     params: dict[str, Any]
-    if analysis == "bursts":   # stage 2 chooses what is reported
-        params = {"sensitivity": float(args["sensitivity"]), "since": filters.since,
-                  "ws": filters.workspace, "atype": filters.actor_type}
+    if analysis == "bursts":   # stage 2 judges; the macro's incidents and filters choose what is reported
+        params = {"sensitivity": float(args["sensitivity"]), "kinds": args.get("kinds"),
+                  "since": filters.since, "ws": filters.workspace, "atype": filters.actor_type}
     else:  # and its columns: those asked for, as the macro's
         params = {"every": args.get("every"), "by_workspace": bool(args.get("by_workspace"))}
         if analysis == "actors":
             params["by_action"] = bool(args.get("by_action"))
     signature = ", ".join(f"{k} := NULL" for k in params)
+    judged = "aa_judged" if analysis == "bursts" else "aa_stage2"
     with contextlib.closing(duckdb.connect()) as con:
         con.execute("SET TimeZone = 'UTC'")
         con.register("_s1", scanned)
-        con.execute(f"CREATE TEMP MACRO aa_stage2({signature}) AS TABLE "
+        con.execute(f"CREATE TEMP MACRO {judged}({signature}) AS TABLE "
                     f"WITH s1 AS (SELECT * FROM _s1){stage2(analysis)}")
+        if analysis == "bursts":
+            con.execute(f"CREATE TEMP MACRO aa_stage2({signature}) AS TABLE "
+                        + reported("aa_judged(sensitivity := sensitivity)"))
         call = ", ".join(f"{k} := ${k}" for k in params)
         try:
             return con.sql(f"SELECT * FROM aa_stage2({call})", params=params).pl()

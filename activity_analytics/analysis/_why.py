@@ -39,8 +39,10 @@ def why_empty(con: duckdb.DuckDBPyConnection, filters: Filters, finding: str = "
     >>> with aa.connect(db) as con:
     ...     print(why_empty(con, Filters(workspace="nope")))
     ...     print(why_empty(con, Filters(since="2030-01-01")))
+    ...     print(why_empty(con, Filters(until="2026-01-01")))
     no events in workspace 'nope': the store's workspaces are ...
-    no events since 2030-01-01 00:00 UTC: the store's events run from 2026-... to 2026-...
+    no events since 2030-01-01 00:00 UTC: the store's data ends at 2026-11-22 23:57 UTC, its last event
+    no events before 2026-01-01 00:00 UTC: the store's data begins at 2026-11-02 00:02 UTC, its first event
     """
     row = con.execute(_sql.EXPLAIN_EMPTY, filters.params()).fetchone()
     stored, first, last, in_workspace, with_action, by_type, in_period, matching = row
@@ -54,6 +56,10 @@ def why_empty(con: duckdb.DuckDBPyConnection, filters: Filters, finding: str = "
         return f"no {filters.action!r} events: the store's actions are {_known(con, 'action')}"
     if not by_type:
         return f"no events by actor type {filters.actor_type!r} (after actor marks)"
+    if not in_period and filters.since and filters.since > last:
+        return f"no events {_period(filters)}: the store's data ends at {_when(last)}, its last event"
+    if not in_period and filters.until and filters.until <= first:
+        return f"no events {_period(filters)}: the store's data begins at {_when(first)}, its first event"
     if not in_period:
         return f"no events {_period(filters)}: {span}"
     if not matching:

@@ -1,0 +1,567 @@
+CREATE OR REPLACE MACRO aa_bursts_judged
+        (sensitivity := 1.0, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
+        SELECT * FROM (WITH s1 AS (
+        SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
+               (epoch_us(created_at) - ((((epoch_us(created_at) - 946857600000000) % 300000000) + 300000000) % 300000000)) AS slot_us,
+               count(*) AS n,
+               sum(CASE WHEN (act IS NULL OR action = act) THEN 1 ELSE 0 END) AS n_sel,
+               min(epoch_us(created_at)) AS first_us,
+               max(epoch_us(created_at) * 4 + CASE actor_type WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
+        FROM aa_events(until := until)
+        WHERE actor_id IS NOT NULL AND coalesce(actor_type_raw, '') <> 'trace'
+        GROUP BY 1, 2, 3),
+    ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
+        SELECT hash(workspace_id, actor_id) AS ak, hash(workspace_id) AS wk, workspace_id, actor_id,
+               make_timestamp(slot_us) AS slot,
+               CASE last_code % 4 WHEN 0 THEN 'agent' WHEN 1 THEN 'unknown' ELSE 'user' END AS actor_type,
+               last_code % 4 AS type_code, n, n_sel,
+               make_timestamp(first_us) AS first_at, make_timestamp(last_code // 4) AS last_at
+        FROM s1
+    ),
+    quarter AS MATERIALIZED (   -- events and active 5-minute slots per 15 minutes: the 30-minute and
+                                -- hourly sums come from it (15-minute buckets nest in both)
+        SELECT ak, time_bucket(INTERVAL 15 MINUTE, slot) AS bucket, sum(n) AS k, count(*) AS slots
+        FROM ev GROUP BY ALL
+    ),
+    hourly AS MATERIALIZED (
+        SELECT ak, date_trunc('hour', bucket) AS hour, sum(k) AS n, sum(slots)::BIGINT AS slots
+        FROM quarter GROUP BY ALL
+    ),
+    actor AS (
+        SELECT ak, any_value(wk) AS wk, min(workspace_id) AS workspace_id, min(actor_id) AS actor_id,
+               -- two actors with one 64-bit key (odds about 1e-8 among a million actors) would
+               -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads)
+               CASE WHEN min(actor_id) <> max(actor_id) OR min(workspace_id) <> max(workspace_id)
+                    THEN error('bursts: two actors share a 64-bit key; please report this')
+                    ELSE arg_max(actor_type, n * 4 + type_code) END AS actor_type,
+               min(first_at) AS first_seen, max(last_at) AS last_seen, sum(n) AS total,
+               -- clumping: how many events an active 5 minutes usually holds. Counts are
+               -- tested in clumps (quasi-Poisson), so an agent that works in bursts by design
+               -- is not surprising for it; the 99th percentile is the rapid-succession baseline
+               quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
+        FROM ev GROUP BY ak
+    ),
+    stretch AS MATERIALIZED (   -- events (e) and active slots (k) in the 15, 30 and 60 minutes from each
+                                -- active slot, and the gap since the previous: 60 minutes hold at most 12
+                                -- slots, so the next 11 active slots of the actor (in one sort) say all
+        SELECT ak, wk, type_code, slot, n, si - prev_si AS gap, n + CASE WHEN s1 <= si + 2 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 2 THEN n2 ELSE 0 END AS e15, 1 + CASE WHEN s1 <= si + 2 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 2 THEN 1 ELSE 0 END AS k15, n + CASE WHEN s1 <= si + 5 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 5 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 5 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 5 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 5 THEN n5 ELSE 0 END AS e30, 1 + CASE WHEN s1 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 5 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 5 THEN 1 ELSE 0 END AS k30, n + CASE WHEN s1 <= si + 11 THEN n1 ELSE 0 END + CASE WHEN s2 <= si + 11 THEN n2 ELSE 0 END + CASE WHEN s3 <= si + 11 THEN n3 ELSE 0 END + CASE WHEN s4 <= si + 11 THEN n4 ELSE 0 END + CASE WHEN s5 <= si + 11 THEN n5 ELSE 0 END + CASE WHEN s6 <= si + 11 THEN n6 ELSE 0 END + CASE WHEN s7 <= si + 11 THEN n7 ELSE 0 END + CASE WHEN s8 <= si + 11 THEN n8 ELSE 0 END + CASE WHEN s9 <= si + 11 THEN n9 ELSE 0 END + CASE WHEN s10 <= si + 11 THEN n10 ELSE 0 END + CASE WHEN s11 <= si + 11 THEN n11 ELSE 0 END AS e60, 1 + CASE WHEN s1 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s2 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s3 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s4 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s5 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s6 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s7 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s8 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s9 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s10 <= si + 11 THEN 1 ELSE 0 END + CASE WHEN s11 <= si + 11 THEN 1 ELSE 0 END AS k60,
+               -- its events in the 10 minutes from this slot (workspace spikes)
+               n + CASE WHEN s1 = si + 1 THEN n1 ELSE 0 END AS n10
+        FROM (SELECT ak, wk, type_code, slot, n, si, lag(si) OVER w AS prev_si,
+                     lead(si, 1) OVER w AS s1, lead(n, 1) OVER w AS n1, lead(si, 2) OVER w AS s2, lead(n, 2) OVER w AS n2, lead(si, 3) OVER w AS s3, lead(n, 3) OVER w AS n3, lead(si, 4) OVER w AS s4, lead(n, 4) OVER w AS n4, lead(si, 5) OVER w AS s5, lead(n, 5) OVER w AS n5, lead(si, 6) OVER w AS s6, lead(n, 6) OVER w AS n6, lead(si, 7) OVER w AS s7, lead(n, 7) OVER w AS n7, lead(si, 8) OVER w AS s8, lead(n, 8) OVER w AS n8, lead(si, 9) OVER w AS s9, lead(n, 9) OVER w AS n9, lead(si, 10) OVER w AS s10, lead(n, 10) OVER w AS n10, lead(si, 11) OVER w AS s11, lead(n, 11) OVER w AS n11
+              FROM (SELECT ak, wk, type_code, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
+              WINDOW w AS (PARTITION BY ak ORDER BY si))
+    ),
+    runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
+                -- across a slot boundary is one run, and slots are tested in runs (runs start
+                -- at random, each covering run_len slots: active slots / run_len is binomial)
+        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
+        FROM stretch GROUP BY ak
+    ),
+    span AS (SELECT max(last_at) AS t1 FROM ev),
+    wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
+                 -- actor_type does for actors
+        SELECT wk, CASE WHEN min(workspace_id) <> max(workspace_id)
+                        THEN error('bursts: two workspaces share a 64-bit key; please report this')
+                        ELSE min(first_seen) END AS t0
+        FROM actor GROUP BY wk
+    ),
+    daily AS (   -- a person's own day: on a busy day every hour is busier
+        SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
+        FROM hourly GROUP BY ALL
+    ),
+    who AS (   -- per actor: clump size, share of 5-minute slots active, days of history
+        SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected, r.run_len,
+               least(a.active_slots / greatest(date_diff('minute', date_trunc('day', a.first_seen),
+                                                         span.t1) / 5, 1), 0.999) AS occupancy,
+               d.history_days, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
+        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d, wspan AS w,
+             runs AS r
+        WHERE d.ak = a.ak AND w.wk = a.wk AND r.ak = a.ak
+    ),
+    dispersion AS (   -- each actor's counts over 15, 30 and 60 minutes (empty windows included,
+                      -- from its first event): variance / mean, the quasi-Poisson dispersion at
+                      -- that scale. A bot that commits ten at a time once a week is overdispersed
+                      -- at every scale; a steady agent is about 1
+        -- also the actor's usual busy stretch of that length: the 90th percentile of events and
+        -- the median of active slots over the (disjoint) stretches it was active in
+        SELECT b.ak, b.len,
+               greatest(1.0, (b.sq / t.windows - (b.total / t.windows) ** 2) / (b.total / t.windows)) AS phi,
+               b.usual_events, b.usual_slots
+        FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq, quantile_cont(k, 0.9) AS usual_events,
+                     median(slots) AS usual_slots
+              FROM (SELECT ak, 15 AS len, k, slots FROM quarter
+                    UNION ALL
+                    SELECT ak, 30, sum(k), sum(slots)::BIGINT FROM quarter
+                    GROUP BY ak, time_bucket(INTERVAL 30 MINUTE, bucket)
+                    UNION ALL
+                    SELECT ak, 60, n, slots FROM hourly)
+              GROUP BY ALL) AS b
+        JOIN (SELECT a.ak, l.len,
+                     greatest(date_diff('minute', a.first_seen, span.t1) / l.len, 1) AS windows
+              FROM actor AS a, span, (SELECT unnest([15, 30, 60]) AS len) AS l) AS t USING (ak, len)
+    ),
+    slot_dispersion AS (   -- and of its active 5-minute slots per hour: a bot whose merges come
+                           -- in sprees fills many slots of the rare hour it works
+        SELECT h.ak, greatest(1.0, (sum(h.slots ** 2) / any_value(t.hours) - (sum(h.slots) / any_value(t.hours)) ** 2)
+                                   / (sum(h.slots) / any_value(t.hours))) AS phi
+        FROM hourly AS h
+        JOIN (SELECT a.ak, greatest(date_diff('hour', a.first_seen, span.t1), 1) AS hours
+              FROM actor AS a, span) AS t USING (ak)
+        GROUP BY h.ak
+    ),
+    days AS (   -- days of each kind in each actor's history, for zero-filled medians
+        SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
+        FROM actor AS a, span,
+             LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
+                                     INTERVAL 1 DAY) AS g(d)
+        GROUP BY ALL
+    ),
+    profile AS (
+        SELECT h.ak, isodow(h.hour) >= 6 AS weekend, hour(h.hour) AS hod,
+               list(h.n) AS counts, sum(h.n) AS events
+        FROM hourly AS h GROUP BY ALL
+    ),
+    baseline AS (
+        SELECT p.ak, p.weekend, p.hod, p.events, p.counts, d.days, len(p.counts) AS active_days,
+               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0), 'median')
+                   AS median,
+               -- worked on fewer than a quarter of days: robust to the anomalies themselves
+               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0),
+                              'quantile_disc', 0.75) AS q75
+        FROM profile AS p JOIN days AS d USING (ak, weekend)
+    ),
+    near AS (   -- time of day as a smoothed profile: an hour next to a usual one is usual, and a
+                -- weekend hour is judged against that hour on weekdays too (working a weekend
+                -- day at one's usual hours is ordinary)
+        SELECT t.ak, t.weekend, t.hod,
+               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean,
+               sum(b.active_days) AS active_days
+        FROM (SELECT DISTINCT ak, weekend, hod FROM baseline
+              UNION SELECT DISTINCT ak, true, hod FROM baseline) AS t
+        JOIN baseline AS b
+          ON b.ak = t.ak AND (b.weekend = t.weekend OR t.weekend)
+         AND (b.hod IN ((t.hod + 23) % 24, (t.hod + 1) % 24)
+              OR (b.hod = t.hod AND b.weekend <> t.weekend))
+        GROUP BY ALL
+    ),
+    peer_cells AS (   -- the actor's peers: its workspace's actors of its type, per hour of day:
+                      -- how often they work then, and how busy an hour is at their 90th percentile
+                      -- over all their days (days without activity count as zero)
+        SELECT wk, actor_type, weekend, hod, active,
+               CASE WHEN active < 0.25 THEN 0   -- an hour they do not work (as off_hours)
+                    ELSE counts[greatest(1, ceil((1 - 0.1 / active) * len(counts)))::BIGINT] END AS busy
+        FROM (
+            SELECT a.wk, a.actor_type, b.weekend, b.hod,
+                   sum(b.active_days) / sum(b.days) AS active, list_sort(flatten(list(b.counts))) AS counts
+            FROM baseline AS b JOIN who AS a USING (ak)
+            WHERE NOT a.newcomer OR a.history_days >= 7
+            GROUP BY ALL
+        )
+    ),
+    peers AS (   -- smoothed as an actor's own profile is (an hour either way)
+        SELECT g.wk, g.actor_type, g.weekend, h.hod, max(g.busy) AS busy, max(g.active) AS active
+        FROM peer_cells AS g, range(24) AS h(hod)
+        WHERE g.hod IN (h.hod, (h.hod + 23) % 24, (h.hod + 1) % 24)
+        GROUP BY ALL
+    ),
+    hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
+        SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
+               h.n AS events, h.slots, a.actor_type,
+               -- an agent's overdispersion is its own (a person's is mostly the time of day,
+               -- which the baseline already models)
+               CASE WHEN a.actor_type = 'agent' THEN greatest(a.clump, ph.phi) ELSE a.clump END AS clump,
+               CASE WHEN a.actor_type = 'agent' THEN greatest(a.run_len, sd.phi) ELSE a.run_len END AS run_len,
+               a.occupancy, a.history_days,
+               a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
+               greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
+               coalesce(b.active_days, 0) + coalesce(nb.active_days, 0) AS near_days,
+               greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
+                        0.5 * greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
+                                       coalesce(nb.mean, 0)),
+                        0.05) AS own,
+               (d.day_events - h.n) / greatest(d.day_hours - 1, 1) AS day_rate,
+               coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
+        FROM hourly AS h
+        JOIN who AS a USING (ak)
+        JOIN dispersion AS ph ON ph.ak = h.ak AND ph.len = 60
+        JOIN slot_dispersion AS sd ON sd.ak = h.ak
+        JOIN daily AS d ON d.ak = h.ak AND d.day = date_trunc('day', h.hour)
+        LEFT JOIN baseline AS b
+               ON b.ak = h.ak AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
+        LEFT JOIN near AS nb
+               ON nb.ak = h.ak AND nb.weekend = (isodow(h.hour) >= 6) AND nb.hod = hour(h.hour)
+        LEFT JOIN peers AS g
+               ON g.wk = a.wk AND g.actor_type = a.actor_type
+              AND g.weekend = (isodow(h.hour) >= 6) AND g.hod = hour(h.hour)
+    ),
+    hour_kinds AS (   -- a short history (days with activity) leans on the peers' (shrinkage):
+                      -- weight (7 - days) / 7; a new actor's first day is in events, not clumps
+        SELECT * REPLACE (CASE WHEN first_day THEN 1.0 ELSE clump END AS clump),
+               CASE WHEN first_day THEN 'new_actor'
+                    WHEN actor_type = 'agent' THEN 'runaway_agent'
+                    -- "never works then" needs evidence: at most 1 in 20 of its other active
+                    -- days touch that hour (or its neighbours), and a history, else its peers'
+                    WHEN q75 = 0 AND near_days - 1 <= greatest(1, 0.05 * history_days)
+                         AND (history_days >= 7 OR peer_active < 0.25)
+                        THEN 'off_hours'
+                    ELSE 'rapid_succession' END AS kind,
+               greatest(own, greatest(7 - history_days, 0) / 7 * peer_busy)
+                   AS usual
+        FROM hour_scored
+    ),
+    hour_expected AS MATERIALIZED (   -- at a person's usual hours, a busy day raises what is expected;
+                         -- a new actor's first day is judged against its peers alone; an
+                         -- agent's usual clumps at that hour of day are its usual active slots
+        SELECT * REPLACE (greatest(occupancy, least(usual / clump / 12, 0.999)) AS occupancy),
+               CASE kind WHEN 'new_actor' THEN greatest(peer_busy, 0.05)
+                            WHEN 'off_hours' THEN usual
+                            ELSE greatest(usual, day_rate) END AS expected
+        FROM hour_kinds
+    ),
+    agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
+        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, run_len,
+               avg(occupancy) OVER w AS occupancy, sum(events) OVER w AS events, sum(expected) OVER w AS expected,
+               sum(slots) OVER w AS slots, count(*) OVER w AS hours
+        FROM hour_expected WHERE kind = 'runaway_agent'
+        WINDOW w AS (PARTITION BY ak ORDER BY start
+                     RANGE BETWEEN INTERVAL 2 HOUR PRECEDING AND CURRENT ROW)
+    ),
+    agent_hours AS MATERIALIZED (   -- an agent's clock hours and 3-hour sums busy in more of their 5-minute
+                                    -- slots than its time of day's (see tests)
+        SELECT * FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
+                              1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
+                       UNION ALL
+                       SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
+                              hours FROM agent_windows WHERE hours = 3)
+        WHERE slots >= 3.0 * 12 * hours * occupancy AND slots >= 4 * hours
+          AND events >= 8 / sensitivity
+    ),
+    agent_days AS (   -- every hour (3 hours) of the agent: its day, active slots and events
+        SELECT ak, 1 AS hours, date_trunc('day', start) AS day, slots, events
+        FROM hour_expected WHERE kind = 'runaway_agent'
+        UNION ALL
+        SELECT ak, 3, date_trunc('day', start), slots, events FROM agent_windows WHERE hours = 3
+    ),
+    agent_novel AS (   -- its own rhythm first: what it did on 3 other days (as many slots and events) is no runaway
+        SELECT h.* FROM agent_hours AS h
+        LEFT JOIN agent_days AS d
+               ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
+              AND d.day <> date_trunc('day', h.start)
+        GROUP BY ALL HAVING count(DISTINCT d.day) < 3
+    ),
+    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
+                    -- 48+ active hours): how often each slot of the hour is active when it works
+        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
+        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
+              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
+        CROSS JOIN range(12) AS p(pos)
+        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
+               ON c.ak = a.ak AND c.pos = p.pos
+        GROUP BY a.ak, a.hours
+        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
+    ),
+    schedule_slots AS (   -- for each stretch length and slot of the hour it starts at: the slots it covers
+                          -- on the schedule (active in a quarter of its hours), and how many of the others
+                          -- are usually active (see short_windows)
+        SELECT ak, len, pos, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
+               list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
+        FROM (SELECT sc.ak, l.len, p.pos,
+                     list_transform(range(l.len // 5), lambda i: sc.pos_p[(p.pos + i) % 12 + 1]) AS covered
+              FROM schedule AS sc, (SELECT unnest([15, 30, 60]) AS len) AS l, range(12) AS p(pos))
+    ),
+    stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least 3x
+                                           -- their usual in events, or an agent's in slots (on a
+                                           -- schedule, in the slots off it), with the schedule's slots
+        SELECT w.*, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
+        FROM (SELECT ak, slot, 15 AS len, e15 AS events, k15 AS slots FROM stretch UNION ALL SELECT ak, slot, 30 AS len, e30 AS events, k30 AS slots FROM stretch UNION ALL SELECT ak, slot, 60 AS len, e60 AS events, k60 AS slots FROM stretch) AS w JOIN dispersion AS u USING (ak, len)
+        LEFT JOIN schedule_slots AS ss ON ss.ak = w.ak AND ss.len = w.len AND ss.pos = minute(w.slot) // 5
+        WHERE w.events >= 8 / sensitivity
+          AND (w.events >= 3.0 * u.usual_events
+               OR (w.len >= 30 AND w.slots >= 4 AND w.ak IN (SELECT ak FROM actor WHERE actor_type = 'agent')
+                   AND CASE WHEN ss.ak IS NULL THEN w.slots >= 3.0 * u.usual_slots
+                            ELSE w.slots >= 3.0 * (ss.on_slots + ss.off_expected)
+                                 AND w.len / 5 - ss.on_slots >= 2 END))
+    ),
+    short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
+                         -- rush (7x for 15 minutes) is diluted in its clock hour; judged against
+                         -- the start hour's expected rate, in clumps or by the dispersion at that
+                         -- scale, whichever is larger; ``slots``: how many of its 5-minute slots
+                         -- are active (a runaway spreads out)
+        SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
+               w.len, w.events, w.slots,
+               -- the actor's own rhythm first: not below its usual busy stretch of that length
+               greatest(h.expected * w.len / 60, u.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
+               h.run_len,
+               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
+               -- on a sharp schedule (see schedule_slots), its slots on and off it
+               w.scheduled, w.on_slots, w.off_expected
+        FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
+        JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
+        WHERE h.kind <> 'new_actor'
+    ),
+    volume_stretch AS (   -- an agent's stretches (agents only are judged: the slot's type code 0)
+        SELECT ak, date_trunc('day', slot) AS day, slot, e15, e30, e60
+        FROM stretch WHERE type_code = 0
+    ),
+    volume_long AS (   -- and its 3 hours (ending at each of its active hours)
+        SELECT ak, date_trunc('day', start) AS day, start, "end", events FROM agent_windows WHERE hours = 3
+    ),
+    volume_days AS (   -- per agent and day: its largest stretch of each length that day
+        SELECT ak, day, max(m15) AS m15, max(m30) AS m30, max(m60) AS m60, max(m180) AS m180
+        FROM (SELECT ak, day, e15 AS m15, e30 AS m30, e60 AS m60, NULL::BIGINT AS m180 FROM volume_stretch
+              UNION ALL
+              SELECT ak, day, NULL, NULL, NULL, events FROM volume_long)
+        GROUP BY ALL
+    ),
+    volume_before AS (   -- ... and on the days before (a running max over its days: causal)
+        SELECT ak, day, max(m15) OVER w AS b15, max(m30) OVER w AS b30, max(m60) OVER w AS b60, max(m180) OVER w AS b180
+        FROM volume_days
+        WINDOW w AS (PARTITION BY ak ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    ),
+    volume_windows AS (   -- the stretches several times larger than any of that length before
+        SELECT s.ak, s.slot AS start, s.slot + INTERVAL 15 MINUTE AS "end", s.slot AS hour_of, s.e15 AS events, b.b15 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e15 >= 4.0 * b.b15
+        UNION ALL
+        SELECT s.ak, s.slot AS start, s.slot + INTERVAL 30 MINUTE AS "end", s.slot AS hour_of, s.e30 AS events, b.b30 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e30 >= 4.0 * b.b30
+        UNION ALL
+        SELECT s.ak, s.slot AS start, s.slot + INTERVAL 60 MINUTE AS "end", s.slot AS hour_of, s.e60 AS events, b.b60 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e60 >= 4.0 * b.b60
+        UNION ALL
+        SELECT s.ak, s.start, s."end", s."end" - INTERVAL 1 HOUR, s.events, b.b180
+        FROM volume_long AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day
+        WHERE s.events >= 4.0 * b.b180
+    ),
+    volume AS (   -- volume first: several times the actor's largest stretch of that length before
+                  -- it, with days of history behind it, is flagged whatever the other rules say;
+                  -- scored by the tail bound with the running max as expected (in clumps)
+        SELECT v.ak, a.wk, h.actor_type, h.kind, v.start, v."end", v.events, v.before::DOUBLE AS expected,
+               NULL::BIGINT AS slots, NULL::DOUBLE AS slots_expected,
+               (CASE WHEN (v.events / h.clump) > (v.before / h.clump) THEN ((v.events / h.clump) * ln((v.events / h.clump) / (v.before / h.clump)) - (v.events / h.clump) + (v.before / h.clump)) / ln(10) ELSE 0 END) AS raw,
+               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
+        FROM volume_windows AS v JOIN who AS a USING (ak)
+        JOIN hour_expected AS h ON h.ak = v.ak AND h.start = date_trunc('hour', v.hour_of)
+        WHERE v.before > 0 AND v.events >= 8 / sensitivity
+          AND v.start >= a.first_seen + INTERVAL 2 DAY AND h.actor_type = 'agent'
+    ),
+    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
+                 -- their one-sided tail bound (raw score, -log10 p); every window tested,
+                 -- big or not, counts in m (see tested). ``slots``: an agent's active 5-minute
+                 -- slots, for the windows judged on them (their reason speaks of slots)
+        SELECT ak, actor_type, kind, start, "end", events, expected, NULL::BIGINT AS slots,
+               NULL::DOUBLE AS slots_expected,
+               (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END) AS raw
+        FROM hour_expected
+        WHERE events >= 3.0 * expected AND events >= 8 / sensitivity
+          AND kind <> 'new_actor'
+        UNION ALL
+        SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
+               (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END)
+        FROM agent_windows
+        WHERE hours = 3 AND events >= 3.0 * expected AND events >= 8 / sensitivity
+        UNION ALL
+        SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
+               (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END)
+        FROM short_windows
+        WHERE events >= 3.0 * expected AND events >= 8 / sensitivity
+        UNION ALL   -- and in its slots, for an agent
+        SELECT ak, actor_type, kind, start, "end", events, expected, slots, len / 5 * occupancy,
+               (CASE WHEN ((slots / run_len) / (len / 5)) > (occupancy / run_len) THEN (len / 5) * (((slots / run_len) / (len / 5)) * ln(((slots / run_len) / (len / 5)) / (occupancy / run_len)) + CASE WHEN ((slots / run_len) / (len / 5)) < 1 THEN (1 - ((slots / run_len) / (len / 5))) * ln((1 - ((slots / run_len) / (len / 5))) / (1 - (occupancy / run_len))) ELSE 0 END) / ln(10) ELSE 0 END)
+        FROM short_windows
+        WHERE kind = 'runaway_agent' AND slots >= 3.0 * len / 5 * occupancy AND slots >= 4
+          AND len >= 30   -- 3 slots in 15 minutes are two of a bursty agent's bursts
+          AND events >= 8 / sensitivity AND NOT scheduled
+        UNION ALL   -- an agent on a sharp schedule, off it: its slots off the schedule (its
+                    -- slots on it counted as active, which errs towards not flagging)
+        SELECT ak, actor_type, kind, start, "end", events, expected, slots, on_slots + off_expected,
+               (CASE WHEN (((slots - on_slots) / run_len) / (len / 5 - on_slots)) > (off_expected / (len / 5 - on_slots) / run_len) THEN (len / 5 - on_slots) * ((((slots - on_slots) / run_len) / (len / 5 - on_slots)) * ln((((slots - on_slots) / run_len) / (len / 5 - on_slots)) / (off_expected / (len / 5 - on_slots) / run_len)) + CASE WHEN (((slots - on_slots) / run_len) / (len / 5 - on_slots)) < 1 THEN (1 - (((slots - on_slots) / run_len) / (len / 5 - on_slots))) * ln((1 - (((slots - on_slots) / run_len) / (len / 5 - on_slots))) / (1 - (off_expected / (len / 5 - on_slots) / run_len))) ELSE 0 END) / ln(10) ELSE 0 END)
+        FROM short_windows
+        WHERE scheduled AND kind = 'runaway_agent'
+          AND slots >= 3.0 * (on_slots + off_expected) AND slots >= 4 AND len >= 30
+          AND len / 5 - on_slots >= 2 AND events >= 8 / sensitivity
+        UNION ALL   -- an agent busy in more of its 5-minute slots than it ever is: a runaway
+                    -- that spreads out, which an agent working in bursts by design does not
+        SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
+               (CASE WHEN ((slots / run_len) / (12 * hours)) > (occupancy / run_len) THEN (12 * hours) * (((slots / run_len) / (12 * hours)) * ln(((slots / run_len) / (12 * hours)) / (occupancy / run_len)) + CASE WHEN ((slots / run_len) / (12 * hours)) < 1 THEN (1 - ((slots / run_len) / (12 * hours))) * ln((1 - ((slots / run_len) / (12 * hours))) / (1 - (occupancy / run_len))) ELSE 0 END) / ln(10) ELSE 0 END)
+        FROM agent_novel
+        UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
+        SELECT s.ak, a.actor_type,
+               CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
+               s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected, NULL, NULL,
+               (CASE WHEN (s.n) > (a.slot_expected) THEN ((s.n) * ln((s.n) / (a.slot_expected)) - (s.n) + (a.slot_expected)) / ln(10) ELSE 0 END)
+        FROM ev AS s JOIN who AS a USING (ak)
+        WHERE s.n >= 8 / sensitivity AND s.n >= 4.0 * a.slot_expected
+          AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
+    ),
+    wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole: each
+                  -- person's events in the window from each active slot, and from the 5 minutes
+                  -- before one that follows a quiet slot (a spike of people is judged among people)
+        SELECT wk, slot AS start, ak, n10 AS n FROM stretch WHERE type_code <> 0
+        UNION ALL
+        SELECT wk, slot - INTERVAL 5 MINUTE, ak, n FROM stretch WHERE type_code <> 0 AND gap IS DISTINCT FROM 1
+    ),
+    wslots AS MATERIALIZED (
+        SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
+        FROM wactor GROUP BY ALL
+    ),
+    wdays AS (   -- days of each kind in each workspace's history: windows nobody was in count as 0
+        SELECT w.wk, isodow(d) >= 6 AS weekend, count(*) AS days
+        FROM wspan AS w, span,
+             LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS g(d)
+        GROUP BY ALL
+    ),
+    wbase AS (
+        SELECT b.wk, b.weekend, b.hod,
+               greatest(list_aggregate(list_resize(b.ks, greatest(12 * d.days, len(b.ks)), 0), 'median'),
+                        1.0) AS k_expected,
+               greatest(list_aggregate(list_resize(b.ns, greatest(12 * d.days, len(b.ns)), 0), 'median'),
+                        1.0) AS expected
+        FROM (SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod, list(k) AS ks, list(n) AS ns
+              FROM wslots GROUP BY ALL) AS b
+        JOIN wdays AS d USING (wk, weekend)
+    ),
+    spike_base AS (   -- windows with many more actors than usual at that hour, none of them dominating
+        SELECT w.*, b.k_expected, b.expected
+        FROM wslots AS w JOIN wbase AS b
+          ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
+        WHERE w.k >= b.k_expected + 4 / sensitivity
+          AND w.top < 0.5 * w.n AND w.n >= 3.0 * b.expected
+    ),
+    wlocal AS (   -- and than the workspace's level in the hour either side (its own 20 minutes left
+                  -- out): on an organisation-wide busy day every window is busier. That only raises
+                  -- what is expected, so only the windows above need it
+        SELECT s.wk, s.start, any_value(s.n) AS n, any_value(s.k) AS k, any_value(s.k_expected) AS k_expected,
+               any_value(s.expected) AS expected, coalesce(sum(o.n), 0) / 20 AS n_local,
+               coalesce(sum(o.k), 0) / 20 AS k_local
+        FROM spike_base AS s
+        LEFT JOIN wslots AS o
+               ON o.wk = s.wk AND o.start >= s.start - INTERVAL 60 MINUTE AND o.start <= s.start + INTERVAL 60 MINUTE
+              AND (o.start < s.start - INTERVAL 10 MINUTE OR o.start > s.start + INTERVAL 10 MINUTE)
+        GROUP BY s.wk, s.start
+    ),
+    spike_tests AS (
+        SELECT wk, start, n AS events, k AS actors, greatest(k_expected, k_local) AS actors_expected,
+               greatest(expected, n_local) AS expected, (CASE WHEN (n) > (greatest(expected, n_local)) THEN ((n) * ln((n) / (greatest(expected, n_local))) - (n) + (greatest(expected, n_local))) / ln(10) ELSE 0 END) AS raw
+        FROM wlocal
+        WHERE k >= greatest(k_expected, k_local) + 4 / sensitivity
+          AND n >= 3.0 * greatest(expected, n_local)
+    ),
+    tested AS (   -- m: every window tested, big or not (hours, occupancy, 3-hour windows, slots,
+                  -- workspace windows), counted from the sources of ``tests`` and ``spike_tests``
+        SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
+               + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
+               -- sliding windows overlap: one from every active slot is about len / 5 times as
+               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts:
+               -- 5/15 + 5/30 + 5/60 per active slot (stretch), and 5/30 + 5/60 more for an agent's
+               + (SELECT sum(active_slots * CASE WHEN actor_type = 'agent' THEN 7 / 12 + 1 / 4 ELSE 7 / 12 END)
+                  FROM who)
+               + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
+    ),
+    candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
+        SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.slots,
+               t.slots_expected, t.raw, NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
+        FROM tests AS t JOIN who AS a USING (ak)
+        WHERE t.raw >= 1.3 / sensitivity
+        UNION ALL
+        SELECT NULL::UBIGINT, wk, NULL::VARCHAR, 'workspace_spike', start, start + INTERVAL 10 MINUTE,
+               events, expected, NULL, NULL, raw, actors, actors_expected
+        FROM spike_tests WHERE raw >= 1.3 / sensitivity
+    ),
+    adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
+                    -- passes when p * m / i is small; score = -log10 of that adjusted p
+        SELECT *, max(raw - log10(tested.m / i)) OVER (ORDER BY i DESC ROWS UNBOUNDED PRECEDING)
+                      AS score
+        FROM (SELECT *, row_number() OVER (ORDER BY raw DESC, start, kind, ak) AS i FROM candidates), tested
+    ),
+    flagged AS (SELECT * FROM adjusted WHERE score >= 1.3 / sensitivity),
+    flags AS (   -- a person busy during a spike of their workspace is part of it
+        SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
+               actors, actors_expected
+        FROM (SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw,
+                     score, actors, actors_expected FROM flagged
+              UNION ALL BY NAME   -- volume first: a fixed per-stretch rule, scored by its own tail bound
+              SELECT *, raw AS score FROM volume) AS f
+        WHERE f.kind <> 'rapid_succession'
+           OR NOT EXISTS (SELECT 1 FROM flagged AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
+                                                      AND s.start < f."end" AND s."end" > f.start)
+    ),
+    islands AS (   -- overlapping or touching flags of one actor and kind make one episode
+        SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)
+                      OVER (PARTITION BY wk, ak, kind ORDER BY start, "end") AS island
+        FROM (
+            SELECT *, max("end") OVER (PARTITION BY wk, ak, kind ORDER BY start, "end"
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+            FROM flags
+        )
+    ),
+    stretches AS (   -- an episode is told by its most surprising window, the stretch that was
+                     -- unusual: its numbers are the ones tested, so the reason and the score agree
+        SELECT wk, ak, kind, max(score) AS score,
+               first(COLUMNS(* EXCLUDE (wk, ak, kind, island, score, prev_end))
+                     ORDER BY raw DESC, start, "end")
+        FROM islands GROUP BY wk, ak, kind, island
+    ),
+    first_seen AS (   -- every id first seen more than a day after its workspace's first event,
+                      -- reported once, told by its busiest hour of that day against its peers
+                      -- (unadjusted: it is reported whatever its score, which ranks it)
+        SELECT a.wk, h.ak, 'new_actor' AS kind,
+               greatest((CASE WHEN (h.events) > (h.expected) THEN ((h.events) * ln((h.events) / (h.expected)) - (h.events) + (h.expected)) / ln(10) ELSE 0 END), 0) AS score,
+               h.actor_type, h.start, h."end", h.events, h.expected, NULL::BIGINT AS slots,
+               NULL::DOUBLE AS slots_expected, NULL::DOUBLE AS raw,
+               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
+        FROM hour_expected AS h JOIN who AS a USING (ak)
+        WHERE h.kind = 'new_actor'
+    ),
+    counted AS (   -- the events of the filter's action in it (all of them without one)
+        SELECT s.*,
+               (SELECT sum(e.n_sel) FROM ev AS e
+                WHERE e.wk = s.wk
+                  AND (s.ak IS NULL OR e.ak = s.ak)
+                  AND e.last_at >= s.start AND e.first_at < s."end") AS selected
+        FROM (SELECT * FROM stretches
+              UNION ALL BY NAME
+              SELECT wk, ak, kind, max(score) AS score,
+                     first(COLUMNS(* EXCLUDE (wk, ak, kind, score)) ORDER BY score DESC, start)
+              FROM first_seen GROUP BY wk, ak, kind) AS s
+    ),
+    named AS (
+        SELECT c.*, w.workspace_id, a.actor_id, a.first_seen
+        FROM counted AS c
+        LEFT JOIN actor AS a ON a.ak = c.ak
+        JOIN (SELECT wk, any_value(workspace_id) AS workspace_id FROM actor GROUP BY wk) AS w
+          ON w.wk = c.wk
+    )
+    SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind,
+           timezone('UTC', start) AS start, timezone('UTC', "end") AS "end",
+           events, round(expected, 2) AS expected, round(score, 1) AS score,
+           CASE kind
+               WHEN 'new_actor' THEN 'new ' || coalesce(actor_type, 'actor') || ' ' || actor_id
+                    || ': first seen ' || strftime(first_seen, '%a %d %b %H:%M') || ' UTC; busiest hour of its first day '
+                    || events || ' events, about ' || round(expected, 1) || ' for its peers (' ||
+                    round(events / greatest(expected, 0.05), 1) || 'x)'
+               WHEN 'workspace_spike' THEN actors || ' actors at once in ' ||
+                    coalesce(nullif(workspace_id, ''), '?') || ': ' || events || ' events in ' ||
+                    date_diff('minute', start, "end") || ' min, about ' || round(actors_expected) ||
+                    ' actors usual'
+               WHEN 'off_hours' THEN actor_type || ' ' || actor_id || ': ' || events ||
+                    ' events at an hour it never works (' || strftime(start, '%a %H:%M') || ' UTC)'
+               WHEN 'runaway_agent' THEN actor_type || ' ' || actor_id || ': ' || CASE
+                    WHEN slots IS NOT NULL THEN 'active in ' || slots || ' of ' ||
+                         date_diff('minute', start, "end") // 5 || ' 5-minute slots, about ' ||
+                         round(slots_expected, 1) || ' usual (' ||
+                         round(slots / greatest(slots_expected, 0.05), 1) || 'x), ' || events || ' events'
+                    ELSE events || ' events in ' || date_diff('minute', start, "end") || ' min, about ' ||
+                         round(expected, 1) || ' expected (' ||
+                         round(events / greatest(expected, 0.05), 1) || 'x)' END
+               ELSE actor_type || ' ' || actor_id || ': ' || events || ' events in ' ||
+                    date_diff('minute', start, "end") || ' min, about ' || round(expected, 1) ||
+                    ' expected (' || round(events / greatest(expected, 0.05), 1) || 'x)'
+           END AS reason
+    FROM named
+    -- the filters choose what is reported (the judging saw every event up to ``until``)
+    WHERE (since IS NULL OR timezone('UTC', "end") > since::TIMESTAMPTZ)
+      AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype) AND selected > 0
+    ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
+)
+        UNION ALL
+        SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, until := until)
+        WHERE act IS NULL OR act = 'agent.llm_call'
