@@ -132,3 +132,11 @@ def test_a_field_named_in_other_case_is_not_that_field(tmp_path):
     except duckdb.Error:
         return  # the file goes the careful way
     assert rows == _through_arrow(path)
+
+
+def test_fields_beyond_the_known_ones_in_the_sample_are_kept_in_extra(tmp_path):
+    """The file is then read as records' text, still in one statement."""
+    path = write_lines(tmp_path / "in.jsonl", [record(i, api_version="v2", tags=None) for i in range(30)])
+    rows = _through_the_file(path)
+    assert rows == _through_arrow(path)
+    assert {r[11] for r in rows} == {'{"api_version":"v2","tags":null}'}

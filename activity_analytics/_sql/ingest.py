@@ -9,7 +9,7 @@ yield the same struct of JSON fragments per record:
   the Platform's SQLite file, and API pages split by DuckDB (the careful
   path: any input, locations for rejects, one transaction per batch);
 * DuckDB's own JSON reader over a whole file (the fast path for clean JSON
-  lines or arrays of records with known fields only: one statement);
+  lines or arrays: one statement);
 * API pages, one parse per page (the sync's fast path for pages of plain
   records).
 
@@ -166,27 +166,35 @@ def _from_arrow(shape: Shape) -> str:
 def _from_file(shape: Shape) -> str:
     """Records read by DuckDB's own parallel JSON reader straight from ``$path``.
 
-    The reader hands over each top-level field as a JSON fragment
-    (``maximum_depth = 1``), as cheaply as a bare ``read_json``, packed in the
-    same struct ``f`` as from Arrow; there is no record text, so this source
-    serves only where nothing will be rejected: any record that would be
-    makes the statement fail, and the file goes the careful way. So does
-    anything the careful path must keep or tell apart: a field beyond the
-    shape's (kept in ``extra``), in the reader's sample (its columns are then
-    more than the shape's fields) or after it (the reader fails on a key its
-    sample did not have); a line that is not an object, a repeated key or
-    invalid JSON (the reader fails).
+    The same struct of fragments as from Arrow, without line numbers: used
+    only where nothing will be rejected (any record that would be makes the
+    statement fail, and the file goes the careful way). Invalid JSON, a
+    repeated key or a line that is not an object fails the reader itself.
+
+    Where the reader's sample of the file shows only the shape's fields, it
+    hands over each field as a JSON fragment (``maximum_depth = 1``), as
+    cheaply as a bare ``read_json``, without the record text; a field beyond
+    them after the sample makes it fail. Where the sample shows more, fields
+    to keep in ``extra``, each record's text is read and transformed instead.
+    The reader's columns (``typeof(r)``) are a constant: one branch is left
+    out when the statement is planned, the other runs.
     """
     names = "|".join(shape.fields)
-    known = rf'STRUCT\(("?({names})"? JSON(, )?)*\)'
+    pattern = rf'STRUCT\(("?({names})"? JSON(, )?)*\)'
+    known = f"regexp_full_match(typeof(r), '{pattern}')"
     struct = "STRUCT(" + ", ".join(f"{n} JSON" for n in shape.fields) + ")"
-    # typeof(r) is the reader's columns, a constant: the check costs nothing per record
+    read = ("read_json($path, format = $format, compression = $compression, maximum_depth = 1, "
+            "maximum_object_size = 16777216)")
     return f"""
-        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
-               CASE WHEN regexp_full_match(typeof(r), '{known}') THEN r::{struct}
-                    ELSE error('activity-analytics: fields beyond the known ones') END AS f
-        FROM read_json($path, format = $format, compression = $compression, maximum_depth = 1,
-                       maximum_object_size = 16777216) AS r"""
+        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype, r::{struct} AS f
+        FROM {read} AS r
+        WHERE {known}
+        UNION ALL
+        SELECT 0 AS loc, json AS text, true AS ok, {_json_type("json")} AS jtype,
+               json_transform(json, '{_struct(shape)}') AS f
+        FROM read_json_objects($path, format = $format, compression = $compression,
+                               maximum_object_size = 16777216)
+        WHERE (SELECT NOT {known} FROM {read} AS r LIMIT 1)"""
 
 
 def _from_pages(shape: Shape) -> str:
@@ -315,7 +323,7 @@ FROM (
 SELECT_ACTIVITY = _select(ACTIVITY, _from_arrow(ACTIVITY))
 SELECT_AUDIT = _select(AUDIT, _from_arrow(AUDIT))
 #: the same over a whole file read by DuckDB (``$path``, ``$format``, ``$compression``)
-SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), extra=False)
+SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY))
 
 
 def stage(select: str) -> str:
