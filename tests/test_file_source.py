@@ -92,6 +92,8 @@ ODD_RECORDS = {
     "a known field the sample never had": json.dumps(record("x", issue_id="iss-9")),
     "a repeated key": '{"id": "x", "id": "y", "action": "a", "created_at": "2026-11-26T10:00:00"}',
     "a key in other case": json.dumps({**record("x"), "ID": "y"}),
+    "a key in other case only": json.dumps({("Action" if k == "action" else k): v
+                                            for k, v in record("x").items()}),
     "a line that is not an object": "5",
     "an array of records": json.dumps([record("x")]),
 }
@@ -119,3 +121,22 @@ def test_a_known_field_missing_from_every_record_is_missing(tmp_path):
     rows = _through_the_file(path)
     assert rows == _through_arrow(path)
     assert {(r[0], r[5], r[10]) for r in rows} == {(None, None, None)}
+
+
+def test_a_field_named_in_other_case_is_not_that_field(tmp_path):
+    """DuckDB's names are case-insensitive; the records' keys are not."""
+    records = [{("Action" if k == "action" else k): v for k, v in rec.items()} for rec in _plain(10)]
+    path = write_lines(tmp_path / "in.jsonl", records)
+    try:
+        rows = _through_the_file(path)
+    except duckdb.Error:
+        return  # the file goes the careful way
+    assert rows == _through_arrow(path)
+
+
+def test_fields_beyond_the_known_ones_in_the_sample_are_kept_in_extra(tmp_path):
+    """The file is then read as records' text, still in one statement."""
+    path = write_lines(tmp_path / "in.jsonl", [record(i, api_version="v2", tags=None) for i in range(30)])
+    rows = _through_the_file(path)
+    assert rows == _through_arrow(path)
+    assert {r[11] for r in rows} == {'{"api_version":"v2","tags":null}'}

@@ -9,7 +9,7 @@ yield the same struct of JSON fragments per record:
   the Platform's SQLite file, and API pages split by DuckDB (the careful
   path: any input, locations for rejects, one transaction per batch);
 * DuckDB's own JSON reader over a whole file (the fast path for JSON lines
-  or arrays of records with known fields only: one statement);
+  or arrays: one statement);
 * API pages, one parse per page (the sync's fast path for pages of plain
   records).
 
@@ -168,29 +168,39 @@ def _from_arrow(shape: Shape) -> str:
 def _from_file(shape: Shape) -> str:
     """Records read by DuckDB's own parallel JSON reader straight from ``$path``.
 
-    The reader hands over each top-level field as a JSON fragment
-    (``maximum_depth = 1``), as cheaply as a bare ``read_json``, packed in the
-    same struct ``f`` as from Arrow, and numbers the records (``loc``: the
-    n-th record, blank lines not counted). There is no record text: a record
-    that breaks a rule is told to :data:`FILE_INSERT`'s ``aa_reject``, and
-    the load stage finds its line and text in the file. Anything the careful
-    path must keep or tell apart makes the statement fail, and the file goes
-    the careful way: a field beyond the shape's (kept in ``extra``), in the
-    reader's sample (its columns are then more than the shape's fields) or
-    after it (the reader fails on a key its sample did not have); a line that
-    is not an object, a repeated key or invalid JSON (the reader fails).
+    The same struct of fragments as from Arrow, and each record's number
+    (``loc``: the n-th record, blank lines not counted). A record that breaks
+    a rule is told to :data:`FILE_INSERT`'s ``aa_reject``, and the load stage
+    finds its line and text in the file. Invalid JSON, a repeated key or a
+    line that is not an object fails the reader itself, and the file goes the
+    careful way.
+
+    Where the reader's sample of the file shows only the shape's fields, it
+    hands over each field as a JSON fragment (``maximum_depth = 1``), as
+    cheaply as a bare ``read_json``, without the record text; a field beyond
+    them after the sample makes it fail. Where the sample shows more, fields
+    to keep in ``extra``, each record's text is read and transformed instead.
+    The reader's columns (``typeof(r)``) are a constant: one branch is left
+    out when the statement is planned, the other runs.
     """
-    names = "|".join(shape.fields)
-    known = rf'STRUCT\(("?({names})"? JSON, )*"?ordinality"? BIGINT\)'
+    fields = rf'("?({"|".join(shape.fields)})"? JSON(, )?)*'
+
+    def known(numbered: str = "") -> str:  # the reader's columns are the shape's (and the number)
+        return rf"regexp_full_match(typeof(r), 'STRUCT\({fields}{numbered}\)')"
+
     struct = "STRUCT(" + ", ".join(f"{n} JSON" for n in shape.fields) + ", ordinality BIGINT)"
-    # typeof(r) is the reader's columns, a constant: the check costs nothing per record
+    options = "format = $format, compression = $compression, maximum_object_size = 16777216"
+    read = f"read_json($path, {options}, maximum_depth = 1)"
     return f"""
         SELECT r.ordinality AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
-               CASE WHEN regexp_full_match(typeof(r), '{known}') THEN r::{struct}
-                    ELSE error('activity-analytics: fields beyond the known ones') END AS f
-        FROM (SELECT * FROM read_json($path, format = $format, compression = $compression,
-                                      maximum_depth = 1, maximum_object_size = 16777216)
-              WITH ORDINALITY) AS r"""
+               r::{struct} AS f
+        FROM (SELECT * FROM {read} WITH ORDINALITY) AS r
+        WHERE {known('"?ordinality"? BIGINT')}
+        UNION ALL
+        SELECT ordinality AS loc, json AS text, true AS ok, {_json_type("json")} AS jtype,
+               json_transform(json, '{_struct(shape)}') AS f
+        FROM read_json_objects($path, {options}) WITH ORDINALITY
+        WHERE (SELECT NOT {known()} FROM {read} AS r LIMIT 1)"""
 
 
 def _from_pages(shape: Shape) -> str:
@@ -319,7 +329,7 @@ FROM (
 SELECT_ACTIVITY = _select(ACTIVITY, _from_arrow(ACTIVITY))
 SELECT_AUDIT = _select(AUDIT, _from_arrow(AUDIT))
 #: the same over a whole file read by DuckDB (``$path``, ``$format``, ``$compression``)
-SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY), extra=False)
+SELECT_ACTIVITY_FILE = _select(ACTIVITY, _from_file(ACTIVITY))
 
 
 def stage(select: str) -> str:
@@ -375,12 +385,13 @@ ORDER BY loc
 #: Fast paths, then: ids stored more than once among the rows just inserted (all
 #: with ingested_at = $now, unique to the transaction): repeated in the input,
 #: or stored before. Then the input goes the careful way. Hashes make it cheap;
-#: a hash collision only sends an input the careful way.
+#: a hash collision only sends an input the careful way. (The new rows' repeats,
+#: plus the stored rows whose hash is a new row's: the stored rows are only
+#: probed, and into a store that holds nothing else, that costs nothing.)
 COLLISIONS = """
-SELECT count(*) - count(DISTINCT h) FROM (
-    SELECT hash(id) AS h FROM activity
-    WHERE hash(id) IN (SELECT hash(id) FROM activity WHERE ingested_at = $now)
-)
+SELECT (SELECT count(*) - count(DISTINCT hash(id)) FROM activity WHERE ingested_at = $now)
+     + (SELECT count(*) FROM activity WHERE ingested_at <> $now
+        AND hash(id) IN (SELECT hash(id) FROM activity WHERE ingested_at = $now))
 """
 
 _SAME_CONTENT = " AND ".join(

@@ -1,4 +1,3 @@
-SELECT count(*) - count(DISTINCT h) FROM (
-    SELECT hash(id) AS h FROM activity
-    WHERE hash(id) IN (SELECT hash(id) FROM activity WHERE ingested_at = $now)
-)
+SELECT (SELECT count(*) - count(DISTINCT hash(id)) FROM activity WHERE ingested_at = $now)
+     + (SELECT count(*) FROM activity WHERE ingested_at <> $now
+        AND hash(id) IN (SELECT hash(id) FROM activity WHERE ingested_at = $now))

@@ -17,7 +17,8 @@ SELECT loc,
     v_actor_id AS actor_id,
     v_action AS action,
     f.details::JSON AS details,
-    NULL::JSON AS extra,
+    CASE WHEN reason IS NULL AND len(json_keys(text)) > ((f.id IS NOT NULL)::INT + (f.workspace_id IS NOT NULL)::INT + (f.issue_id IS NOT NULL)::INT + (f.entity_type IS NOT NULL)::INT + (f.entity_id IS NOT NULL)::INT + (f.actor_type IS NOT NULL)::INT + (f.actor_id IS NOT NULL)::INT + (f.action IS NOT NULL)::INT + (f.details IS NOT NULL)::INT + (f.created_at IS NOT NULL)::INT)
+         THEN nullif(json_merge_patch(text, '{"id": null, "workspace_id": null, "issue_id": null, "entity_type": null, "entity_id": null, "actor_type": null, "actor_id": null, "action": null, "details": null, "created_at": null}'), '{}')::JSON END AS extra,
     ts AS created_at
 FROM (
     SELECT *,
@@ -66,11 +67,14 @@ FROM (
             CASE WHEN starts_with(f.actor_id, '"') THEN f.actor_id ->> '$' END AS v_actor_id
             FROM (
         SELECT r.ordinality AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
-               CASE WHEN regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON, )*"?ordinality"? BIGINT\)') THEN r::STRUCT(id JSON, workspace_id JSON, issue_id JSON, entity_type JSON, entity_id JSON, actor_type JSON, actor_id JSON, action JSON, details JSON, created_at JSON, ordinality BIGINT)
-                    ELSE error('activity-analytics: fields beyond the known ones') END AS f
-        FROM (SELECT * FROM read_json($path, format = $format, compression = $compression,
-                                      maximum_depth = 1, maximum_object_size = 16777216)
-              WITH ORDINALITY) AS r
+               r::STRUCT(id JSON, workspace_id JSON, issue_id JSON, entity_type JSON, entity_id JSON, actor_type JSON, actor_id JSON, action JSON, details JSON, created_at JSON, ordinality BIGINT) AS f
+        FROM (SELECT * FROM read_json($path, format = $format, compression = $compression, maximum_object_size = 16777216, maximum_depth = 1) WITH ORDINALITY) AS r
+        WHERE regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON(, )?)*"?ordinality"? BIGINT\)')
+        UNION ALL
+        SELECT ordinality AS loc, json AS text, true AS ok, CASE WHEN starts_with(json, '{') THEN 'OBJECT' ELSE json_type(json) END AS jtype,
+               json_transform(json, '{"id": "JSON", "workspace_id": "JSON", "issue_id": "JSON", "entity_type": "JSON", "entity_id": "JSON", "actor_type": "JSON", "actor_id": "JSON", "action": "JSON", "details": "JSON", "created_at": "JSON"}') AS f
+        FROM read_json_objects($path, format = $format, compression = $compression, maximum_object_size = 16777216) WITH ORDINALITY
+        WHERE (SELECT NOT regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON(, )?)*\)') FROM read_json($path, format = $format, compression = $compression, maximum_object_size = 16777216, maximum_depth = 1) AS r LIMIT 1)
             )
         )
     )
