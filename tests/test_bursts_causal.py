@@ -21,6 +21,8 @@ import activity_analytics as aa
 from activity_analytics._anomalies import inject
 from activity_analytics._sample import SampleSpec, write_jsonl
 
+from .conftest import record, write_lines
+
 LONGEST = dt.timedelta(hours=3)  # bursts' longest window (an agent's 3 hours)
 COLUMNS = ["workspace_id", "actor_id", "actor_type", "kind", "start", "end", "events", "expected", "score", "reason"]
 
@@ -89,3 +91,60 @@ def test_later_events_change_no_earlier_verdict(tmp_path, family, seed):
     # the comparison means something: alarms were there to compare, of more than one kind
     assert compared >= 3
     assert len(kinds - {"new_actor"}) >= 1
+
+
+# The rules round 12 added to keep false alarms down, each with the obvious anomaly it must not hide.
+
+DAY0 = dt.datetime(2026, 11, 2)  # a Monday
+
+
+def _office(busy_day: int | None, extra: dict[tuple[int, int], int], days: int = 14) -> list[dict]:
+    """Nine people at their desks 9-17 on weekdays, 2-6 events an hour; on ``busy_day`` everyone
+    3.5x (an organisation-wide busy day); ``extra``: (day, hour) -> events alice adds that hour."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for p in range(9):
+        for d in range(days):
+            if (DAY0 + dt.timedelta(days=d)).weekday() >= 5:
+                continue
+            for h in range(9, 17):
+                n = int(rng.integers(2, 7) * (3.5 if d == busy_day else 1))
+                n += extra.get((d, h), 0) if p == 0 else 0
+                for i in range(n):
+                    at = DAY0 + dt.timedelta(days=d, hours=h, seconds=int(rng.integers(0, 3600)))
+                    rows.append(record(f"p{p}-{d}-{h}-{i}", actor_id="alice" if p == 0 else f"person-{p}",
+                                       created_at=at.isoformat()))
+    return rows
+
+
+def _alarms(tmp_path, rows: list[dict], name: str) -> pl.DataFrame:
+    db = tmp_path / f"{name}.duckdb"
+    aa.ingest([write_lines(tmp_path / f"{name}.jsonl", rows)], db, progress=False)
+    return aa.bursts(db).filter(pl.col("kind") != "new_actor")
+
+
+def test_a_busy_day_and_a_persons_usual_busy_hour_hide_no_real_rush(tmp_path):
+    """A person's hour is expected to be no quieter than their usual busy hour, and on a day the
+    whole workspace is busier, busier by as much: an organisation-wide busy day (everyone 3.5x)
+    raises no alarm after its first hour, but 60 events in an hour of someone who makes 2-6 is
+    found on an ordinary day and on that busy day alike."""
+    quiet = _alarms(tmp_path, _office(busy_day=9, extra={}), "busy")
+    assert quiet.filter((pl.col("start").dt.day() == 11) & (pl.col("start").dt.hour() >= 10)).is_empty(), quiet
+    for busy_day, day in ((None, 8), (9, 9)):
+        found = _alarms(tmp_path, _office(busy_day, extra={(day, 13): 60}), f"rush{day}")
+        rush = found.filter((pl.col("actor_id") == "alice") & (pl.col("kind") == "rapid_succession")
+                            & (pl.col("start") < dt.datetime(2026, 11, 2 + day, 14, tzinfo=dt.UTC))
+                            & (pl.col("end") > dt.datetime(2026, 11, 2 + day, 13, tzinfo=dt.UTC)))
+        assert rush.height == 1, found
+
+
+def test_an_agent_is_judged_from_its_third_day(tmp_path):
+    """Its first two days are all its baseline has: from the third, a runaway is found."""
+    rows = [record(f"a{d}-{h}-{i}", actor_type="agent", actor_id="bot",
+                   created_at=(DAY0 + dt.timedelta(days=d, hours=h, seconds=20 * i)).isoformat())
+            for d in range(6) for h in range(24) for i in range(5)]
+    rows += [record(f"r{i}", actor_type="agent", actor_id="bot",
+                    created_at=(DAY0 + dt.timedelta(days=2, hours=10, minutes=10, seconds=9 * i)).isoformat())
+             for i in range(200)]
+    found = _alarms(tmp_path, rows, "third")
+    assert found.filter(pl.col("kind") == "runaway_agent")["start"].dt.day().to_list() == [4], found

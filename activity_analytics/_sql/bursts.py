@@ -135,7 +135,7 @@ def stage2(prefilter: bool = True) -> str:
                s.occupancy, s.history_days, b.recent_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
                h.hour >= date_trunc('day', a.first_seen) + INTERVAL {JUDGED_FROM_DAY} DAY AS judged,
-               b.q75, b.near_days, b.own, coalesce(ph.usual_events, 0) AS usual_hour,
+               b.q75, b.near_days, b.own, coalesce(ph.usual_events, 0) AS usual_hour, b.pace, b.pace_before,
                coalesce(sum(h.n) OVER d / count(*) OVER d, 0) AS day_rate,
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
@@ -168,10 +168,13 @@ def stage2(prefilter: bool = True) -> str:
         SELECT * REPLACE (greatest(occupancy, least(usual / clump / 12, 0.999)) AS occupancy),
                CASE kind WHEN 'new_actor' THEN greatest(peer_busy, 0.05)
                             WHEN 'off_hours' THEN usual
-                            -- a person's own rhythm first: not below its usual busy hour (a busy day
-                            -- is only known from its hours before, not at its first)
-                            WHEN 'rapid_succession' THEN greatest(usual, day_rate, usual_hour)
-                            ELSE greatest(usual, day_rate) END AS expected
+                            -- a person's own rhythm first: not below its usual busy hour, and on a
+                            -- busy day (the workspace's others so far) that times the day's pace
+                            WHEN 'rapid_succession' THEN greatest(greatest(usual, usual_hour) * greatest(pace, 1), day_rate)
+                            ELSE greatest(usual, day_rate) END AS expected,
+               -- for a stretch that ends inside the hour: the pace through the hour before
+               CASE kind WHEN 'rapid_succession' THEN greatest(greatest(usual, usual_hour) * greatest(pace_before, 1), day_rate)
+                         END AS expected_early
         FROM hour_kinds
     ),
     agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway

@@ -21,12 +21,14 @@ agree on every window that ended before their data did.
 
 from __future__ import annotations
 
-from .scores import BASELINE_DAYS
+from .scores import BASELINE_DAYS, PACE_EVENTS
 
 #: the days before this one (over one row per active day)
 _BEFORE = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
 #: the last BASELINE_DAYS days before this one (over one row per day, idle days included)
 _RECENT = f"RANGE BETWEEN INTERVAL {BASELINE_DAYS} DAY PRECEDING AND INTERVAL 1 DAY PRECEDING"
+#: an hour's usual count (the mean of that hour on the last days of its kind)
+_USUAL = "CASE WHEN weekend THEN we.mean ELSE wd.mean END"
 _POS = ", ".join(f"count(*) FILTER (minute(slot) // 5 = {p}) AS p{p}" for p in range(12))
 _POS_BEFORE = ", ".join(f"sum(d.p{p}) OVER w AS p{p}" for p in range(12))
 
@@ -119,7 +121,7 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
     ),
     hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
                    -- median, 75th percentile, mean, days worked then; and its active days
-        SELECT ak, day, hod, weekend, n,
+        SELECT ak, wk, actor_type = 'agent' AS agent, day, hod, weekend, n,
                {_kinds(_hour_stats)},
                count(*) FILTER (active_day) OVER w AS recent_days
         FROM grid
@@ -127,8 +129,14 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
     ),
     hbase AS MATERIALIZED (   -- per actor and active hour: its own (that hour, that kind of day) and near
                               -- (an hour either side; on a weekend day also weekdays then): starting or
-                              -- finishing an hour early, or working a weekend at one's usual hours, is ordinary
+                              -- finishing an hour early, or working a weekend at one's usual hours, is ordinary.
+                              -- And the day's pace: the workspace's others (people apart from agents) since
+                              -- midnight against their usual then, through this hour and through the one
+                              -- before (an organisation-wide busy day raises what is expected from its start)
         SELECT ak, day + to_hours(hod) AS hour, recent_days,
+               (ws_n - own_n + {PACE_EVENTS}) / (ws_u - own_u + {PACE_EVENTS}) AS pace,
+               (coalesce(ws_n_before, 0) - (own_n - n) + {PACE_EVENTS})
+                   / (coalesce(ws_u_before, 0) - (own_u - mine.mean) + {PACE_EVENTS}) AS pace_before,
                greatest(mine.q75, list_max([x.q75 FOR x IN near])) AS q75,
                mine.days + list_sum([x.days FOR x IN near]) AS near_days,
                greatest(mine.median, list_max([x.median FOR x IN near]),
@@ -136,11 +144,15 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
         FROM (SELECT *, CASE WHEN weekend THEN we ELSE wd END AS mine,
                      CASE WHEN weekend THEN [wd_prev, wd_next, we_prev, we_next, wd] ELSE [wd_prev, wd_next] END
                          AS near
-              FROM (SELECT *, {_around('wd')}, {_around('we')}
+              FROM (SELECT *, {_around('wd')}, {_around('we')},
+                           sum(n) OVER v AS own_n, sum({_USUAL}) OVER v AS own_u, sum(n) OVER c AS ws_n,
+                           sum({_USUAL}) OVER c AS ws_u, sum(n) OVER cb AS ws_n_before, sum({_USUAL}) OVER cb AS ws_u_before
                     FROM hrecent
                     WINDOW v AS (PARTITION BY ak, day ORDER BY hod),
                            v2 AS (PARTITION BY ak, day ORDER BY hod
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)))
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+                           c AS (PARTITION BY wk, agent, day ORDER BY hod),
+                           cb AS (PARTITION BY wk, agent, day ORDER BY hod RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)))
         WHERE n > 0
     ),
     peer_days AS (   -- the actor's peers (its workspace's actors of its type), per day and hour of day:

@@ -12,6 +12,9 @@ WINDOWS_PER_ACTOR_WEEK = 100_000
 #: last this many days (that hour of the day)
 JUDGED_FROM_DAY = 2
 BASELINE_DAYS = 28
+#: the day's pace (the workspace's others since midnight against their usual) counts this many
+#: events more on both sides, so a quiet hour's few events set no pace
+PACE_EVENTS = 10
 RATIO = 3.0  # and at least this many times the expected count
 MIN_EVENTS = 8  # and at least this many events
 SPIKE_EXTRA_ACTORS = 4  # extra distinct actors in a 10-minute window (5 people where 1 is usual)

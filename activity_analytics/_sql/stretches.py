@@ -108,7 +108,9 @@ def short_windows(prefilter: bool = True) -> str:
         SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
                w.len, w.events, w.slots,
                -- the actor's own rhythm first: not below its usual busy stretch of that length
-               greatest(h.expected * w.len / 60, u.usual_events) AS expected,
+               -- (a stretch that ends inside its hour, at the pace known before that hour)
+               greatest(CASE WHEN w.slot + to_minutes(w.len) < h."end" THEN coalesce(h.expected_early, h.expected)
+                             ELSE h.expected END * w.len / 60, u.usual_events) AS expected,
                CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
                h.run_len,
                least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,

@@ -126,7 +126,7 @@ CREATE OR REPLACE MACRO aa_bursts
     ),
     hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
                    -- median, 75th percentile, mean, days worked then; and its active days
-        SELECT ak, day, hod, weekend, n,
+        SELECT ak, wk, actor_type = 'agent' AS agent, day, hod, weekend, n,
                {'median': coalesce(median(n) FILTER (NOT weekend) OVER w, 0), 'q75': coalesce(quantile_disc(n, 0.75) FILTER (NOT weekend) OVER w, 0), 'mean': coalesce(avg(n) FILTER (NOT weekend) OVER w, 0), 'days': count(*) FILTER (NOT weekend AND n > 0) OVER w} AS wd, {'median': coalesce(median(n) FILTER (weekend) OVER w, 0), 'q75': coalesce(quantile_disc(n, 0.75) FILTER (weekend) OVER w, 0), 'mean': coalesce(avg(n) FILTER (weekend) OVER w, 0), 'days': count(*) FILTER (weekend AND n > 0) OVER w} AS we,
                count(*) FILTER (active_day) OVER w AS recent_days
         FROM grid
@@ -134,8 +134,14 @@ CREATE OR REPLACE MACRO aa_bursts
     ),
     hbase AS MATERIALIZED (   -- per actor and active hour: its own (that hour, that kind of day) and near
                               -- (an hour either side; on a weekend day also weekdays then): starting or
-                              -- finishing an hour early, or working a weekend at one's usual hours, is ordinary
+                              -- finishing an hour early, or working a weekend at one's usual hours, is ordinary.
+                              -- And the day's pace: the workspace's others (people apart from agents) since
+                              -- midnight against their usual then, through this hour and through the one
+                              -- before (an organisation-wide busy day raises what is expected from its start)
         SELECT ak, day + to_hours(hod) AS hour, recent_days,
+               (ws_n - own_n + 10) / (ws_u - own_u + 10) AS pace,
+               (coalesce(ws_n_before, 0) - (own_n - n) + 10)
+                   / (coalesce(ws_u_before, 0) - (own_u - mine.mean) + 10) AS pace_before,
                greatest(mine.q75, list_max([x.q75 FOR x IN near])) AS q75,
                mine.days + list_sum([x.days FOR x IN near]) AS near_days,
                greatest(mine.median, list_max([x.median FOR x IN near]),
@@ -143,11 +149,15 @@ CREATE OR REPLACE MACRO aa_bursts
         FROM (SELECT *, CASE WHEN weekend THEN we ELSE wd END AS mine,
                      CASE WHEN weekend THEN [wd_prev, wd_next, we_prev, we_next, wd] ELSE [wd_prev, wd_next] END
                          AS near
-              FROM (SELECT *, CASE WHEN hod = 0 THEN last_value(wd) OVER v2 ELSE lag(wd) OVER v END AS wd_prev, CASE WHEN hod = 23 THEN first_value(wd) OVER v2 ELSE lead(wd) OVER v END AS wd_next, CASE WHEN hod = 0 THEN last_value(we) OVER v2 ELSE lag(we) OVER v END AS we_prev, CASE WHEN hod = 23 THEN first_value(we) OVER v2 ELSE lead(we) OVER v END AS we_next
+              FROM (SELECT *, CASE WHEN hod = 0 THEN last_value(wd) OVER v2 ELSE lag(wd) OVER v END AS wd_prev, CASE WHEN hod = 23 THEN first_value(wd) OVER v2 ELSE lead(wd) OVER v END AS wd_next, CASE WHEN hod = 0 THEN last_value(we) OVER v2 ELSE lag(we) OVER v END AS we_prev, CASE WHEN hod = 23 THEN first_value(we) OVER v2 ELSE lead(we) OVER v END AS we_next,
+                           sum(n) OVER v AS own_n, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER v AS own_u, sum(n) OVER c AS ws_n,
+                           sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER c AS ws_u, sum(n) OVER cb AS ws_n_before, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER cb AS ws_u_before
                     FROM hrecent
                     WINDOW v AS (PARTITION BY ak, day ORDER BY hod),
                            v2 AS (PARTITION BY ak, day ORDER BY hod
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)))
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+                           c AS (PARTITION BY wk, agent, day ORDER BY hod),
+                           cb AS (PARTITION BY wk, agent, day ORDER BY hod RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)))
         WHERE n > 0
     ),
     peer_days AS (   -- the actor's peers (its workspace's actors of its type), per day and hour of day:
@@ -180,7 +190,7 @@ CREATE OR REPLACE MACRO aa_bursts
                s.occupancy, s.history_days, b.recent_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
                h.hour >= date_trunc('day', a.first_seen) + INTERVAL 2 DAY AS judged,
-               b.q75, b.near_days, b.own, coalesce(ph.usual_events, 0) AS usual_hour,
+               b.q75, b.near_days, b.own, coalesce(ph.usual_events, 0) AS usual_hour, b.pace, b.pace_before,
                coalesce(sum(h.n) OVER d / count(*) OVER d, 0) AS day_rate,
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
@@ -213,10 +223,13 @@ CREATE OR REPLACE MACRO aa_bursts
         SELECT * REPLACE (greatest(occupancy, least(usual / clump / 12, 0.999)) AS occupancy),
                CASE kind WHEN 'new_actor' THEN greatest(peer_busy, 0.05)
                             WHEN 'off_hours' THEN usual
-                            -- a person's own rhythm first: not below its usual busy hour (a busy day
-                            -- is only known from its hours before, not at its first)
-                            WHEN 'rapid_succession' THEN greatest(usual, day_rate, usual_hour)
-                            ELSE greatest(usual, day_rate) END AS expected
+                            -- a person's own rhythm first: not below its usual busy hour, and on a
+                            -- busy day (the workspace's others so far) that times the day's pace
+                            WHEN 'rapid_succession' THEN greatest(greatest(usual, usual_hour) * greatest(pace, 1), day_rate)
+                            ELSE greatest(usual, day_rate) END AS expected,
+               -- for a stretch that ends inside the hour: the pace through the hour before
+               CASE kind WHEN 'rapid_succession' THEN greatest(greatest(usual, usual_hour) * greatest(pace_before, 1), day_rate)
+                         END AS expected_early
         FROM hour_kinds
     ),
     agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
@@ -289,7 +302,9 @@ CREATE OR REPLACE MACRO aa_bursts
         SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
                w.len, w.events, w.slots,
                -- the actor's own rhythm first: not below its usual busy stretch of that length
-               greatest(h.expected * w.len / 60, u.usual_events) AS expected,
+               -- (a stretch that ends inside its hour, at the pace known before that hour)
+               greatest(CASE WHEN w.slot + to_minutes(w.len) < h."end" THEN coalesce(h.expected_early, h.expected)
+                             ELSE h.expected END * w.len / 60, u.usual_events) AS expected,
                CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
                h.run_len,
                least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
