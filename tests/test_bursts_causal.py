@@ -148,3 +148,18 @@ def test_an_agent_is_judged_from_its_third_day(tmp_path):
              for i in range(200)]
     found = _alarms(tmp_path, rows, "third")
     assert found.filter(pl.col("kind") == "runaway_agent")["start"].dt.day().to_list() == [4], found
+
+
+def test_an_actors_later_events_of_another_type_change_no_earlier_verdict(tmp_path):
+    """An actor's type is that of its first day: a later, busier stretch recorded with another
+    type (here one the store does not know) does not retype its earlier alarms."""
+    rows = _office(None, extra={(8, 13): 60})
+    db = tmp_path / "typed.duckdb"
+    aa.ingest([write_lines(tmp_path / "typed-0.jsonl", rows)], db, progress=False)
+    before = aa.bursts(db).filter(pl.col("actor_id") == "alice")
+    later = [record(f"x{i}", actor_id="alice", actor_type="robot",
+                    created_at=(DAY0 + dt.timedelta(days=12, hours=10, seconds=3 * i)).isoformat()) for i in range(90)]
+    aa.ingest([write_lines(tmp_path / "typed-1.jsonl", later)], db, progress=False)
+    after = aa.bursts(db).filter(pl.col("actor_id") == "alice")
+    assert before.height >= 1 and before["actor_type"].to_list() == ["user"] * before.height
+    assert _rows(before) <= _rows(after)

@@ -105,10 +105,13 @@ def stage2(prefilter: bool = True) -> str:
     actor AS (
         SELECT ak, any_value(wk) AS wk, min(workspace_id) AS workspace_id, min(actor_id) AS actor_id,
                -- two actors with one 64-bit key (odds about 1e-8 among a million actors) would
-               -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads)
+               -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads).
+               -- Its type: that of its busiest 5 minutes on its first day (not of all its history, so
+               -- a later event never changes it; actor marks apply to every event alike)
                CASE WHEN min(actor_id) <> max(actor_id) OR min(workspace_id) <> max(workspace_id)
                     THEN error('bursts: two actors share a 64-bit key; please report this')
-                    ELSE arg_max(actor_type, n * 4 + type_code) END AS actor_type,
+                    ELSE arg_max(actor_type, [-epoch(date_trunc('day', slot))::BIGINT, n * 4 + type_code]) END
+                   AS actor_type,
                min(first_at) AS first_seen, max(last_at) AS last_seen
         FROM ev GROUP BY ak
     ),
