@@ -2,56 +2,63 @@
 
 The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
 
+* **Judged as it happened** (``history.py``, issue 34 item 1). A window on day
+  D is judged against statistics of the days before D (and, within D, the
+  hours before it): a later event never changes a verdict, and the whole
+  store, a ``--since``/``--until`` window, a cron run and a run next month
+  agree on every window that had ended. An actor is judged from its third
+  day; its type is that of its first day.
 * **Baselines are the actor's own and aware of the time of day.** For every
   hour of day, weekdays and weekends apart, the actor's usual count is the
-  larger of the median over the days of its history (days without activity
-  count as zero) and half the mean, floored at 0.05/h. Medians and
-  quantiles are robust: the anomalies themselves barely move them, and the
-  mean leaves the hour being judged out.
+  larger of the median over its last 28 days of that kind before (days
+  without activity count as zero) and half their mean, floored at 0.05/h.
 * **Time of day is smoothed.** An hour is judged with its neighbours, so
   starting or finishing an hour early is ordinary; a weekend hour is also
   judged against that hour on weekdays. "Off hours" needs evidence: an hour
   (and its neighbours) worked on fewer than a quarter of days *and* on at
-  most 1 in 20 of the actor's other active days (a sparse committer works
-  any hour on few days), with 7 days of history or peers who do not work then.
+  most 1 in 20 of the actor's active days before, with 7 days of history or
+  peers who do not work then.
 * **The day sets the pace.** Except at off hours, the expected count is at
-  least the actor's mean over its other active hours that day.
+  least the actor's mean over its active hours before, that day; a person's
+  is not below its usual busy hour, times the pace of the workspace's other
+  people since midnight against their usual then.
 * **Counts are overdispersed.** Events come in clumps: counts are tested in
-  clumps, the median number of events in an active 5 minutes; for an agent,
-  also its dispersion (variance / mean, empty windows included) at that
-  scale, so a bot that commits ten at a time once a week is not a runaway.
-  An agent is also tested on how many 5-minute slots it is active in
-  (binomial, in runs of consecutive slots: a batch across a slot boundary
-  is one run): a runaway spreads out, a burst by design does not. An agent
-  on a sharp schedule (a cron job at :05) is tested on the slots off it. An
-  hour (3 hours) as full as on 3 other days is its own rhythm, not a runaway.
+  clumps, the median number of events in an active 5 minutes (the median of
+  its days'); for an agent, also its dispersion (variance / mean, empty
+  windows included) at that scale, so a bot that commits ten at a time once
+  a week is not a runaway. An agent is also tested on how many 5-minute
+  slots it is active in (binomial, in runs of consecutive slots: a batch
+  across a slot boundary is one run): a runaway spreads out, a burst by
+  design does not. An agent on a sharp schedule (a cron job at :05) is
+  tested on the slots off it. An hour (3 hours) as full as on 3 earlier
+  days is its own rhythm, not a runaway.
 * **Volume first** (``volume.py``). An agent's stretch (15, 30 or 60 minutes,
   3 hours) with 4 times the events of its largest stretch of that length on
   any earlier day, 2 days after its first event, is a runaway whatever the
-  rules above say (clumps, slots, schedule): the verdict reads nothing after
-  the stretch's end.
+  rules above say (clumps, slots, schedule).
 * **Peers for short histories (warm-up).** Workspace peers of the actor's
   type give an hour-of-day profile (how often they work then, their
-  90th-percentile hour); an actor with fewer than 7 days leans on it by
-  (7 - days) / 7.
+  90th-percentile hour, over their days before); an actor with fewer than 7
+  days leans on it by (7 - days) / 7.
 * **Several time scales.** Clock hours (and 3-hour sums for agents); 15, 30
   and 60 minutes from every active 5-minute slot, against the hour's rate
-  and not below the actor's own 90th-percentile stretch of that length
-  (so 7x for 15 minutes and 4x for an hour are both found); 5-minute slots
-  against the actor's own 99th percentile (rapid succession).
+  and not below the actor's own usual busy stretch of that length (the
+  median of its days' 90th percentiles); 5-minute slots against the median
+  of its days' 99th percentiles (rapid succession).
 * **First seen.** Every id whose first event comes a day or more after its
   workspace's first is reported once as ``new_actor``, scored by its
-  busiest first-day hour against its peers (unadjusted: it is a notice).
+  busiest first-day hour against its peers (unadjusted: it is a notice,
+  final once its first day is over).
 * **Workspace spikes**: 10-minute windows (every 5 minutes) with several
-  more people (agents apart) than the workspace has at that hour (empty
-  windows count) and in the hour either side, none dominating, and far
-  more events. A person busy inside a spike is part of it.
-* **One score, false discoveries controlled.** Each window's tail bound
+  more people (agents apart) than the workspace has at that hour on its
+  days before (empty windows count) and in the hour before, none
+  dominating, and far more events. A person busy inside a spike is part of it.
+* **One score, a fixed correction.** Each window's tail bound
   (``n ln(n/e) - n + e``, and its binomial and clump versions) bounds
-  ``-log10 p``. Benjamini-Hochberg adjusts p over every window tested (m;
-  a sliding window of length L counts 5/L, as disjoint windows are what a
-  scan's multiplicity counts); ``score`` is ``-log10`` of the adjusted p.
-  Flagged: score at least 1.3 (1 in 20 flags by chance), at least 3 times
+  ``-log10 p``; ``score`` is that less ``log10(100,000)``, about the windows
+  a busy actor is tested on in a week: the same whatever else the store
+  holds (Benjamini-Hochberg over every window of the store moved every score
+  with each later window). Flagged: score at least 1.3, at least 3 times
   what was expected and at least 8 events. Flags of one actor and kind that
   touch make one episode, told by its most surprising window, so the
   reason's numbers are those tested.
