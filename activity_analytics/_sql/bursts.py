@@ -149,10 +149,10 @@ def stage2(prefilter: bool = True) -> str:
                coalesce(sum(h.n) OVER d / count(*) OVER d, 0) AS day_rate,
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
-        JOIN who AS a USING (ak)
-        JOIN hist AS s ON s.ak = h.ak AND s.day = date_trunc('day', h.hour)
-        JOIN dhist AS ph ON ph.ak = h.ak AND ph.day = s.day AND ph.len = 60
         JOIN hbase AS b ON b.ak = h.ak AND b.hour = h.hour
+        JOIN who AS a ON a.ak = b.ak
+        JOIN hist AS s ON s.ak = b.ak AND s.day = b.day
+        JOIN dhist AS ph ON ph.ak = b.ak AND ph.day = b.day AND ph.len = 60
         LEFT JOIN peers AS g
                ON g.wk = a.wk AND g.actor_type = a.actor_type AND g.day = s.day AND g.hod = hour(h.hour)
         WINDOW d AS (PARTITION BY h.ak, s.day ORDER BY h.hour ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)

@@ -111,13 +111,13 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
     ),
     grid AS MATERIALIZED (   -- every hour of every day of each actor, from its first day (idle: 0) to the
                              -- data's last (so a day's peers are the same whatever came after it)
-        SELECT g.ak, g.wk, g.actor_type, g.day, g.hod, isodow(g.day) >= 6 AS weekend, coalesce(h.n, 0) AS n,
-               d.ak IS NOT NULL AS active_day
-        FROM (SELECT a.ak, a.wk, a.actor_type, s.day, r.hod
-              FROM who AS a, span, LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
-                                                           INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
-        LEFT JOIN hourly AS h ON h.ak = g.ak AND h.hour = g.day + to_hours(g.hod)
-        LEFT JOIN adays AS d ON d.ak = g.ak AND d.day = g.day
+        SELECT *, max(n) OVER (PARTITION BY ak, day) > 0 AS active_day
+        FROM (SELECT g.ak, g.wk, g.actor_type, g.day, g.hod, isodow(g.day) >= 6 AS weekend, coalesce(h.n, 0) AS n
+              FROM (SELECT a.ak, a.wk, a.actor_type, s.day, r.hod, s.day + to_hours(r.hod) AS hour
+                    FROM who AS a, span,
+                         LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
+                                                 INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
+              LEFT JOIN hourly AS h ON h.ak = g.ak AND h.hour = g.hour)
     ),
     hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
                    -- median, 75th percentile, mean, days worked then; and its active days
@@ -133,7 +133,7 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                               -- And the day's pace: the workspace's others (people apart from agents) since
                               -- midnight against their usual then, through this hour and through the one
                               -- before (an organisation-wide busy day raises what is expected from its start)
-        SELECT ak, day + to_hours(hod) AS hour, recent_days,
+        SELECT ak, day, day + to_hours(hod) AS hour, recent_days,
                (ws_n - own_n + {PACE_EVENTS}) / (ws_u - own_u + {PACE_EVENTS}) AS pace,
                (coalesce(ws_n_before, 0) - (own_n - n) + {PACE_EVENTS})
                    / (coalesce(ws_u_before, 0) - (own_u - mine.mean) + {PACE_EVENTS}) AS pace_before,

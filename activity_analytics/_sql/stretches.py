@@ -93,7 +93,7 @@ def short_windows(prefilter: bool = True) -> str:
     stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least 3x
                                            -- their usual in events, or an agent's in slots (on a
                                            -- schedule, in the slots off it), with the schedule's slots
-        SELECT w.*, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
+        SELECT w.*, u.usual_events, u.usual_slots, u.phi, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
         FROM ({_long('stretch')}) AS w
         JOIN dhist AS u ON u.ak = w.ak AND u.len = w.len AND u.day = date_trunc('day', w.slot)
         LEFT JOIN schedule_slots AS ss
@@ -110,14 +110,14 @@ def short_windows(prefilter: bool = True) -> str:
                -- the actor's own rhythm first: not below its usual busy stretch of that length
                -- (a stretch that ends inside its hour, at the pace known before that hour)
                greatest(CASE WHEN w.slot + to_minutes(w.len) < h."end" THEN coalesce(h.expected_early, h.expected)
-                             ELSE h.expected END * w.len / 60, u.usual_events) AS expected,
-               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
+                             ELSE h.expected END * w.len / 60, w.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, w.phi) ELSE h.clump END AS clump,
                h.run_len,
-               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
+               least(greatest(h.occupancy, w.usual_slots / (w.len / 5)), 0.999) AS occupancy,
                -- on a sharp schedule (see schedule_slots), its slots on and off it
                w.scheduled, w.on_slots, w.off_expected
-        FROM stretch_candidates AS w
-        JOIN dhist AS u ON u.ak = w.ak AND u.len = w.len AND u.day = date_trunc('day', w.slot)
+        FROM stretch_candidates AS w   -- (with its day's history: one join here, so no plan joins two
+                                       -- per-actor tables on the actor alone)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
         WHERE h.kind <> 'new_actor' AND h.judged
     ),

@@ -119,13 +119,13 @@ CREATE OR REPLACE MACRO aa_bursts
     ),
     grid AS MATERIALIZED (   -- every hour of every day of each actor, from its first day (idle: 0) to the
                              -- data's last (so a day's peers are the same whatever came after it)
-        SELECT g.ak, g.wk, g.actor_type, g.day, g.hod, isodow(g.day) >= 6 AS weekend, coalesce(h.n, 0) AS n,
-               d.ak IS NOT NULL AS active_day
-        FROM (SELECT a.ak, a.wk, a.actor_type, s.day, r.hod
-              FROM who AS a, span, LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
-                                                           INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
-        LEFT JOIN hourly AS h ON h.ak = g.ak AND h.hour = g.day + to_hours(g.hod)
-        LEFT JOIN adays AS d ON d.ak = g.ak AND d.day = g.day
+        SELECT *, max(n) OVER (PARTITION BY ak, day) > 0 AS active_day
+        FROM (SELECT g.ak, g.wk, g.actor_type, g.day, g.hod, isodow(g.day) >= 6 AS weekend, coalesce(h.n, 0) AS n
+              FROM (SELECT a.ak, a.wk, a.actor_type, s.day, r.hod, s.day + to_hours(r.hod) AS hour
+                    FROM who AS a, span,
+                         LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
+                                                 INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
+              LEFT JOIN hourly AS h ON h.ak = g.ak AND h.hour = g.hour)
     ),
     hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
                    -- median, 75th percentile, mean, days worked then; and its active days
@@ -141,7 +141,7 @@ CREATE OR REPLACE MACRO aa_bursts
                               -- And the day's pace: the workspace's others (people apart from agents) since
                               -- midnight against their usual then, through this hour and through the one
                               -- before (an organisation-wide busy day raises what is expected from its start)
-        SELECT ak, day + to_hours(hod) AS hour, recent_days,
+        SELECT ak, day, day + to_hours(hod) AS hour, recent_days,
                (ws_n - own_n + 10) / (ws_u - own_u + 10) AS pace,
                (coalesce(ws_n_before, 0) - (own_n - n) + 10)
                    / (coalesce(ws_u_before, 0) - (own_u - mine.mean) + 10) AS pace_before,
@@ -197,10 +197,10 @@ CREATE OR REPLACE MACRO aa_bursts
                coalesce(sum(h.n) OVER d / count(*) OVER d, 0) AS day_rate,
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
-        JOIN who AS a USING (ak)
-        JOIN hist AS s ON s.ak = h.ak AND s.day = date_trunc('day', h.hour)
-        JOIN dhist AS ph ON ph.ak = h.ak AND ph.day = s.day AND ph.len = 60
         JOIN hbase AS b ON b.ak = h.ak AND b.hour = h.hour
+        JOIN who AS a ON a.ak = b.ak
+        JOIN hist AS s ON s.ak = b.ak AND s.day = b.day
+        JOIN dhist AS ph ON ph.ak = b.ak AND ph.day = b.day AND ph.len = 60
         LEFT JOIN peers AS g
                ON g.wk = a.wk AND g.actor_type = a.actor_type AND g.day = s.day AND g.hod = hour(h.hour)
         WINDOW d AS (PARTITION BY h.ak, s.day ORDER BY h.hour ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
@@ -285,7 +285,7 @@ CREATE OR REPLACE MACRO aa_bursts
     stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least 3x
                                            -- their usual in events, or an agent's in slots (on a
                                            -- schedule, in the slots off it), with the schedule's slots
-        SELECT w.*, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
+        SELECT w.*, u.usual_events, u.usual_slots, u.phi, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
         FROM (SELECT ak, slot, 15 AS len, e15 AS events, k15 AS slots FROM stretch UNION ALL SELECT ak, slot, 30 AS len, e30 AS events, k30 AS slots FROM stretch UNION ALL SELECT ak, slot, 60 AS len, e60 AS events, k60 AS slots FROM stretch) AS w
         JOIN dhist AS u ON u.ak = w.ak AND u.len = w.len AND u.day = date_trunc('day', w.slot)
         LEFT JOIN schedule_slots AS ss
@@ -307,14 +307,14 @@ CREATE OR REPLACE MACRO aa_bursts
                -- the actor's own rhythm first: not below its usual busy stretch of that length
                -- (a stretch that ends inside its hour, at the pace known before that hour)
                greatest(CASE WHEN w.slot + to_minutes(w.len) < h."end" THEN coalesce(h.expected_early, h.expected)
-                             ELSE h.expected END * w.len / 60, u.usual_events) AS expected,
-               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
+                             ELSE h.expected END * w.len / 60, w.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, w.phi) ELSE h.clump END AS clump,
                h.run_len,
-               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
+               least(greatest(h.occupancy, w.usual_slots / (w.len / 5)), 0.999) AS occupancy,
                -- on a sharp schedule (see schedule_slots), its slots on and off it
                w.scheduled, w.on_slots, w.off_expected
-        FROM stretch_candidates AS w
-        JOIN dhist AS u ON u.ak = w.ak AND u.len = w.len AND u.day = date_trunc('day', w.slot)
+        FROM stretch_candidates AS w   -- (with its day's history: one join here, so no plan joins two
+                                       -- per-actor tables on the actor alone)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
         WHERE h.kind <> 'new_actor' AND h.judged
     ),
