@@ -8,6 +8,7 @@ from . import (
     agents_bench,
     analyses_bench,
     backfill_bench,
+    bursts_causal,
     bursts_eval,
     bursts_real,
     bursts_speed,
@@ -23,6 +24,7 @@ from . import (
 BENCHES = {
     "ingest": ingest_bench.main,
     "bursts": bursts_eval.main,
+    "bursts_causal": bursts_causal.main,
     "analyses": analyses_bench.main,
     "sync": sync_bench.main,
     "spark": spark_bench.main,

@@ -209,6 +209,8 @@ def test_runaway_spend_is_flagged_like_other_bursts(tmp_path, db):
             assert (burst["kind"], burst["actor_id"]) == ("runaway_spend", "research-agent")
             assert burst["start"].day == spec.start.day + 6 and burst["start"].hour == 14
             assert "LLM calls in an hour" in burst["reason"]
+            # judged on the hours before it: the store up to the runaway's end says the same
+            assert aa.bursts(store, until=burst["end"]).rows() == found.rows()
 
 
 def test_generated_costs_follow_the_price_table():

@@ -26,11 +26,13 @@ from .conftest import record, write_lines
 
 
 def _unfiltered(con: duckdb.DuckDBPyConnection) -> None:
-    """``aa_bursts_unfiltered``: ``aa_bursts`` with stage 2 built without its prefilters."""
-    body = macros.MACROS["aa_bursts"]
+    """``aa_bursts_unfiltered``: ``aa_bursts_judged`` (every verdict, before
+    ``aa_bursts`` forms incidents and filters) with stage 2 built without its
+    prefilters."""
+    body = macros.MACROS["aa_bursts_judged"]
     unfiltered = body.replace(bursts_sql.BURSTS_STAGE2, bursts_sql.stage2(prefilter=False))
     if unfiltered == body:
-        raise RuntimeError("aa_bursts no longer holds bursts' stage 2 as built by stage2()")
+        raise RuntimeError("aa_bursts_judged no longer holds bursts' stage 2 as built by stage2()")
     con.execute(f"CREATE TEMP MACRO aa_bursts_unfiltered{unfiltered}")
 
 
@@ -64,7 +66,7 @@ def test_prefilters_change_no_verdict(tmp_path, store):
     seen = set()
     for sensitivity in (0.5, 1.0, 2.0):
         query = "SELECT * FROM {}(sensitivity := {})"
-        kept = pl.from_arrow(con.sql(query.format("aa_bursts", sensitivity)).to_arrow_table())
+        kept = pl.from_arrow(con.sql(query.format("aa_bursts_judged", sensitivity)).to_arrow_table())
         every = pl.from_arrow(con.sql(query.format("aa_bursts_unfiltered", sensitivity)).to_arrow_table())
         assert_frame_equal(kept, every)
         seen |= set(kept.filter(pl.col("kind") != "new_actor")["kind"])

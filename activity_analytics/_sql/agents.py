@@ -115,40 +115,40 @@ _SPEND_MIN_CALLS = 3  # calls in the hour, so one expensive call is not a runawa
 
 #: ``aa_spend_bursts(sensitivity := 1.0, since, until, ws)``: an agent's cost
 #: per hour far above its own usual, in the columns of ``aa_bursts``. The
-#: usual hour is the median cost of the agent's hours with LLM calls, over
-#: the whole store (the hour itself left out by the median's robustness);
-#: the score is a Poisson tail bound on the hour's cost counted in the
-#: agent's median call cost, so it reads like the other bursts' scores.
+#: usual hour is the median cost of the agent's hours with LLM calls before
+#: it (causal, issue 34 item 1: a later call never changes a verdict, and
+#: calls after ``until`` are not read); the score is a Poisson tail bound on
+#: the hour's cost counted in the median of its earlier hours' median call
+#: cost, so it reads like the other bursts' scores.
 SPEND_BURSTS = f"""
         (sensitivity := 1.0, since := NULL, until := NULL, ws := NULL) AS TABLE
         WITH calls AS (
             SELECT coalesce(m.same_as, e.agent) AS who, e.workspace_id, e.created_at, e.cost_usd
             FROM agent_events AS e LEFT JOIN actor_marks AS m ON m.actor_id = e.agent
             WHERE e.event_type = 'llm_response' AND e.agent IS NOT NULL AND e.cost_usd > 0
+              AND (until IS NULL OR e.created_at < until::TIMESTAMPTZ)
         ),
         hours AS (
             SELECT who, workspace_id, date_trunc('hour', created_at) AS hour,
-                   count(*) AS calls, sum(cost_usd) AS cost
+                   count(*) AS calls, sum(cost_usd) AS cost, median(cost_usd) AS call_cost
             FROM calls GROUP BY ALL
         ),
-        usual AS (
-            SELECT h.who, h.workspace_id, count(*) AS active_hours, median(h.cost) AS cost,
-                   (SELECT median(c.cost_usd) FROM calls AS c
-                    WHERE c.who = h.who AND c.workspace_id IS NOT DISTINCT FROM h.workspace_id) AS per_call
-            FROM hours AS h GROUP BY ALL
+        usual AS (   -- the agent's hours before this one
+            SELECT *, count(*) OVER w AS active_hours, median(cost) OVER w AS expected,
+                   median(call_cost) OVER w AS per_call
+            FROM hours
+            WINDOW w AS (PARTITION BY who, workspace_id ORDER BY hour ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         ),
         scored AS (
-            SELECT h.*, u.cost AS expected, u.per_call,
-                   CASE WHEN h.cost > u.cost
-                        THEN ((h.cost / u.per_call) * ln(h.cost / u.cost)
-                              - h.cost / u.per_call + u.cost / u.per_call) / ln(10)
+            SELECT *,
+                   CASE WHEN cost > expected
+                        THEN ((cost / per_call) * ln(cost / expected)
+                              - cost / per_call + expected / per_call) / ln(10)
                         ELSE 0 END AS score
-            FROM hours AS h JOIN usual AS u
-              ON u.who = h.who AND u.workspace_id IS NOT DISTINCT FROM h.workspace_id
-            WHERE u.active_hours >= {_SPEND_MIN_HOURS}
-              AND (since IS NULL OR h.hour + INTERVAL 1 HOUR > since::TIMESTAMPTZ)
-              AND (until IS NULL OR h.hour < until::TIMESTAMPTZ)
-              AND (ws IS NULL OR h.workspace_id = ws)
+            FROM usual
+            WHERE active_hours >= {_SPEND_MIN_HOURS}
+              AND (since IS NULL OR hour + INTERVAL 1 HOUR > since::TIMESTAMPTZ)
+              AND (ws IS NULL OR workspace_id = ws)
         )
         SELECT workspace_id, who AS actor_id, 'agent' AS actor_type, 'runaway_spend' AS kind,
                hour AS start, hour + INTERVAL 1 HOUR AS "end", calls::HUGEINT AS events,

@@ -2,56 +2,63 @@
 
 The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
 
+* **Judged as it happened** (``history.py``, issue 34 item 1). A window on day
+  D is judged against statistics of the days before D (and, within D, the
+  hours before it): a later event never changes a verdict, and the whole
+  store, a ``--since``/``--until`` window, a cron run and a run next month
+  agree on every window that had ended. An actor is judged from its third
+  day; its type is that of its first day.
 * **Baselines are the actor's own and aware of the time of day.** For every
   hour of day, weekdays and weekends apart, the actor's usual count is the
-  larger of the median over the days of its history (days without activity
-  count as zero) and half the mean, floored at 0.05/h. Medians and
-  quantiles are robust: the anomalies themselves barely move them, and the
-  mean leaves the hour being judged out.
+  larger of the median over its last 28 days of that kind before (days
+  without activity count as zero) and half their mean, floored at 0.05/h.
 * **Time of day is smoothed.** An hour is judged with its neighbours, so
   starting or finishing an hour early is ordinary; a weekend hour is also
   judged against that hour on weekdays. "Off hours" needs evidence: an hour
   (and its neighbours) worked on fewer than a quarter of days *and* on at
-  most 1 in 20 of the actor's other active days (a sparse committer works
-  any hour on few days), with 7 days of history or peers who do not work then.
+  most 1 in 20 of the actor's active days before, with 7 days of history or
+  peers who do not work then.
 * **The day sets the pace.** Except at off hours, the expected count is at
-  least the actor's mean over its other active hours that day.
+  least the actor's mean over its active hours before, that day; a person's
+  is not below its usual busy hour, times the pace of the workspace's other
+  people since midnight against their usual then.
 * **Counts are overdispersed.** Events come in clumps: counts are tested in
-  clumps, the median number of events in an active 5 minutes; for an agent,
-  also its dispersion (variance / mean, empty windows included) at that
-  scale, so a bot that commits ten at a time once a week is not a runaway.
-  An agent is also tested on how many 5-minute slots it is active in
-  (binomial, in runs of consecutive slots: a batch across a slot boundary
-  is one run): a runaway spreads out, a burst by design does not. An agent
-  on a sharp schedule (a cron job at :05) is tested on the slots off it. An
-  hour (3 hours) as full as on 3 other days is its own rhythm, not a runaway.
+  clumps, the median number of events in an active 5 minutes (the median of
+  its days'); for an agent, also its dispersion (variance / mean, empty
+  windows included) at that scale, so a bot that commits ten at a time once
+  a week is not a runaway. An agent is also tested on how many 5-minute
+  slots it is active in (binomial, in runs of consecutive slots: a batch
+  across a slot boundary is one run): a runaway spreads out, a burst by
+  design does not. An agent on a sharp schedule (a cron job at :05) is
+  tested on the slots off it. An hour (3 hours) as full as on 3 earlier
+  days is its own rhythm, not a runaway.
 * **Volume first** (``volume.py``). An agent's stretch (15, 30 or 60 minutes,
   3 hours) with 4 times the events of its largest stretch of that length on
   any earlier day, 2 days after its first event, is a runaway whatever the
-  rules above say (clumps, slots, schedule): the verdict reads nothing after
-  the stretch's end.
+  rules above say (clumps, slots, schedule).
 * **Peers for short histories (warm-up).** Workspace peers of the actor's
   type give an hour-of-day profile (how often they work then, their
-  90th-percentile hour); an actor with fewer than 7 days leans on it by
-  (7 - days) / 7.
+  90th-percentile hour, over their days before); an actor with fewer than 7
+  days leans on it by (7 - days) / 7.
 * **Several time scales.** Clock hours (and 3-hour sums for agents); 15, 30
   and 60 minutes from every active 5-minute slot, against the hour's rate
-  and not below the actor's own 90th-percentile stretch of that length
-  (so 7x for 15 minutes and 4x for an hour are both found); 5-minute slots
-  against the actor's own 99th percentile (rapid succession).
+  and not below the actor's own usual busy stretch of that length (the
+  median of its days' 90th percentiles); 5-minute slots against the median
+  of its days' 99th percentiles (rapid succession).
 * **First seen.** Every id whose first event comes a day or more after its
   workspace's first is reported once as ``new_actor``, scored by its
-  busiest first-day hour against its peers (unadjusted: it is a notice).
+  busiest first-day hour against its peers (unadjusted: it is a notice,
+  final once its first day is over).
 * **Workspace spikes**: 10-minute windows (every 5 minutes) with several
-  more people (agents apart) than the workspace has at that hour (empty
-  windows count) and in the hour either side, none dominating, and far
-  more events. A person busy inside a spike is part of it.
-* **One score, false discoveries controlled.** Each window's tail bound
+  more people (agents apart) than the workspace has at that hour on its
+  days before (empty windows count) and in the hour before, none
+  dominating, and far more events. A person busy inside a spike is part of it.
+* **One score, a fixed correction.** Each window's tail bound
   (``n ln(n/e) - n + e``, and its binomial and clump versions) bounds
-  ``-log10 p``. Benjamini-Hochberg adjusts p over every window tested (m;
-  a sliding window of length L counts 5/L, as disjoint windows are what a
-  scan's multiplicity counts); ``score`` is ``-log10`` of the adjusted p.
-  Flagged: score at least 1.3 (1 in 20 flags by chance), at least 3 times
+  ``-log10 p``; ``score`` is that less ``log10(100,000)``, about the windows
+  a busy actor is tested on in a week: the same whatever else the store
+  holds (Benjamini-Hochberg over every window of the store moved every score
+  with each later window). Flagged: score at least 1.3, at least 3 times
   what was expected and at least 8 events. Flags of one actor and kind that
   touch make one episode, told by its most surprising window, so the
   reason's numbers are those tested.
@@ -69,7 +76,11 @@ and the size minimums (2 = flag more, 0.5 = flag less).
 
 from __future__ import annotations
 
-from .scores import FDR_SCORE, MIN_EVENTS, OFF_HOURS_SHARE, RATIO, WARM_UP_DAYS, binomial_kl, kl
+import math
+
+from .history import HISTORY
+from .scores import (FDR_SCORE, JUDGED_FROM_DAY, MIN_EVENTS, OFF_HOURS_SHARE, RATIO, WARM_UP_DAYS,
+                     WINDOWS_PER_ACTOR_WEEK, binomial_kl, kl)
 from .reasons import REASON
 from .spikes import SPIKES
 from .stretches import STRETCH, short_windows
@@ -101,15 +112,14 @@ def stage2(prefilter: bool = True) -> str:
     actor AS (
         SELECT ak, any_value(wk) AS wk, min(workspace_id) AS workspace_id, min(actor_id) AS actor_id,
                -- two actors with one 64-bit key (odds about 1e-8 among a million actors) would
-               -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads)
+               -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads).
+               -- Its type: that of its busiest 5 minutes on its first day (not of all its history, so
+               -- a later event never changes it; actor marks apply to every event alike)
                CASE WHEN min(actor_id) <> max(actor_id) OR min(workspace_id) <> max(workspace_id)
                     THEN error('bursts: two actors share a 64-bit key; please report this')
-                    ELSE arg_max(actor_type, n * 4 + type_code) END AS actor_type,
-               min(first_at) AS first_seen, max(last_at) AS last_seen, sum(n) AS total,
-               -- clumping: how many events an active 5 minutes usually holds. Counts are
-               -- tested in clumps (quasi-Poisson), so an agent that works in bursts by design
-               -- is not surprising for it; the 99th percentile is the rapid-succession baseline
-               quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
+                    ELSE arg_max(actor_type, [-epoch(date_trunc('day', slot))::BIGINT, n * 4 + type_code]) END
+                   AS actor_type,
+               min(first_at) AS first_seen, max(last_at) AS last_seen
         FROM ev GROUP BY ak
     ),
 {STRETCH}    span AS (SELECT max(last_at) AS t1 FROM ev),
@@ -120,134 +130,32 @@ def stage2(prefilter: bool = True) -> str:
                         ELSE min(first_seen) END AS t0
         FROM actor GROUP BY wk
     ),
-    daily AS (   -- a person's own day: on a busy day every hour is busier
-        SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
-        FROM hourly GROUP BY ALL
+    who AS (   -- an actor first seen a day or more after its workspace's first event is a newcomer
+        SELECT a.*, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
+        FROM actor AS a JOIN wspan AS w USING (wk)
     ),
-    who AS (   -- per actor: clump size, share of 5-minute slots active, days of history
-        SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected, r.run_len,
-               least(a.active_slots / greatest(date_diff('minute', date_trunc('day', a.first_seen),
-                                                         span.t1) / 5, 1), 0.999) AS occupancy,
-               d.history_days, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
-        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d, wspan AS w,
-             runs AS r
-        WHERE d.ak = a.ak AND w.wk = a.wk AND r.ak = a.ak
-    ),
-    dispersion AS (   -- each actor's counts over 15, 30 and 60 minutes (empty windows included,
-                      -- from its first event): variance / mean, the quasi-Poisson dispersion at
-                      -- that scale. A bot that commits ten at a time once a week is overdispersed
-                      -- at every scale; a steady agent is about 1
-        -- also the actor's usual busy stretch of that length: the 90th percentile of events and
-        -- the median of active slots over the (disjoint) stretches it was active in
-        SELECT b.ak, b.len,
-               greatest(1.0, (b.sq / t.windows - (b.total / t.windows) ** 2) / (b.total / t.windows)) AS phi,
-               b.usual_events, b.usual_slots
-        FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq, quantile_cont(k, 0.9) AS usual_events,
-                     median(slots) AS usual_slots
-              FROM (SELECT ak, 15 AS len, k, slots FROM quarter
-                    UNION ALL
-                    SELECT ak, 30, sum(k), sum(slots)::BIGINT FROM quarter
-                    GROUP BY ak, time_bucket(INTERVAL 30 MINUTE, bucket)
-                    UNION ALL
-                    SELECT ak, 60, n, slots FROM hourly)
-              GROUP BY ALL) AS b
-        JOIN (SELECT a.ak, l.len,
-                     greatest(date_diff('minute', a.first_seen, span.t1) / l.len, 1) AS windows
-              FROM actor AS a, span, (SELECT unnest([15, 30, 60]) AS len) AS l) AS t USING (ak, len)
-    ),
-    slot_dispersion AS (   -- and of its active 5-minute slots per hour: a bot whose merges come
-                           -- in sprees fills many slots of the rare hour it works
-        SELECT h.ak, greatest(1.0, (sum(h.slots ** 2) / any_value(t.hours) - (sum(h.slots) / any_value(t.hours)) ** 2)
-                                   / (sum(h.slots) / any_value(t.hours))) AS phi
-        FROM hourly AS h
-        JOIN (SELECT a.ak, greatest(date_diff('hour', a.first_seen, span.t1), 1) AS hours
-              FROM actor AS a, span) AS t USING (ak)
-        GROUP BY h.ak
-    ),
-    days AS (   -- days of each kind in each actor's history, for zero-filled medians
-        SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
-        FROM actor AS a, span,
-             LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
-                                     INTERVAL 1 DAY) AS g(d)
-        GROUP BY ALL
-    ),
-    profile AS (
-        SELECT h.ak, isodow(h.hour) >= 6 AS weekend, hour(h.hour) AS hod,
-               list(h.n) AS counts, sum(h.n) AS events
-        FROM hourly AS h GROUP BY ALL
-    ),
-    baseline AS (
-        SELECT p.ak, p.weekend, p.hod, p.events, p.counts, d.days, len(p.counts) AS active_days,
-               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0), 'median')
-                   AS median,
-               -- worked on fewer than a quarter of days: robust to the anomalies themselves
-               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0),
-                              'quantile_disc', 0.75) AS q75
-        FROM profile AS p JOIN days AS d USING (ak, weekend)
-    ),
-    near AS (   -- time of day as a smoothed profile: an hour next to a usual one is usual, and a
-                -- weekend hour is judged against that hour on weekdays too (working a weekend
-                -- day at one's usual hours is ordinary)
-        SELECT t.ak, t.weekend, t.hod,
-               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean,
-               sum(b.active_days) AS active_days
-        FROM (SELECT DISTINCT ak, weekend, hod FROM baseline
-              UNION SELECT DISTINCT ak, true, hod FROM baseline) AS t
-        JOIN baseline AS b
-          ON b.ak = t.ak AND (b.weekend = t.weekend OR t.weekend)
-         AND (b.hod IN ((t.hod + 23) % 24, (t.hod + 1) % 24)
-              OR (b.hod = t.hod AND b.weekend <> t.weekend))
-        GROUP BY ALL
-    ),
-    peer_cells AS (   -- the actor's peers: its workspace's actors of its type, per hour of day:
-                      -- how often they work then, and how busy an hour is at their 90th percentile
-                      -- over all their days (days without activity count as zero)
-        SELECT wk, actor_type, weekend, hod, active,
-               CASE WHEN active < 0.25 THEN 0   -- an hour they do not work (as off_hours)
-                    ELSE counts[greatest(1, ceil((1 - 0.1 / active) * len(counts)))::BIGINT] END AS busy
-        FROM (
-            SELECT a.wk, a.actor_type, b.weekend, b.hod,
-                   sum(b.active_days) / sum(b.days) AS active, list_sort(flatten(list(b.counts))) AS counts
-            FROM baseline AS b JOIN who AS a USING (ak)
-            WHERE NOT a.newcomer OR a.history_days >= {WARM_UP_DAYS}
-            GROUP BY ALL
-        )
-    ),
-    peers AS (   -- smoothed as an actor's own profile is (an hour either way)
-        SELECT g.wk, g.actor_type, g.weekend, h.hod, max(g.busy) AS busy, max(g.active) AS active
-        FROM peer_cells AS g, range(24) AS h(hod)
-        WHERE g.hod IN (h.hod, (h.hod + 23) % 24, (h.hod + 1) % 24)
-        GROUP BY ALL
-    ),
-    hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
+{HISTORY}    hour_scored AS (   -- each active hour against the actor's days before it (history), and the day
+                       -- so far: on a busy day every hour is busier (its hours before this one)
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
                h.n AS events, h.slots, a.actor_type,
                -- an agent's overdispersion is its own (a person's is mostly the time of day,
                -- which the baseline already models)
-               CASE WHEN a.actor_type = 'agent' THEN greatest(a.clump, ph.phi) ELSE a.clump END AS clump,
-               CASE WHEN a.actor_type = 'agent' THEN greatest(a.run_len, sd.phi) ELSE a.run_len END AS run_len,
-               a.occupancy, a.history_days,
+               CASE WHEN a.actor_type = 'agent' THEN greatest(s.clump, ph.phi) ELSE s.clump END AS clump,
+               CASE WHEN a.actor_type = 'agent' THEN greatest(s.run_len, s.slot_phi) ELSE s.run_len END AS run_len,
+               s.occupancy, s.history_days, b.recent_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
-               greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
-               coalesce(b.active_days, 0) + coalesce(nb.active_days, 0) AS near_days,
-               greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
-                        0.5 * greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
-                                       coalesce(nb.mean, 0)),
-                        0.05) AS own,
-               (d.day_events - h.n) / greatest(d.day_hours - 1, 1) AS day_rate,
+               h.hour >= date_trunc('day', a.first_seen) + INTERVAL {JUDGED_FROM_DAY} DAY AS judged,
+               b.q75, b.near_days, b.own, coalesce(ph.usual_events, 0) AS usual_hour, b.pace, b.pace_before,
+               coalesce(sum(h.n) OVER d / count(*) OVER d, 0) AS day_rate,
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
-        JOIN who AS a USING (ak)
-        JOIN dispersion AS ph ON ph.ak = h.ak AND ph.len = 60
-        JOIN slot_dispersion AS sd ON sd.ak = h.ak
-        JOIN daily AS d ON d.ak = h.ak AND d.day = date_trunc('day', h.hour)
-        LEFT JOIN baseline AS b
-               ON b.ak = h.ak AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
-        LEFT JOIN near AS nb
-               ON nb.ak = h.ak AND nb.weekend = (isodow(h.hour) >= 6) AND nb.hod = hour(h.hour)
+        JOIN hbase AS b ON b.ak = h.ak AND b.hour = h.hour
+        JOIN who AS a ON a.ak = b.ak
+        JOIN hist AS s ON s.ak = b.ak AND s.day = b.day
+        JOIN dhist AS ph ON ph.ak = b.ak AND ph.day = b.day AND ph.len = 60
         LEFT JOIN peers AS g
-               ON g.wk = a.wk AND g.actor_type = a.actor_type
-              AND g.weekend = (isodow(h.hour) >= 6) AND g.hod = hour(h.hour)
+               ON g.wk = a.wk AND g.actor_type = a.actor_type AND g.day = s.day AND g.hod = hour(h.hour)
+        WINDOW d AS (PARTITION BY h.ak, s.day ORDER BY h.hour ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
     ),
     hour_kinds AS (   -- a short history (days with activity) leans on the peers' (shrinkage):
                       -- weight (7 - days) / 7; a new actor's first day is in events, not clumps
@@ -256,7 +164,7 @@ def stage2(prefilter: bool = True) -> str:
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
                     -- "never works then" needs evidence: at most 1 in 20 of its other active
                     -- days touch that hour (or its neighbours), and a history, else its peers'
-                    WHEN q75 = 0 AND near_days - 1 <= greatest(1, {OFF_HOURS_SHARE} * history_days)
+                    WHEN q75 = 0 AND near_days <= greatest(1, {OFF_HOURS_SHARE} * recent_days)
                          AND (history_days >= {WARM_UP_DAYS} OR peer_active < 0.25)
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,
@@ -270,11 +178,17 @@ def stage2(prefilter: bool = True) -> str:
         SELECT * REPLACE (greatest(occupancy, least(usual / clump / 12, 0.999)) AS occupancy),
                CASE kind WHEN 'new_actor' THEN greatest(peer_busy, 0.05)
                             WHEN 'off_hours' THEN usual
-                            ELSE greatest(usual, day_rate) END AS expected
+                            -- a person's own rhythm first: not below its usual busy hour, and on a
+                            -- busy day (the workspace's others so far) that times the day's pace
+                            WHEN 'rapid_succession' THEN greatest(greatest(usual, usual_hour) * greatest(pace, 1), day_rate)
+                            ELSE greatest(usual, day_rate) END AS expected,
+               -- for a stretch that ends inside the hour: the pace through the hour before
+               CASE kind WHEN 'rapid_succession' THEN greatest(greatest(usual, usual_hour) * greatest(pace_before, 1), day_rate)
+                         END AS expected_early
         FROM hour_kinds
     ),
     agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
-        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, run_len,
+        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, run_len, judged,
                avg(occupancy) OVER w AS occupancy, sum(events) OVER w AS events, sum(expected) OVER w AS expected,
                sum(slots) OVER w AS slots, count(*) OVER w AS hours
         FROM hour_expected WHERE kind = 'runaway_agent'
@@ -284,24 +198,24 @@ def stage2(prefilter: bool = True) -> str:
     agent_hours AS MATERIALIZED (   -- an agent's clock hours and 3-hour sums busy in more of their 5-minute
                                     -- slots than its time of day's (see tests)
         SELECT * FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
-                              1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
+                              1 AS hours FROM hour_expected WHERE kind = 'runaway_agent' AND judged
                        UNION ALL
                        SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
-                              hours FROM agent_windows WHERE hours = 3)
+                              hours FROM agent_windows WHERE hours = 3 AND judged)
         WHERE slots >= {RATIO} * 12 * hours * occupancy AND slots >= 4 * hours
           AND events >= {MIN_EVENTS} / sensitivity
     ),
-    agent_days AS (   -- every hour (3 hours) of the agent: its day, active slots and events
+    agent_days AS (   -- every hour (3 hours) of the agent, judged or not: its day, active slots and events
         SELECT ak, 1 AS hours, date_trunc('day', start) AS day, slots, events
         FROM hour_expected WHERE kind = 'runaway_agent'
         UNION ALL
         SELECT ak, 3, date_trunc('day', start), slots, events FROM agent_windows WHERE hours = 3
     ),
-    agent_novel AS (   -- its own rhythm first: what it did on 3 other days (as many slots and events) is no runaway
+    agent_novel AS (   -- its own rhythm first: what it did on 3 earlier days (as many slots and events) is no runaway
         SELECT h.* FROM agent_hours AS h
         LEFT JOIN agent_days AS d
                ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
-              AND d.day <> date_trunc('day', h.start)
+              AND d.day < date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
     ),
 {short_windows(prefilter)}{VOLUME}    tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
@@ -313,12 +227,12 @@ def stage2(prefilter: bool = True) -> str:
                {kl('events / clump', 'expected / clump')} AS raw
         FROM hour_expected
         WHERE events >= {RATIO} * expected AND events >= {MIN_EVENTS} / sensitivity
-          AND kind <> 'new_actor'
+          AND kind <> 'new_actor' AND judged
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
                {kl('events / clump', 'expected / clump')}
         FROM agent_windows
-        WHERE hours = 3 AND events >= {RATIO} * expected AND events >= {MIN_EVENTS} / sensitivity
+        WHERE hours = 3 AND judged AND events >= {RATIO} * expected AND events >= {MIN_EVENTS} / sensitivity
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
                {kl('events / clump', 'expected / clump')}
@@ -344,27 +258,16 @@ def stage2(prefilter: bool = True) -> str:
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
                {binomial_kl('slots / run_len', '12 * hours', 'occupancy / run_len')}
         FROM agent_novel
-        UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
+        UNION ALL   -- 5-minute slots against the actor's own busiest (its days' 99th percentiles before)
         SELECT s.ak, a.actor_type,
                CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
-               s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected, NULL, NULL,
-               {kl('s.n', 'a.slot_expected')}
-        FROM ev AS s JOIN who AS a USING (ak)
-        WHERE s.n >= {MIN_EVENTS} / sensitivity AND s.n >= {RATIO + 1} * a.slot_expected
-          AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
+               s.slot, s.slot + INTERVAL 5 MINUTE, s.n, h.slot_expected, NULL, NULL,
+               {kl('s.n', 'h.slot_expected')}
+        FROM ev AS s JOIN who AS a USING (ak) JOIN hist AS h ON h.ak = s.ak AND h.day = date_trunc('day', s.slot)
+        WHERE s.n >= {MIN_EVENTS} / sensitivity AND s.n >= {RATIO + 1} * h.slot_expected
+          AND s.slot >= date_trunc('day', a.first_seen) + INTERVAL {JUDGED_FROM_DAY} DAY
     ),
-{SPIKES}    tested AS (   -- m: every window tested, big or not (hours, occupancy, 3-hour windows, slots,
-                  -- workspace windows), counted from the sources of ``tests`` and ``spike_tests``
-        SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
-               + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
-               -- sliding windows overlap: one from every active slot is about len / 5 times as
-               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts:
-               -- 5/15 + 5/30 + 5/60 per active slot (stretch), and 5/30 + 5/60 more for an agent's
-               + (SELECT sum(active_slots * CASE WHEN actor_type = 'agent' THEN 7 / 12 + 1 / 4 ELSE 7 / 12 END)
-                  FROM who)
-               + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
-    ),
-    candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
+{SPIKES}    candidates AS (   -- only windows big enough, whose raw score could pass, need scoring
         SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.slots,
                t.slots_expected, t.raw, NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
         FROM tests AS t JOIN who AS a USING (ak)
@@ -374,13 +277,11 @@ def stage2(prefilter: bool = True) -> str:
                events, expected, NULL, NULL, raw, actors, actors_expected
         FROM spike_tests WHERE {f'raw >= {FDR_SCORE} / sensitivity' if prefilter else 'true'}
     ),
-    adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
-                    -- passes when p * m / i is small; score = -log10 of that adjusted p
-        SELECT *, max(raw - log10(tested.m / i)) OVER (ORDER BY i DESC ROWS UNBOUNDED PRECEDING)
-                      AS score
-        FROM (SELECT *, row_number() OVER (ORDER BY raw DESC, start, kind, ak) AS i FROM candidates), tested
+    flagged AS (   -- a fixed correction per window (the same whatever else the store holds, so a verdict
+                   -- never moves with later windows): score = raw - log10(windows of a busy actor-week)
+        SELECT * FROM (SELECT *, raw - {math.log10(WINDOWS_PER_ACTOR_WEEK)} AS score FROM candidates)
+        WHERE score >= {FDR_SCORE} / sensitivity
     ),
-    flagged AS (SELECT * FROM adjusted WHERE score >= {FDR_SCORE} / sensitivity),
     flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected

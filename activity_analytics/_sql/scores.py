@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-FDR_SCORE = 1.3  # adjusted score a window needs: false discoveries at most 1 in 20
+FDR_SCORE = 1.3  # score a window needs: at most 1 in 20 actor-weeks with a flag by chance
+#: a fixed correction for multiplicity, the same for every window whatever else the store holds
+#: (causal, unlike Benjamini-Hochberg over every window of the store): score = raw - log10 of this,
+#: about the windows a busy agent is tested on in a week (hours, 3 hours, 15/30/60 minutes from
+#: each active 5-minute slot, slots)
+WINDOWS_PER_ACTOR_WEEK = 100_000
+#: an actor is judged from its third day (its first two are all its baseline has), and against its
+#: last this many days (that hour of the day)
+JUDGED_FROM_DAY = 2
+BASELINE_DAYS = 28
+#: the day's pace (the workspace's others since midnight against their usual) counts this many
+#: events more on both sides, so a quiet hour's few events set no pace
+PACE_EVENTS = 10
 RATIO = 3.0  # and at least this many times the expected count
 MIN_EVENTS = 8  # and at least this many events
 SPIKE_EXTRA_ACTORS = 4  # extra distinct actors in a 10-minute window (5 people where 1 is usual)

@@ -2,12 +2,12 @@
 
 A part of bursts' stage 2 (``bursts.BURSTS_STAGE2``). ``STRETCH`` comes after
 ``ev``: one sort of each actor's active slots gives every stretch's events and
-active slots (``stretch``, also read by the workspace spikes) and how many
-consecutive slots its activity usually spans (``runs``). ``short_windows``
-comes after ``hour_expected`` and ``dispersion``: the stretches that could
-pass (``stretch_candidates``), judged against the hour's rate and the actor's
-own usual stretch (``short_windows``, tested in ``tests``), with an agent on
-a sharp schedule tested on the slots off it (``schedule``, ``schedule_slots``).
+active slots (``stretch``, also read by the workspace spikes and ``history``).
+``short_windows`` comes after ``hour_expected`` and ``history``'s ``dhist``: the
+stretches that could pass (``stretch_candidates``), judged against the hour's
+rate and the actor's own usual stretch on the days before (``short_windows``,
+tested in ``tests``), with an agent on a sharp schedule (as of the days before)
+tested on the slots off it (``schedule``, ``schedule_slots``).
 """
 
 from __future__ import annotations
@@ -55,12 +55,6 @@ STRETCH = f"""    stretch AS MATERIALIZED (   -- events (e) and active slots (k)
               FROM (SELECT ak, wk, type_code, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
               WINDOW w AS (PARTITION BY ak ORDER BY si))
     ),
-    runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
-                -- across a slot boundary is one run, and slots are tested in runs (runs start
-                -- at random, each covering run_len slots: active slots / run_len is binomial)
-        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
-        FROM stretch GROUP BY ak
-    ),
 """
 
 #: the stretches that could pass one of the tests (see ``tests`` in bursts): a necessary condition
@@ -72,36 +66,38 @@ _COULD_PASS = f"""w.events >= {MIN_EVENTS} / sensitivity
                             ELSE w.slots >= {RATIO} * (ss.on_slots + ss.off_expected)
                                  AND w.len / 5 - ss.on_slots >= 2 END))"""
 
+#: ``hist``'s active slots before the day at each 5-minute slot of the hour (p0..p11), and as shares
+_POS = ", ".join(f"p{p}" for p in range(12))
+_POS_P = ", ".join(f"(p{p} + 0.5) / (hours + 1)" for p in range(12))
+
 
 def short_windows(prefilter: bool = True) -> str:
     """The CTEs from ``schedule`` to ``short_windows``; ``prefilter=False`` tests every stretch
     (for tests: the same alarms, with much more work)."""
-    return f"""    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
-                    -- 48+ active hours): how often each slot of the hour is active when it works
-        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
-        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
-              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
-        CROSS JOIN range(12) AS p(pos)
-        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
-               ON c.ak = a.ak AND c.pos = p.pos
-        GROUP BY a.ak, a.hours
-        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
+    return f"""    schedule AS (   -- an agent on a sharp schedule as of each day (a 5-minute slot of the hour active in
+                    -- half of its 48+ active hours before that day): how often each slot of the hour is
+                    -- active when it works
+        SELECT ak, day, list_value({_POS_P}) AS pos_p
+        FROM hist
+        WHERE actor_type = 'agent' AND hours >= 48 AND greatest({_POS}) >= 0.5 * hours
     ),
     schedule_slots AS (   -- for each stretch length and slot of the hour it starts at: the slots it covers
                           -- on the schedule (active in a quarter of its hours), and how many of the others
                           -- are usually active (see short_windows)
-        SELECT ak, len, pos, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
+        SELECT ak, day, len, pos, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
                list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
-        FROM (SELECT sc.ak, l.len, p.pos,
+        FROM (SELECT sc.ak, sc.day, l.len, p.pos,
                      list_transform(range(l.len // 5), lambda i: sc.pos_p[(p.pos + i) % 12 + 1]) AS covered
               FROM schedule AS sc, (SELECT unnest([15, 30, 60]) AS len) AS l, range(12) AS p(pos))
     ),
     stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least 3x
                                            -- their usual in events, or an agent's in slots (on a
                                            -- schedule, in the slots off it), with the schedule's slots
-        SELECT w.*, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
-        FROM ({_long('stretch')}) AS w JOIN dispersion AS u USING (ak, len)
-        LEFT JOIN schedule_slots AS ss ON ss.ak = w.ak AND ss.len = w.len AND ss.pos = minute(w.slot) // 5
+        SELECT w.*, u.usual_events, u.usual_slots, u.phi, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
+        FROM ({_long('stretch')}) AS w
+        JOIN dhist AS u ON u.ak = w.ak AND u.len = w.len AND u.day = date_trunc('day', w.slot)
+        LEFT JOIN schedule_slots AS ss
+               ON ss.ak = w.ak AND ss.day = u.day AND ss.len = w.len AND ss.pos = minute(w.slot) // 5
         WHERE {_COULD_PASS if prefilter else 'true'}
     ),
     short_windows AS (   -- 15, 30 and 60 minutes from each active 5-minute slot: a short runaway or
@@ -112,14 +108,17 @@ def short_windows(prefilter: bool = True) -> str:
         SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
                w.len, w.events, w.slots,
                -- the actor's own rhythm first: not below its usual busy stretch of that length
-               greatest(h.expected * w.len / 60, u.usual_events) AS expected,
-               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
+               -- (a stretch that ends inside its hour, at the pace known before that hour)
+               greatest(CASE WHEN w.slot + to_minutes(w.len) < h."end" THEN coalesce(h.expected_early, h.expected)
+                             ELSE h.expected END * w.len / 60, w.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, w.phi) ELSE h.clump END AS clump,
                h.run_len,
-               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
+               least(greatest(h.occupancy, w.usual_slots / (w.len / 5)), 0.999) AS occupancy,
                -- on a sharp schedule (see schedule_slots), its slots on and off it
                w.scheduled, w.on_slots, w.off_expected
-        FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
+        FROM stretch_candidates AS w   -- (with its day's history: one join here, so no plan joins two
+                                       -- per-actor tables on the actor alone)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
-        WHERE h.kind <> 'new_actor'
+        WHERE h.kind <> 'new_actor' AND h.judged
     ),
 """

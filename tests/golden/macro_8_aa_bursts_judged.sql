@@ -30,15 +30,14 @@ CREATE OR REPLACE MACRO aa_bursts_judged
     actor AS (
         SELECT ak, any_value(wk) AS wk, min(workspace_id) AS workspace_id, min(actor_id) AS actor_id,
                -- two actors with one 64-bit key (odds about 1e-8 among a million actors) would
-               -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads)
+               -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads).
+               -- Its type: that of its busiest 5 minutes on its first day (not of all its history, so
+               -- a later event never changes it; actor marks apply to every event alike)
                CASE WHEN min(actor_id) <> max(actor_id) OR min(workspace_id) <> max(workspace_id)
                     THEN error('bursts: two actors share a 64-bit key; please report this')
-                    ELSE arg_max(actor_type, n * 4 + type_code) END AS actor_type,
-               min(first_at) AS first_seen, max(last_at) AS last_seen, sum(n) AS total,
-               -- clumping: how many events an active 5 minutes usually holds. Counts are
-               -- tested in clumps (quasi-Poisson), so an agent that works in bursts by design
-               -- is not surprising for it; the 99th percentile is the rapid-succession baseline
-               quantile_cont(n, [0.5, 0.99]) AS q, count(*) AS active_slots
+                    ELSE arg_max(actor_type, [-epoch(date_trunc('day', slot))::BIGINT, n * 4 + type_code]) END
+                   AS actor_type,
+               min(first_at) AS first_seen, max(last_at) AS last_seen
         FROM ev GROUP BY ak
     ),
     stretch AS MATERIALIZED (   -- events (e) and active slots (k) in the 15, 30 and 60 minutes from each
@@ -52,12 +51,6 @@ CREATE OR REPLACE MACRO aa_bursts_judged
               FROM (SELECT ak, wk, type_code, slot, n, epoch(slot)::BIGINT // 300 AS si FROM ev)
               WINDOW w AS (PARTITION BY ak ORDER BY si))
     ),
-    runs AS (   -- how many consecutive 5-minute slots an actor's activity usually spans: a batch
-                -- across a slot boundary is one run, and slots are tested in runs (runs start
-                -- at random, each covering run_len slots: active slots / run_len is binomial)
-        SELECT ak, count(*) / count(*) FILTER (gap IS DISTINCT FROM 1) AS run_len
-        FROM stretch GROUP BY ak
-    ),
     span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
                  -- actor_type does for actors
@@ -66,134 +59,151 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                         ELSE min(first_seen) END AS t0
         FROM actor GROUP BY wk
     ),
-    daily AS (   -- a person's own day: on a busy day every hour is busier
-        SELECT ak, date_trunc('day', hour) AS day, sum(n) AS day_events, count(*) AS day_hours
+    who AS (   -- an actor first seen a day or more after its workspace's first event is a newcomer
+        SELECT a.*, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
+        FROM actor AS a JOIN wspan AS w USING (wk)
+    ),
+    adays AS MATERIALIZED (   -- per actor and active day: its slots, clumps, runs and slots of the hour
+        SELECT ak, date_trunc('day', slot) AS day, count(*) AS slots, median(n) AS day_clump,
+               quantile_cont(n, 0.99) AS day_top, count(*) FILTER (gap IS DISTINCT FROM 1) AS run_starts, count(*) FILTER (minute(slot) // 5 = 0) AS p0, count(*) FILTER (minute(slot) // 5 = 1) AS p1, count(*) FILTER (minute(slot) // 5 = 2) AS p2, count(*) FILTER (minute(slot) // 5 = 3) AS p3, count(*) FILTER (minute(slot) // 5 = 4) AS p4, count(*) FILTER (minute(slot) // 5 = 5) AS p5, count(*) FILTER (minute(slot) // 5 = 6) AS p6, count(*) FILTER (minute(slot) // 5 = 7) AS p7, count(*) FILTER (minute(slot) // 5 = 8) AS p8, count(*) FILTER (minute(slot) // 5 = 9) AS p9, count(*) FILTER (minute(slot) // 5 = 10) AS p10, count(*) FILTER (minute(slot) // 5 = 11) AS p11
+        FROM stretch GROUP BY ALL
+    ),
+    hdays AS (   -- ... its active hours and their active slots
+        SELECT ak, date_trunc('day', hour) AS day, count(*) AS hours, sum(slots) AS hs, sum(slots * slots) AS hs2
         FROM hourly GROUP BY ALL
     ),
-    who AS (   -- per actor: clump size, share of 5-minute slots active, days of history
-        SELECT a.*, greatest(a.q[1], 1.0) AS clump, greatest(a.q[2], 1.0) AS slot_expected, r.run_len,
-               least(a.active_slots / greatest(date_diff('minute', date_trunc('day', a.first_seen),
-                                                         span.t1) / 5, 1), 0.999) AS occupancy,
-               d.history_days, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
-        FROM actor AS a, span, (SELECT ak, count(*) AS history_days FROM daily GROUP BY ak) AS d, wspan AS w,
-             runs AS r
-        WHERE d.ak = a.ak AND w.wk = a.wk AND r.ak = a.ak
+    hist AS MATERIALIZED (   -- per actor and active day, its days before it: how many; clump size (median
+                             -- of the days' median events in an active 5 minutes) and busiest 5 minutes
+                             -- (median of the days' 99th percentiles); how many consecutive slots a run
+                             -- spans (a batch across a slot boundary is one run); share of 5-minute slots
+                             -- active (occupancy) and the dispersion of active slots per hour; its
+                             -- active hours and slots at each 5-minute slot of the hour (schedule)
+        SELECT ak, day, actor_type, history_days, clump, slot_expected, run_len, hours, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11,
+               least(coalesce(slots, 0) / greatest(date_diff('minute', first_day, day) / 5, 1), 0.999) AS occupancy,
+               greatest(1.0, coalesce((hs2 / span_hours - (hs / span_hours) ** 2) / (hs / span_hours), 1.0))
+                   AS slot_phi
+        FROM (SELECT d.ak, d.day, a.actor_type, date_trunc('day', a.first_seen) AS first_day,
+                     greatest(date_diff('hour', a.first_seen, d.day), 1) AS span_hours,
+                     count(*) OVER w AS history_days,
+                     greatest(coalesce(median(d.day_clump) OVER w, 1.0), 1.0) AS clump,
+                     greatest(coalesce(median(d.day_top) OVER w, 1.0), 1.0) AS slot_expected,
+                     coalesce(sum(d.slots) OVER w / nullif(sum(d.run_starts) OVER w, 0), 1.0) AS run_len,
+                     sum(d.slots) OVER w AS slots, coalesce(sum(h.hours) OVER w, 0) AS hours,
+                     sum(h.hs) OVER w AS hs, sum(h.hs2) OVER w AS hs2, sum(d.p0) OVER w AS p0, sum(d.p1) OVER w AS p1, sum(d.p2) OVER w AS p2, sum(d.p3) OVER w AS p3, sum(d.p4) OVER w AS p4, sum(d.p5) OVER w AS p5, sum(d.p6) OVER w AS p6, sum(d.p7) OVER w AS p7, sum(d.p8) OVER w AS p8, sum(d.p9) OVER w AS p9, sum(d.p10) OVER w AS p10, sum(d.p11) OVER w AS p11
+              FROM adays AS d JOIN hdays AS h USING (ak, day) JOIN who AS a USING (ak)
+              WINDOW w AS (PARTITION BY d.ak ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
     ),
-    dispersion AS (   -- each actor's counts over 15, 30 and 60 minutes (empty windows included,
-                      -- from its first event): variance / mean, the quasi-Poisson dispersion at
-                      -- that scale. A bot that commits ten at a time once a week is overdispersed
-                      -- at every scale; a steady agent is about 1
-        -- also the actor's usual busy stretch of that length: the 90th percentile of events and
-        -- the median of active slots over the (disjoint) stretches it was active in
-        SELECT b.ak, b.len,
-               greatest(1.0, (b.sq / t.windows - (b.total / t.windows) ** 2) / (b.total / t.windows)) AS phi,
-               b.usual_events, b.usual_slots
-        FROM (SELECT ak, len, sum(k) AS total, sum(k * k) AS sq, quantile_cont(k, 0.9) AS usual_events,
-                     median(slots) AS usual_slots
-              FROM (SELECT ak, 15 AS len, k, slots FROM quarter
-                    UNION ALL
-                    SELECT ak, 30, sum(k), sum(slots)::BIGINT FROM quarter
-                    GROUP BY ak, time_bucket(INTERVAL 30 MINUTE, bucket)
-                    UNION ALL
-                    SELECT ak, 60, n, slots FROM hourly)
-              GROUP BY ALL) AS b
-        JOIN (SELECT a.ak, l.len,
-                     greatest(date_diff('minute', a.first_seen, span.t1) / l.len, 1) AS windows
-              FROM actor AS a, span, (SELECT unnest([15, 30, 60]) AS len) AS l) AS t USING (ak, len)
-    ),
-    slot_dispersion AS (   -- and of its active 5-minute slots per hour: a bot whose merges come
-                           -- in sprees fills many slots of the rare hour it works
-        SELECT h.ak, greatest(1.0, (sum(h.slots ** 2) / any_value(t.hours) - (sum(h.slots) / any_value(t.hours)) ** 2)
-                                   / (sum(h.slots) / any_value(t.hours))) AS phi
-        FROM hourly AS h
-        JOIN (SELECT a.ak, greatest(date_diff('hour', a.first_seen, span.t1), 1) AS hours
-              FROM actor AS a, span) AS t USING (ak)
-        GROUP BY h.ak
-    ),
-    days AS (   -- days of each kind in each actor's history, for zero-filled medians
-        SELECT a.ak, isodow(d) >= 6 AS weekend, count(*) AS days
-        FROM actor AS a, span,
-             LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
-                                     INTERVAL 1 DAY) AS g(d)
+    dday AS (   -- per actor, active day and stretch length (15, 30, 60 minutes, disjoint): events, their
+                -- squares, the day's busy stretch (90th percentile) and its usual active slots (median)
+        SELECT ak, date_trunc('day', bucket) AS day, len, sum(k) AS total, sum(k * k) AS sq,
+               quantile_cont(k, 0.9) AS top, median(slots) AS mid
+        FROM (SELECT ak, 15 AS len, bucket, k, slots FROM quarter
+              UNION ALL
+              SELECT ak, 30, time_bucket(INTERVAL 30 MINUTE, bucket), sum(k), sum(slots)::BIGINT FROM quarter
+              GROUP BY ak, time_bucket(INTERVAL 30 MINUTE, bucket)
+              UNION ALL
+              SELECT ak, 60, hour, n, slots FROM hourly)
         GROUP BY ALL
     ),
-    profile AS (
-        SELECT h.ak, isodow(h.hour) >= 6 AS weekend, hour(h.hour) AS hod,
-               list(h.n) AS counts, sum(h.n) AS events
-        FROM hourly AS h GROUP BY ALL
+    dhist AS MATERIALIZED (   -- ... over its days before: variance / mean of its counts at that length
+                              -- (empty windows included, from its first event; a bot that commits ten
+                              -- at a time once a week is overdispersed, a steady agent about 1), and
+                              -- its usual busy stretch (the days' medians)
+        SELECT ak, day, len, usual_events, usual_slots,
+               greatest(1.0, coalesce((sq / windows - (total / windows) ** 2) / (total / windows), 1.0)) AS phi
+        FROM (SELECT d.ak, d.day, d.len, sum(d.total) OVER w AS total, sum(d.sq) OVER w AS sq,
+                     median(d.top) OVER w AS usual_events, median(d.mid) OVER w AS usual_slots,
+                     greatest(date_diff('minute', a.first_seen, d.day) / d.len, 1) AS windows
+              FROM dday AS d JOIN who AS a USING (ak)
+              WINDOW w AS (PARTITION BY d.ak, d.len ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
     ),
-    baseline AS (
-        SELECT p.ak, p.weekend, p.hod, p.events, p.counts, d.days, len(p.counts) AS active_days,
-               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0), 'median')
-                   AS median,
-               -- worked on fewer than a quarter of days: robust to the anomalies themselves
-               list_aggregate(list_resize(p.counts, greatest(d.days, len(p.counts)), 0),
-                              'quantile_disc', 0.75) AS q75
-        FROM profile AS p JOIN days AS d USING (ak, weekend)
+    grid AS MATERIALIZED (   -- every hour of every day of each actor, from its first day (idle: 0) to the
+                             -- data's last (so a day's peers are the same whatever came after it)
+        SELECT *, max(n) OVER (PARTITION BY ak, day) > 0 AS active_day
+        FROM (SELECT g.ak, g.wk, g.actor_type, g.day, g.hod, isodow(g.day) >= 6 AS weekend, coalesce(h.n, 0) AS n
+              FROM (SELECT a.ak, a.wk, a.actor_type, s.day, r.hod, s.day + to_hours(r.hod) AS hour
+                    FROM who AS a, span,
+                         LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
+                                                 INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
+              LEFT JOIN hourly AS h ON h.ak = g.ak AND h.hour = g.hour)
     ),
-    near AS (   -- time of day as a smoothed profile: an hour next to a usual one is usual, and a
-                -- weekend hour is judged against that hour on weekdays too (working a weekend
-                -- day at one's usual hours is ordinary)
-        SELECT t.ak, t.weekend, t.hod,
-               max(b.median) AS median, max(b.q75) AS q75, max(b.events / greatest(b.days, 1)) AS mean,
-               sum(b.active_days) AS active_days
-        FROM (SELECT DISTINCT ak, weekend, hod FROM baseline
-              UNION SELECT DISTINCT ak, true, hod FROM baseline) AS t
-        JOIN baseline AS b
-          ON b.ak = t.ak AND (b.weekend = t.weekend OR t.weekend)
-         AND (b.hod IN ((t.hod + 23) % 24, (t.hod + 1) % 24)
-              OR (b.hod = t.hod AND b.weekend <> t.weekend))
-        GROUP BY ALL
+    hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
+                   -- median, 75th percentile, mean, days worked then; and its active days
+        SELECT ak, wk, actor_type = 'agent' AS agent, day, hod, weekend, n,
+               {'median': coalesce(median(n) FILTER (NOT weekend) OVER w, 0), 'q75': coalesce(quantile_disc(n, 0.75) FILTER (NOT weekend) OVER w, 0), 'mean': coalesce(avg(n) FILTER (NOT weekend) OVER w, 0), 'days': count(*) FILTER (NOT weekend AND n > 0) OVER w} AS wd, {'median': coalesce(median(n) FILTER (weekend) OVER w, 0), 'q75': coalesce(quantile_disc(n, 0.75) FILTER (weekend) OVER w, 0), 'mean': coalesce(avg(n) FILTER (weekend) OVER w, 0), 'days': count(*) FILTER (weekend AND n > 0) OVER w} AS we,
+               count(*) FILTER (active_day) OVER w AS recent_days
+        FROM grid
+        WINDOW w AS (PARTITION BY ak, hod ORDER BY day RANGE BETWEEN INTERVAL 28 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING)
     ),
-    peer_cells AS (   -- the actor's peers: its workspace's actors of its type, per hour of day:
-                      -- how often they work then, and how busy an hour is at their 90th percentile
-                      -- over all their days (days without activity count as zero)
-        SELECT wk, actor_type, weekend, hod, active,
-               CASE WHEN active < 0.25 THEN 0   -- an hour they do not work (as off_hours)
-                    ELSE counts[greatest(1, ceil((1 - 0.1 / active) * len(counts)))::BIGINT] END AS busy
-        FROM (
-            SELECT a.wk, a.actor_type, b.weekend, b.hod,
-                   sum(b.active_days) / sum(b.days) AS active, list_sort(flatten(list(b.counts))) AS counts
-            FROM baseline AS b JOIN who AS a USING (ak)
-            WHERE NOT a.newcomer OR a.history_days >= 7
-            GROUP BY ALL
-        )
+    hbase AS MATERIALIZED (   -- per actor and active hour: its own (that hour, that kind of day) and near
+                              -- (an hour either side; on a weekend day also weekdays then): starting or
+                              -- finishing an hour early, or working a weekend at one's usual hours, is ordinary.
+                              -- And the day's pace: the workspace's others (people apart from agents) since
+                              -- midnight against their usual then, through this hour and through the one
+                              -- before (an organisation-wide busy day raises what is expected from its start)
+        SELECT ak, day, day + to_hours(hod) AS hour, recent_days,
+               (ws_n - own_n + 10) / (ws_u - own_u + 10) AS pace,
+               (coalesce(ws_n_before, 0) - (own_n - n) + 10)
+                   / (coalesce(ws_u_before, 0) - (own_u - mine.mean) + 10) AS pace_before,
+               greatest(mine.q75, list_max([x.q75 FOR x IN near])) AS q75,
+               mine.days + list_sum([x.days FOR x IN near]) AS near_days,
+               greatest(mine.median, list_max([x.median FOR x IN near]),
+                        0.5 * greatest(mine.mean, list_max([x.mean FOR x IN near])), 0.05) AS own
+        FROM (SELECT *, CASE WHEN weekend THEN we ELSE wd END AS mine,
+                     CASE WHEN weekend THEN [wd_prev, wd_next, we_prev, we_next, wd] ELSE [wd_prev, wd_next] END
+                         AS near
+              FROM (SELECT *, CASE WHEN hod = 0 THEN last_value(wd) OVER v2 ELSE lag(wd) OVER v END AS wd_prev, CASE WHEN hod = 23 THEN first_value(wd) OVER v2 ELSE lead(wd) OVER v END AS wd_next, CASE WHEN hod = 0 THEN last_value(we) OVER v2 ELSE lag(we) OVER v END AS we_prev, CASE WHEN hod = 23 THEN first_value(we) OVER v2 ELSE lead(we) OVER v END AS we_next,
+                           sum(n) OVER v AS own_n, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER v AS own_u, sum(n) OVER c AS ws_n,
+                           sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER c AS ws_u, sum(n) OVER cb AS ws_n_before, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER cb AS ws_u_before
+                    FROM hrecent
+                    WINDOW v AS (PARTITION BY ak, day ORDER BY hod),
+                           v2 AS (PARTITION BY ak, day ORDER BY hod
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+                           c AS (PARTITION BY wk, agent, day ORDER BY hod),
+                           cb AS (PARTITION BY wk, agent, day ORDER BY hod RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)))
+        WHERE n > 0
     ),
-    peers AS (   -- smoothed as an actor's own profile is (an hour either way)
-        SELECT g.wk, g.actor_type, g.weekend, h.hod, max(g.busy) AS busy, max(g.active) AS active
-        FROM peer_cells AS g, range(24) AS h(hod)
-        WHERE g.hod IN (h.hod, (h.hod + 23) % 24, (h.hod + 1) % 24)
-        GROUP BY ALL
+    peer_days AS (   -- the actor's peers (its workspace's actors of its type), per day and hour of day:
+                     -- how many worked then, how many were there, and how busy their 90th percentile was
+        SELECT wk, actor_type, day, hod, any_value(weekend) AS weekend, count(*) FILTER (n > 0) AS active,
+               count(*) AS present, quantile_disc(n, 0.9) AS top
+        FROM grid GROUP BY ALL
     ),
-    hour_scored AS (   -- the mean leaves the hour itself out, so an anomaly cannot hide in it
+    peers AS (   -- ... over their last days before (that kind of day), smoothed over an hour either side:
+                 -- how often they work then, and how busy an hour then is (0 at an hour they do not work)
+        SELECT wk, actor_type, day, hod, max(active) OVER s AS active,
+               max(CASE WHEN active < 0.25 THEN 0 ELSE busy END) OVER s AS busy
+        FROM (SELECT wk, actor_type, day, hod,
+                     CASE WHEN weekend THEN we_active ELSE wd_active END AS active,
+                     coalesce(CASE WHEN weekend THEN we_busy ELSE wd_busy END, 0) AS busy
+              FROM (SELECT wk, actor_type, day, hod, weekend,
+                           coalesce(sum(active) FILTER (NOT weekend) OVER w / sum(present) FILTER (NOT weekend) OVER w, 0) AS wd_active, median(top) FILTER (NOT weekend) OVER w AS wd_busy, coalesce(sum(active) FILTER (weekend) OVER w / sum(present) FILTER (weekend) OVER w, 0) AS we_active, median(top) FILTER (weekend) OVER w AS we_busy
+                    FROM peer_days
+                    WINDOW w AS (PARTITION BY wk, actor_type, hod ORDER BY day RANGE BETWEEN INTERVAL 28 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING)))
+        WINDOW s AS (PARTITION BY wk, actor_type, day ORDER BY hod ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)
+    ),
+    hour_scored AS (   -- each active hour against the actor's days before it (history), and the day
+                       -- so far: on a busy day every hour is busier (its hours before this one)
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
                h.n AS events, h.slots, a.actor_type,
                -- an agent's overdispersion is its own (a person's is mostly the time of day,
                -- which the baseline already models)
-               CASE WHEN a.actor_type = 'agent' THEN greatest(a.clump, ph.phi) ELSE a.clump END AS clump,
-               CASE WHEN a.actor_type = 'agent' THEN greatest(a.run_len, sd.phi) ELSE a.run_len END AS run_len,
-               a.occupancy, a.history_days,
+               CASE WHEN a.actor_type = 'agent' THEN greatest(s.clump, ph.phi) ELSE s.clump END AS clump,
+               CASE WHEN a.actor_type = 'agent' THEN greatest(s.run_len, s.slot_phi) ELSE s.run_len END AS run_len,
+               s.occupancy, s.history_days, b.recent_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
-               greatest(coalesce(b.q75, 0), coalesce(nb.q75, 0)) AS q75,
-               coalesce(b.active_days, 0) + coalesce(nb.active_days, 0) AS near_days,
-               greatest(coalesce(b.median, 0), coalesce(nb.median, 0),
-                        0.5 * greatest(coalesce((b.events - h.n) / greatest(b.days - 1, 1), 0),
-                                       coalesce(nb.mean, 0)),
-                        0.05) AS own,
-               (d.day_events - h.n) / greatest(d.day_hours - 1, 1) AS day_rate,
+               h.hour >= date_trunc('day', a.first_seen) + INTERVAL 2 DAY AS judged,
+               b.q75, b.near_days, b.own, coalesce(ph.usual_events, 0) AS usual_hour, b.pace, b.pace_before,
+               coalesce(sum(h.n) OVER d / count(*) OVER d, 0) AS day_rate,
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
         FROM hourly AS h
-        JOIN who AS a USING (ak)
-        JOIN dispersion AS ph ON ph.ak = h.ak AND ph.len = 60
-        JOIN slot_dispersion AS sd ON sd.ak = h.ak
-        JOIN daily AS d ON d.ak = h.ak AND d.day = date_trunc('day', h.hour)
-        LEFT JOIN baseline AS b
-               ON b.ak = h.ak AND b.weekend = (isodow(h.hour) >= 6) AND b.hod = hour(h.hour)
-        LEFT JOIN near AS nb
-               ON nb.ak = h.ak AND nb.weekend = (isodow(h.hour) >= 6) AND nb.hod = hour(h.hour)
+        JOIN hbase AS b ON b.ak = h.ak AND b.hour = h.hour
+        JOIN who AS a ON a.ak = b.ak
+        JOIN hist AS s ON s.ak = b.ak AND s.day = b.day
+        JOIN dhist AS ph ON ph.ak = b.ak AND ph.day = b.day AND ph.len = 60
         LEFT JOIN peers AS g
-               ON g.wk = a.wk AND g.actor_type = a.actor_type
-              AND g.weekend = (isodow(h.hour) >= 6) AND g.hod = hour(h.hour)
+               ON g.wk = a.wk AND g.actor_type = a.actor_type AND g.day = s.day AND g.hod = hour(h.hour)
+        WINDOW d AS (PARTITION BY h.ak, s.day ORDER BY h.hour ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
     ),
     hour_kinds AS (   -- a short history (days with activity) leans on the peers' (shrinkage):
                       -- weight (7 - days) / 7; a new actor's first day is in events, not clumps
@@ -202,7 +212,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
                     -- "never works then" needs evidence: at most 1 in 20 of its other active
                     -- days touch that hour (or its neighbours), and a history, else its peers'
-                    WHEN q75 = 0 AND near_days - 1 <= greatest(1, 0.05 * history_days)
+                    WHEN q75 = 0 AND near_days <= greatest(1, 0.05 * recent_days)
                          AND (history_days >= 7 OR peer_active < 0.25)
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,
@@ -216,11 +226,17 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT * REPLACE (greatest(occupancy, least(usual / clump / 12, 0.999)) AS occupancy),
                CASE kind WHEN 'new_actor' THEN greatest(peer_busy, 0.05)
                             WHEN 'off_hours' THEN usual
-                            ELSE greatest(usual, day_rate) END AS expected
+                            -- a person's own rhythm first: not below its usual busy hour, and on a
+                            -- busy day (the workspace's others so far) that times the day's pace
+                            WHEN 'rapid_succession' THEN greatest(greatest(usual, usual_hour) * greatest(pace, 1), day_rate)
+                            ELSE greatest(usual, day_rate) END AS expected,
+               -- for a stretch that ends inside the hour: the pace through the hour before
+               CASE kind WHEN 'rapid_succession' THEN greatest(greatest(usual, usual_hour) * greatest(pace_before, 1), day_rate)
+                         END AS expected_early
         FROM hour_kinds
     ),
     agent_windows AS (   -- agents work every hour: three-hour sums catch a longer, milder runaway
-        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, run_len,
+        SELECT ak, actor_type, kind, start - INTERVAL 2 HOUR AS start, "end", clump, run_len, judged,
                avg(occupancy) OVER w AS occupancy, sum(events) OVER w AS events, sum(expected) OVER w AS expected,
                sum(slots) OVER w AS slots, count(*) OVER w AS hours
         FROM hour_expected WHERE kind = 'runaway_agent'
@@ -230,52 +246,50 @@ CREATE OR REPLACE MACRO aa_bursts_judged
     agent_hours AS MATERIALIZED (   -- an agent's clock hours and 3-hour sums busy in more of their 5-minute
                                     -- slots than its time of day's (see tests)
         SELECT * FROM (SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
-                              1 AS hours FROM hour_expected WHERE kind = 'runaway_agent'
+                              1 AS hours FROM hour_expected WHERE kind = 'runaway_agent' AND judged
                        UNION ALL
                        SELECT ak, actor_type, kind, start, "end", events, expected, slots, occupancy, run_len,
-                              hours FROM agent_windows WHERE hours = 3)
+                              hours FROM agent_windows WHERE hours = 3 AND judged)
         WHERE slots >= 3.0 * 12 * hours * occupancy AND slots >= 4 * hours
           AND events >= 8 / sensitivity
     ),
-    agent_days AS (   -- every hour (3 hours) of the agent: its day, active slots and events
+    agent_days AS (   -- every hour (3 hours) of the agent, judged or not: its day, active slots and events
         SELECT ak, 1 AS hours, date_trunc('day', start) AS day, slots, events
         FROM hour_expected WHERE kind = 'runaway_agent'
         UNION ALL
         SELECT ak, 3, date_trunc('day', start), slots, events FROM agent_windows WHERE hours = 3
     ),
-    agent_novel AS (   -- its own rhythm first: what it did on 3 other days (as many slots and events) is no runaway
+    agent_novel AS (   -- its own rhythm first: what it did on 3 earlier days (as many slots and events) is no runaway
         SELECT h.* FROM agent_hours AS h
         LEFT JOIN agent_days AS d
                ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
-              AND d.day <> date_trunc('day', h.start)
+              AND d.day < date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
     ),
-    schedule AS (   -- an agent on a sharp schedule (a 5-minute slot of the hour active in half of its
-                    -- 48+ active hours): how often each slot of the hour is active when it works
-        SELECT a.ak, list((coalesce(c.n, 0) + 0.5) / (a.hours + 1) ORDER BY p.pos) AS pos_p
-        FROM (SELECT h.ak, count(*) AS hours FROM hourly AS h JOIN who AS w USING (ak)
-              WHERE w.actor_type = 'agent' GROUP BY h.ak HAVING count(*) >= 48) AS a
-        CROSS JOIN range(12) AS p(pos)
-        LEFT JOIN (SELECT ak, minute(slot) // 5 AS pos, count(*) AS n FROM ev GROUP BY ALL) AS c
-               ON c.ak = a.ak AND c.pos = p.pos
-        GROUP BY a.ak, a.hours
-        HAVING max(coalesce(c.n, 0)) >= 0.5 * a.hours
+    schedule AS (   -- an agent on a sharp schedule as of each day (a 5-minute slot of the hour active in
+                    -- half of its 48+ active hours before that day): how often each slot of the hour is
+                    -- active when it works
+        SELECT ak, day, list_value((p0 + 0.5) / (hours + 1), (p1 + 0.5) / (hours + 1), (p2 + 0.5) / (hours + 1), (p3 + 0.5) / (hours + 1), (p4 + 0.5) / (hours + 1), (p5 + 0.5) / (hours + 1), (p6 + 0.5) / (hours + 1), (p7 + 0.5) / (hours + 1), (p8 + 0.5) / (hours + 1), (p9 + 0.5) / (hours + 1), (p10 + 0.5) / (hours + 1), (p11 + 0.5) / (hours + 1)) AS pos_p
+        FROM hist
+        WHERE actor_type = 'agent' AND hours >= 48 AND greatest(p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11) >= 0.5 * hours
     ),
     schedule_slots AS (   -- for each stretch length and slot of the hour it starts at: the slots it covers
                           -- on the schedule (active in a quarter of its hours), and how many of the others
                           -- are usually active (see short_windows)
-        SELECT ak, len, pos, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
+        SELECT ak, day, len, pos, len(list_filter(covered, lambda p: p >= 0.25)) AS on_slots,
                list_sum(list_filter(covered, lambda p: p < 0.25)) AS off_expected
-        FROM (SELECT sc.ak, l.len, p.pos,
+        FROM (SELECT sc.ak, sc.day, l.len, p.pos,
                      list_transform(range(l.len // 5), lambda i: sc.pos_p[(p.pos + i) % 12 + 1]) AS covered
               FROM schedule AS sc, (SELECT unnest([15, 30, 60]) AS len) AS l, range(12) AS p(pos))
     ),
     stretch_candidates AS MATERIALIZED (   -- only stretches that could pass (see tests): at least 3x
                                            -- their usual in events, or an agent's in slots (on a
                                            -- schedule, in the slots off it), with the schedule's slots
-        SELECT w.*, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
-        FROM (SELECT ak, slot, 15 AS len, e15 AS events, k15 AS slots FROM stretch UNION ALL SELECT ak, slot, 30 AS len, e30 AS events, k30 AS slots FROM stretch UNION ALL SELECT ak, slot, 60 AS len, e60 AS events, k60 AS slots FROM stretch) AS w JOIN dispersion AS u USING (ak, len)
-        LEFT JOIN schedule_slots AS ss ON ss.ak = w.ak AND ss.len = w.len AND ss.pos = minute(w.slot) // 5
+        SELECT w.*, u.usual_events, u.usual_slots, u.phi, ss.on_slots, ss.off_expected, ss.ak IS NOT NULL AS scheduled
+        FROM (SELECT ak, slot, 15 AS len, e15 AS events, k15 AS slots FROM stretch UNION ALL SELECT ak, slot, 30 AS len, e30 AS events, k30 AS slots FROM stretch UNION ALL SELECT ak, slot, 60 AS len, e60 AS events, k60 AS slots FROM stretch) AS w
+        JOIN dhist AS u ON u.ak = w.ak AND u.len = w.len AND u.day = date_trunc('day', w.slot)
+        LEFT JOIN schedule_slots AS ss
+               ON ss.ak = w.ak AND ss.day = u.day AND ss.len = w.len AND ss.pos = minute(w.slot) // 5
         WHERE w.events >= 8 / sensitivity
           AND (w.events >= 3.0 * u.usual_events
                OR (w.len >= 30 AND w.slots >= 4 AND w.ak IN (SELECT ak FROM actor WHERE actor_type = 'agent')
@@ -291,15 +305,18 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT w.ak, h.actor_type, h.kind, w.slot AS start, w.slot + to_minutes(w.len) AS "end",
                w.len, w.events, w.slots,
                -- the actor's own rhythm first: not below its usual busy stretch of that length
-               greatest(h.expected * w.len / 60, u.usual_events) AS expected,
-               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, u.phi) ELSE h.clump END AS clump,
+               -- (a stretch that ends inside its hour, at the pace known before that hour)
+               greatest(CASE WHEN w.slot + to_minutes(w.len) < h."end" THEN coalesce(h.expected_early, h.expected)
+                             ELSE h.expected END * w.len / 60, w.usual_events) AS expected,
+               CASE WHEN h.actor_type = 'agent' THEN greatest(h.clump, w.phi) ELSE h.clump END AS clump,
                h.run_len,
-               least(greatest(h.occupancy, u.usual_slots / (w.len / 5)), 0.999) AS occupancy,
+               least(greatest(h.occupancy, w.usual_slots / (w.len / 5)), 0.999) AS occupancy,
                -- on a sharp schedule (see schedule_slots), its slots on and off it
                w.scheduled, w.on_slots, w.off_expected
-        FROM stretch_candidates AS w JOIN dispersion AS u USING (ak, len)
+        FROM stretch_candidates AS w   -- (with its day's history: one join here, so no plan joins two
+                                       -- per-actor tables on the actor alone)
         JOIN hour_expected AS h ON h.ak = w.ak AND h.start = date_trunc('hour', w.slot)
-        WHERE h.kind <> 'new_actor'
+        WHERE h.kind <> 'new_actor' AND h.judged
     ),
     volume_stretch AS (   -- an agent's stretches (agents only are judged: the slot's type code 0)
         SELECT ak, date_trunc('day', slot) AS day, slot, e15, e30, e60
@@ -352,12 +369,12 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END) AS raw
         FROM hour_expected
         WHERE events >= 3.0 * expected AND events >= 8 / sensitivity
-          AND kind <> 'new_actor'
+          AND kind <> 'new_actor' AND judged
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
                (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END)
         FROM agent_windows
-        WHERE hours = 3 AND events >= 3.0 * expected AND events >= 8 / sensitivity
+        WHERE hours = 3 AND judged AND events >= 3.0 * expected AND events >= 8 / sensitivity
         UNION ALL
         SELECT ak, actor_type, kind, start, "end", events, expected, NULL, NULL,
                (CASE WHEN (events / clump) > (expected / clump) THEN ((events / clump) * ln((events / clump) / (expected / clump)) - (events / clump) + (expected / clump)) / ln(10) ELSE 0 END)
@@ -383,14 +400,14 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT ak, actor_type, kind, start, "end", events, expected, slots, 12 * hours * occupancy,
                (CASE WHEN ((slots / run_len) / (12 * hours)) > (occupancy / run_len) THEN (12 * hours) * (((slots / run_len) / (12 * hours)) * ln(((slots / run_len) / (12 * hours)) / (occupancy / run_len)) + CASE WHEN ((slots / run_len) / (12 * hours)) < 1 THEN (1 - ((slots / run_len) / (12 * hours))) * ln((1 - ((slots / run_len) / (12 * hours))) / (1 - (occupancy / run_len))) ELSE 0 END) / ln(10) ELSE 0 END)
         FROM agent_novel
-        UNION ALL   -- 5-minute slots against the actor's own busiest (its 99th percentile)
+        UNION ALL   -- 5-minute slots against the actor's own busiest (its days' 99th percentiles before)
         SELECT s.ak, a.actor_type,
                CASE WHEN a.actor_type = 'agent' THEN 'runaway_agent' ELSE 'rapid_succession' END,
-               s.slot, s.slot + INTERVAL 5 MINUTE, s.n, a.slot_expected, NULL, NULL,
-               (CASE WHEN (s.n) > (a.slot_expected) THEN ((s.n) * ln((s.n) / (a.slot_expected)) - (s.n) + (a.slot_expected)) / ln(10) ELSE 0 END)
-        FROM ev AS s JOIN who AS a USING (ak)
-        WHERE s.n >= 8 / sensitivity AND s.n >= 4.0 * a.slot_expected
-          AND NOT (a.newcomer AND s.slot < a.first_seen + INTERVAL 1 DAY)
+               s.slot, s.slot + INTERVAL 5 MINUTE, s.n, h.slot_expected, NULL, NULL,
+               (CASE WHEN (s.n) > (h.slot_expected) THEN ((s.n) * ln((s.n) / (h.slot_expected)) - (s.n) + (h.slot_expected)) / ln(10) ELSE 0 END)
+        FROM ev AS s JOIN who AS a USING (ak) JOIN hist AS h ON h.ak = s.ak AND h.day = date_trunc('day', s.slot)
+        WHERE s.n >= 8 / sensitivity AND s.n >= 4.0 * h.slot_expected
+          AND s.slot >= date_trunc('day', a.first_seen) + INTERVAL 2 DAY
     ),
     wactor AS (   -- 10-minute windows every 5 minutes, so a spike across two is seen whole: each
                   -- person's events in the window from each active slot, and from the 5 minutes
@@ -403,39 +420,46 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
         FROM wactor GROUP BY ALL
     ),
-    wdays AS (   -- days of each kind in each workspace's history: windows nobody was in count as 0
-        SELECT w.wk, isodow(d) >= 6 AS weekend, count(*) AS days
-        FROM wspan AS w, span,
-             LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS g(d)
-        GROUP BY ALL
+    wgrid AS (   -- each workspace's days and hours of the day, from its first day (idle windows count as 0):
+                 -- the median 10-minute window of that hour of that day
+        SELECT g.wk, g.day, g.hod, isodow(g.day) >= 6 AS weekend,
+               list_aggregate(list_resize(coalesce(c.ks, []), 12, 0), 'median') AS k,
+               list_aggregate(list_resize(coalesce(c.ns, []), 12, 0), 'median') AS n
+        FROM (SELECT w.wk, d.day, r.hod
+              FROM wspan AS w, span,
+                   LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS d(day),
+                   range(24) AS r(hod)) AS g
+        LEFT JOIN (SELECT wk, date_trunc('hour', start) AS hour, list(k) AS ks, list(n) AS ns
+                   FROM wslots GROUP BY ALL) AS c
+               ON c.wk = g.wk AND c.hour = g.day + to_hours(g.hod)
     ),
-    wbase AS (
-        SELECT b.wk, b.weekend, b.hod,
-               greatest(list_aggregate(list_resize(b.ks, greatest(12 * d.days, len(b.ks)), 0), 'median'),
-                        1.0) AS k_expected,
-               greatest(list_aggregate(list_resize(b.ns, greatest(12 * d.days, len(b.ns)), 0), 'median'),
-                        1.0) AS expected
-        FROM (SELECT wk, isodow(start) >= 6 AS weekend, hour(start) AS hod, list(k) AS ks, list(n) AS ns
-              FROM wslots GROUP BY ALL) AS b
-        JOIN wdays AS d USING (wk, weekend)
+    wbase AS (   -- as of each day: that hour's median window over the workspace's last days before (that
+                 -- kind of day), from its third day
+        SELECT wk, day, hod, greatest(k_expected, 1.0) AS k_expected, greatest(expected, 1.0) AS expected
+        FROM (SELECT wk, day, hod, weekend, CASE WHEN weekend THEN we_k ELSE wd_k END AS k_expected,
+                     CASE WHEN weekend THEN we_n ELSE wd_n END AS expected, count(*) OVER w AS days
+              FROM (SELECT *, median(k) FILTER (NOT weekend) OVER w AS wd_k, median(n) FILTER (NOT weekend) OVER w AS wd_n, median(k) FILTER (weekend) OVER w AS we_k, median(n) FILTER (weekend) OVER w AS we_n
+                    FROM wgrid
+                    WINDOW w AS (PARTITION BY wk, hod ORDER BY day RANGE BETWEEN INTERVAL 28 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING))
+              WINDOW w AS (PARTITION BY wk, hod ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+        WHERE days >= 2
     ),
     spike_base AS (   -- windows with many more actors than usual at that hour, none of them dominating
         SELECT w.*, b.k_expected, b.expected
         FROM wslots AS w JOIN wbase AS b
-          ON b.wk = w.wk AND b.weekend = (isodow(w.start) >= 6) AND b.hod = hour(w.start)
+          ON b.wk = w.wk AND b.day = date_trunc('day', w.start) AND b.hod = hour(w.start)
         WHERE w.k >= b.k_expected + 4 / sensitivity
           AND w.top < 0.5 * w.n AND w.n >= 3.0 * b.expected
     ),
-    wlocal AS (   -- and than the workspace's level in the hour either side (its own 20 minutes left
-                  -- out): on an organisation-wide busy day every window is busier. That only raises
-                  -- what is expected, so only the windows above need it
+    wlocal AS (   -- and than the workspace's level in the hour before (its 10 minutes before left out):
+                  -- on an organisation-wide busy day every window is busier. That only raises what is
+                  -- expected, so only the windows above need it
         SELECT s.wk, s.start, any_value(s.n) AS n, any_value(s.k) AS k, any_value(s.k_expected) AS k_expected,
-               any_value(s.expected) AS expected, coalesce(sum(o.n), 0) / 20 AS n_local,
-               coalesce(sum(o.k), 0) / 20 AS k_local
+               any_value(s.expected) AS expected, coalesce(sum(o.n), 0) / 10 AS n_local,
+               coalesce(sum(o.k), 0) / 10 AS k_local
         FROM spike_base AS s
         LEFT JOIN wslots AS o
-               ON o.wk = s.wk AND o.start >= s.start - INTERVAL 60 MINUTE AND o.start <= s.start + INTERVAL 60 MINUTE
-              AND (o.start < s.start - INTERVAL 10 MINUTE OR o.start > s.start + INTERVAL 10 MINUTE)
+               ON o.wk = s.wk AND o.start >= s.start - INTERVAL 60 MINUTE AND o.start < s.start - INTERVAL 10 MINUTE
         GROUP BY s.wk, s.start
     ),
     spike_tests AS (
@@ -445,18 +469,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         WHERE k >= greatest(k_expected, k_local) + 4 / sensitivity
           AND n >= 3.0 * greatest(expected, n_local)
     ),
-    tested AS (   -- m: every window tested, big or not (hours, occupancy, 3-hour windows, slots,
-                  -- workspace windows), counted from the sources of ``tests`` and ``spike_tests``
-        SELECT (SELECT count(*) + count(*) FILTER (kind = 'runaway_agent') FROM hour_expected)
-               + 2 * (SELECT count(*) FROM agent_windows WHERE hours = 3)
-               -- sliding windows overlap: one from every active slot is about len / 5 times as
-               -- many as disjoint ones, and disjoint windows are what a scan's multiplicity counts:
-               -- 5/15 + 5/30 + 5/60 per active slot (stretch), and 5/30 + 5/60 more for an agent's
-               + (SELECT sum(active_slots * CASE WHEN actor_type = 'agent' THEN 7 / 12 + 1 / 4 ELSE 7 / 12 END)
-                  FROM who)
-               + (SELECT count(*) FROM ev) + (SELECT count(*) FROM wslots) AS m
-    ),
-    candidates AS (   -- only windows big enough, whose raw score could pass, need ranking
+    candidates AS (   -- only windows big enough, whose raw score could pass, need scoring
         SELECT t.ak, a.wk, t.actor_type, t.kind, t.start, t."end", t.events, t.expected, t.slots,
                t.slots_expected, t.raw, NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
         FROM tests AS t JOIN who AS a USING (ak)
@@ -466,13 +479,11 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                events, expected, NULL, NULL, raw, actors, actors_expected
         FROM spike_tests WHERE raw >= 1.3 / sensitivity
     ),
-    adjusted AS (   -- Benjamini-Hochberg over every window tested: the i-th most surprising of m
-                    -- passes when p * m / i is small; score = -log10 of that adjusted p
-        SELECT *, max(raw - log10(tested.m / i)) OVER (ORDER BY i DESC ROWS UNBOUNDED PRECEDING)
-                      AS score
-        FROM (SELECT *, row_number() OVER (ORDER BY raw DESC, start, kind, ak) AS i FROM candidates), tested
+    flagged AS (   -- a fixed correction per window (the same whatever else the store holds, so a verdict
+                   -- never moves with later windows): score = raw - log10(windows of a busy actor-week)
+        SELECT * FROM (SELECT *, raw - 5.0 AS score FROM candidates)
+        WHERE score >= 1.3 / sensitivity
     ),
-    flagged AS (SELECT * FROM adjusted WHERE score >= 1.3 / sensitivity),
     flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected

@@ -1,0 +1,110 @@
+"""Do later events change earlier verdicts? ``bursts`` on every family, cut and appended.
+
+Issue 34, item 1: the whole store, a window, a cron run and a run next month give the
+same alarms with the same scores for the same stretch. For each family (one tuning
+seed, anomalies injected by ``families.inject``): the store is cut at ``--cuts``
+random times T, judged, the rest appended (a second ingest, as cron does) and judged
+again. Reported per family:
+
+* ``ended_before_cut``: alarms of the whole history that ended before T, and how many
+  of them the cut store gave alike (same stretch, events, expected, score, reason);
+* ``final_at_cut``: alarms of the cut store no later window can join (ended 3 hours,
+  the longest window, before T; a first-seen notice: its first day over), and how
+  many the whole history kept alike;
+* ``until``: whether ``bursts(whole, until=T)`` gave the cut store's alarms exactly.
+
+Agreement is 1.0 where verdicts are causal. ``bursts`` is a black box here (``aa.bursts``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+import activity_analytics as aa
+from activity_analytics._sample import write_jsonl
+
+from . import families
+from ._common import machine, save
+
+LONGEST = dt.timedelta(hours=3)
+COLUMNS = ["workspace_id", "actor_id", "actor_type", "kind", "start", "end", "events", "expected", "score", "reason"]
+
+
+def _ingest(db: Path, events: pl.DataFrame, agents: list[str], name: str) -> None:
+    path = write_jsonl(events, db.parent / f"{name}.jsonl")
+    aa.ingest([path], db, progress=False)
+    if agents:
+        aa.mark_actors(db, agents, "agent")
+
+
+def _rows(frame: pl.DataFrame) -> set[tuple]:
+    return set(frame.select(COLUMNS).rows())
+
+
+def _final(frame: pl.DataFrame, cut: dt.datetime) -> pl.DataFrame:
+    notice = pl.col("kind") == "new_actor"
+    return frame.filter(pl.when(notice).then(pl.col("start") + dt.timedelta(days=1) <= cut)
+                        .otherwise(pl.col("end") <= cut - LONGEST))
+
+
+def family_agreement(family: str, seed: int, cuts: int, per_kind: int) -> dict:
+    data = families.inject(family, seed, per_kind)
+    events = data.events.sort("t_us")
+    tmp = Path(tempfile.mkdtemp(prefix="bursts-causal-"))
+    try:
+        whole = tmp / "whole.duckdb"
+        _ingest(whole, events, data.agents, "whole")
+        everything = aa.bursts(whole)
+        rng = np.random.default_rng(seed)
+        first, last = int(events["t_us"].min()) + 3 * 86_400_000_000, int(events["t_us"].max()) - 6 * 3_600_000_000
+        out = {"family": family, "seed": seed, "cuts": cuts, "ended_before_cut": 0, "ended_before_cut_alike": 0,
+               "final_at_cut": 0, "final_at_cut_alike": 0, "until_alike": 0}
+        for i, t_us in enumerate(sorted(rng.integers(first, last, cuts))):
+            t_us = int(t_us) // 1_000_000 * 1_000_000 + 500_000   # half a second past: no event exactly at it
+            cut = dt.datetime.fromtimestamp(t_us / 1e6, tz=dt.timezone.utc)
+            db = tmp / f"cut{i}.duckdb"
+            _ingest(db, events.filter(pl.col("t_us") <= t_us), data.agents, f"cut{i}")
+            at_cut = aa.bursts(db)
+            out["until_alike"] += _rows(aa.bursts(whole, until=cut)) == _rows(at_cut)
+            _ingest(db, events.filter(pl.col("t_us") > t_us), data.agents, f"rest{i}")
+            later = aa.bursts(db)
+            ended, final = _rows(everything.filter(pl.col("end") <= cut)), _rows(_final(at_cut, cut))
+            out["ended_before_cut"] += len(ended)
+            out["ended_before_cut_alike"] += len(ended & _rows(at_cut))
+            out["final_at_cut"] += len(final)
+            out["final_at_cut_alike"] += len(final & _rows(later))
+        for key in ("ended_before_cut", "final_at_cut"):
+            out[f"{key}_agreement"] = round(out[f"{key}_alike"] / out[key], 4) if out[key] else None
+        return out
+    finally:
+        shutil.rmtree(tmp)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="bench bursts_causal", description=__doc__)
+    parser.add_argument("--cuts", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1, help="a tuning seed")
+    parser.add_argument("--per-kind", type=int, default=10)
+    parser.add_argument("--families", nargs="+", default=list(families.FAMILIES))
+    args = parser.parse_args(argv)
+    rows = []
+    for family in args.families:
+        rows.append(family_agreement(family, args.seed, args.cuts, args.per_kind))
+        print(rows[-1], flush=True)
+    summary = {"machine": machine(), "benchmark": "bursts: verdicts before a cut, cut store vs appended store",
+               "families": rows,
+               "all_alike": all(r["ended_before_cut_alike"] == r["ended_before_cut"]
+                                and r["final_at_cut_alike"] == r["final_at_cut"] and r["until_alike"] == r["cuts"]
+                                for r in rows),
+               "compared": sum(r["ended_before_cut"] + r["final_at_cut"] for r in rows)}
+    print({k: v for k, v in summary.items() if k != "families"}, flush=True)
+    if set(args.families) == set(families.FAMILIES):
+        save("bursts-causal", summary)
+    return summary
