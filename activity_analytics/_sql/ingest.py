@@ -165,15 +165,15 @@ def _from_arrow(shape: Shape) -> str:
         FROM (SELECT loc, text, json_valid(text) AS ok FROM _raw WHERE NOT blank)"""
 
 
-def _from_file(shape: Shape) -> str:
+def _from_file(shape: Shape, numbered: bool = False) -> str:
     """Records read by DuckDB's own parallel JSON reader straight from ``$path``.
 
-    The same struct of fragments as from Arrow, and each record's number
-    (``loc``: the n-th record, blank lines not counted). A record that breaks
-    a rule is told to :data:`FILE_INSERT`'s ``aa_reject``, and the load stage
-    finds its line and text in the file. Invalid JSON, a repeated key or a
-    line that is not an object fails the reader itself, and the file goes the
-    careful way.
+    The same struct of fragments as from Arrow. Invalid JSON, a repeated key
+    or a line that is not an object fails the reader itself, and the file
+    goes the careful way. ``numbered``: each record's number as ``loc`` (the
+    n-th record, blank lines not counted), so that a record that breaks a
+    rule can be found in the file (:data:`FILE_INSERT_NUMBERED`); numbering
+    costs the reader about as much again, so it is asked only then.
 
     Where the reader's sample of the file shows only the shape's fields, it
     hands over each field as a JSON fragment (``maximum_depth = 1``), as
@@ -184,23 +184,23 @@ def _from_file(shape: Shape) -> str:
     out when the statement is planned, the other runs.
     """
     fields = rf'("?({"|".join(shape.fields)})"? JSON(, )?)*'
-
-    def known(numbered: str = "") -> str:  # the reader's columns are the shape's (and the number)
-        return rf"regexp_full_match(typeof(r), 'STRUCT\({fields}{numbered}\)')"
-
-    struct = "STRUCT(" + ", ".join(f"{n} JSON" for n in shape.fields) + ", ordinality BIGINT)"
+    number = ', "?ordinality"? BIGINT' if numbered else ""
+    known = rf"regexp_full_match(typeof(r), 'STRUCT\({fields}{number.lstrip(', ')}\)')"
+    bare_known = rf"regexp_full_match(typeof(r), 'STRUCT\({fields}\)')"
+    struct = "STRUCT(" + ", ".join(f"{n} JSON" for n in shape.fields) + number.replace('"?', "") + ")"
     options = "format = $format, compression = $compression, maximum_object_size = 16777216"
     read = f"read_json($path, {options}, maximum_depth = 1)"
+    rows, loc = (f"(SELECT * FROM {read} WITH ORDINALITY)", "r.ordinality") if numbered else (read, "0")
+    objects = f"read_json_objects($path, {options})" + (" WITH ORDINALITY" if numbered else "")
     return f"""
-        SELECT r.ordinality AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
-               r::{struct} AS f
-        FROM (SELECT * FROM {read} WITH ORDINALITY) AS r
-        WHERE {known('"?ordinality"? BIGINT')}
+        SELECT {loc} AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype, r::{struct} AS f
+        FROM {rows} AS r
+        WHERE {known}
         UNION ALL
-        SELECT ordinality AS loc, json AS text, true AS ok, {_json_type("json")} AS jtype,
-               json_transform(json, '{_struct(shape)}') AS f
-        FROM read_json_objects($path, {options}) WITH ORDINALITY
-        WHERE (SELECT NOT {known()} FROM {read} AS r LIMIT 1)"""
+        SELECT {"ordinality" if numbered else "0"} AS loc, json AS text, true AS ok,
+               {_json_type("json")} AS jtype, json_transform(json, '{_struct(shape)}') AS f
+        FROM {objects}
+        WHERE (SELECT NOT {bare_known} FROM {read} AS r LIMIT 1)"""
 
 
 def _from_pages(shape: Shape) -> str:
@@ -337,8 +337,12 @@ def stage(select: str) -> str:
     return f"CREATE OR REPLACE TEMP TABLE _stage AS {select}"
 
 
+#: what a fast path's statement fails with at a record that breaks a rule
+REJECT_ERROR = "activity-analytics: reject"
+
+
 def _insert_or_fail(select: str, source: str = "$source",
-                    on_reject: str = "error('activity-analytics: reject')") -> str:
+                    on_reject: str = f"error('{REJECT_ERROR}')") -> str:
     """INSERT the rows of ``select``; the first record it would reject fails the
     statement (the fast paths: their input then goes the careful way), unless
     ``on_reject`` (SQL over ``loc`` and ``reason``, false) says otherwise.
@@ -351,11 +355,15 @@ WHERE CASE WHEN reason IS NULL THEN true ELSE {on_reject} END
 """
 
 
-#: Fast path for files: the whole file in one statement. A record that breaks a
-#: rule is left out and handed to ``aa_reject(record number, reason)``, a
-#: function the load stage registers for the statement, which finds it in the
-#: file; only those records take the slow road.
-FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE, on_reject="aa_reject(loc, reason)")
+#: Fast path for files: the whole file in one statement ...
+FILE_INSERT = _insert_or_fail(SELECT_ACTIVITY_FILE)
+#: ... and, for a file in which that met a record that breaks a rule, the same
+#: with each record numbered: such a record is left out and handed to
+#: ``aa_reject(record number, reason)``, a function the load stage registers for
+#: the statement, which then finds it in the file. Only those records take a
+#: slow road.
+FILE_INSERT_NUMBERED = _insert_or_fail(_select(ACTIVITY, _from_file(ACTIVITY, numbered=True)),
+                                       on_reject="aa_reject(loc, reason)")
 
 def rows_insert(columns: tuple[str, ...]) -> str:
     """Fast path for a database: every new row of ``_rows`` (a table read into

@@ -89,10 +89,8 @@ def attempt(fast: Callable[[], T]) -> T | None:
 
 
 def _clean_insert(con, statement: str, params: dict, expected: int | None = None) -> int:
-    """Run one fast INSERT (inside the caller's transaction); returns the rows
-    stored, or raises :class:`NotClean` when a record would be rejected (the
-    statement fails), an id is stored twice (``COLLISIONS``: the rows just
-    inserted share ``$now``), or fewer rows than ``expected`` were stored."""
+    """One fast INSERT (the caller's transaction): the rows stored, or :class:`NotClean`
+    when it fails (a record to reject), an id is stored twice or not ``expected`` rows."""
     try:
         (stored,) = con.execute(statement, params).fetchall()[0]
         (collisions,) = con.execute(_sql.COLLISIONS, {"now": params["now"]}).fetchall()[0]
@@ -210,14 +208,22 @@ def store_file(window: Window, src: FileInput, batches: Iterable[RawBatch], *, s
 
 def _file_fast(con, src: FileInput, source: str, workspace: str | None, load_id: str,
                report) -> LoadCounts:
-    """One statement; a record that breaks a rule is left out, told to
-    ``aa_reject`` (its number in DuckDB's reading), and located in the file."""
+    """One statement; at a record that breaks a rule, again with records numbered:
+    those records are left out, told to ``aa_reject``, and found in the file."""
     (loaded_before,) = con.execute(_lsql.LOADED_BEFORE, [source]).fetchall()[0]
     if loaded_before:
         raise NotClean
     params = {"path": str(src.path), "workspace": workspace, "source": source, "now": now(),
               "format": "newline_delimited" if src.kind == "jsonl" else "array",
               "compression": "gzip" if src.gzipped else "none"}
+    try:
+        with transaction(con), watch_query(con, report):
+            stored = _clean_insert(con, _sql.FILE_INSERT, params)
+            return _file_loaded(con, LoadCounts(source, src.kind, records=stored, stored=stored),
+                                load_id)
+    except NotClean as exc:
+        if src.kind != "jsonl" or _sql.REJECT_ERROR not in str(exc.__cause__):
+            raise
     rejected: dict[int, str] = {}
 
     def reject(record: int, reason: str) -> bool:
@@ -226,20 +232,22 @@ def _file_fast(con, src: FileInput, source: str, workspace: str | None, load_id:
 
     con.create_function("aa_reject", reject, ["BIGINT", "VARCHAR"], "BOOLEAN", side_effects=True)
     try:
-        with transaction(con):
-            with watch_query(con, report):
-                stored = _clean_insert(con, _sql.FILE_INSERT, params)
+        with transaction(con), watch_query(con, report):
+            stored = _clean_insert(con, _sql.FILE_INSERT_NUMBERED, params)
             counts = LoadCounts(source, src.kind, records=stored, stored=stored)
-            if rejected:  # where they are, or None if the file's reading and DuckDB's disagree
-                rejects = src.locate(rejected, counts.stored + len(rejected))
-                if rejects is None:
-                    raise NotClean  # the careful road reads it line by line
-                _add_rejects(con, rejects, {"source": source, "label": "line", "keep": RAW_KEEP,
-                                            "now": params["now"]}, counts)
-            count_loads(con, [(counts, load_id)])
-            finish_loads(con, [load_id])
+            rejects = src.locate(rejected, stored + len(rejected))  # None: the two readings differ
+            if rejects is None:
+                raise NotClean  # the careful road reads it line by line
+            _add_rejects(con, rejects, {"source": source, "label": "line", "keep": RAW_KEEP,
+                                        "now": params["now"]}, counts)
+            return _file_loaded(con, counts, load_id)
     finally:
         con.remove_function("aa_reject")
+
+
+def _file_loaded(con, counts: LoadCounts, load_id: str) -> LoadCounts:
+    count_loads(con, [(counts, load_id)])
+    finish_loads(con, [load_id])
     return counts
 
 
@@ -413,11 +421,9 @@ def replace_dimension(con, table: str, workspaces: set[str], rows: list[tuple]) 
 
 def store_pages(con, batch: list[FeedPage], api_url: str, also: Callable[[], None] | None = None
                 ) -> list[LoadCounts]:
-    """Store pages of several feeds in one transaction with each feed's latest
-    state (and ``also()``); returns counts per page (a feed's on its last page).
-    Usually one INSERT stores every feed's rows (``PAGES_INSERT``); otherwise,
-    or when a feed's rows are likely stored already, each feed's pages are one
-    careful batch."""
+    """Store pages of several feeds in one transaction with each feed's latest state
+    (and ``also()``); counts per page (a feed's on its last). One INSERT for every
+    feed (``PAGES_INSERT``), or each feed's pages as one careful batch."""
     groups: dict[Feed, list[int]] = {}
     for i, page in enumerate(batch):
         if page.rows:

@@ -66,18 +66,17 @@ FROM (
             CASE WHEN starts_with(f.actor_type, '"') THEN f.actor_type ->> '$' END AS v_actor_type,
             CASE WHEN starts_with(f.actor_id, '"') THEN f.actor_id ->> '$' END AS v_actor_id
             FROM (
-        SELECT r.ordinality AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype,
-               r::STRUCT(id JSON, workspace_id JSON, issue_id JSON, entity_type JSON, entity_id JSON, actor_type JSON, actor_id JSON, action JSON, details JSON, created_at JSON, ordinality BIGINT) AS f
-        FROM (SELECT * FROM read_json($path, format = $format, compression = $compression, maximum_object_size = 16777216, maximum_depth = 1) WITH ORDINALITY) AS r
-        WHERE regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON(, )?)*"?ordinality"? BIGINT\)')
+        SELECT 0 AS loc, NULL::VARCHAR AS text, true AS ok, 'OBJECT' AS jtype, r::STRUCT(id JSON, workspace_id JSON, issue_id JSON, entity_type JSON, entity_id JSON, actor_type JSON, actor_id JSON, action JSON, details JSON, created_at JSON) AS f
+        FROM read_json($path, format = $format, compression = $compression, maximum_object_size = 16777216, maximum_depth = 1) AS r
+        WHERE regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON(, )?)*\)')
         UNION ALL
-        SELECT ordinality AS loc, json AS text, true AS ok, CASE WHEN starts_with(json, '{') THEN 'OBJECT' ELSE json_type(json) END AS jtype,
-               json_transform(json, '{"id": "JSON", "workspace_id": "JSON", "issue_id": "JSON", "entity_type": "JSON", "entity_id": "JSON", "actor_type": "JSON", "actor_id": "JSON", "action": "JSON", "details": "JSON", "created_at": "JSON"}') AS f
-        FROM read_json_objects($path, format = $format, compression = $compression, maximum_object_size = 16777216) WITH ORDINALITY
+        SELECT 0 AS loc, json AS text, true AS ok,
+               CASE WHEN starts_with(json, '{') THEN 'OBJECT' ELSE json_type(json) END AS jtype, json_transform(json, '{"id": "JSON", "workspace_id": "JSON", "issue_id": "JSON", "entity_type": "JSON", "entity_id": "JSON", "actor_type": "JSON", "actor_id": "JSON", "action": "JSON", "details": "JSON", "created_at": "JSON"}') AS f
+        FROM read_json_objects($path, format = $format, compression = $compression, maximum_object_size = 16777216)
         WHERE (SELECT NOT regexp_full_match(typeof(r), 'STRUCT\(("?(id|workspace_id|issue_id|entity_type|entity_id|actor_type|actor_id|action|details|created_at)"? JSON(, )?)*\)') FROM read_json($path, format = $format, compression = $compression, maximum_object_size = 16777216, maximum_depth = 1) AS r LIMIT 1)
             )
         )
     )
 )
 )
-WHERE CASE WHEN reason IS NULL THEN true ELSE aa_reject(loc, reason) END
+WHERE CASE WHEN reason IS NULL THEN true ELSE error('activity-analytics: reject') END
