@@ -30,7 +30,6 @@ from .._sql.loads import SNAPSHOT_MARK
 from .._time import parse_ts
 from . import _spool
 from ._api import PAGE_LIMIT, ClientOptions, Credentials, PlatformClient
-from ._walk import FeedWalk, decode_feed
 from . import _core
 from ._types import Feed
 from ._writer import Writer
@@ -148,6 +147,8 @@ def _snapshot_state(con, workspace_id: str, issue_id: str | None) -> dict:
 async def _walk(client: PlatformClient, writer: Writer, path: str, scope: str,
                 result: ScopeResult, options: SyncOptions, bar, read_ahead: int = 0) -> None:
     """Walk one feed from the top, storing pages as they come; see :class:`FeedWalk`."""
+    from ._walk import FeedWalk, decode_feed  # (msgspec: loaded for a sync only)
+
     state = await writer.read(_core.read_state, writer.api_url, scope)
     if not state and not options.full:  # a first sync: after a snapshot, only what is newer
         state = await writer.read(_snapshot_state, result.workspace_id, result.issue_id)

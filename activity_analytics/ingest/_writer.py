@@ -21,7 +21,6 @@ from .._store import connect
 from . import _core, _spool
 from ._api import Page
 from ._types import Feed, FeedPage, LoadCounts
-from ._walk import Lean
 
 if TYPE_CHECKING:
     import asyncio
@@ -122,6 +121,8 @@ class Writer:
         if page is not None and rows and len(rows) < len(page):
             skip = sorted(set(range(len(page))).difference(o - first_loc for o, _ in rows))
         body = page.body if rows else None
+        from ._walk import Lean  # (msgspec: loaded for a sync only)
+
         lean = all(isinstance(r, Lean) for _, r in rows)
         await self.queue.put(FeedPage(feed, first_loc, body, skip, len(rows), lean, state, done, final))
         return done
