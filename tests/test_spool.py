@@ -24,23 +24,11 @@ from activity_analytics.cli import cli
 from activity_analytics.ingest import _spool
 
 from .conftest import record, write_lines
+from .holders import hold
 from .platform_server import platform  # noqa: F401 - the fixture
 from .test_sync import assert_store_equals_server, insert_rows, seeded_world
 
 pytestmark = pytest.mark.platform
-
-
-def hold(db: Path, *, read_only: bool = True) -> subprocess.Popen:
-    """Another process with its own DuckDB session on the store (a DuckDB CLI, a notebook)."""
-    script = textwrap.dedent(f"""
-        import duckdb, time
-        con = duckdb.connect({str(db)!r}, read_only={read_only})
-        print("open", flush=True)
-        time.sleep(120)
-    """)
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "open"
-    return proc
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -65,7 +53,7 @@ def test_a_sync_beside_a_held_session_spools_exits_75_and_the_next_run_stores_it
     before = count_ids(db)[0]
     insert_rows(server, ws_a, 120)
     insert_rows(server, ws_b, 80)
-    holder = hold(db)  # what `duckdb -readonly s.duckdb` does
+    holder = hold(db, 120, read_only=True)  # what `duckdb -readonly s.duckdb` does
     try:
         done = run_cli("sync", "--api", server.url, "--db", str(db), "--quiet", "--lock-timeout", "1")
         assert done.returncode == 75, done.stderr
@@ -113,7 +101,7 @@ def test_after_a_spool_the_progress_shows_the_rows_it_stored_and_no_line_for_not
     db = tmp_path / "s.duckdb"
     aa.sync(server.url, db, options=SyncOptions(progress=False))
     insert_rows(server, ws_a, 120)
-    holder = hold(db)
+    holder = hold(db, 120, read_only=True)
     try:
         with pytest.raises(aa.StoreLockedError, match="120 event"):
             aa.sync(server.url, db, options=SyncOptions(progress=False), lock_timeout=0.5)
@@ -152,7 +140,7 @@ def test_an_ingest_stores_the_spool_first(world, tmp_path):
     db = tmp_path / "s.duckdb"
     aa.sync(server.url, db, options=SyncOptions(progress=False))
     insert_rows(server, ws_a, 30)
-    holder = hold(db, read_only=False)  # a writer: even reading the states waits, then gives up
+    holder = hold(db, 120)  # a writer: even reading the states waits, then gives up
     try:
         with pytest.raises(aa.StoreLockedError):
             aa.sync(server.url, db, options=SyncOptions(progress=False), lock_timeout=0.5)
@@ -160,7 +148,7 @@ def test_an_ingest_stores_the_spool_first(world, tmp_path):
         holder.kill()
         holder.wait()
     assert _spool.waiting(db) == []  # it could not even start: nothing fetched, nothing kept
-    holder = hold(db)
+    holder = hold(db, 120, read_only=True)
     try:
         with pytest.raises(aa.StoreLockedError, match="30 event"):
             aa.sync(server.url, db, options=SyncOptions(progress=False), lock_timeout=0.5)
@@ -179,7 +167,7 @@ def test_an_ingest_stores_the_spool_first(world, tmp_path):
 def test_bursts_new_and_ingest_beside_a_held_writer_exit_75_having_changed_nothing(tmp_path):
     db = tmp_path / "demo.duckdb"
     aa.demo(db, progress=False)
-    holder = hold(db)
+    holder = hold(db, 120, read_only=True)
     try:
         result = CliRunner().invoke(cli, ["bursts", "--db", str(db), "--new", "--lock-timeout", "0.5"])
         assert result.exit_code == 75
@@ -231,7 +219,7 @@ def test_kill_9_while_spooling_and_while_loading_the_spool_loses_nothing_and_sto
     aa.sync(server.url, db, options=SyncOptions(progress=False))
     insert_rows(server, ws_a, 150)
     insert_rows(server, ws_b, 60)
-    holder = hold(db)
+    holder = hold(db, 120, read_only=True)
     try:  # killed while spooling
         child = subprocess.Popen([sys.executable, "-c", SPOOLING, server.url, str(db), "0.3"],
                                  stdout=subprocess.PIPE, text=True, env=os.environ.copy())
@@ -297,7 +285,7 @@ def test_questions_asked_during_a_sync_never_fail_and_see_its_progress(world, tm
 def test_an_ingest_from_stdin_locked_out_keeps_what_was_piped_in(tmp_path):
     db = tmp_path / "s.duckdb"
     aa.migrate(db)
-    holder = hold(db)
+    holder = hold(db, 120, read_only=True)
     lines = "".join(__import__("json").dumps(record(i)) + "\n" for i in range(3))
     try:
         result = CliRunner().invoke(cli, ["ingest", "-", "--db", str(db), "--lock-timeout", "0.3"],

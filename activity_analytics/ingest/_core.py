@@ -448,7 +448,8 @@ def store_pages(con, batch: list[FeedPage], api_url: str, also: Callable[[], Non
         return results
 
     clean = all(page.feed.fresh and page.lean for page in batch)
-    return (attempt(lambda: store(fast=True)) if clean else None) or store(fast=False)
+    stored = attempt(lambda: store(fast=True)) if clean else None
+    return store(fast=False) if stored is None else stored
 
 
 def _pages_fast(con, batch: list[FeedPage], groups: dict[Feed, list[int]]) -> list[LoadCounts]:
@@ -496,5 +497,4 @@ def upsert_workspace(con, api_url: str, ws: dict) -> None:
 
 def record_spool(con, load_id: str, path: str, rows: int) -> None:
     """A spool file stored (``_spool.drain``), in the transaction of its rows."""
-    at = now()
-    con.execute(_lsql.RECORD_SPOOL, [load_id, path, at, at, rows])
+    con.execute(_lsql.RECORD_SPOOL, [load_id, path, now(), now(), rows])
