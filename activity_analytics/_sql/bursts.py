@@ -85,14 +85,17 @@ from .reasons import REASON
 from .spikes import SPIKES
 from .stretches import STRETCH, short_windows
 from .volume import VOLUME
+from .kept import KEPT_PASSES, REACH, before, fresh
 
 
-def stage2(prefilter: bool = True) -> str:
+def stage2(prefilter: bool = True, final: str | None = None) -> str:
     """Stage 2 of bursts (see ``_stages``): everything after the scan, over ``s1`` (counts per
-    actor and 5 minutes, times in epoch microseconds). ``prefilter=False`` leaves out the filters
-    that only save work (windows that cannot pass), for a test that they change nothing."""
+    actor and 5 minutes, times in epoch microseconds) and ``kept_reach`` (see ``kept``).
+    ``prefilter=False`` leaves out the filters that only save work (windows that cannot pass),
+    for a test that they change nothing; ``final``: a last step other than the verdicts (the
+    rows ``aa_bursts_keep`` keeps)."""
     return f""",
-    ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
+{REACH}    ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
         SELECT hash(workspace_id, actor_id) AS ak, hash(workspace_id) AS wk, workspace_id, actor_id,
                make_timestamp(slot_us) AS slot,
                CASE last_code % 4 WHEN 0 THEN 'agent' WHEN 1 THEN 'unknown' ELSE 'user' END AS actor_type,
@@ -109,7 +112,7 @@ def stage2(prefilter: bool = True) -> str:
         SELECT ak, date_trunc('hour', bucket) AS hour, sum(k) AS n, sum(slots)::BIGINT AS slots
         FROM quarter GROUP BY ALL
     ),
-    actor AS (
+    fresh_actor AS (   -- the actors of the events judged (see kept_actor)
         SELECT ak, any_value(wk) AS wk, min(workspace_id) AS workspace_id, min(actor_id) AS actor_id,
                -- two actors with one 64-bit key (odds about 1e-8 among a million actors) would
                -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads).
@@ -119,8 +122,19 @@ def stage2(prefilter: bool = True) -> str:
                     THEN error('bursts: two actors share a 64-bit key; please report this')
                     ELSE arg_max(actor_type, [-epoch(date_trunc('day', slot))::BIGINT, n * 4 + type_code]) END
                    AS actor_type,
-               min(first_at) AS first_seen, max(last_at) AS last_seen
+               min(first_at) AS first_seen
         FROM ev GROUP BY ak
+    ),
+    kept_actor AS MATERIALIZED ({before('bursts_kept_actors', 'first_seen')}),
+    actor AS (   -- those kept (first seen before the reach: their first day is over) and the new ones;
+                 -- a new one with a kept one's key is refused, as two in fresh_actor are
+        SELECT ak, wk, workspace_id, actor_id, actor_type, first_seen FROM kept_actor
+        UNION ALL
+        SELECT f.ak, f.wk, f.workspace_id, f.actor_id, f.actor_type, f.first_seen FROM fresh_actor AS f
+        WHERE NOT EXISTS (SELECT 1 FROM kept_actor AS k
+                          WHERE k.ak = f.ak AND CASE WHEN k.workspace_id = f.workspace_id AND k.actor_id = f.actor_id
+                                                     THEN true
+                                                     ELSE error('bursts: two actors share a 64-bit key; please report this') END)
     ),
 {STRETCH}    span AS (SELECT max(last_at) AS t1 FROM ev),
     wspan AS (   -- each workspace's first event; refuses two workspaces with one key, as
@@ -211,9 +225,14 @@ def stage2(prefilter: bool = True) -> str:
         UNION ALL
         SELECT ak, 3, date_trunc('day', start), slots, events FROM agent_windows WHERE hours = 3
     ),
+    agent_days_all AS (   -- kept before the reach, judged now from it
+        {before('bursts_kept_agent_days', 'day')}
+        UNION ALL
+        SELECT * FROM agent_days WHERE {fresh('day')}
+    ),
     agent_novel AS (   -- its own rhythm first: what it did on 3 earlier days (as many slots and events) is no runaway
         SELECT h.* FROM agent_hours AS h
-        LEFT JOIN agent_days AS d
+        LEFT JOIN agent_days_all AS d
                ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
               AND d.day < date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
@@ -282,16 +301,32 @@ def stage2(prefilter: bool = True) -> str:
         SELECT * FROM (SELECT *, raw - {math.log10(WINDOWS_PER_ACTOR_WEEK)} AS score FROM candidates)
         WHERE score >= {FDR_SCORE} / sensitivity
     ),
+    fresh_flags AS (   -- the windows flagged now (those that end after the reach: the others are kept),
+                       -- and each first-seen actor's first-day hours
+        SELECT * FROM (SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw,
+                              score, actors, actors_expected, false AS volume FROM flagged
+                       UNION ALL BY NAME   -- volume first: a fixed per-stretch rule, scored by its own tail bound
+                       SELECT *, raw AS score, true AS volume FROM volume
+                       UNION ALL BY NAME
+                       SELECT a.wk, h.ak, 'new_actor' AS kind, greatest({kl('h.events', 'h.expected')}, 0) AS score,
+                              h.actor_type, h.start, h."end", h.events, h.expected, false AS volume
+                       FROM hour_expected AS h JOIN who AS a USING (ak)
+                       WHERE h.kind = 'new_actor')
+        WHERE (SELECT r FROM kr) IS NULL OR "end" > (SELECT r FROM kr)
+    ),
+    judged_flags AS (   -- and those kept, flagged at this sensitivity
+        SELECT * FROM fresh_flags
+        UNION ALL BY NAME
+        SELECT k.* FROM bursts_kept_flags AS k WHERE k."end" <= (SELECT r FROM kr) AND {KEPT_PASSES}
+    ),
     flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected
-        FROM (SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw,
-                     score, actors, actors_expected FROM flagged
-              UNION ALL BY NAME   -- volume first: a fixed per-stretch rule, scored by its own tail bound
-              SELECT *, raw AS score FROM volume) AS f
-        WHERE f.kind <> 'rapid_succession'
-           OR NOT EXISTS (SELECT 1 FROM flagged AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
-                                                      AND s.start < f."end" AND s."end" > f.start)
+        FROM judged_flags AS f
+        WHERE f.kind NOT IN ('rapid_succession', 'new_actor')
+           OR f.kind = 'rapid_succession'
+              AND NOT EXISTS (SELECT 1 FROM judged_flags AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
+                                                          AND s.start < f."end" AND s."end" > f.start)
     ),
     islands AS (   -- overlapping or touching flags of one actor and kind make one episode
         SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)
@@ -312,13 +347,9 @@ def stage2(prefilter: bool = True) -> str:
     first_seen AS (   -- every id first seen more than a day after its workspace's first event,
                       -- reported once, told by its busiest hour of that day against its peers
                       -- (unadjusted: it is reported whatever its score, which ranks it)
-        SELECT a.wk, h.ak, 'new_actor' AS kind,
-               greatest({kl('h.events', 'h.expected')}, 0) AS score,
-               h.actor_type, h.start, h."end", h.events, h.expected, NULL::BIGINT AS slots,
-               NULL::DOUBLE AS slots_expected, NULL::DOUBLE AS raw,
-               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
-        FROM hour_expected AS h JOIN who AS a USING (ak)
-        WHERE h.kind = 'new_actor'
+        SELECT wk, ak, kind, score, actor_type, start, "end", events, expected, slots, slots_expected, raw,
+               actors, actors_expected
+        FROM judged_flags WHERE kind = 'new_actor'
     ),
     counted AS (   -- the events of the filter's action in it (all of them without one)
         SELECT s.*,
@@ -339,13 +370,17 @@ def stage2(prefilter: bool = True) -> str:
         JOIN (SELECT wk, any_value(workspace_id) AS workspace_id FROM actor GROUP BY wk) AS w
           ON w.wk = c.wk
     )
-    SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind,
+{final or _VERDICTS}"""
+
+
+_VERDICTS = f"""    SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind,
            timezone('UTC', start) AS start, timezone('UTC', "end") AS "end",
            events, round(expected, 2) AS expected, round(score, 1) AS score,
 {REASON}    FROM named
     -- the filters choose what is reported (the judging saw every event up to ``until``)
     WHERE (since IS NULL OR timezone('UTC', "end") > since::TIMESTAMPTZ)
-      AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype) AND selected > 0
+      AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype)
+      AND (act IS NULL OR selected > 0)   -- (an action filter judges everything again: kept windows have no ev)
     ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
 """
 

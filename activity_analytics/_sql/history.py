@@ -21,6 +21,7 @@ agree on every window that ended before their data did.
 
 from __future__ import annotations
 
+from .kept import GRID_FROM, before, fresh
 from .scores import BASELINE_DAYS, PACE_EVENTS
 
 #: the days before this one (over one row per active day)
@@ -64,6 +65,11 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
         SELECT ak, date_trunc('day', hour) AS day, count(*) AS hours, sum(slots) AS hs, sum(slots * slots) AS hs2
         FROM hourly GROUP BY ALL
     ),
+    days_all AS MATERIALIZED (   -- the days kept (before the reach) and those judged now
+        {before('bursts_kept_days', 'day')}
+        UNION ALL
+        SELECT d.*, h.hours, h.hs, h.hs2 FROM adays AS d JOIN hdays AS h USING (ak, day) WHERE {fresh('d.day')}
+    ),
     hist AS MATERIALIZED (   -- per actor and active day, its days before it: how many; clump size (median
                              -- of the days' median events in an active 5 minutes) and busiest 5 minutes
                              -- (median of the days' 99th percentiles); how many consecutive slots a run
@@ -80,9 +86,9 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                      greatest(coalesce(median(d.day_clump) OVER w, 1.0), 1.0) AS clump,
                      greatest(coalesce(median(d.day_top) OVER w, 1.0), 1.0) AS slot_expected,
                      coalesce(sum(d.slots) OVER w / nullif(sum(d.run_starts) OVER w, 0), 1.0) AS run_len,
-                     sum(d.slots) OVER w AS slots, coalesce(sum(h.hours) OVER w, 0) AS hours,
-                     sum(h.hs) OVER w AS hs, sum(h.hs2) OVER w AS hs2, {_POS_BEFORE}
-              FROM adays AS d JOIN hdays AS h USING (ak, day) JOIN who AS a USING (ak)
+                     sum(d.slots) OVER w AS slots, coalesce(sum(d.hours) OVER w, 0) AS hours,
+                     sum(d.hs) OVER w AS hs, sum(d.hs2) OVER w AS hs2, {_POS_BEFORE}
+              FROM days_all AS d JOIN who AS a USING (ak)
               WINDOW w AS (PARTITION BY d.ak ORDER BY d.day {_BEFORE}))
     ),
     dday AS (   -- per actor, active day and stretch length (15, 30, 60 minutes, disjoint): events, their
@@ -97,6 +103,16 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
               SELECT ak, 60, hour, n, slots FROM hourly)
         GROUP BY ALL
     ),
+    dday_all AS (
+        {before('bursts_kept_stretches', 'day')}
+        UNION ALL
+        SELECT * FROM dday WHERE {fresh('day')}
+    ),
+    hours_all AS (   -- the hours kept and judged now: the baselines' days before
+        {before('bursts_kept_hours', 'hour')} AND hour >= {GRID_FROM}
+        UNION ALL
+        SELECT * FROM hourly WHERE {fresh('hour')}
+    ),
     dhist AS MATERIALIZED (   -- ... over its days before: variance / mean of its counts at that length
                               -- (empty windows included, from its first event; a bot that commits ten
                               -- at a time once a week is overdispersed, a steady agent about 1), and
@@ -106,7 +122,7 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
         FROM (SELECT d.ak, d.day, d.len, sum(d.total) OVER w AS total, sum(d.sq) OVER w AS sq,
                      median(d.top) OVER w AS usual_events, median(d.mid) OVER w AS usual_slots,
                      greatest(date_diff('minute', a.first_seen, d.day) / d.len, 1) AS windows
-              FROM dday AS d JOIN who AS a USING (ak)
+              FROM dday_all AS d JOIN who AS a USING (ak)
               WINDOW w AS (PARTITION BY d.ak, d.len ORDER BY d.day {_BEFORE}))
     ),
     grid AS MATERIALIZED (   -- every hour of every day of each actor, from its first day (idle: 0) to the
@@ -115,9 +131,10 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
         FROM (SELECT g.ak, g.wk, g.actor_type, g.day, g.hod, isodow(g.day) >= 6 AS weekend, coalesce(h.n, 0) AS n
               FROM (SELECT a.ak, a.wk, a.actor_type, s.day, r.hod, s.day + to_hours(r.hod) AS hour
                     FROM who AS a, span,
-                         LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
+                         LATERAL generate_series(greatest(date_trunc('day', a.first_seen), {GRID_FROM}),
+                                                 date_trunc('day', span.t1),
                                                  INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
-              LEFT JOIN hourly AS h ON h.ak = g.ak AND h.hour = g.hour)
+              LEFT JOIN hours_all AS h ON h.ak = g.ak AND h.hour = g.hour)
     ),
     hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
                    -- median, 75th percentile, mean, days worked then; and its active days

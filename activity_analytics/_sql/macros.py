@@ -15,7 +15,8 @@ import re
 from typing import Any
 
 from .agents import AGENTS, SPEND_BURSTS
-from .bursts import BURSTS_STAGE2
+from .bursts import BURSTS_STAGE2, stage2 as bursts_stage2
+from .kept import KEEP_FINAL, KEEP_SENSITIVITY, reach_macro
 from .incidents import reported
 from .stages import DUCKDB, STAGE2, stage1
 
@@ -32,6 +33,14 @@ def stage2(analysis: str) -> str:
 def _two_stage(analysis: str, events: str = _PASS, **args: str) -> str:
     scan = stage1(analysis, DUCKDB, f"aa_events({events})", **args)
     return f"WITH s1 AS ({scan}){stage2(analysis)}"
+
+
+#: bursts' scan: the events from the day before the reach in effect (all without one) up to ``until``
+_BURSTS_SCAN = stage1("bursts", DUCKDB, "aa_events(since := (SELECT timezone('UTC', r - INTERVAL 25 HOUR) "
+                      "FROM kept_reach), until := until)", selected="(act IS NULL OR action = act)")
+_KEPT_REACH = "WITH kept_reach AS (SELECT aa_bursts_reach(until, act, sensitivity) AS r)"
+#: the detector's version: what it keeps is read only by the same SQL
+BURSTS_VERSION = hashlib.sha256((_BURSTS_SCAN + BURSTS_STAGE2 + repr(KEEP_SENSITIVITY)).encode()).hexdigest()[:16]
 
 #: the filters on events (``since`` to ``atype``), as the macros apply them
 _WHERE = """(since IS NULL OR created_at >= since::TIMESTAMPTZ)
@@ -112,10 +121,17 @@ MACROS = {
     # forms incidents from before its filters choose what is reported.
     "aa_bursts_judged": f"""
         (sensitivity := 1.0, {_FILTERS}) AS TABLE
-        SELECT * FROM ({_two_stage("bursts", "until := until", selected="(act IS NULL OR action = act)")})
+        SELECT * FROM ({_KEPT_REACH}, s1 AS ({_BURSTS_SCAN}){BURSTS_STAGE2})
         UNION ALL
         SELECT * FROM aa_spend_bursts(sensitivity := sensitivity, until := until)
         WHERE act IS NULL OR act = 'agent.llm_call'
+    """,
+    # The reach in effect: what bursts keeps before it holds for a run with these arguments (see kept).
+    "aa_bursts_reach": reach_macro(BURSTS_VERSION),
+    # What ``bursts --keep`` keeps: the rows judged from the reach to ``keep_to``, tagged with their table.
+    "aa_bursts_keep": f"""
+        (keep_to, sensitivity := {KEEP_SENSITIVITY}, until := NULL, act := NULL) AS TABLE
+        {_KEPT_REACH}, s1 AS ({_BURSTS_SCAN}){bursts_stage2(final=KEEP_FINAL)}
     """,
 }
 

@@ -7,6 +7,7 @@ with its version bump.
 
 from __future__ import annotations
 
+from .kept import TABLES as KEPT_TABLES
 from .traces import TABLE as _AGENT_EVENTS
 
 #: actor types a stored row may have
@@ -213,8 +214,11 @@ GROUP BY 1, 2
 HAVING identifier IS NOT NULL OR title IS NOT NULL;
 """
 
+# Version 8: what bursts has judged (issue 34, item 2), kept by ``bursts --keep`` only.
+_V8 = KEPT_TABLES
+
 #: the SQL that takes a store from version n (the index) to n + 1
-MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 #: version of the schema this code writes; stored in ``meta.schema_version``
 SCHEMA_VERSION = len(MIGRATIONS)

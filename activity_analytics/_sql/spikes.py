@@ -8,6 +8,7 @@ its own (from its third day) and the hour before it.
 
 from __future__ import annotations
 
+from .kept import GRID_FROM, before, fresh
 from .scores import BASELINE_DAYS, JUDGED_FROM_DAY, RATIO, SPIKE_EXTRA_ACTORS, kl
 
 _RECENT = f"RANGE BETWEEN INTERVAL {BASELINE_DAYS} DAY PRECEDING AND INTERVAL 1 DAY PRECEDING"
@@ -25,18 +26,24 @@ SPIKES = f"""    wactor AS (   -- 10-minute windows every 5 minutes, so a spike 
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
         FROM wactor GROUP BY ALL
     ),
+    whours_all AS (   -- per workspace and hour: its median 10-minute window (idle ones as 0), kept and now
+        {before('bursts_kept_whours', 'hour')} AND hour >= {GRID_FROM}
+        UNION ALL
+        SELECT wk, hour, list_aggregate(list_resize(ks, 12, 0), 'median') AS k,
+               list_aggregate(list_resize(ns, 12, 0), 'median') AS n
+        FROM (SELECT wk, date_trunc('hour', start) AS hour, list(k) AS ks, list(n) AS ns FROM wslots GROUP BY ALL)
+        WHERE {fresh('hour')}
+    ),
     wgrid AS (   -- each workspace's days and hours of the day, from its first day (idle windows count as 0):
                  -- the median 10-minute window of that hour of that day
         SELECT g.wk, g.day, g.hod, isodow(g.day) >= 6 AS weekend,
-               list_aggregate(list_resize(coalesce(c.ks, []), 12, 0), 'median') AS k,
-               list_aggregate(list_resize(coalesce(c.ns, []), 12, 0), 'median') AS n
+               coalesce(c.k, 0) AS k, coalesce(c.n, 0) AS n
         FROM (SELECT w.wk, d.day, r.hod
               FROM wspan AS w, span,
-                   LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS d(day),
+                   LATERAL generate_series(greatest(date_trunc('day', w.t0), {GRID_FROM}), date_trunc('day', span.t1),
+                                           INTERVAL 1 DAY) AS d(day),
                    range(24) AS r(hod)) AS g
-        LEFT JOIN (SELECT wk, date_trunc('hour', start) AS hour, list(k) AS ks, list(n) AS ns
-                   FROM wslots GROUP BY ALL) AS c
-               ON c.wk = g.wk AND c.hour = g.day + to_hours(g.hod)
+        LEFT JOIN whours_all AS c ON c.wk = g.wk AND c.hour = g.day + to_hours(g.hod)
     ),
     wbase AS (   -- as of each day: that hour's median window over the workspace's last days before (that
                  -- kind of day), from its third day

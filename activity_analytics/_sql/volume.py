@@ -17,6 +17,7 @@ running max with a RANGE frame over every stretch cost bursts 3x its time).
 
 from __future__ import annotations
 
+from .kept import before, fresh
 from .scores import MIN_EVENTS, VOLUME_DAYS, VOLUME_RATIO, kl
 
 #: the stretches from every active slot (``stretch``'s e15.. columns): minutes
@@ -41,7 +42,10 @@ VOLUME = f"""    volume_stretch AS (   -- an agent's stretches (agents only are 
         FROM (SELECT ak, day, e15 AS m15, e30 AS m30, e60 AS m60, NULL::BIGINT AS m180 FROM volume_stretch
               UNION ALL
               SELECT ak, day, NULL, NULL, NULL, events FROM volume_long)
+        WHERE {fresh('day')}
         GROUP BY ALL
+        UNION ALL
+        {before('bursts_kept_volume', 'day')}
     ),
     volume_before AS (   -- ... and on the days before (a running max over its days: causal)
         SELECT ak, day, {_BEFORE}

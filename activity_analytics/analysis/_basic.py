@@ -10,6 +10,7 @@ from .._sql.incidents import KIND_CHOICES
 from .._store import DEFAULT_LOCK_TIMEOUT
 from .._time import When
 from ._filters import Filters, parse_every
+from ._keep import keep_bursts
 from ._run import run_macro
 
 if TYPE_CHECKING:
@@ -154,6 +155,7 @@ def bursts(
     action: str | None = None,
     actor_type: str | None = None,
     kind: str | None = None,
+    keep: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> pl.DataFrame:
     """Stretches of activity anomalous for whoever produced them. SQL: ``aa_bursts(...)``.
@@ -197,6 +199,14 @@ def bursts(
     less). The method is described in the README ("How bursts decides").
     ``db`` is a store, or a :class:`SparkLake` to run on Apache Spark.
 
+    **Kept verdicts.** A verdict never changes once its day is over, so
+    ``keep=True`` (a cron job's ``bursts --keep``) first judges what is new
+    since the last keep and keeps it in the store (it writes); every run, SQL's
+    included, then reads what is kept and judges only the days after it: the
+    same verdicts, at the cost of the new days. A new detector version, new
+    actor marks or a backfill of older days is judged again from where it
+    differs. ``status(db, bursts=True)`` says how far verdicts are kept.
+
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
     >>> found = aa.bursts(db)
@@ -209,6 +219,10 @@ def bursts(
         raise InputError("sensitivity must be positive (1 is the default)")
     if kind is not None and kind not in KIND_CHOICES:
         raise InputError(f"kind must be one of {', '.join(KIND_CHOICES)}, not {kind!r}")
+    if keep:
+        if not isinstance(db, (str, os.PathLike)):
+            raise InputError("keep=True keeps verdicts in a store: not on a Spark lake")
+        keep_bursts(db, lock_timeout=lock_timeout)
     return run_macro(db, "aa_bursts", {"sensitivity": float(sensitivity), "kinds": kind},
                      filters=Filters(since, until, workspace, action, actor_type),
                      lock_timeout=lock_timeout)

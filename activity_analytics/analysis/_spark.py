@@ -20,6 +20,7 @@ from .._errors import EngineError, InputError, one_line
 from .._lake import STATE_FILE
 from .._lazy import lazy_module, need
 from .._sql.incidents import reported
+from .._sql.kept import TABLES as KEPT_TABLES
 from .._sql.macros import stage2
 from .._sql.schema import events_select
 from .._sql.stages import SPARK, stage1
@@ -161,8 +162,12 @@ def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: 
     with contextlib.closing(duckdb.connect()) as con:
         con.execute("SET TimeZone = 'UTC'")
         con.register("_s1", scanned)
+        reach = ""
+        if analysis == "bursts":   # a full run: nothing kept (Spark keeps no verdicts)
+            con.execute(KEPT_TABLES)
+            reach = "kept_reach AS (SELECT NULL::TIMESTAMP AS r), "
         con.execute(f"CREATE TEMP MACRO {judged}({signature}) AS TABLE "
-                    f"WITH s1 AS (SELECT * FROM _s1){stage2(analysis)}")
+                    f"WITH {reach}s1 AS (SELECT * FROM _s1){stage2(analysis)}")
         if analysis == "bursts":
             con.execute(f"CREATE TEMP MACRO aa_stage2({signature}) AS TABLE "
                         + reported("aa_judged(sensitivity := sensitivity)"))

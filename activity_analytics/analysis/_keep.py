@@ -1,0 +1,118 @@
+"""``bursts --keep``: judge what is new since the last run and keep it in the store.
+
+What is kept, and why a run that reads it gives the same verdicts, is in
+``_sql/kept``. This module only drives it: each step judges from the reach in
+effect (everything, the first time) up to at most :data:`CHUNK_DAYS` days more,
+and writes those rows, the day counts they were judged on and the new reach in
+one transaction of its own (so a long first run keeps what it has done if it is
+stopped, holds the store one step at a time, and its memory does not grow with
+the history). The reach stops a day short of the last event's day: the windows
+that reach across midnight into a day not yet over are judged again next time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .._errors import AnalysisError, one_line
+from .._lazy import lazy_module
+from .._progress import progress_bar
+from .._sql import macros as _macros
+from .._sql.kept import KEEP_SENSITIVITY, KEPT, MARKS
+from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
+
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = lazy_module("duckdb")
+
+#: the most days one step judges (its memory is about that of a run over that many days)
+CHUNK_DAYS = 28
+_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a keep did: the reach before and after it (naive UTC midnights; None: nothing
+    kept), the steps it took and how long it took."""
+
+    before: dt.datetime | None
+    reach: dt.datetime | None
+    steps: int
+    seconds: float
+
+
+def keep_bursts(db: str | os.PathLike[str], *, progress: bool | None = None,
+                lock_timeout: float = DEFAULT_LOCK_TIMEOUT, step_days: int = CHUNK_DAYS) -> Kept:
+    """Judge the events after what bursts has kept (all, the first time, or after a new
+    detector, new actor marks or a backfill) and keep the verdicts in the store, at most
+    ``step_days`` days a step."""
+    started = time.perf_counter()
+    first: dt.datetime | None = None
+    steps = 0
+    with progress_bar(total=None, desc="judging bursts", enabled=progress, unit="step", scale=False) as bar:
+        while True:
+            with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
+                try:
+                    done, reach, judged = _step(con, step_days)
+                except duckdb.Error as exc:
+                    raise AnalysisError(f"{os.fspath(db)}: keeping bursts failed: {one_line(exc)}") from exc
+            if steps == 0:
+                first = reach
+            if done:
+                return Kept(first, judged, steps, time.perf_counter() - started)
+            steps += 1
+            bar.update(1)
+
+
+def _step(con: duckdb.DuckDBPyConnection, step_days: int) -> tuple[bool, dt.datetime | None, dt.datetime | None]:
+    """One step in one transaction: (done, the reach in effect before it, the reach after)."""
+    with transaction(con):
+        _macros.install(con, temporary=True, names=("aa_bursts_keep",))
+        reach = con.execute("SELECT aa_bursts_reach(NULL, NULL, $s)", {"s": KEEP_SENSITIVITY}).fetchone()[0]
+        first, last = con.execute("SELECT timezone('UTC', min(created_at)), timezone('UTC', max(created_at)) "
+                                  "FROM events").fetchone()
+        if last is None:
+            return True, reach, reach
+        target = dt.datetime.combine(last.date(), dt.time()) - _DAY  # the last day is not over
+        start = reach or dt.datetime.combine(first.date(), dt.time())
+        if target <= start:
+            return True, reach, reach
+        keep_to = min(target, start + dt.timedelta(days=step_days))
+        con.execute("CREATE OR REPLACE TEMP TABLE _kept AS SELECT * FROM aa_bursts_keep(keep_to := $k, until := $u)",
+                    {"k": keep_to, "u": _utc(keep_to + _DAY)})
+        _forget(con, reach)
+        for table in KEPT:
+            if table != "bursts_kept_counts":
+                cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+                select = ", ".join(f'"{c}"' for c in cols)
+                con.execute(f"INSERT INTO {table} SELECT {select} FROM _kept WHERE kept = '{table}'")
+        con.execute("""INSERT INTO bursts_kept_counts
+                       SELECT epoch_us(created_at) // 86400000000, count(*), sum(epoch_us(created_at)::HUGEINT)
+                       FROM activity WHERE created_at >= $a AND created_at < $b GROUP BY 1""",
+                    {"a": _utc(reach) if reach else _utc(dt.datetime(1, 1, 1)), "b": _utc(keep_to)})
+        con.execute("DELETE FROM bursts_kept")
+        con.execute(f"INSERT INTO bursts_kept SELECT $v, version(), {MARKS}, $r, now()",
+                    {"v": _macros.BURSTS_VERSION, "r": keep_to})
+        con.execute("DROP TABLE _kept")
+        return False, reach, keep_to
+
+
+def _forget(con: duckdb.DuckDBPyConnection, reach: dt.datetime | None) -> None:
+    """Drop what was kept from ``reach`` on (everything without one): it is judged again."""
+    for table, column in KEPT.items():
+        if reach is None:
+            con.execute(f"DELETE FROM {table}")
+        elif table == "bursts_kept_counts":
+            con.execute(f"DELETE FROM {table} WHERE day >= epoch_us($r::TIMESTAMP) // 86400000000", {"r": reach})
+        else:
+            op = ">" if column == '"end"' else ">="
+            con.execute(f"DELETE FROM {table} WHERE {column} {op} $r", {"r": reach})
+
+
+def _utc(naive: dt.datetime) -> dt.datetime:
+    return naive.replace(tzinfo=dt.UTC)

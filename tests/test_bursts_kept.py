@@ -1,0 +1,105 @@
+"""Kept verdicts are the verdicts (issue 34, item 2).
+
+A cron job ingests what is new and runs ``bursts --keep``; an analyst runs
+``bursts`` (or SQL's ``aa_bursts``) whenever. Whatever was kept, and whenever it
+was kept, every run must give exactly what a store that never kept anything
+gives: the same rows, numbers, reasons and incidents, at any sensitivity and
+window. A backfill of older days, new actor marks and a new detector version
+are judged again from where they differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import activity_analytics as aa
+from activity_analytics._anomalies import inject
+from activity_analytics._sample import SampleSpec, write_jsonl
+from activity_analytics.analysis._keep import keep_bursts
+
+from .test_bursts_causal import _cuts
+
+#: the runs compared: (sensitivity, since, until) as days after the first event (None: open)
+RUNS = [(1.0, None, None), (0.5, None, None), (2.0, None, None), (4.0, None, None), (5.0, None, None),
+        (1.0, 12, None), (1.0, None, 15), (1.0, 9, 16)]
+
+
+def _family(family: str, seed: int, days: int = 21) -> tuple[pl.DataFrame, list[str]]:
+    data = inject(SampleSpec(seed=seed, days=days, workspaces=2, people_per_workspace=10, family=family),
+                  per_kind=4, seed=seed)
+    at = pl.col("created_at").str.slice(0, 26).str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", time_unit="us")
+    return data.events.with_columns(at=at.dt.replace_time_zone("UTC")).sort("at"), data.agents
+
+
+def _ingest(db, events: pl.DataFrame, agents: list[str], path) -> None:
+    aa.ingest([write_jsonl(events.drop("at"), path)], db, progress=False)
+    aa.mark_actors(db, agents, "agent")
+
+
+def _same(kept_db, fresh_db, day0: dt.datetime) -> int:
+    """Every run in RUNS gives the same frame on both stores; how many rows were compared."""
+    rows = 0
+    for sensitivity, since, until in RUNS:
+        window = {"since": day0 + dt.timedelta(days=since) if since else None,
+                  "until": day0 + dt.timedelta(days=until) if until else None}
+        kept = aa.bursts(kept_db, sensitivity=sensitivity, **window)
+        assert_frame_equal(kept, aa.bursts(fresh_db, sensitivity=sensitivity, **window))
+        rows += kept.height
+    return rows
+
+
+def _reach(db) -> dt.datetime | None:
+    return aa.sql(db, "SELECT max(reach) AS r FROM bursts_kept")["r"][0]
+
+
+@pytest.mark.parametrize("family,seed", [("scheduled", 81), ("bursty_agents", 82), ("joiner", 83)])
+def test_a_cron_keeping_verdicts_gives_what_judging_afresh_gives(tmp_path, family, seed):
+    events, agents = _family(family, seed)
+    day0 = events["at"].min().replace(hour=0, minute=0, second=0, microsecond=0)
+    kept_db, fresh_db = tmp_path / "kept.duckdb", tmp_path / "fresh.duckdb"
+    cuts = _cuts(events, np.random.default_rng(seed), 3)
+    compared, reaches = 0, []
+    for i, (lo, hi) in enumerate(zip([None, *cuts], [*cuts, None])):
+        piece = events.filter((pl.col("at") > lo) if lo else pl.lit(True)).filter(
+            (pl.col("at") <= hi) if hi else pl.lit(True))
+        for db in (kept_db, fresh_db):
+            _ingest(db, piece, agents, tmp_path / f"{db.stem}-{i}.jsonl")
+        # the cron run: keeps what is new (in steps of 4 days: a first run on a long history)
+        done = keep_bursts(kept_db, progress=False, step_days=4)
+        assert done.before == (reaches[-1] if reaches else None)  # it started where the last one stopped
+        reaches.append(_reach(kept_db))
+        compared += _same(kept_db, fresh_db, day0)
+    assert reaches == sorted(reaches) and reaches[0] < reaches[-1]
+    assert _reach(fresh_db) is None
+    assert compared >= 40
+
+
+def test_a_backfill_marks_and_a_new_detector_are_judged_again(tmp_path):
+    events, agents = _family("scheduled", 84)
+    day0 = events["at"].min().replace(hour=0, minute=0, second=0, microsecond=0)
+    kept_db, fresh_db = tmp_path / "kept.duckdb", tmp_path / "fresh.duckdb"
+    # a backfill: days 6-7 arrive after the rest was kept
+    hole = (pl.col("at") >= day0 + dt.timedelta(days=6)) & (pl.col("at") < day0 + dt.timedelta(days=8))
+    for db in (kept_db, fresh_db):
+        _ingest(db, events.filter(~hole), agents, tmp_path / f"{db.stem}-0.jsonl")
+    full = keep_bursts(kept_db, progress=False)
+    last_day = events["at"].max().replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    assert full.before is None and full.reach == last_day - dt.timedelta(days=1)  # the last day is not over
+    for db in (kept_db, fresh_db):
+        _ingest(db, events.filter(hole), agents, tmp_path / f"{db.stem}-1.jsonl")
+    _same(kept_db, fresh_db, day0)  # before any keep: read from the day that changed
+    again = keep_bursts(kept_db, progress=False)
+    assert again.before == day0.replace(tzinfo=None) + dt.timedelta(days=6), "judged again from the backfill's day"
+    assert _same(kept_db, fresh_db, day0) >= 20
+    # new marks change actors' types: nothing kept holds, and all is judged again
+    person = events.filter(pl.col("actor_key").str.contains("person"))["actor_id"][0]
+    for db in (kept_db, fresh_db):
+        aa.mark_actors(db, [person], "agent")
+    _same(kept_db, fresh_db, day0)
+    assert keep_bursts(kept_db, progress=False).before is None
+    _same(kept_db, fresh_db, day0)
