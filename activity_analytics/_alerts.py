@@ -40,6 +40,7 @@ def new_bursts(
     action: str | None = None,
     actor_type: str | None = None,
     kind: str | None = None,
+    keep: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> pl.DataFrame:
     """:func:`bursts`, less those an earlier ``new_bursts`` call with the same
@@ -57,6 +58,7 @@ def new_bursts(
     them; ``kind="alarms"`` alerts on alarms only (``"notices"``: only
     notices), as its own alert with its own memory. A new alarm that joins an
     incident reported before is new (its ``incident`` says which one).
+    ``keep``: keep verdicts first, as :func:`bursts` does.
 
     >>> import activity_analytics as aa, tempfile, pathlib
     >>> db = aa.demo(pathlib.Path(tempfile.mkdtemp()) / "d.duckdb", progress=False).status.db
@@ -65,7 +67,7 @@ def new_bursts(
     (True, 0)
     """
     found = bursts(db, sensitivity=sensitivity, since=since, until=until, workspace=workspace,
-                   action=action, actor_type=actor_type, kind=kind, lock_timeout=lock_timeout)
+                   action=action, actor_type=actor_type, kind=kind, keep=keep, lock_timeout=lock_timeout)
     given = {"sensitivity": float(sensitivity), "since": _given(since), "until": _given(until),
              "workspace": workspace, "action": action, "actor_type": actor_type}
     if kind is not None:  # absent when not given: alerts set up before it keep their memory

@@ -80,6 +80,9 @@ def bursts_options(func: Callable[..., Any]) -> Callable[..., Any]:
                           "this store; they count as reported from now on (activity_analytics.new_bursts)."),
         click.option("--exit-code", is_flag=True,
                      help="Exit 1 when any burst is printed and 0 when none is (as git diff --exit-code)."),
+        click.option("--keep", is_flag=True,
+                     help="First judge what is new since the last --keep and keep the verdicts in the "
+                          "store (for cron): every later run, SQL's too, judges only the days after them."),
     ]
     for option in reversed(options):
         func = option(func)

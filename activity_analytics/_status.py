@@ -11,10 +11,12 @@ from . import _table
 from ._defaults import opens_in
 from ._display import Shown
 from ._query import render
+from ._sql import macros as _macros
 from ._store import DEFAULT_LOCK_TIMEOUT, connect, file_storage_version, schema_version
 from .ingest import _spool
 
 if TYPE_CHECKING:  # loaded by the first query: `activity-analytics status` prints without it (_table)
+    import duckdb
     import polars as pl
 
 
@@ -53,6 +55,9 @@ class StoreStatus(Shown):
     #: what ``bursts`` finds in the whole store, counted apart: incidents, alarms and
     #: first-seen notices (``status(db, bursts=True)``; None without it)
     bursts: dict[str, int] | None = None
+    #: how far ``bursts --keep`` has kept verdicts (naive UTC midnight; None: never), and from
+    #: where runs read them (None: they judge everything: a new detector version, new marks)
+    bursts_kept: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
 
     def summary(self) -> str:
         """A few lines for people: what the store holds at a glance."""
@@ -81,9 +86,21 @@ class StoreStatus(Shown):
             n = self.bursts
             lines.append(f"  bursts: {n['incidents']} incident(s) of {n['alarms']} alarm(s), "
                          f"{n['notices']} first-seen notice(s) apart (see `activity-analytics bursts`)")
+        lines += self._kept_line()
         if self.rejects:
             lines.append(f"  rejects: {self.rejects} (see `activity-analytics status` for reasons)")
         return "\n".join(lines + self._spool_line())
+
+    def _kept_line(self) -> list[str]:
+        kept, used = self.bursts_kept
+        if kept is None:
+            return []
+        if used is None:
+            return [f"  bursts: verdicts kept up to {kept:%Y-%m-%d} 00:00 UTC are out of date (another detector "
+                    "version or actor marks): every run judges everything until the next `bursts --keep`"]
+        again = "" if used == kept else f"; days from {used:%Y-%m-%d} changed since (judged again)"
+        return [f"  bursts: verdicts kept up to {kept:%Y-%m-%d} 00:00 UTC (`bursts --keep`){again}; "
+                "runs judge only the days after"]
 
     def _spool_line(self) -> list[str]:
         return [f"  spool: {self.spooled} event(s) a sync fetched while the store was locked wait in "
@@ -105,6 +122,15 @@ class StoreStatus(Shown):
                 parts.append(f"{title}:")
                 parts.append(render(frame, max_rows=30))
         return "\n".join(parts).rstrip() + "\n"
+
+
+def _kept(con: duckdb.DuckDBPyConnection) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """How far bursts has kept verdicts, and the reach runs read them to (``StoreStatus.bursts_kept``)."""
+    kept = con.execute("SELECT max(reach) FROM bursts_kept").fetchall()[0][0]
+    if kept is None:
+        return None, None
+    _macros.install(con, temporary=True, names=("aa_bursts_reach",))
+    return kept, con.execute("SELECT aa_bursts_reach(NULL, NULL, 1.0)").fetchall()[0][0]
 
 
 def status(db: str | os.PathLike[str], *, bursts: bool = False,
@@ -143,6 +169,7 @@ def status(db: str | os.PathLike[str], *, bursts: bool = False,
             storage_version=file_storage_version(con),
             spooled=sum(f.rows for f in _spool.waiting(db)),
             bursts=found,
+            bursts_kept=_kept(con),
             events=events,
             workspaces=workspaces,
             first=first,

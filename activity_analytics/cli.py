@@ -259,7 +259,7 @@ def actors(ctx, db, since, until, workspace, action, actor_type, every, by_works
 @format_option
 @lock_option
 @_errors_to_exit
-def bursts(db, since, until, workspace, action, actor_type, sensitivity, kind, only_new, exit_code,
+def bursts(db, since, until, workspace, action, actor_type, sensitivity, kind, only_new, exit_code, keep,
            engine, lake, master, fmt, lock_timeout):
     """Anomalous bursts of activity (Python: activity_analytics.bursts).
 
@@ -273,10 +273,11 @@ def bursts(db, since, until, workspace, action, actor_type, sensitivity, kind, o
 
     For cron: `--since 1d --new --exit-code --format json` prints, as a JSON
     array, only the bursts no earlier such run reported, and exits 1 when
-    there are any.
+    there are any. With --keep, verdicts are kept in the store as judged: each run
+    (a notebook's, SQL's) then costs the new days.
     """
     args = dict(sensitivity=sensitivity, since=since, until=until, workspace=workspace,
-                action=action, actor_type=actor_type, kind=kind, lock_timeout=lock_timeout)
+                action=action, actor_type=actor_type, kind=kind, keep=keep, lock_timeout=lock_timeout)
     if only_new:
         if engine != "duckdb":
             raise InputError("--new keeps what it reported in the store: use it without --engine spark")

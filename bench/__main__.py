@@ -10,6 +10,7 @@ from . import (
     backfill_bench,
     bursts_causal,
     bursts_eval,
+    bursts_kept,
     bursts_real,
     bursts_speed,
     cli_bench,
@@ -34,6 +35,7 @@ BENCHES = {
     "sharing": sharing_bench.main,
     "backfill": backfill_bench.main,
     "bursts_speed": bursts_speed.main,
+    "bursts_kept": bursts_kept.main,
 }
 #: benchmarks that need arguments (git directories): not run by a bare `./run bench`
 WITH_ARGS = {"bursts_real": bursts_real.main}

@@ -73,9 +73,9 @@ def _step(con: duckdb.DuckDBPyConnection, step_days: int) -> tuple[bool, dt.date
     """One step in one transaction: (done, the reach in effect before it, the reach after)."""
     with transaction(con):
         _macros.install(con, temporary=True, names=("aa_bursts_keep",))
-        reach = con.execute("SELECT aa_bursts_reach(NULL, NULL, $s)", {"s": KEEP_SENSITIVITY}).fetchone()[0]
+        reach = con.execute("SELECT aa_bursts_reach(NULL, NULL, $s)", {"s": KEEP_SENSITIVITY}).fetchall()[0][0]
         first, last = con.execute("SELECT timezone('UTC', min(created_at)), timezone('UTC', max(created_at)) "
-                                  "FROM events").fetchone()
+                                  "FROM events").fetchall()[0]
         if last is None:
             return True, reach, reach
         target = dt.datetime.combine(last.date(), dt.time()) - _DAY  # the last day is not over

@@ -152,7 +152,8 @@ def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: 
     params: dict[str, Any]
     if analysis == "bursts":   # stage 2 judges; the macro's incidents and filters choose what is reported
         params = {"sensitivity": float(args["sensitivity"]), "kinds": args.get("kinds"),
-                  "since": filters.since, "ws": filters.workspace, "atype": filters.actor_type}
+                  "since": filters.since, "ws": filters.workspace, "atype": filters.actor_type,
+                  "act": filters.action}
     else:  # and its columns: those asked for, as the macro's
         params = {"every": args.get("every"), "by_workspace": bool(args.get("by_workspace"))}
         if analysis == "actors":
@@ -170,7 +171,7 @@ def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: 
                     f"WITH {reach}s1 AS (SELECT * FROM _s1){stage2(analysis)}")
         if analysis == "bursts":
             con.execute(f"CREATE TEMP MACRO aa_stage2({signature}) AS TABLE "
-                        + reported("aa_judged(sensitivity := sensitivity)"))
+                        + reported("aa_judged(sensitivity := sensitivity, act := act)"))
         call = ", ".join(f"{k} := ${k}" for k in params)
         try:
             return con.sql(f"SELECT * FROM aa_stage2({call})", params=params).pl()

@@ -1,15 +1,16 @@
 CREATE OR REPLACE MACRO aa_bursts_judged
         (sensitivity := 1.0, since := NULL, until := NULL, ws := NULL, act := NULL, atype := NULL) AS TABLE
-        SELECT * FROM (WITH s1 AS (
+        SELECT * FROM (WITH kept_reach AS (SELECT aa_bursts_reach(until, act, sensitivity) AS r), s1 AS (
         SELECT coalesce(workspace_id, '') AS workspace_id, actor_id,
                (epoch_us(created_at) - ((((epoch_us(created_at) - 946857600000000) % 300000000) + 300000000) % 300000000)) AS slot_us,
                count(*) AS n,
                sum(CASE WHEN (act IS NULL OR action = act) THEN 1 ELSE 0 END) AS n_sel,
                min(epoch_us(created_at)) AS first_us,
                max(epoch_us(created_at) * 4 + CASE actor_type WHEN 'agent' THEN 0 WHEN 'unknown' THEN 1 ELSE 2 END) AS last_code
-        FROM aa_events(until := until)
+        FROM aa_events(since := (SELECT timezone('UTC', r - INTERVAL 25 HOUR) FROM kept_reach), until := until)
         WHERE actor_id IS NOT NULL AND coalesce(actor_type_raw, '') <> 'trace'
         GROUP BY 1, 2, 3),
+    kr AS (SELECT r, r - INTERVAL 1 DAY AS f FROM kept_reach),
     ev AS MATERIALIZED (   -- inside, times are naive UTC TIMESTAMPs (the output adds the zone)
         SELECT hash(workspace_id, actor_id) AS ak, hash(workspace_id) AS wk, workspace_id, actor_id,
                make_timestamp(slot_us) AS slot,
@@ -27,7 +28,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT ak, date_trunc('hour', bucket) AS hour, sum(k) AS n, sum(slots)::BIGINT AS slots
         FROM quarter GROUP BY ALL
     ),
-    actor AS (
+    fresh_actor AS (   -- the actors of the events judged (see kept_actor)
         SELECT ak, any_value(wk) AS wk, min(workspace_id) AS workspace_id, min(actor_id) AS actor_id,
                -- two actors with one 64-bit key (odds about 1e-8 among a million actors) would
                -- be merged: refuse rather than answer wrongly (in actor_type, which every step reads).
@@ -37,8 +38,19 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                     THEN error('bursts: two actors share a 64-bit key; please report this')
                     ELSE arg_max(actor_type, [-epoch(date_trunc('day', slot))::BIGINT, n * 4 + type_code]) END
                    AS actor_type,
-               min(first_at) AS first_seen, max(last_at) AS last_seen
+               min(first_at) AS first_seen
         FROM ev GROUP BY ak
+    ),
+    kept_actor AS MATERIALIZED (SELECT * FROM bursts_kept_actors WHERE first_seen < (SELECT r FROM kr)),
+    actor AS (   -- those kept (first seen before the reach: their first day is over) and the new ones;
+                 -- a new one with a kept one's key is refused, as two in fresh_actor are
+        SELECT ak, wk, workspace_id, actor_id, actor_type, first_seen FROM kept_actor
+        UNION ALL
+        SELECT f.ak, f.wk, f.workspace_id, f.actor_id, f.actor_type, f.first_seen FROM fresh_actor AS f
+        WHERE NOT EXISTS (SELECT 1 FROM kept_actor AS k
+                          WHERE k.ak = f.ak AND CASE WHEN k.workspace_id = f.workspace_id AND k.actor_id = f.actor_id
+                                                     THEN true
+                                                     ELSE error('bursts: two actors share a 64-bit key; please report this') END)
     ),
     stretch AS MATERIALIZED (   -- events (e) and active slots (k) in the 15, 30 and 60 minutes from each
                                 -- active slot, and the gap since the previous: 60 minutes hold at most 12
@@ -72,6 +84,11 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT ak, date_trunc('day', hour) AS day, count(*) AS hours, sum(slots) AS hs, sum(slots * slots) AS hs2
         FROM hourly GROUP BY ALL
     ),
+    days_all AS MATERIALIZED (   -- the days kept (before the reach) and those judged now
+        SELECT * FROM bursts_kept_days WHERE day < (SELECT r FROM kr)
+        UNION ALL
+        SELECT d.*, h.hours, h.hs, h.hs2 FROM adays AS d JOIN hdays AS h USING (ak, day) WHERE ((SELECT r FROM kr) IS NULL OR d.day >= (SELECT r FROM kr))
+    ),
     hist AS MATERIALIZED (   -- per actor and active day, its days before it: how many; clump size (median
                              -- of the days' median events in an active 5 minutes) and busiest 5 minutes
                              -- (median of the days' 99th percentiles); how many consecutive slots a run
@@ -88,9 +105,9 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                      greatest(coalesce(median(d.day_clump) OVER w, 1.0), 1.0) AS clump,
                      greatest(coalesce(median(d.day_top) OVER w, 1.0), 1.0) AS slot_expected,
                      coalesce(sum(d.slots) OVER w / nullif(sum(d.run_starts) OVER w, 0), 1.0) AS run_len,
-                     sum(d.slots) OVER w AS slots, coalesce(sum(h.hours) OVER w, 0) AS hours,
-                     sum(h.hs) OVER w AS hs, sum(h.hs2) OVER w AS hs2, sum(d.p0) OVER w AS p0, sum(d.p1) OVER w AS p1, sum(d.p2) OVER w AS p2, sum(d.p3) OVER w AS p3, sum(d.p4) OVER w AS p4, sum(d.p5) OVER w AS p5, sum(d.p6) OVER w AS p6, sum(d.p7) OVER w AS p7, sum(d.p8) OVER w AS p8, sum(d.p9) OVER w AS p9, sum(d.p10) OVER w AS p10, sum(d.p11) OVER w AS p11
-              FROM adays AS d JOIN hdays AS h USING (ak, day) JOIN who AS a USING (ak)
+                     sum(d.slots) OVER w AS slots, coalesce(sum(d.hours) OVER w, 0) AS hours,
+                     sum(d.hs) OVER w AS hs, sum(d.hs2) OVER w AS hs2, sum(d.p0) OVER w AS p0, sum(d.p1) OVER w AS p1, sum(d.p2) OVER w AS p2, sum(d.p3) OVER w AS p3, sum(d.p4) OVER w AS p4, sum(d.p5) OVER w AS p5, sum(d.p6) OVER w AS p6, sum(d.p7) OVER w AS p7, sum(d.p8) OVER w AS p8, sum(d.p9) OVER w AS p9, sum(d.p10) OVER w AS p10, sum(d.p11) OVER w AS p11
+              FROM days_all AS d JOIN who AS a USING (ak)
               WINDOW w AS (PARTITION BY d.ak ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
     ),
     dday AS (   -- per actor, active day and stretch length (15, 30, 60 minutes, disjoint): events, their
@@ -105,6 +122,16 @@ CREATE OR REPLACE MACRO aa_bursts_judged
               SELECT ak, 60, hour, n, slots FROM hourly)
         GROUP BY ALL
     ),
+    dday_all AS (
+        SELECT * FROM bursts_kept_stretches WHERE day < (SELECT r FROM kr)
+        UNION ALL
+        SELECT * FROM dday WHERE ((SELECT r FROM kr) IS NULL OR day >= (SELECT r FROM kr))
+    ),
+    hours_all AS (   -- the hours kept and judged now: the baselines' days before
+        SELECT * FROM bursts_kept_hours WHERE hour < (SELECT r FROM kr) AND hour >= (SELECT f - INTERVAL 28 DAY FROM kr)
+        UNION ALL
+        SELECT * FROM hourly WHERE ((SELECT r FROM kr) IS NULL OR hour >= (SELECT r FROM kr))
+    ),
     dhist AS MATERIALIZED (   -- ... over its days before: variance / mean of its counts at that length
                               -- (empty windows included, from its first event; a bot that commits ten
                               -- at a time once a week is overdispersed, a steady agent about 1), and
@@ -114,7 +141,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         FROM (SELECT d.ak, d.day, d.len, sum(d.total) OVER w AS total, sum(d.sq) OVER w AS sq,
                      median(d.top) OVER w AS usual_events, median(d.mid) OVER w AS usual_slots,
                      greatest(date_diff('minute', a.first_seen, d.day) / d.len, 1) AS windows
-              FROM dday AS d JOIN who AS a USING (ak)
+              FROM dday_all AS d JOIN who AS a USING (ak)
               WINDOW w AS (PARTITION BY d.ak, d.len ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
     ),
     grid AS MATERIALIZED (   -- every hour of every day of each actor, from its first day (idle: 0) to the
@@ -123,9 +150,10 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         FROM (SELECT g.ak, g.wk, g.actor_type, g.day, g.hod, isodow(g.day) >= 6 AS weekend, coalesce(h.n, 0) AS n
               FROM (SELECT a.ak, a.wk, a.actor_type, s.day, r.hod, s.day + to_hours(r.hod) AS hour
                     FROM who AS a, span,
-                         LATERAL generate_series(date_trunc('day', a.first_seen), date_trunc('day', span.t1),
+                         LATERAL generate_series(greatest(date_trunc('day', a.first_seen), (SELECT f - INTERVAL 28 DAY FROM kr)),
+                                                 date_trunc('day', span.t1),
                                                  INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
-              LEFT JOIN hourly AS h ON h.ak = g.ak AND h.hour = g.hour)
+              LEFT JOIN hours_all AS h ON h.ak = g.ak AND h.hour = g.hour)
     ),
     hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
                    -- median, 75th percentile, mean, days worked then; and its active days
@@ -259,9 +287,14 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         UNION ALL
         SELECT ak, 3, date_trunc('day', start), slots, events FROM agent_windows WHERE hours = 3
     ),
+    agent_days_all AS (   -- kept before the reach, judged now from it
+        SELECT * FROM bursts_kept_agent_days WHERE day < (SELECT r FROM kr)
+        UNION ALL
+        SELECT * FROM agent_days WHERE ((SELECT r FROM kr) IS NULL OR day >= (SELECT r FROM kr))
+    ),
     agent_novel AS (   -- its own rhythm first: what it did on 3 earlier days (as many slots and events) is no runaway
         SELECT h.* FROM agent_hours AS h
-        LEFT JOIN agent_days AS d
+        LEFT JOIN agent_days_all AS d
                ON d.ak = h.ak AND d.hours = h.hours AND d.slots >= h.slots AND d.events >= h.events
               AND d.day < date_trunc('day', h.start)
         GROUP BY ALL HAVING count(DISTINCT d.day) < 3
@@ -330,7 +363,10 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         FROM (SELECT ak, day, e15 AS m15, e30 AS m30, e60 AS m60, NULL::BIGINT AS m180 FROM volume_stretch
               UNION ALL
               SELECT ak, day, NULL, NULL, NULL, events FROM volume_long)
+        WHERE ((SELECT r FROM kr) IS NULL OR day >= (SELECT r FROM kr))
         GROUP BY ALL
+        UNION ALL
+        SELECT * FROM bursts_kept_volume WHERE day < (SELECT r FROM kr)
     ),
     volume_before AS (   -- ... and on the days before (a running max over its days: causal)
         SELECT ak, day, max(m15) OVER w AS b15, max(m30) OVER w AS b30, max(m60) OVER w AS b60, max(m180) OVER w AS b180
@@ -420,18 +456,24 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT wk, start, count(*) AS k, sum(n) AS n, max(n) AS top
         FROM wactor GROUP BY ALL
     ),
+    whours_all AS (   -- per workspace and hour: its median 10-minute window (idle ones as 0), kept and now
+        SELECT * FROM bursts_kept_whours WHERE hour < (SELECT r FROM kr) AND hour >= (SELECT f - INTERVAL 28 DAY FROM kr)
+        UNION ALL
+        SELECT wk, hour, list_aggregate(list_resize(ks, 12, 0), 'median') AS k,
+               list_aggregate(list_resize(ns, 12, 0), 'median') AS n
+        FROM (SELECT wk, date_trunc('hour', start) AS hour, list(k) AS ks, list(n) AS ns FROM wslots GROUP BY ALL)
+        WHERE ((SELECT r FROM kr) IS NULL OR hour >= (SELECT r FROM kr))
+    ),
     wgrid AS (   -- each workspace's days and hours of the day, from its first day (idle windows count as 0):
                  -- the median 10-minute window of that hour of that day
         SELECT g.wk, g.day, g.hod, isodow(g.day) >= 6 AS weekend,
-               list_aggregate(list_resize(coalesce(c.ks, []), 12, 0), 'median') AS k,
-               list_aggregate(list_resize(coalesce(c.ns, []), 12, 0), 'median') AS n
+               coalesce(c.k, 0) AS k, coalesce(c.n, 0) AS n
         FROM (SELECT w.wk, d.day, r.hod
               FROM wspan AS w, span,
-                   LATERAL generate_series(date_trunc('day', w.t0), date_trunc('day', span.t1), INTERVAL 1 DAY) AS d(day),
+                   LATERAL generate_series(greatest(date_trunc('day', w.t0), (SELECT f - INTERVAL 28 DAY FROM kr)), date_trunc('day', span.t1),
+                                           INTERVAL 1 DAY) AS d(day),
                    range(24) AS r(hod)) AS g
-        LEFT JOIN (SELECT wk, date_trunc('hour', start) AS hour, list(k) AS ks, list(n) AS ns
-                   FROM wslots GROUP BY ALL) AS c
-               ON c.wk = g.wk AND c.hour = g.day + to_hours(g.hod)
+        LEFT JOIN whours_all AS c ON c.wk = g.wk AND c.hour = g.day + to_hours(g.hod)
     ),
     wbase AS (   -- as of each day: that hour's median window over the workspace's last days before (that
                  -- kind of day), from its third day
@@ -484,16 +526,34 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT * FROM (SELECT *, raw - 5.0 AS score FROM candidates)
         WHERE score >= 1.3 / sensitivity
     ),
+    fresh_flags AS (   -- the windows flagged now (those that end after the reach: the others are kept),
+                       -- and each first-seen actor's first-day hours
+        SELECT * FROM (SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw,
+                              score, actors, actors_expected, false AS volume FROM flagged
+                       UNION ALL BY NAME   -- volume first: a fixed per-stretch rule, scored by its own tail bound
+                       SELECT *, raw AS score, true AS volume FROM volume
+                       UNION ALL BY NAME
+                       SELECT a.wk, h.ak, 'new_actor' AS kind, greatest((CASE WHEN (h.events) > (h.expected) THEN ((h.events) * ln((h.events) / (h.expected)) - (h.events) + (h.expected)) / ln(10) ELSE 0 END), 0) AS score,
+                              h.actor_type, h.start, h."end", h.events, h.expected, false AS volume
+                       FROM hour_expected AS h JOIN who AS a USING (ak)
+                       WHERE h.kind = 'new_actor')
+        WHERE (SELECT r FROM kr) IS NULL OR "end" > (SELECT r FROM kr)
+    ),
+    judged_flags AS (   -- and those kept, flagged at this sensitivity
+        SELECT * FROM fresh_flags
+        UNION ALL BY NAME
+        SELECT k.* FROM bursts_kept_flags AS k WHERE k."end" <= (SELECT r FROM kr) AND (k.kind = 'new_actor' OR ((k.volume OR k.score >= 1.3 / sensitivity)
+          AND CASE WHEN k.kind = 'workspace_spike' THEN k.actors >= k.actors_expected + 4 / sensitivity
+                   ELSE k.events >= 8 / sensitivity END))
+    ),
     flags AS (   -- a person busy during a spike of their workspace is part of it
         SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw, score,
                actors, actors_expected
-        FROM (SELECT ak, wk, actor_type, kind, start, "end", events, expected, slots, slots_expected, raw,
-                     score, actors, actors_expected FROM flagged
-              UNION ALL BY NAME   -- volume first: a fixed per-stretch rule, scored by its own tail bound
-              SELECT *, raw AS score FROM volume) AS f
-        WHERE f.kind <> 'rapid_succession'
-           OR NOT EXISTS (SELECT 1 FROM flagged AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
-                                                      AND s.start < f."end" AND s."end" > f.start)
+        FROM judged_flags AS f
+        WHERE f.kind NOT IN ('rapid_succession', 'new_actor')
+           OR f.kind = 'rapid_succession'
+              AND NOT EXISTS (SELECT 1 FROM judged_flags AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
+                                                          AND s.start < f."end" AND s."end" > f.start)
     ),
     islands AS (   -- overlapping or touching flags of one actor and kind make one episode
         SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)
@@ -514,13 +574,9 @@ CREATE OR REPLACE MACRO aa_bursts_judged
     first_seen AS (   -- every id first seen more than a day after its workspace's first event,
                       -- reported once, told by its busiest hour of that day against its peers
                       -- (unadjusted: it is reported whatever its score, which ranks it)
-        SELECT a.wk, h.ak, 'new_actor' AS kind,
-               greatest((CASE WHEN (h.events) > (h.expected) THEN ((h.events) * ln((h.events) / (h.expected)) - (h.events) + (h.expected)) / ln(10) ELSE 0 END), 0) AS score,
-               h.actor_type, h.start, h."end", h.events, h.expected, NULL::BIGINT AS slots,
-               NULL::DOUBLE AS slots_expected, NULL::DOUBLE AS raw,
-               NULL::BIGINT AS actors, NULL::DOUBLE AS actors_expected
-        FROM hour_expected AS h JOIN who AS a USING (ak)
-        WHERE h.kind = 'new_actor'
+        SELECT wk, ak, kind, score, actor_type, start, "end", events, expected, slots, slots_expected, raw,
+               actors, actors_expected
+        FROM judged_flags WHERE kind = 'new_actor'
     ),
     counted AS (   -- the events of the filter's action in it (all of them without one)
         SELECT s.*,
@@ -570,7 +626,8 @@ CREATE OR REPLACE MACRO aa_bursts_judged
     FROM named
     -- the filters choose what is reported (the judging saw every event up to ``until``)
     WHERE (since IS NULL OR timezone('UTC', "end") > since::TIMESTAMPTZ)
-      AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype) AND selected > 0
+      AND (ws IS NULL OR workspace_id = ws) AND (atype IS NULL OR actor_type = atype)
+      AND (act IS NULL OR selected > 0)   -- (an action filter judges everything again: kept windows have no ev)
     ORDER BY start, workspace_id, actor_id NULLS FIRST, kind
 )
         UNION ALL
