@@ -165,9 +165,9 @@ def bursts(
     (``rapid_succession``, ``runaway_agent``, ``new_actor``,
     ``workspace_spike``, ``off_hours``), ``start``, ``end``, ``events``,
     ``expected`` (what the actor's own baseline, or its peers' for a new
-    actor, predicts for the stretch), ``score`` (-log10 of the p-value,
-    adjusted by Benjamini-Hochberg over every window tested; 1.3 or more is
-    flagged, so at most 1 in 20 flags is expected by chance), ``reason``
+    actor, predicts for the stretch), ``score`` (a bound on -log10 of the
+    p-value less a fixed log10(100,000), the windows of a busy actor-week:
+    the same whatever else the store holds; 1.3 or more is flagged), ``reason``
     (one line for people), ``incident`` and ``members`` (below).
 
     **Notices apart.** A ``new_actor`` row is a first-seen notice, not an
