@@ -27,7 +27,7 @@ from .scores import BASELINE_DAYS, PACE_EVENTS
 #: the days before this one (over one row per active day)
 _BEFORE = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
 #: the last BASELINE_DAYS days before this one (over one row per day, idle days included)
-_RECENT = f"RANGE BETWEEN INTERVAL {BASELINE_DAYS} DAY PRECEDING AND INTERVAL 1 DAY PRECEDING"
+_RECENT = f"ROWS BETWEEN {BASELINE_DAYS} PRECEDING AND 1 PRECEDING"
 #: an hour's usual count (the mean of that hour on the last days of its kind)
 _USUAL = "CASE WHEN weekend THEN we.mean ELSE wd.mean END"
 _POS = ", ".join(f"count(*) FILTER (minute(slot) // 5 = {p}) AS p{p}" for p in range(12))

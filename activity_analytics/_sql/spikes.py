@@ -11,7 +11,7 @@ from __future__ import annotations
 from .kept import GRID_FROM, before, fresh
 from .scores import BASELINE_DAYS, JUDGED_FROM_DAY, RATIO, SPIKE_EXTRA_ACTORS, kl
 
-_RECENT = f"RANGE BETWEEN INTERVAL {BASELINE_DAYS} DAY PRECEDING AND INTERVAL 1 DAY PRECEDING"
+_RECENT = f"ROWS BETWEEN {BASELINE_DAYS} PRECEDING AND 1 PRECEDING"
 _kinds = ", ".join(f"median(k) FILTER ({f}) OVER w AS {p}_k, median(n) FILTER ({f}) OVER w AS {p}_n"
                    for p, f in (("wd", "NOT weekend"), ("we", "weekend")))
 

@@ -161,7 +161,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
                {'median': coalesce(median(n) FILTER (NOT weekend) OVER w, 0), 'q75': coalesce(quantile_disc(n, 0.75) FILTER (NOT weekend) OVER w, 0), 'mean': coalesce(avg(n) FILTER (NOT weekend) OVER w, 0), 'days': count(*) FILTER (NOT weekend AND n > 0) OVER w} AS wd, {'median': coalesce(median(n) FILTER (weekend) OVER w, 0), 'q75': coalesce(quantile_disc(n, 0.75) FILTER (weekend) OVER w, 0), 'mean': coalesce(avg(n) FILTER (weekend) OVER w, 0), 'days': count(*) FILTER (weekend AND n > 0) OVER w} AS we,
                count(*) FILTER (active_day) OVER w AS recent_days
         FROM grid
-        WINDOW w AS (PARTITION BY ak, hod ORDER BY day RANGE BETWEEN INTERVAL 28 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING)
+        WINDOW w AS (PARTITION BY ak, hod ORDER BY day ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING)
     ),
     hbase AS MATERIALIZED (   -- per actor and active hour: its own (that hour, that kind of day) and near
                               -- (an hour either side; on a weekend day also weekdays then): starting or
@@ -207,7 +207,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
               FROM (SELECT wk, actor_type, day, hod, weekend,
                            coalesce(sum(active) FILTER (NOT weekend) OVER w / sum(present) FILTER (NOT weekend) OVER w, 0) AS wd_active, median(top) FILTER (NOT weekend) OVER w AS wd_busy, coalesce(sum(active) FILTER (weekend) OVER w / sum(present) FILTER (weekend) OVER w, 0) AS we_active, median(top) FILTER (weekend) OVER w AS we_busy
                     FROM peer_days
-                    WINDOW w AS (PARTITION BY wk, actor_type, hod ORDER BY day RANGE BETWEEN INTERVAL 28 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING)))
+                    WINDOW w AS (PARTITION BY wk, actor_type, hod ORDER BY day ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING)))
         WINDOW s AS (PARTITION BY wk, actor_type, day ORDER BY hod ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)
     ),
     hour_scored AS (   -- each active hour against the actor's days before it (history), and the day
@@ -482,7 +482,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
                      CASE WHEN weekend THEN we_n ELSE wd_n END AS expected, count(*) OVER w AS days
               FROM (SELECT *, median(k) FILTER (NOT weekend) OVER w AS wd_k, median(n) FILTER (NOT weekend) OVER w AS wd_n, median(k) FILTER (weekend) OVER w AS we_k, median(n) FILTER (weekend) OVER w AS we_n
                     FROM wgrid
-                    WINDOW w AS (PARTITION BY wk, hod ORDER BY day RANGE BETWEEN INTERVAL 28 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING))
+                    WINDOW w AS (PARTITION BY wk, hod ORDER BY day ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING))
               WINDOW w AS (PARTITION BY wk, hod ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
         WHERE days >= 2
     ),
