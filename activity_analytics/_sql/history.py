@@ -111,7 +111,7 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
     hours_all AS (   -- the hours kept and judged now: the baselines' days before
         {before('bursts_kept_hours', 'hour')} AND hour >= {GRID_FROM}
         UNION ALL
-        SELECT * FROM hourly WHERE {fresh('hour')}
+        SELECT ak, hour, n, slots FROM hourly WHERE {fresh('hour')}
     ),
     dhist AS MATERIALIZED (   -- ... over its days before: variance / mean of its counts at that length
                               -- (empty windows included, from its first event; a bot that commits ten

@@ -140,7 +140,7 @@ KEEP_FINAL = f"""    SELECT 'bursts_kept_actors' AS kept, ak, wk, workspace_id, 
     UNION ALL BY NAME
     SELECT 'bursts_kept_stretches' AS kept, * FROM dday_all WHERE {fresh('day')} AND day < keep_to
     UNION ALL BY NAME
-    SELECT 'bursts_kept_hours' AS kept, * FROM hourly WHERE {fresh('hour')} AND hour < keep_to
+    SELECT 'bursts_kept_hours' AS kept, ak, hour, n, slots FROM hourly WHERE {fresh('hour')} AND hour < keep_to
     UNION ALL BY NAME
     SELECT 'bursts_kept_agent_days' AS kept, * FROM agent_days_all WHERE {fresh('day')} AND day < keep_to
     UNION ALL BY NAME

@@ -24,8 +24,9 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT ak, time_bucket(INTERVAL 15 MINUTE, slot) AS bucket, sum(n) AS k, count(*) AS slots
         FROM ev GROUP BY ALL
     ),
-    hourly AS MATERIALIZED (
-        SELECT ak, date_trunc('hour', bucket) AS hour, sum(k) AS n, sum(slots)::BIGINT AS slots
+    hourly AS MATERIALIZED (   -- (with its day as a column: the histories join on it, see hour_scored)
+        SELECT ak, date_trunc('hour', bucket) AS hour, sum(k) AS n, sum(slots)::BIGINT AS slots,
+               date_trunc('day', date_trunc('hour', bucket)) AS day
         FROM quarter GROUP BY ALL
     ),
     fresh_actor AS (   -- the actors of the events judged (see kept_actor)
@@ -130,7 +131,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
     hours_all AS (   -- the hours kept and judged now: the baselines' days before
         SELECT * FROM bursts_kept_hours WHERE hour < (SELECT r FROM kr) AND hour >= (SELECT f - INTERVAL 28 DAY FROM kr)
         UNION ALL
-        SELECT * FROM hourly WHERE ((SELECT r FROM kr) IS NULL OR hour >= (SELECT r FROM kr))
+        SELECT ak, hour, n, slots FROM hourly WHERE ((SELECT r FROM kr) IS NULL OR hour >= (SELECT r FROM kr))
     ),
     dhist AS MATERIALIZED (   -- ... over its days before: variance / mean of its counts at that length
                               -- (empty windows included, from its first event; a bot that commits ten
@@ -210,6 +211,12 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                     WINDOW w AS (PARTITION BY wk, actor_type, hod ORDER BY day ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING)))
         WINDOW s AS (PARTITION BY wk, actor_type, day ORDER BY hod ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING)
     ),
+    hour_base AS MATERIALIZED (   -- each active hour with its hour-of-day baseline, one row each: the
+                                  -- histories join it on actor and day (a plan that joined hbase and a
+                                  -- history on the actor alone made 48M rows)
+        SELECT h.ak, h.hour, h.day, h.n, h.slots, b.recent_days, b.q75, b.near_days, b.own, b.pace, b.pace_before
+        FROM hourly AS h JOIN hbase AS b ON b.ak = h.ak AND b.hour = h.hour
+    ),
     hour_scored AS (   -- each active hour against the actor's days before it (history), and the day
                        -- so far: on a busy day every hour is busier (its hours before this one)
         SELECT h.ak, h.hour AS start, h.hour + INTERVAL 1 HOUR AS "end",
@@ -218,17 +225,16 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                -- which the baseline already models)
                CASE WHEN a.actor_type = 'agent' THEN greatest(s.clump, ph.phi) ELSE s.clump END AS clump,
                CASE WHEN a.actor_type = 'agent' THEN greatest(s.run_len, s.slot_phi) ELSE s.run_len END AS run_len,
-               s.occupancy, s.history_days, b.recent_days,
+               s.occupancy, s.history_days, h.recent_days,
                a.newcomer AND h.hour < a.first_seen + INTERVAL 1 DAY AS first_day,
                h.hour >= date_trunc('day', a.first_seen) + INTERVAL 2 DAY AS judged,
-               b.q75, b.near_days, b.own, coalesce(ph.usual_events, 0) AS usual_hour, b.pace, b.pace_before,
+               h.q75, h.near_days, h.own, coalesce(ph.usual_events, 0) AS usual_hour, h.pace, h.pace_before,
                coalesce(sum(h.n) OVER d / count(*) OVER d, 0) AS day_rate,
                coalesce(g.busy, 0) AS peer_busy, coalesce(g.active, 0) AS peer_active
-        FROM hourly AS h
-        JOIN hbase AS b ON b.ak = h.ak AND b.hour = h.hour
-        JOIN who AS a ON a.ak = b.ak
-        JOIN hist AS s ON s.ak = b.ak AND s.day = b.day
-        JOIN dhist AS ph ON ph.ak = b.ak AND ph.day = b.day AND ph.len = 60
+        FROM hour_base AS h
+        JOIN who AS a ON a.ak = h.ak
+        JOIN hist AS s ON s.ak = h.ak AND s.day = h.day
+        JOIN dhist AS ph ON ph.ak = h.ak AND ph.day = h.day AND ph.len = 60
         LEFT JOIN peers AS g
                ON g.wk = a.wk AND g.actor_type = a.actor_type AND g.day = s.day AND g.hod = hour(h.hour)
         WINDOW d AS (PARTITION BY h.ak, s.day ORDER BY h.hour ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
@@ -580,8 +586,8 @@ CREATE OR REPLACE MACRO aa_bursts_judged
     ),
     counted AS (   -- the events of the filter's action in it (all of them without one)
         SELECT s.*,
-               (SELECT sum(e.n_sel) FROM ev AS e
-                WHERE e.wk = s.wk
+               (SELECT sum(e.n_sel) FROM ev AS e   -- (needed for an action filter only)
+                WHERE act IS NOT NULL AND e.wk = s.wk
                   AND (s.ak IS NULL OR e.ak = s.ak)
                   AND e.last_at >= s.start AND e.first_at < s."end") AS selected
         FROM (SELECT * FROM stretches
