@@ -165,6 +165,7 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                            sum(n) OVER v AS own_n, sum({_USUAL}) OVER v AS own_u, sum(n) OVER c AS ws_n,
                            sum({_USUAL}) OVER c AS ws_u, sum(n) OVER cb AS ws_n_before, sum({_USUAL}) OVER cb AS ws_u_before
                     FROM hrecent
+                    WHERE {fresh('day', 'f')}   -- (the days before are the 28-day windows' only)
                     WINDOW v AS (PARTITION BY ak, day ORDER BY hod),
                            v2 AS (PARTITION BY ak, day ORDER BY hod
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),

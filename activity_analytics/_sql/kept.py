@@ -112,9 +112,10 @@ def before(table: str, column: str, cols: str = "*") -> str:
     return f"SELECT {cols} FROM {table} WHERE {column} < (SELECT r FROM kr)"
 
 
-#: SQL (a WHERE condition): a fresh row of that day (hour) or after: from the reach on
-def fresh(column: str) -> str:
-    return f"((SELECT r FROM kr) IS NULL OR {column} >= (SELECT r FROM kr))"
+def fresh(column: str, since: str = "r") -> str:
+    """SQL (a WHERE condition): a row of that day (hour) or after, from the reach on (``since='f'``:
+    from the day judged again before it); every row without a reach."""
+    return f"((SELECT {since} FROM kr) IS NULL OR {column} >= (SELECT {since} FROM kr))"
 
 
 #: the CTE that stage 2 starts with: the reach in effect (``r``) and the day judged
