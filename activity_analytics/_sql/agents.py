@@ -135,7 +135,7 @@ SPEND_BURSTS = f"""
         ),
         usual AS (   -- the agent's hours before this one
             SELECT *, count(*) OVER w AS active_hours, median(cost) OVER w AS expected,
-                   median(call_cost) OVER w AS per_call
+                   median(call_cost) OVER w AS per_call, max(cost) OVER w AS top_before
             FROM hours
             WINDOW w AS (PARTITION BY who, workspace_id ORDER BY hour ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
         ),
@@ -152,9 +152,11 @@ SPEND_BURSTS = f"""
         )
         SELECT workspace_id, who AS actor_id, 'agent' AS actor_type, 'runaway_spend' AS kind,
                hour AS start, hour + INTERVAL 1 HOUR AS "end", calls::HUGEINT AS events,
-               round(expected, 4) AS expected, round(score, 1) AS score,
+               round(expected, 4) AS expected, NULL::BIGINT AS busiest_before, NULL::BIGINT AS history_days,
+               round(score, 1) AS score,
                'agent ' || who || ': $' || round(cost, 4) || ' on ' || calls || ' LLM calls in an hour, '
-               || 'about $' || round(expected, 4) || ' usual (' || round(cost / expected) || 'x)' AS reason
+               || 'about $' || round(expected, 4) || ' usual; its costliest hour before: $' || round(top_before, 4)
+               || ' (' || active_hours || ' hours with calls)' AS reason
         FROM scored
         WHERE cost >= {_SPEND_RATIO} * expected / sensitivity
           AND score >= {_SPEND_SCORE} / sensitivity

@@ -369,19 +369,31 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
                      first(COLUMNS(* EXCLUDE (wk, ak, kind, score)) ORDER BY score DESC, start)
               FROM first_seen GROUP BY wk, ak, kind) AS s
     ),
-    named AS (
-        SELECT c.*, w.workspace_id, a.actor_id, a.first_seen
-        FROM counted AS c
+    evidence AS (   -- each alarm's day: that of its start (an agent's 3 hours: of its last hour)
+        SELECT *, date_diff('minute', start, "end") AS minutes,
+               date_trunc('day', CASE WHEN date_diff('minute', start, "end") = 180 THEN "end" - INTERVAL 1 HOUR
+                                      ELSE start END) AS day
+        FROM counted
+    ),
+    named AS (   -- with its evidence: the actor's busiest stretch of that length on its days before (events),
+                 -- and how many days with activity its baseline stands on
+        SELECT c.* EXCLUDE (day, minutes), w.workspace_id, a.actor_id, a.first_seen,
+               CASE c.minutes WHEN 5 THEN hs.b5 WHEN 15 THEN hs.b15 WHEN 30 THEN hs.b30 WHEN 60 THEN hs.b60
+                              WHEN 180 THEN vb.b180 END::BIGINT AS busiest_before,
+               hs.history_days
+        FROM evidence AS c
         LEFT JOIN actor AS a ON a.ak = c.ak
         JOIN (SELECT wk, any_value(workspace_id) AS workspace_id FROM actor GROUP BY wk) AS w
           ON w.wk = c.wk
+        LEFT JOIN hist AS hs ON hs.ak = c.ak AND hs.day = c.day
+        LEFT JOIN volume_before AS vb ON vb.ak = c.ak AND vb.day = c.day
     )
 {final or _VERDICTS}"""
 
 
 _VERDICTS = f"""    SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind,
            timezone('UTC', start) AS start, timezone('UTC', "end") AS "end",
-           events, round(expected, 2) AS expected, round(score, 1) AS score,
+           events, round(expected, 2) AS expected, busiest_before, history_days, round(score, 1) AS score,
 {REASON}    FROM named
     -- the filters choose what is reported (the judging saw every event up to ``until``)
     WHERE (since IS NULL OR timezone('UTC', "end") > since::TIMESTAMPTZ)

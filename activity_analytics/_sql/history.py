@@ -56,9 +56,11 @@ def _peer_stats(k: str, f: str) -> str:
             f"median(top) FILTER ({f}) OVER w AS {k}_busy")
 
 
-HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slots, clumps, runs and slots of the hour
+HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slots, clumps, runs and slots of the hour;
+                              -- its busiest 5, 15, 30 and 60 minutes (a reason's evidence)
         SELECT ak, date_trunc('day', slot) AS day, count(*) AS slots, median(n) AS day_clump,
-               quantile_cont(n, 0.99) AS day_top, count(*) FILTER (gap IS DISTINCT FROM 1) AS run_starts, {_POS}
+               quantile_cont(n, 0.99) AS day_top, count(*) FILTER (gap IS DISTINCT FROM 1) AS run_starts, {_POS},
+               max(n) AS m5, max(e15) AS m15, max(e30) AS m30, max(e60) AS m60
         FROM stretch GROUP BY ALL
     ),
     hdays AS (   -- ... its active hours and their active slots
@@ -77,6 +79,7 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                              -- active (occupancy) and the dispersion of active slots per hour; its
                              -- active hours and slots at each 5-minute slot of the hour (schedule)
         SELECT ak, day, actor_type, history_days, clump, slot_expected, run_len, hours, {', '.join(f'p{p}' for p in range(12))},
+               b5, b15, b30, b60,
                least(coalesce(slots, 0) / greatest(date_diff('minute', first_day, day) / 5, 1), 0.999) AS occupancy,
                greatest(1.0, coalesce((hs2 / span_hours - (hs / span_hours) ** 2) / (hs / span_hours), 1.0))
                    AS slot_phi
@@ -87,7 +90,9 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                      greatest(coalesce(median(d.day_top) OVER w, 1.0), 1.0) AS slot_expected,
                      coalesce(sum(d.slots) OVER w / nullif(sum(d.run_starts) OVER w, 0), 1.0) AS run_len,
                      sum(d.slots) OVER w AS slots, coalesce(sum(d.hours) OVER w, 0) AS hours,
-                     sum(d.hs) OVER w AS hs, sum(d.hs2) OVER w AS hs2, {_POS_BEFORE}
+                     sum(d.hs) OVER w AS hs, sum(d.hs2) OVER w AS hs2, {_POS_BEFORE},
+                     max(d.m5) OVER w AS b5, max(d.m15) OVER w AS b15, max(d.m30) OVER w AS b30,
+                     max(d.m60) OVER w AS b60
               FROM days_all AS d JOIN who AS a USING (ak)
               WINDOW w AS (PARTITION BY d.ak ORDER BY d.day {_BEFORE}))
     ),

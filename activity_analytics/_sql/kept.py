@@ -53,7 +53,8 @@ CREATE TABLE bursts_kept_actors (
 );
 CREATE TABLE bursts_kept_days (
     ak UBIGINT NOT NULL, day TIMESTAMP NOT NULL, slots BIGINT, day_clump DOUBLE, day_top DOUBLE,
-    run_starts BIGINT, {_POS}, hours BIGINT, hs HUGEINT, hs2 HUGEINT
+    run_starts BIGINT, {_POS}, m5 BIGINT, m15 BIGINT, m30 BIGINT, m60 BIGINT, hours BIGINT, hs HUGEINT,
+    hs2 HUGEINT
 );
 CREATE TABLE bursts_kept_stretches (
     ak UBIGINT NOT NULL, day TIMESTAMP NOT NULL, len INTEGER NOT NULL, total HUGEINT, sq HUGEINT,

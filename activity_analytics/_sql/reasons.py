@@ -1,33 +1,44 @@
 """Bursts' reasons: the sentence an analyst reads, built from the numbers that were tested.
 
 Each kind speaks of the window its score came from (``stretches`` in ``bursts``), so
-the reason's counts, expectation and ratio are the ones the score was computed on.
+the reason's counts and expectation are the ones the score was computed on, in one
+unit, events (issue 34, item 4): the events in the stretch, the events expected, and
+its evidence: the actor's busiest stretch of that length on the days before it and
+how many days with activity its baseline stands on. An agent judged on its 5-minute
+slots says so too, beside its events.
 """
 
 from __future__ import annotations
 
+
+def _num(x: str) -> str:
+    """SQL: a count people read: whole from 10, one decimal from 1, two below (0.05, not 0.1)."""
+    return (f"CASE WHEN {x} >= 10 THEN round({x})::BIGINT::VARCHAR WHEN {x} >= 1 THEN round({x}, 1)::VARCHAR "
+            f"ELSE round({x}, 2)::VARCHAR END")
+
+
+_MIN = 'date_diff(\'minute\', start, "end")'
+_WHO = "actor_type || ' ' || actor_id || ': '"
+#: events in the stretch against those expected
+_EVENTS = f"events || ' events in ' || {_MIN} || ' min, about ' || {_num('expected')} || ' expected'"
+#: the evidence behind the baseline
+_EVIDENCE = (f"'; its busiest ' || {_MIN} || ' min before: ' || coalesce(busiest_before::VARCHAR, 'none') || "
+             "' (' || coalesce(history_days, 0) || ' days of history)'")
+
 #: SQL over ``named`` (bursts' last step): the ``reason`` column
-REASON = """           CASE kind
+REASON = f"""           CASE kind
                WHEN 'new_actor' THEN 'new ' || coalesce(actor_type, 'actor') || ' ' || actor_id
                     || ': first seen ' || strftime(first_seen, '%a %d %b %H:%M') || ' UTC; busiest hour of its first day '
-                    || events || ' events, about ' || round(expected, 1) || ' for its peers (' ||
-                    round(events / greatest(expected, 0.05), 1) || 'x)'
+                    || events || ' events, about ' || {_num('expected')} || ' for its peers'
                WHEN 'workspace_spike' THEN actors || ' actors at once in ' ||
                     coalesce(nullif(workspace_id, ''), '?') || ': ' || events || ' events in ' ||
-                    date_diff('minute', start, "end") || ' min, about ' || round(actors_expected) ||
-                    ' actors usual'
-               WHEN 'off_hours' THEN actor_type || ' ' || actor_id || ': ' || events ||
-                    ' events at an hour it never works (' || strftime(start, '%a %H:%M') || ' UTC)'
-               WHEN 'runaway_agent' THEN actor_type || ' ' || actor_id || ': ' || CASE
-                    WHEN slots IS NOT NULL THEN 'active in ' || slots || ' of ' ||
-                         date_diff('minute', start, "end") // 5 || ' 5-minute slots, about ' ||
-                         round(slots_expected, 1) || ' usual (' ||
-                         round(slots / greatest(slots_expected, 0.05), 1) || 'x), ' || events || ' events'
-                    ELSE events || ' events in ' || date_diff('minute', start, "end") || ' min, about ' ||
-                         round(expected, 1) || ' expected (' ||
-                         round(events / greatest(expected, 0.05), 1) || 'x)' END
-               ELSE actor_type || ' ' || actor_id || ': ' || events || ' events in ' ||
-                    date_diff('minute', start, "end") || ' min, about ' || round(expected, 1) ||
-                    ' expected (' || round(events / greatest(expected, 0.05), 1) || 'x)'
+                    {_MIN} || ' min, about ' || {_num('expected')} || ' expected, about ' ||
+                    round(actors_expected) || ' actors usual'
+               WHEN 'off_hours' THEN {_WHO} || events || ' events at an hour it never works (' ||
+                    strftime(start, '%a %H:%M') || ' UTC), about ' || {_num('expected')} || ' expected' || {_EVIDENCE}
+               WHEN 'runaway_agent' THEN {_WHO} || {_EVENTS} || CASE
+                    WHEN slots IS NOT NULL THEN ', active in ' || slots || ' of ' || {_MIN} // 5 ||
+                         ' 5-minute slots (about ' || {_num('slots_expected')} || ' usual)' ELSE '' END || {_EVIDENCE}
+               ELSE {_WHO} || {_EVENTS} || {_EVIDENCE}
            END AS reason
 """

@@ -165,7 +165,10 @@ def bursts(
     (``rapid_succession``, ``runaway_agent``, ``new_actor``,
     ``workspace_spike``, ``off_hours``), ``start``, ``end``, ``events``,
     ``expected`` (what the actor's own baseline, or its peers' for a new
-    actor, predicts for the stretch), ``score`` (a bound on -log10 of the
+    actor, predicts for the stretch), ``busiest_before`` (the actor's busiest
+    stretch of that length on the days before it, in events: the evidence
+    beside ``expected``), ``history_days`` (its days with activity before:
+    what the baseline stands on), ``score`` (a bound on -log10 of the
     p-value less a fixed log10(100,000), the windows of a busy actor-week:
     the same whatever else the store holds; 1.3 or more is flagged), ``reason``
     (one line for people), ``incident`` and ``members`` (below).

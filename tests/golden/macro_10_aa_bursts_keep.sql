@@ -76,9 +76,11 @@ CREATE OR REPLACE MACRO aa_bursts_keep
         SELECT a.*, a.first_seen >= w.t0 + INTERVAL 1 DAY AS newcomer
         FROM actor AS a JOIN wspan AS w USING (wk)
     ),
-    adays AS MATERIALIZED (   -- per actor and active day: its slots, clumps, runs and slots of the hour
+    adays AS MATERIALIZED (   -- per actor and active day: its slots, clumps, runs and slots of the hour;
+                              -- its busiest 5, 15, 30 and 60 minutes (a reason's evidence)
         SELECT ak, date_trunc('day', slot) AS day, count(*) AS slots, median(n) AS day_clump,
-               quantile_cont(n, 0.99) AS day_top, count(*) FILTER (gap IS DISTINCT FROM 1) AS run_starts, count(*) FILTER (minute(slot) // 5 = 0) AS p0, count(*) FILTER (minute(slot) // 5 = 1) AS p1, count(*) FILTER (minute(slot) // 5 = 2) AS p2, count(*) FILTER (minute(slot) // 5 = 3) AS p3, count(*) FILTER (minute(slot) // 5 = 4) AS p4, count(*) FILTER (minute(slot) // 5 = 5) AS p5, count(*) FILTER (minute(slot) // 5 = 6) AS p6, count(*) FILTER (minute(slot) // 5 = 7) AS p7, count(*) FILTER (minute(slot) // 5 = 8) AS p8, count(*) FILTER (minute(slot) // 5 = 9) AS p9, count(*) FILTER (minute(slot) // 5 = 10) AS p10, count(*) FILTER (minute(slot) // 5 = 11) AS p11
+               quantile_cont(n, 0.99) AS day_top, count(*) FILTER (gap IS DISTINCT FROM 1) AS run_starts, count(*) FILTER (minute(slot) // 5 = 0) AS p0, count(*) FILTER (minute(slot) // 5 = 1) AS p1, count(*) FILTER (minute(slot) // 5 = 2) AS p2, count(*) FILTER (minute(slot) // 5 = 3) AS p3, count(*) FILTER (minute(slot) // 5 = 4) AS p4, count(*) FILTER (minute(slot) // 5 = 5) AS p5, count(*) FILTER (minute(slot) // 5 = 6) AS p6, count(*) FILTER (minute(slot) // 5 = 7) AS p7, count(*) FILTER (minute(slot) // 5 = 8) AS p8, count(*) FILTER (minute(slot) // 5 = 9) AS p9, count(*) FILTER (minute(slot) // 5 = 10) AS p10, count(*) FILTER (minute(slot) // 5 = 11) AS p11,
+               max(n) AS m5, max(e15) AS m15, max(e30) AS m30, max(e60) AS m60
         FROM stretch GROUP BY ALL
     ),
     hdays AS (   -- ... its active hours and their active slots
@@ -97,6 +99,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
                              -- active (occupancy) and the dispersion of active slots per hour; its
                              -- active hours and slots at each 5-minute slot of the hour (schedule)
         SELECT ak, day, actor_type, history_days, clump, slot_expected, run_len, hours, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11,
+               b5, b15, b30, b60,
                least(coalesce(slots, 0) / greatest(date_diff('minute', first_day, day) / 5, 1), 0.999) AS occupancy,
                greatest(1.0, coalesce((hs2 / span_hours - (hs / span_hours) ** 2) / (hs / span_hours), 1.0))
                    AS slot_phi
@@ -107,7 +110,9 @@ CREATE OR REPLACE MACRO aa_bursts_keep
                      greatest(coalesce(median(d.day_top) OVER w, 1.0), 1.0) AS slot_expected,
                      coalesce(sum(d.slots) OVER w / nullif(sum(d.run_starts) OVER w, 0), 1.0) AS run_len,
                      sum(d.slots) OVER w AS slots, coalesce(sum(d.hours) OVER w, 0) AS hours,
-                     sum(d.hs) OVER w AS hs, sum(d.hs2) OVER w AS hs2, sum(d.p0) OVER w AS p0, sum(d.p1) OVER w AS p1, sum(d.p2) OVER w AS p2, sum(d.p3) OVER w AS p3, sum(d.p4) OVER w AS p4, sum(d.p5) OVER w AS p5, sum(d.p6) OVER w AS p6, sum(d.p7) OVER w AS p7, sum(d.p8) OVER w AS p8, sum(d.p9) OVER w AS p9, sum(d.p10) OVER w AS p10, sum(d.p11) OVER w AS p11
+                     sum(d.hs) OVER w AS hs, sum(d.hs2) OVER w AS hs2, sum(d.p0) OVER w AS p0, sum(d.p1) OVER w AS p1, sum(d.p2) OVER w AS p2, sum(d.p3) OVER w AS p3, sum(d.p4) OVER w AS p4, sum(d.p5) OVER w AS p5, sum(d.p6) OVER w AS p6, sum(d.p7) OVER w AS p7, sum(d.p8) OVER w AS p8, sum(d.p9) OVER w AS p9, sum(d.p10) OVER w AS p10, sum(d.p11) OVER w AS p11,
+                     max(d.m5) OVER w AS b5, max(d.m15) OVER w AS b15, max(d.m30) OVER w AS b30,
+                     max(d.m60) OVER w AS b60
               FROM days_all AS d JOIN who AS a USING (ak)
               WINDOW w AS (PARTITION BY d.ak ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
     ),
@@ -185,6 +190,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
                            sum(n) OVER v AS own_n, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER v AS own_u, sum(n) OVER c AS ws_n,
                            sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER c AS ws_u, sum(n) OVER cb AS ws_n_before, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER cb AS ws_u_before
                     FROM hrecent
+                    WHERE ((SELECT f FROM kr) IS NULL OR day >= (SELECT f FROM kr))   -- (the days before are the 28-day windows' only)
                     WINDOW v AS (PARTITION BY ak, day ORDER BY hod),
                            v2 AS (PARTITION BY ak, day ORDER BY hod
                                   ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
@@ -596,12 +602,24 @@ CREATE OR REPLACE MACRO aa_bursts_keep
                      first(COLUMNS(* EXCLUDE (wk, ak, kind, score)) ORDER BY score DESC, start)
               FROM first_seen GROUP BY wk, ak, kind) AS s
     ),
-    named AS (
-        SELECT c.*, w.workspace_id, a.actor_id, a.first_seen
-        FROM counted AS c
+    evidence AS (   -- each alarm's day: that of its start (an agent's 3 hours: of its last hour)
+        SELECT *, date_diff('minute', start, "end") AS minutes,
+               date_trunc('day', CASE WHEN date_diff('minute', start, "end") = 180 THEN "end" - INTERVAL 1 HOUR
+                                      ELSE start END) AS day
+        FROM counted
+    ),
+    named AS (   -- with its evidence: the actor's busiest stretch of that length on its days before (events),
+                 -- and how many days with activity its baseline stands on
+        SELECT c.* EXCLUDE (day, minutes), w.workspace_id, a.actor_id, a.first_seen,
+               CASE c.minutes WHEN 5 THEN hs.b5 WHEN 15 THEN hs.b15 WHEN 30 THEN hs.b30 WHEN 60 THEN hs.b60
+                              WHEN 180 THEN vb.b180 END::BIGINT AS busiest_before,
+               hs.history_days
+        FROM evidence AS c
         LEFT JOIN actor AS a ON a.ak = c.ak
         JOIN (SELECT wk, any_value(workspace_id) AS workspace_id FROM actor GROUP BY wk) AS w
           ON w.wk = c.wk
+        LEFT JOIN hist AS hs ON hs.ak = c.ak AND hs.day = c.day
+        LEFT JOIN volume_before AS vb ON vb.ak = c.ak AND vb.day = c.day
     )
     SELECT 'bursts_kept_actors' AS kept, ak, wk, workspace_id, actor_id, actor_type, first_seen
     FROM actor WHERE ((SELECT r FROM kr) IS NULL OR first_seen >= (SELECT r FROM kr)) AND first_seen < keep_to
