@@ -155,6 +155,16 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
         rows.append((f"`bursts` on {r['events']:,} events over {r['days']} days vs a bare count per actor "
                      "per 5 minutes", "at most 2x", f"{r['ratio']}x ({r['bursts_s']} s vs {r['bare_count_s']} s)",
                      key))
+    if r := runs.get("bursts-kept"):
+        rows.append((f"`bursts --keep --since 1d`, a daily cron run on {r['events']:,} events with verdicts kept, "
+                     "vs a run that keeps nothing; its peak vs the same cron on the last 35 days",
+                     "at most 0.1x; not growing", f"{r['daily_cron_vs_full']}x ({r['daily_cron_s']} s vs "
+                     f"{r['full_s']} s); {r['cron_peak_vs_short_history']}x ({r['daily_cron_peak_mb']} MB)",
+                     "bursts-kept"))
+        if "big_first_keep_peak_mb" in r:
+            rows.append((f"peak memory of a full run on {r['big_events']:,} events: the first `--keep` (28-day "
+                         "steps); without keeping", "under 1.5 GB",
+                         f"{r['big_first_keep_peak_mb']} MB; {r['big_full_peak_mb']} MB", "bursts-kept"))
     if "bursts" in runs and "lowest_f1" in runs["bursts"].get("held_out", {}).get("bursts", {}):
         rows += _bursts_rows(runs["bursts"])
     return rows
