@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 else:
     duckdb = lazy_module("duckdb")
 
-#: the most days one step judges (its memory is about that of a run over that many days)
+#: the most days one step judges, and about the most events (a step's memory is about that of a
+#: run over its days: 3M events stay within the writer's memory limit, see _store)
 CHUNK_DAYS = 28
+STEP_EVENTS = 3_000_000
 _DAY = dt.timedelta(days=1)
 
 
@@ -47,10 +49,11 @@ class Kept:
 
 
 def keep_bursts(db: str | os.PathLike[str], *, progress: bool | None = None,
-                lock_timeout: float = DEFAULT_LOCK_TIMEOUT, step_days: int = CHUNK_DAYS) -> Kept:
+                lock_timeout: float = DEFAULT_LOCK_TIMEOUT, step_days: int | None = None) -> Kept:
     """Judge the events after what bursts has kept (all, the first time, or after a new
     detector, new actor marks or a backfill) and keep the verdicts in the store, at most
-    ``step_days`` days a step."""
+    ``step_days`` days a step (default: as many as hold about :data:`STEP_EVENTS` events, at
+    most :data:`CHUNK_DAYS`)."""
     started = time.perf_counter()
     first: dt.datetime | None = None
     steps = 0
@@ -69,19 +72,22 @@ def keep_bursts(db: str | os.PathLike[str], *, progress: bool | None = None,
             bar.update(1)
 
 
-def _step(con: duckdb.DuckDBPyConnection, step_days: int) -> tuple[bool, dt.datetime | None, dt.datetime | None]:
+def _step(con: duckdb.DuckDBPyConnection, step_days: int | None) -> tuple[bool, dt.datetime | None, dt.datetime | None]:
     """One step in one transaction: (done, the reach in effect before it, the reach after)."""
     with transaction(con):
         _macros.install(con, temporary=True, names=("aa_bursts_keep",))
         reach = con.execute("SELECT aa_bursts_reach(NULL, NULL, $s)", {"s": KEEP_SENSITIVITY}).fetchall()[0][0]
-        first, last = con.execute("SELECT timezone('UTC', min(created_at)), timezone('UTC', max(created_at)) "
-                                  "FROM events").fetchall()[0]
+        first, last, events = con.execute("SELECT timezone('UTC', min(created_at)), "
+                                          "timezone('UTC', max(created_at)), count(*) FROM activity").fetchall()[0]
         if last is None:
             return True, reach, reach
         target = dt.datetime.combine(last.date(), dt.time()) - _DAY  # the last day is not over
         start = reach or dt.datetime.combine(first.date(), dt.time())
         if target <= start:
             return True, reach, reach
+        if step_days is None:  # as many days as hold about STEP_EVENTS events on average
+            per_day = events / max((last - first).total_seconds() / 86_400, 1)
+            step_days = max(1, min(CHUNK_DAYS, int(STEP_EVENTS / per_day)))
         keep_to = min(target, start + dt.timedelta(days=step_days))
         con.execute("CREATE OR REPLACE TEMP TABLE _kept AS SELECT * FROM aa_bursts_keep(keep_to := $k, until := $u)",
                     {"k": keep_to, "u": _utc(keep_to + _DAY)})
