@@ -103,3 +103,24 @@ def test_a_backfill_marks_and_a_new_detector_are_judged_again(tmp_path):
     _same(kept_db, fresh_db, day0)
     assert keep_bursts(kept_db, progress=False).before is None
     _same(kept_db, fresh_db, day0)
+
+
+def test_the_cli_keeps_and_status_says_how_far(tmp_path):
+    from click.testing import CliRunner
+
+    from activity_analytics.cli import cli
+
+    events, agents = _family("bursty_agents", 85, days=10)
+    db = tmp_path / "cli.duckdb"
+    _ingest(db, events, agents, tmp_path / "cli.jsonl")
+    assert "verdicts kept" not in aa.status(db).summary()
+    before = aa.bursts(db, kind="alarms")
+    run = CliRunner().invoke(cli, ["bursts", "--db", str(db), "--keep", "--kind", "alarms", "--format", "json"])
+    assert run.exit_code == 0, run.output
+    reach = _reach(db)
+    last_day = events["at"].max().replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    assert reach == last_day - dt.timedelta(days=1)
+    assert f"verdicts kept up to {reach:%Y-%m-%d} 00:00 UTC" in aa.status(db).summary()
+    assert_frame_equal(aa.bursts(db, kind="alarms"), before)  # read from what is kept: the same
+    spark = CliRunner().invoke(cli, ["bursts", "--db", str(db), "--keep", "--engine", "spark", "--lake", str(tmp_path)])
+    assert spark.exit_code == 2 and "keep" in spark.output and "Spark" in spark.output, spark.output
