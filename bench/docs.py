@@ -136,11 +136,15 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
         repos = runs["bursts-real"]["repositories"]
         held = {n: r for n, r in repos.items() if r.get("held_out")}
         seen = {n: r for n, r in repos.items() if not r.get("held_out")}
-        rows.append((f"bursts on git histories held out ({', '.join(held)}) and looked at ({', '.join(seen)}): "
-                     "alarms per 100 active actor-weeks after 4 weeks", "at most 1 (held out)",
-                     "; ".join(str(r["alarms_per_100_actor_weeks"]) for r in held.values())
-                     + " (looked at: " + "; ".join(str(r["alarms_per_100_actor_weeks"]) for r in seen.values())
-                     + ")", "bursts-real"))
+        def per_100(group: dict) -> str:  # alarms (incidents, where the run counted them)
+            return "; ".join(f"{r['alarms_per_100_actor_weeks']}"
+                             + (f" ({r['incidents_per_100_actor_weeks']})" if "incidents_per_100_actor_weeks" in r else "")
+                             for r in group.values())
+
+        looked = f" and looked at ({', '.join(seen)})" if seen else ""
+        rows.append((f"bursts on git histories held out ({', '.join(held)}){looked}: alarms (incidents) per 100 "
+                     "active actor-weeks after 4 weeks", "at most 1 (held out)",
+                     per_100(held) + (f" (looked at: {per_100(seen)})" if seen else ""), "bursts-real"))
         injected = [r["injected"] for r in held.values() if r.get("injected")]
         if injected:
             worst, kind = _worst(injected, "recall_by_kind")
@@ -162,8 +166,8 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
                      f"{r['full_s']} s); {r['cron_peak_vs_short_history']}x ({r['daily_cron_peak_mb']} MB)",
                      "bursts-kept"))
         if "big_first_keep_peak_mb" in r:
-            rows.append((f"peak memory of a full run on {r['big_events']:,} events: the first `--keep` (28-day "
-                         "steps); without keeping", "under 1.5 GB",
+            rows.append((f"peak memory of a full run on {r['big_events']:,} events: the first `--keep` (about 3M events "
+                         "a step); without keeping", "under 1.5 GB",
                          f"{r['big_first_keep_peak_mb']} MB; {r['big_full_peak_mb']} MB", "bursts-kept"))
     if "bursts" in runs and "lowest_f1" in runs["bursts"].get("held_out", {}).get("bursts", {}):
         rows += _bursts_rows(runs["bursts"])
