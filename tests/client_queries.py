@@ -37,6 +37,9 @@ QUERIES = {
     "aa_spend_bursts": "SELECT * FROM aa_spend_bursts()",
     "aa_bursts_alarms": "SELECT * FROM aa_bursts(kinds := 'alarms', since := TIMESTAMPTZ '2026-11-10 00:00:00+00')",
     "aa_bursts_judged": "SELECT * FROM aa_bursts_judged(sensitivity := 2)",
+    "aa_bursts_reach": "SELECT aa_bursts_reach(NULL, NULL, 1.0) AS reach",
+    "aa_bursts_keep": "SELECT kept, count(*) AS n, min(day) AS first_day, sum(events) AS events "
+                      "FROM aa_bursts_keep(keep_to := TIMESTAMP '2026-11-15') GROUP BY ALL ORDER BY ALL",
     "aa_agents": "SELECT * FROM aa_agents()",
     "aa_agents_model": "SELECT * FROM aa_agents(per := 'model', every := '1 day')",
 }

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 def _num(x: str) -> str:
     """SQL: a count people read: whole from 10, one decimal from 1, two below (0.05, not 0.1)."""
-    return (f"CASE WHEN {x} >= 10 THEN round({x})::BIGINT::VARCHAR WHEN {x} >= 1 THEN round({x}, 1)::VARCHAR "
-            f"ELSE round({x}, 2)::VARCHAR END")
+    # printf, not round(): DuckDB versions round a double's last half differently (8.85 -> 8.8 or 8.9)
+    return f"printf(CASE WHEN {x} >= 10 THEN '%.0f' WHEN {x} >= 1 THEN '%.1f' ELSE '%.2f' END, {x})"
 
 
 _MIN = 'date_diff(\'minute\', start, "end")'
