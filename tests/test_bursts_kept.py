@@ -25,8 +25,8 @@ from activity_analytics.analysis._keep import keep_bursts
 from .test_bursts_causal import _cuts
 
 #: the runs compared: (sensitivity, since, until) as days after the first event (None: open)
-RUNS = [(1.0, None, None), (0.5, None, None), (2.0, None, None), (4.0, None, None), (5.0, None, None),
-        (1.0, 12, None), (1.0, None, 15), (1.0, 9, 16)]
+#: (5.0: above the sensitivity flags are kept at, so everything is judged again)
+RUNS = [(1.0, None, None), (0.5, None, None), (4.0, None, None), (5.0, None, None), (2.0, 9, 16)]
 
 
 def _family(family: str, seed: int, days: int = 21) -> tuple[pl.DataFrame, list[str]]:
@@ -76,7 +76,7 @@ def test_a_cron_keeping_verdicts_gives_what_judging_afresh_gives(tmp_path, famil
         compared += _same(kept_db, fresh_db, day0)
     assert reaches == sorted(reaches) and reaches[0] < reaches[-1]
     assert _reach(fresh_db) is None
-    assert compared >= 40
+    assert compared >= 25
 
 
 def test_a_backfill_marks_and_a_new_detector_are_judged_again(tmp_path):
