@@ -57,6 +57,7 @@ def keep_bursts(db: str | os.PathLike[str], *, progress: bool | None = None,
     started = time.perf_counter()
     first: dt.datetime | None = None
     steps = 0
+    tries: dict[dt.datetime | None, int] = {}  # steps begun at each reach: a store changing under it
     with progress_bar(total=None, desc="judging bursts", enabled=progress, unit="step", scale=False) as bar:
         while True:
             with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
@@ -64,6 +65,10 @@ def keep_bursts(db: str | os.PathLike[str], *, progress: bool | None = None,
                     done, reach, judged = _step(con, step_days)
                 except duckdb.Error as exc:
                     raise AnalysisError(f"{os.fspath(db)}: keeping bursts failed: {one_line(exc)}") from exc
+            tries[reach] = tries.get(reach, 0) + 1
+            if tries[reach] > 3:  # days before the reach keep changing between steps (or their counts disagree)
+                raise AnalysisError(f"{os.fspath(db)}: keeping bursts made no progress past "
+                                    f"{reach or 'the first day'}: older events keep changing; try again later")
             if steps == 0:
                 first = reach
             if done:
