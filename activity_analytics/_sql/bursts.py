@@ -233,7 +233,7 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
     ),
     agent_days_all AS (   -- kept before the reach, judged now from it
         {before('bursts_kept_agent_days', 'day')}
-        UNION ALL
+        UNION ALL BY NAME
         SELECT * FROM agent_days WHERE {fresh('day')}
     ),
     agent_novel AS (   -- its own rhythm first: what it did on 3 earlier days (as many slots and events) is no runaway

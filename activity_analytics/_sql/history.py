@@ -69,7 +69,7 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
     ),
     days_all AS MATERIALIZED (   -- the days kept (before the reach) and those judged now
         {before('bursts_kept_days', 'day')}
-        UNION ALL
+        UNION ALL BY NAME
         SELECT d.*, h.hours, h.hs, h.hs2 FROM adays AS d JOIN hdays AS h USING (ak, day) WHERE {fresh('d.day')}
     ),
     hist AS MATERIALIZED (   -- per actor and active day, its days before it: how many; clump size (median
@@ -110,12 +110,12 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
     ),
     dday_all AS (
         {before('bursts_kept_stretches', 'day')}
-        UNION ALL
+        UNION ALL BY NAME
         SELECT * FROM dday WHERE {fresh('day')}
     ),
     hours_all AS (   -- the hours kept and judged now: the baselines' days before
         {before('bursts_kept_hours', 'hour')} AND hour >= {GRID_FROM}
-        UNION ALL
+        UNION ALL BY NAME
         SELECT ak, hour, n, slots FROM hourly WHERE {fresh('hour')}
     ),
     dhist AS MATERIALIZED (   -- ... over its days before: variance / mean of its counts at that length

@@ -28,7 +28,7 @@ SPIKES = f"""    wactor AS (   -- 10-minute windows every 5 minutes, so a spike 
     ),
     whours_all AS (   -- per workspace and hour: its median 10-minute window (idle ones as 0), kept and now
         {before('bursts_kept_whours', 'hour')} AND hour >= {GRID_FROM}
-        UNION ALL
+        UNION ALL BY NAME
         SELECT wk, hour, list_aggregate(list_resize(ks, 12, 0), 'median') AS k,
                list_aggregate(list_resize(ns, 12, 0), 'median') AS n
         FROM (SELECT wk, date_trunc('hour', start) AS hour, list(k) AS ks, list(n) AS ns FROM wslots GROUP BY ALL)

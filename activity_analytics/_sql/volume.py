@@ -44,7 +44,7 @@ VOLUME = f"""    volume_stretch AS (   -- an agent's stretches (agents only are 
               SELECT ak, day, NULL, NULL, NULL, events FROM volume_long)
         WHERE {fresh('day')}
         GROUP BY ALL
-        UNION ALL
+        UNION ALL BY NAME
         {before('bursts_kept_volume', 'day')}
     ),
     volume_before AS (   -- ... and on the days before (a running max over its days: causal)

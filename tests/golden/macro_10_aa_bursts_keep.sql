@@ -89,7 +89,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
     ),
     days_all AS MATERIALIZED (   -- the days kept (before the reach) and those judged now
         SELECT * FROM bursts_kept_days WHERE day < (SELECT r FROM kr)
-        UNION ALL
+        UNION ALL BY NAME
         SELECT d.*, h.hours, h.hs, h.hs2 FROM adays AS d JOIN hdays AS h USING (ak, day) WHERE ((SELECT r FROM kr) IS NULL OR d.day >= (SELECT r FROM kr))
     ),
     hist AS MATERIALIZED (   -- per actor and active day, its days before it: how many; clump size (median
@@ -130,12 +130,12 @@ CREATE OR REPLACE MACRO aa_bursts_keep
     ),
     dday_all AS (
         SELECT * FROM bursts_kept_stretches WHERE day < (SELECT r FROM kr)
-        UNION ALL
+        UNION ALL BY NAME
         SELECT * FROM dday WHERE ((SELECT r FROM kr) IS NULL OR day >= (SELECT r FROM kr))
     ),
     hours_all AS (   -- the hours kept and judged now: the baselines' days before
         SELECT * FROM bursts_kept_hours WHERE hour < (SELECT r FROM kr) AND hour >= (SELECT f - INTERVAL 28 DAY FROM kr)
-        UNION ALL
+        UNION ALL BY NAME
         SELECT ak, hour, n, slots FROM hourly WHERE ((SELECT r FROM kr) IS NULL OR hour >= (SELECT r FROM kr))
     ),
     dhist AS MATERIALIZED (   -- ... over its days before: variance / mean of its counts at that length
@@ -301,7 +301,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
     ),
     agent_days_all AS (   -- kept before the reach, judged now from it
         SELECT * FROM bursts_kept_agent_days WHERE day < (SELECT r FROM kr)
-        UNION ALL
+        UNION ALL BY NAME
         SELECT * FROM agent_days WHERE ((SELECT r FROM kr) IS NULL OR day >= (SELECT r FROM kr))
     ),
     agent_novel AS (   -- its own rhythm first: what it did on 3 earlier days (as many slots and events) is no runaway
@@ -377,7 +377,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
               SELECT ak, day, NULL, NULL, NULL, events FROM volume_long)
         WHERE ((SELECT r FROM kr) IS NULL OR day >= (SELECT r FROM kr))
         GROUP BY ALL
-        UNION ALL
+        UNION ALL BY NAME
         SELECT * FROM bursts_kept_volume WHERE day < (SELECT r FROM kr)
     ),
     volume_before AS (   -- ... and on the days before (a running max over its days: causal)
@@ -470,7 +470,7 @@ CREATE OR REPLACE MACRO aa_bursts_keep
     ),
     whours_all AS (   -- per workspace and hour: its median 10-minute window (idle ones as 0), kept and now
         SELECT * FROM bursts_kept_whours WHERE hour < (SELECT r FROM kr) AND hour >= (SELECT f - INTERVAL 28 DAY FROM kr)
-        UNION ALL
+        UNION ALL BY NAME
         SELECT wk, hour, list_aggregate(list_resize(ks, 12, 0), 'median') AS k,
                list_aggregate(list_resize(ns, 12, 0), 'median') AS n
         FROM (SELECT wk, date_trunc('hour', start) AS hour, list(k) AS ks, list(n) AS ns FROM wslots GROUP BY ALL)

@@ -1,6 +1,6 @@
 CREATE OR REPLACE MACRO aa_bursts_reach(until, act, sensitivity) AS (
         WITH k AS (SELECT reach FROM bursts_kept
-                   WHERE version = 'de7d7b1f3b03a14c' AND engine = version() AND marks = (SELECT coalesce(md5(string_agg(actor_id || '|' || actor_type || '|' || coalesce(same_as, ''), ',' ORDER BY actor_id)), '') FROM actor_marks)),
+                   WHERE version = 'afcae40700ade840' AND engine = version() AND marks = (SELECT coalesce(md5(string_agg(actor_id || '|' || actor_type || '|' || coalesce(same_as, ''), ',' ORDER BY actor_id)), '') FROM actor_marks)),
         now AS (SELECT epoch_us(created_at) // 86400000000 AS day, count(*) AS events,
                        sum(epoch_us(created_at)::HUGEINT) AS us
                 FROM activity WHERE created_at < (SELECT timezone('UTC', reach) FROM k)
