@@ -168,7 +168,9 @@ def bursts(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit: i
     table = (_gt(shown).cols_label(kind="Kind", who="Who", workspace="Workspace", start="Start (UTC)",
                                    end="End (UTC)", events="Events", expected="Expected", score="Score",
                                    reason="Why")
-             .fmt_integer(columns="events").fmt_number(columns=["expected", "score"], decimals=1))
+             # expected below 1 keeps two decimals (a 0.05 floor is not "0.1"), as the reason prints it
+             .fmt_integer(columns="events").fmt_number(columns="expected", decimals=2, drop_trailing_zeros=True)
+             .fmt_number(columns="score", decimals=1))
     if frame.height > limit:
         table = table.tab_source_note(f"… and {frame.height - limit} more, less severe: see them all with "
                                       f"`{elsewhere}`.")
