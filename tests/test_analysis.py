@@ -285,7 +285,7 @@ def test_bursts_refuses_to_merge_actors_or_workspaces_that_share_a_key():
     # Stage 2 keys actors and workspaces by 64-bit hashes; a collision must fail
     # loudly, not merge two of them. Force one by hashing less than the key.
     from activity_analytics._sql.bursts import BURSTS_STAGE2
-    from activity_analytics._sql.kept import TABLES
+    from activity_analytics._sql.kept import NOTHING_KEPT, TABLES
 
     assert BURSTS_STAGE2.count("hash(workspace_id, actor_id)") == 1
     colliding = BURSTS_STAGE2.replace("hash(workspace_id, actor_id)", "hash(workspace_id)")
@@ -294,7 +294,7 @@ def test_bursts_refuses_to_merge_actors_or_workspaces_that_share_a_key():
     con.execute("""CREATE TABLE s1 AS SELECT 'w1' AS workspace_id, 'a' || (i % 2) AS actor_id,
                    i * 300000000 AS slot_us, 1 AS n, 1 AS n_sel, i * 300000000 AS first_us,
                    (i * 300000000) * 4 + 2 AS last_code FROM range(1000, 1100) AS t(i)""")
-    query = "WITH kept_reach AS (SELECT NULL::TIMESTAMP AS r){} "
+    query = f"WITH {NOTHING_KEPT}{{}} "
     with pytest.raises(duckdb.Error, match="share a 64-bit key"):
         con.execute(f"CREATE TEMP MACRO b(sensitivity := 1.0, since := NULL, ws := NULL, atype := NULL, act := NULL) AS TABLE {query.format(colliding)}")
         con.execute("SELECT * FROM b()").fetchall()

@@ -86,6 +86,17 @@ KEPT = {"bursts_kept_counts": "day", "bursts_kept_actors": "first_seen", "bursts
 MARKS = ("(SELECT coalesce(md5(string_agg(actor_id || '|' || actor_type || '|' || coalesce(same_as, ''), ','"
          " ORDER BY actor_id)), '') FROM actor_marks)")
 
+def day_counts(where: str) -> str:
+    """SQL: each day's events in ``activity`` (epoch day, count, sum of times) where ``where``:
+    what ``--keep`` records and what the reach compares it with, one text for both."""
+    return (f"SELECT epoch_us(created_at) // {_DAY_US} AS day, count(*) AS events, "
+            f"sum(epoch_us(created_at)::HUGEINT) AS us FROM activity WHERE {where} GROUP BY 1")
+
+
+#: the CTE that stands for the reach when nothing can be kept (Spark's stage 2: a full run)
+NOTHING_KEPT = "kept_reach AS (SELECT NULL::TIMESTAMP AS r)"
+
+
 def reach_macro(version: str) -> str:
     """``aa_bursts_reach(until, act, sensitivity)``: the reach in effect (naive UTC, or NULL):
     what is kept before it holds for a run with these arguments. A day whose events differ
@@ -93,10 +104,7 @@ def reach_macro(version: str) -> str:
     return f"""(until, act, sensitivity) AS (
         WITH k AS (SELECT reach FROM bursts_kept
                    WHERE version = '{version}' AND engine = version() AND marks = {MARKS}),
-        now AS (SELECT epoch_us(created_at) // {_DAY_US} AS day, count(*) AS events,
-                       sum(epoch_us(created_at)::HUGEINT) AS us
-                FROM activity WHERE created_at < (SELECT timezone('UTC', reach) FROM k)
-                GROUP BY 1),
+        now AS ({day_counts("created_at < (SELECT timezone('UTC', reach) FROM k)")}),
         changed AS (SELECT make_timestamp(min(day) * {_DAY_US}) AS day
                     FROM now FULL JOIN (SELECT * FROM bursts_kept_counts
                                         WHERE day < (SELECT epoch_us(reach) // {_DAY_US} FROM k)) AS c USING (day)

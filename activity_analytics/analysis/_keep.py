@@ -22,7 +22,7 @@ from .._errors import AnalysisError, one_line
 from .._lazy import lazy_module
 from .._progress import progress_bar
 from .._sql import macros as _macros
-from .._sql.kept import KEEP_SENSITIVITY, KEPT, MARKS
+from .._sql.kept import KEEP_SENSITIVITY, KEPT, MARKS, day_counts
 from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
 
 if TYPE_CHECKING:
@@ -102,10 +102,9 @@ def _step(con: duckdb.DuckDBPyConnection, step_days: int | None) -> tuple[bool, 
                 cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
                 select = ", ".join(f'"{c}"' for c in cols)
                 con.execute(f"INSERT INTO {table} SELECT {select} FROM _kept WHERE kept = '{table}'")
-        con.execute("""INSERT INTO bursts_kept_counts
-                       SELECT epoch_us(created_at) // 86400000000, count(*), sum(epoch_us(created_at)::HUGEINT)
-                       FROM activity WHERE created_at >= $a AND created_at < $b GROUP BY 1""",
-                    {"a": _utc(reach) if reach else _utc(dt.datetime(1, 1, 1)), "b": _utc(keep_to)})
+        con.execute("INSERT INTO bursts_kept_counts "
+                    + day_counts("($a::TIMESTAMPTZ IS NULL OR created_at >= $a) AND created_at < $b"),
+                    {"a": _utc(reach) if reach else None, "b": _utc(keep_to)})
         con.execute("DELETE FROM bursts_kept")
         con.execute(f"INSERT INTO bursts_kept SELECT $v, version(), {MARKS}, $r, now()",
                     {"v": _macros.BURSTS_VERSION, "r": keep_to})

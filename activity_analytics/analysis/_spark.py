@@ -20,6 +20,7 @@ from .._errors import EngineError, InputError, one_line
 from .._lake import STATE_FILE
 from .._lazy import lazy_module, need
 from .._sql.incidents import reported
+from .._sql.kept import NOTHING_KEPT
 from .._sql.kept import TABLES as KEPT_TABLES
 from .._sql.macros import stage2
 from .._sql.schema import events_select
@@ -166,7 +167,7 @@ def run_on_spark(lake: SparkLake, analysis: str, args: dict[str, Any], filters: 
         reach = ""
         if analysis == "bursts":   # a full run: nothing kept (Spark keeps no verdicts)
             con.execute(KEPT_TABLES)
-            reach = "kept_reach AS (SELECT NULL::TIMESTAMP AS r), "
+            reach = f"{NOTHING_KEPT}, "
         con.execute(f"CREATE TEMP MACRO {judged}({signature}) AS TABLE "
                     f"WITH {reach}s1 AS (SELECT * FROM _s1){stage2(analysis)}")
         if analysis == "bursts":
