@@ -80,6 +80,16 @@ def _session_settings(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
+def limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Hold DuckDB to ``$ACTIVITY_MEMORY_LIMIT`` (default :data:`WRITER_MEMORY_LIMIT`): a writer's
+    limit, and that of a read-only run judging a large store in steps (it spills past it)."""
+    limit = os.environ.get("ACTIVITY_MEMORY_LIMIT", WRITER_MEMORY_LIMIT)
+    try:
+        con.execute(f"SET memory_limit = '{limit}'")
+    except duckdb.Error as exc:
+        raise StoreError(f"bad ACTIVITY_MEMORY_LIMIT {limit!r}: use e.g. 600MB or 2GB") from exc
+
+
 def storage_setting(storage_version: str | None = None) -> str:
     """The storage version new stores are written in: ``storage_version``, else
     ``$ACTIVITY_STORAGE_VERSION``, else :data:`DEFAULT_STORAGE_VERSION`.
@@ -363,11 +373,7 @@ def connect(
                     f"{SCHEMA_VERSION}: run `activity-analytics migrate --db {path}`"
                 )
         else:
-            limit = os.environ.get("ACTIVITY_MEMORY_LIMIT", WRITER_MEMORY_LIMIT)
-            try:
-                con.execute(f"SET memory_limit = '{limit}'")
-            except duckdb.Error as exc:
-                raise StoreError(f"bad ACTIVITY_MEMORY_LIMIT {limit!r}: use e.g. 600MB or 2GB") from exc
+            limit_memory(con)
             _migrate(con, path)
         yield con
     finally:

@@ -124,3 +124,37 @@ def test_the_cli_keeps_and_status_says_how_far(tmp_path):
     assert_frame_equal(aa.bursts(db, kind="alarms"), before)  # read from what is kept: the same
     spark = CliRunner().invoke(cli, ["bursts", "--db", str(db), "--keep", "--engine", "spark", "--lake", str(tmp_path)])
     assert spark.exit_code == 2 and "keep" in spark.output and "Spark" in spark.output, spark.output
+
+
+def test_a_large_store_read_only_is_judged_in_steps_with_the_same_verdicts(tmp_path, monkeypatch):
+    from activity_analytics._store import connect
+    from activity_analytics.analysis import _keep
+
+    events, agents = _family("release", 86)
+    day0 = events["at"].min().replace(hour=0, minute=0, second=0, microsecond=0)
+    db = tmp_path / "steps.duckdb"
+    first = events.filter(pl.col("at") < day0 + dt.timedelta(days=12))
+    _ingest(db, first, agents, tmp_path / "steps-0.jsonl")
+    keep_bursts(db, progress=False)  # kept up to day 11; days 12-21 arrive later, not kept
+    _ingest(db, events.filter(pl.col("at") >= day0 + dt.timedelta(days=12)), agents, tmp_path / "steps-1.jsonl")
+    kept_rows = aa.sql(db, "SELECT count(*) AS n FROM bursts_kept_days")["n"][0]
+    monkeypatch.setattr(_keep, "ONE_PASS_EVENTS", 10**12)
+    one_pass = {run: aa.bursts(db, sensitivity=run[0], since=run[1] and day0 + dt.timedelta(days=run[1]),
+                               until=run[2] and day0 + dt.timedelta(days=run[2])) for run in RUNS}
+    monkeypatch.setattr(_keep, "ONE_PASS_EVENTS", 500)
+    monkeypatch.setattr(_keep, "STEP_EVENTS", events.height // 7)  # steps of about 3 days
+    with connect(db) as con:  # read-only: the steps go to temporary tables
+        from activity_analytics._sql import macros
+
+        macros.install(con, temporary=True, names=macros.needed("aa_bursts"))
+        steps = _keep.judge_in_steps(con, until=None, act=None, sensitivity=1.0, progress=False)
+        temp_reach = con.execute("SELECT reach FROM bursts_kept").fetchall()[0][0]
+    last_day = events["at"].max().replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    assert steps >= 3 and temp_reach == last_day - dt.timedelta(days=1)
+    for run, frame in one_pass.items():
+        assert_frame_equal(aa.bursts(db, sensitivity=run[0], since=run[1] and day0 + dt.timedelta(days=run[1]),
+                                     until=run[2] and day0 + dt.timedelta(days=run[2])), frame)
+    assert one_pass[RUNS[0]].height >= 3
+    # nothing was written: the store still keeps only what the keep kept
+    assert aa.sql(db, "SELECT count(*) AS n FROM bursts_kept_days")["n"][0] == kept_rows
+    assert _reach(db) == day0.replace(tzinfo=None) + dt.timedelta(days=10)

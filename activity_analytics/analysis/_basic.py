@@ -10,10 +10,11 @@ from .._sql.incidents import KIND_CHOICES
 from .._store import DEFAULT_LOCK_TIMEOUT
 from .._time import When
 from ._filters import Filters, parse_every
-from ._keep import keep_bursts
+from ._keep import judge_in_steps, keep_bursts
 from ._run import run_macro
 
 if TYPE_CHECKING:
+    import duckdb
     import polars as pl
 
     from ._spark import SparkLake
@@ -226,6 +227,10 @@ def bursts(
         if not isinstance(db, (str, os.PathLike)):
             raise InputError("keep=True keeps verdicts in a store: not on a Spark lake")
         keep_bursts(db, lock_timeout=lock_timeout)
+    filters = Filters(since, until, workspace, action, actor_type)
+
+    def in_steps(con: duckdb.DuckDBPyConnection) -> None:  # a large store judged a step at a time
+        judge_in_steps(con, until=filters.until, act=action, sensitivity=float(sensitivity))
+
     return run_macro(db, "aa_bursts", {"sensitivity": float(sensitivity), "kinds": kind},
-                     filters=Filters(since, until, workspace, action, actor_type),
-                     lock_timeout=lock_timeout)
+                     filters=filters, lock_timeout=lock_timeout, prepare=in_steps)

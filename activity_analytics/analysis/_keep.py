@@ -8,6 +8,11 @@ one transaction of its own (so a long first run keeps what it has done if it is
 stopped, holds the store one step at a time, and its memory does not grow with
 the history). The reach stops a day short of the last event's day: the windows
 that reach across midnight into a day not yet over are judged again next time.
+
+A read-only run that would judge more than :data:`ONE_PASS_EVENTS` events at once
+(nothing kept, or kept long ago, on a large store) takes the same steps first, into
+temporary copies of the kept tables that vanish with its connection
+(:func:`judge_in_steps`): its memory is then a step's, not the history's.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from .._lazy import lazy_module
 from .._progress import progress_bar
 from .._sql import macros as _macros
 from .._sql.kept import KEEP_SENSITIVITY, KEPT, MARKS, day_counts
-from .._store import DEFAULT_LOCK_TIMEOUT, connect, transaction
+from .._store import DEFAULT_LOCK_TIMEOUT, connect, limit_memory, transaction
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,6 +39,9 @@ else:
 #: run over its days: 3M events stay within the writer's memory limit, see _store)
 CHUNK_DAYS = 28
 STEP_EVENTS = 3_000_000
+#: a read-only run judging more events than this goes in steps (a run's peak memory is about
+#: 200 bytes an event: 2.3 GB at 11.7M, 9.5 GB at 46.8M in one pass)
+ONE_PASS_EVENTS = 20_000_000
 _DAY = dt.timedelta(days=1)
 
 
@@ -80,36 +88,79 @@ def keep_bursts(db: str | os.PathLike[str], *, progress: bool | None = None,
 def _step(con: duckdb.DuckDBPyConnection, step_days: int | None) -> tuple[bool, dt.datetime | None, dt.datetime | None]:
     """One step in one transaction: (done, the reach in effect before it, the reach after)."""
     with transaction(con):
-        _macros.install(con, temporary=True, names=("aa_bursts_keep",))
-        reach = con.execute("SELECT aa_bursts_reach(NULL, NULL, $s)", {"s": KEEP_SENSITIVITY}).fetchall()[0][0]
-        first, last, events = con.execute("SELECT timezone('UTC', min(created_at)), "
-                                          "timezone('UTC', max(created_at)), count(*) FROM activity").fetchall()[0]
-        if last is None:
-            return True, reach, reach
-        target = dt.datetime.combine(last.date(), dt.time()) - _DAY  # the last day is not over
-        start = reach or dt.datetime.combine(first.date(), dt.time())
-        if target <= start:
-            return True, reach, reach
-        if step_days is None:  # as many days as hold about STEP_EVENTS events on average
-            per_day = events / max((last - first).total_seconds() / 86_400, 1)
-            step_days = max(1, min(CHUNK_DAYS, int(STEP_EVENTS / per_day)))
-        keep_to = min(target, start + dt.timedelta(days=step_days))
-        con.execute("CREATE OR REPLACE TEMP TABLE _kept AS SELECT * FROM aa_bursts_keep(keep_to := $k, until := $u)",
-                    {"k": keep_to, "u": _utc(keep_to + _DAY)})
-        _forget(con, reach)
-        for table in KEPT:
-            if table != "bursts_kept_counts":
-                cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-                select = ", ".join(f'"{c}"' for c in cols)
-                con.execute(f"INSERT INTO {table} SELECT {select} FROM _kept WHERE kept = '{table}'")
-        con.execute("INSERT INTO bursts_kept_counts "
-                    + day_counts("($a::TIMESTAMPTZ IS NULL OR created_at >= $a) AND created_at < $b"),
-                    {"a": _utc(reach) if reach else None, "b": _utc(keep_to)})
-        con.execute("DELETE FROM bursts_kept")
-        con.execute(f"INSERT INTO bursts_kept SELECT $v, version(), {MARKS}, $r, now()",
-                    {"v": _macros.BURSTS_VERSION, "r": keep_to})
-        con.execute("DROP TABLE _kept")
-        return False, reach, keep_to
+        return _judge(con, step_days)
+
+
+def _judge(con: duckdb.DuckDBPyConnection, step_days: int | None, until: dt.datetime | None = None,
+           ) -> tuple[bool, dt.datetime | None, dt.datetime | None]:
+    """Judge the days after the reach (at most ``step_days``, up to the day before the last
+    event's before ``until``) and keep them in the kept tables ``con`` sees:
+    (done, the reach in effect before it, the reach after)."""
+    _macros.install(con, temporary=True, names=("aa_bursts_keep",))
+    reach = con.execute("SELECT aa_bursts_reach(NULL, NULL, $s)", {"s": KEEP_SENSITIVITY}).fetchall()[0][0]
+    first, last, events = con.execute("SELECT timezone('UTC', min(created_at)), timezone('UTC', max(created_at)), "
+                                      "count(*) FROM activity WHERE $u::TIMESTAMPTZ IS NULL OR created_at < $u",
+                                      {"u": until}).fetchall()[0]
+    if last is None:
+        return True, reach, reach
+    target = dt.datetime.combine(last.date(), dt.time()) - _DAY  # the last day is not over
+    start = reach or dt.datetime.combine(first.date(), dt.time())
+    if target <= start:
+        return True, reach, reach
+    if step_days is None:  # as many days as hold about STEP_EVENTS events on average
+        per_day = events / max((last - first).total_seconds() / 86_400, 1)
+        step_days = max(1, min(CHUNK_DAYS, int(STEP_EVENTS / per_day)))
+    keep_to = min(target, start + dt.timedelta(days=step_days))
+    con.execute("CREATE OR REPLACE TEMP TABLE _kept AS SELECT * FROM aa_bursts_keep(keep_to := $k, until := $u)",
+                {"k": keep_to, "u": _utc(keep_to + _DAY)})
+    _forget(con, reach)
+    for table in KEPT:
+        if table != "bursts_kept_counts":
+            cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+            select = ", ".join(f'"{c}"' for c in cols)
+            con.execute(f"INSERT INTO {table} SELECT {select} FROM _kept WHERE kept = '{table}'")
+    con.execute("INSERT INTO bursts_kept_counts "
+                + day_counts("($a::TIMESTAMPTZ IS NULL OR created_at >= $a) AND created_at < $b"),
+                {"a": _utc(reach) if reach else None, "b": _utc(keep_to)})
+    con.execute("DELETE FROM bursts_kept")
+    con.execute(f"INSERT INTO bursts_kept SELECT $v, version(), {MARKS}, $r, now()",
+                {"v": _macros.BURSTS_VERSION, "r": keep_to})
+    con.execute("DROP TABLE _kept")
+    return False, reach, keep_to
+
+
+def judge_in_steps(con: duckdb.DuckDBPyConnection, *, until: dt.datetime | None, act: str | None,
+                   sensitivity: float, progress: bool | None = None) -> int:
+    """Before ``aa_bursts`` on a read-only connection: when it would judge more than
+    :data:`ONE_PASS_EVENTS` events at once, judge them in steps first, into temporary copies
+    of the kept tables (which the run then reads, as it reads kept verdicts), all in one
+    transaction (one snapshot of the store for the steps and the run); return the steps.
+    An action filter or a sensitivity above :data:`KEEP_SENSITIVITY` reads nothing kept,
+    so it is judged in one pass."""
+    if act is not None or sensitivity > KEEP_SENSITIVITY:
+        return 0
+    con.execute("BEGIN TRANSACTION")  # ended when the connection closes: the copies vanish with it
+    _macros.install(con, temporary=True, names=("aa_bursts_keep",))
+    pending = con.execute("WITH k AS (SELECT aa_bursts_reach($u, NULL, $s) AS r) SELECT count(*) FROM activity, k "
+                          "WHERE (k.r IS NULL OR created_at >= timezone('UTC', k.r)) "
+                          "AND ($u::TIMESTAMPTZ IS NULL OR created_at < $u)",
+                          {"u": until, "s": KEEP_SENSITIVITY}).fetchall()[0][0]
+    if pending <= ONE_PASS_EVENTS:
+        return 0
+    limit_memory(con)  # as a writer's step: what DuckDB caches beyond it is released
+    store = con.execute("SELECT current_database()").fetchall()[0][0].replace('"', '""')
+    for table in ("bursts_kept", *KEPT):
+        con.execute(f'CREATE TEMP TABLE {table} AS SELECT * FROM "{store}".main.{table}')
+    steps = 0
+    with progress_bar(total=None, desc="judging bursts in steps", enabled=progress, unit="step", scale=False) as bar:
+        while True:
+            done, before, after = _judge(con, None, until)
+            if done:
+                return steps
+            if before is not None and after <= before:  # cannot happen on one snapshot, unless a bug
+                raise AnalysisError(f"judging bursts in steps made no progress past {before}")
+            steps += 1
+            bar.update(1)
 
 
 def _forget(con: duckdb.DuckDBPyConnection, reach: dt.datetime | None) -> None:

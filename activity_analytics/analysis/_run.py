@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import _table
@@ -33,6 +34,7 @@ def run_macro(
     positional: tuple[Any, ...] = (),
     columns: list[str] | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    prepare: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
 ) -> pl.DataFrame | _table.Rows:
     """``SELECT * FROM macro(...)`` with this package's macros, as a DataFrame
     (as :class:`_table.Rows` for a store passed as :class:`_table.ForPrinting`).
@@ -43,7 +45,8 @@ def run_macro(
     rest (see ``_stages``). The macro (and those it calls) is (re)created as a
     temporary macro of the connection, so the Python functions always run the
     code of the installed package, and SQL users of the file run the same text
-    (installed by the last writer). A DuckDB error becomes a
+    (installed by the last writer). ``prepare(con)`` runs before the query, on
+    the same connection (``bursts``' steps on a large store). A DuckDB error becomes a
     :class:`AnalysisError` naming the file.
     """
     args = dict(args or {})
@@ -59,6 +62,8 @@ def run_macro(
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
         try:
             _macros.install(con, temporary=True, names=_macros.needed(macro))
+            if prepare is not None:
+                prepare(con)
             relation = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params)
             frame = _table.fetch(relation) if isinstance(db, _table.ForPrinting) else relation.pl()
             if not frame.height:  # say why, beside the (unchanged) empty frame
