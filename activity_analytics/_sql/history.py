@@ -141,13 +141,23 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                                                  INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
               LEFT JOIN hours_all AS h ON h.ak = g.ak AND h.hour = g.hour)
     ),
-    hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
+    hrecent AS MATERIALIZED (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
                    -- median, 75th percentile, mean, days worked then; and its active days
         SELECT ak, wk, actor_type = 'agent' AS agent, day, hod, weekend, n,
                {_kinds(_hour_stats)},
                count(*) FILTER (active_day) OVER w AS recent_days
         FROM grid
         WINDOW w AS (PARTITION BY ak, hod ORDER BY day {_RECENT})
+    ),
+    hpace AS (   -- the workspace's actors of a type per day and hour of the day (a small table):
+                 -- events and usual events since midnight, through the hour and through the one before
+        SELECT wk, agent, day, hod, sum(sum(n)) OVER c AS ws_n, sum(sum({_USUAL})) OVER c AS ws_u,
+               sum(sum(n)) OVER cb AS ws_n_before, sum(sum({_USUAL})) OVER cb AS ws_u_before
+        FROM hrecent
+        WHERE {fresh('day', 'f')}
+        GROUP BY wk, agent, day, hod
+        WINDOW c AS (PARTITION BY wk, agent, day ORDER BY hod),
+               cb AS (PARTITION BY wk, agent, day ORDER BY hod RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
     ),
     hbase AS MATERIALIZED (   -- per actor and active hour: its own (that hour, that kind of day) and near
                               -- (an hour either side; on a weekend day also weekdays then): starting or
@@ -167,15 +177,13 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                      CASE WHEN weekend THEN [wd_prev, wd_next, we_prev, we_next, wd] ELSE [wd_prev, wd_next] END
                          AS near
               FROM (SELECT *, {_around('wd')}, {_around('we')},
-                           sum(n) OVER v AS own_n, sum({_USUAL}) OVER v AS own_u, sum(n) OVER c AS ws_n,
-                           sum({_USUAL}) OVER c AS ws_u, sum(n) OVER cb AS ws_n_before, sum({_USUAL}) OVER cb AS ws_u_before
+                           sum(n) OVER v AS own_n, sum({_USUAL}) OVER v AS own_u
                     FROM hrecent
                     WHERE {fresh('day', 'f')}   -- (the days before are the 28-day windows' only)
                     WINDOW v AS (PARTITION BY ak, day ORDER BY hod),
                            v2 AS (PARTITION BY ak, day ORDER BY hod
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
-                           c AS (PARTITION BY wk, agent, day ORDER BY hod),
-                           cb AS (PARTITION BY wk, agent, day ORDER BY hod RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)))
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+              JOIN hpace USING (wk, agent, day, hod))
         WHERE n > 0
     ),
     peer_days AS (   -- the actor's peers (its workspace's actors of its type), per day and hour of day:

@@ -161,13 +161,23 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                                                  INTERVAL 1 DAY) AS s(day), range(24) AS r(hod)) AS g
               LEFT JOIN hours_all AS h ON h.ak = g.ak AND h.hour = g.hour)
     ),
-    hrecent AS (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
+    hrecent AS MATERIALIZED (   -- that hour of the day on the actor's last days before (weekdays, weekend days apart):
                    -- median, 75th percentile, mean, days worked then; and its active days
         SELECT ak, wk, actor_type = 'agent' AS agent, day, hod, weekend, n,
                {'median': coalesce(median(n) FILTER (NOT weekend) OVER w, 0), 'q75': coalesce(quantile_disc(n, 0.75) FILTER (NOT weekend) OVER w, 0), 'mean': coalesce(avg(n) FILTER (NOT weekend) OVER w, 0), 'days': count(*) FILTER (NOT weekend AND n > 0) OVER w} AS wd, {'median': coalesce(median(n) FILTER (weekend) OVER w, 0), 'q75': coalesce(quantile_disc(n, 0.75) FILTER (weekend) OVER w, 0), 'mean': coalesce(avg(n) FILTER (weekend) OVER w, 0), 'days': count(*) FILTER (weekend AND n > 0) OVER w} AS we,
                count(*) FILTER (active_day) OVER w AS recent_days
         FROM grid
         WINDOW w AS (PARTITION BY ak, hod ORDER BY day ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING)
+    ),
+    hpace AS (   -- the workspace's actors of a type per day and hour of the day (a small table):
+                 -- events and usual events since midnight, through the hour and through the one before
+        SELECT wk, agent, day, hod, sum(sum(n)) OVER c AS ws_n, sum(sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END)) OVER c AS ws_u,
+               sum(sum(n)) OVER cb AS ws_n_before, sum(sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END)) OVER cb AS ws_u_before
+        FROM hrecent
+        WHERE ((SELECT f FROM kr) IS NULL OR day >= (SELECT f FROM kr))
+        GROUP BY wk, agent, day, hod
+        WINDOW c AS (PARTITION BY wk, agent, day ORDER BY hod),
+               cb AS (PARTITION BY wk, agent, day ORDER BY hod RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
     ),
     hbase AS MATERIALIZED (   -- per actor and active hour: its own (that hour, that kind of day) and near
                               -- (an hour either side; on a weekend day also weekdays then): starting or
@@ -187,15 +197,13 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                      CASE WHEN weekend THEN [wd_prev, wd_next, we_prev, we_next, wd] ELSE [wd_prev, wd_next] END
                          AS near
               FROM (SELECT *, CASE WHEN hod = 0 THEN last_value(wd) OVER v2 ELSE lag(wd) OVER v END AS wd_prev, CASE WHEN hod = 23 THEN first_value(wd) OVER v2 ELSE lead(wd) OVER v END AS wd_next, CASE WHEN hod = 0 THEN last_value(we) OVER v2 ELSE lag(we) OVER v END AS we_prev, CASE WHEN hod = 23 THEN first_value(we) OVER v2 ELSE lead(we) OVER v END AS we_next,
-                           sum(n) OVER v AS own_n, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER v AS own_u, sum(n) OVER c AS ws_n,
-                           sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER c AS ws_u, sum(n) OVER cb AS ws_n_before, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER cb AS ws_u_before
+                           sum(n) OVER v AS own_n, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER v AS own_u
                     FROM hrecent
                     WHERE ((SELECT f FROM kr) IS NULL OR day >= (SELECT f FROM kr))   -- (the days before are the 28-day windows' only)
                     WINDOW v AS (PARTITION BY ak, day ORDER BY hod),
                            v2 AS (PARTITION BY ak, day ORDER BY hod
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
-                           c AS (PARTITION BY wk, agent, day ORDER BY hod),
-                           cb AS (PARTITION BY wk, agent, day ORDER BY hod RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)))
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+              JOIN hpace USING (wk, agent, day, hod))
         WHERE n > 0
     ),
     peer_days AS (   -- the actor's peers (its workspace's actors of its type), per day and hour of day:
