@@ -34,6 +34,8 @@ DAY_US = 24 * HOUR_US
 #: an actor is there from this many days after its first (an anomaly earlier would be a
 #: first-seen id, not one of its own) to the end of its last day
 SETTLED_DAYS = 2
+#: the active days a person has before an off-hours anomaly is injected on them
+OFF_HOURS_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,13 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
     def quiet(hods: set[int]) -> list[int]:
         return [h for h in range(24) if not {h, (h + 1) % 24, (h - 1) % 24} & hods]
 
-    off_keys = [k for k in people_keys if quiet(worked[k])]
+    def week_in(key: str) -> int | None:
+        """The day after the person's 7th active day (from day0): "never works then" means
+        something from there on (bursts claims it only on a week of the actor's own days)."""
+        days = np.unique(((people.filter(pl.col("actor_key") == key)["t_us"] - day0) // DAY_US).to_numpy())
+        return int(days[OFF_HOURS_DAYS - 1]) + 1 if len(days) > OFF_HOURS_DAYS else None
+
+    off_keys = [k for k in people_keys if quiet(worked[k]) and week_in(k) is not None]
     spans = {key: ((lo - day0) // DAY_US, (hi - day0) // DAY_US)
              for key, lo, hi in people.group_by("actor_key").agg(lo=pl.col("t_us").min(), hi=pl.col("t_us").max()).rows()}
     added: list[pl.DataFrame] = []
@@ -253,7 +261,7 @@ def inject_into(events: pl.DataFrame, *, per_kind: int, rng: np.random.Generator
         key = str(rng.choice(pool))
         unused = [k for k in unused if k != key]
         rows = actor_rows(key)
-        day = int(rng.integers(*lived(rows, 2, days, 1)))
+        day = int(rng.integers(*lived(rows, week_in(key), days, 1)))
         hour = int(rng.choice(quiet(worked[key])))
         start = day0 + (day * 24 + hour) * HOUR_US
         n = int(rng.integers(8, 26))

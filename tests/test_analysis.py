@@ -707,3 +707,28 @@ def test_volume_first_a_runaway_at_its_own_run_time_is_flagged(tmp_path, cut):
     # agent's busiest 5 minutes on the days before) or a longer stretch of it
     assert hit["score"][0] >= 1.3 and hit["events"][0] >= 700, hit.to_dicts()
     assert found.height == 1, found["reason"].to_list()
+
+
+@pytest.mark.parametrize("days", [4, 10])
+def test_never_works_then_needs_a_week_of_the_actor_and_hides_nothing(tmp_path, days):
+    """"Never works then" (off hours) rests on at least 7 days of the person's own
+    history (issue 34, item 4). Before that the same night-time burst is still an
+    alarm, judged against its usual (it barely has one) as a rapid succession,
+    and its reason claims no habit that a few days cannot show."""
+    start = dt.datetime(2026, 11, 2)  # a Monday
+    workdays = [start + dt.timedelta(days=d) for d in range(days + days // 5 * 2 + 2) if d % 7 < 5][:days]
+    rows = [record(id=f"w{d:%d}-{i}", actor_id="alice",
+                   created_at=(d + dt.timedelta(hours=9, minutes=10 * i + 3)).isoformat())
+            for d in workdays for i in range(48)]
+    night = workdays[-1] + dt.timedelta(days=1, hours=3)
+    rows += [record(id=f"n{i}", actor_id="alice", created_at=(night + dt.timedelta(seconds=30 * i + 5)).isoformat())
+             for i in range(40)]
+    found = _alarms(tmp_path, rows)
+    assert found.height == 1, found["reason"].to_list()
+    alarm = found.row(0, named=True)
+    assert alarm["start"] <= night.replace(tzinfo=dt.timezone.utc) + dt.timedelta(minutes=5) < alarm["end"]
+    assert alarm["history_days"] == days
+    if days < 7:
+        assert alarm["kind"] == "rapid_succession" and "never" not in alarm["reason"], alarm
+    else:
+        assert alarm["kind"] == "off_hours" and "never works" in alarm["reason"], alarm

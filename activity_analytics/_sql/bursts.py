@@ -183,9 +183,9 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
                CASE WHEN first_day THEN 'new_actor'
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
                     -- "never works then" needs evidence: at most 1 in 20 of its other active
-                    -- days touch that hour (or its neighbours), and a history, else its peers'
+                    -- days touch that hour (or its neighbours), and a week of its own history
                     WHEN q75 = 0 AND near_days <= greatest(1, {OFF_HOURS_SHARE} * recent_days)
-                         AND (history_days >= {WARM_UP_DAYS} OR peer_active < 0.25)
+                         AND history_days >= {WARM_UP_DAYS}
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,
                greatest(own, greatest({WARM_UP_DAYS} - history_days, 0) / {WARM_UP_DAYS} * peer_busy)

@@ -259,9 +259,9 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                CASE WHEN first_day THEN 'new_actor'
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
                     -- "never works then" needs evidence: at most 1 in 20 of its other active
-                    -- days touch that hour (or its neighbours), and a history, else its peers'
+                    -- days touch that hour (or its neighbours), and a week of its own history
                     WHEN q75 = 0 AND near_days <= greatest(1, 0.05 * recent_days)
-                         AND (history_days >= 7 OR peer_active < 0.25)
+                         AND history_days >= 7
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,
                greatest(own, greatest(7 - history_days, 0) / 7 * peer_busy)
