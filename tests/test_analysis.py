@@ -732,3 +732,27 @@ def test_never_works_then_needs_a_week_of_the_actor_and_hides_nothing(tmp_path, 
         assert alarm["kind"] == "rapid_succession" and "never" not in alarm["reason"], alarm
     else:
         assert alarm["kind"] == "off_hours" and "never works" in alarm["reason"], alarm
+
+
+@pytest.mark.parametrize("who", ["person", "agent"])
+def test_ranking_follows_surprise(tmp_path, who):
+    """The same stretch with more events is more surprising, and scores higher
+    (issue 34, item 4: the ranking follows surprise, whatever the kind's unit):
+    a person's burst and a cron agent's runaway, each at 1, 2 and 4 times the events."""
+    if who == "person":
+        history = [record(id=f"q{i}", actor_id="quiet", created_at=f"2026-11-{2 + i // 8:02d}T{9 + i % 8:02d}:10:00Z")
+                   for i in range(8 * 14)]
+        at, actor, kind, first = dt.datetime(2026, 11, 16, 11, 0, 30), "quiet", {}, 20
+    else:  # its batches are 4-7 events: 40 in 10 minutes is about 6x its largest
+        history, at, actor, kind, first = _cron_agent(), dt.datetime(2026, 11, 11, 10, 25, 30), "cron-agent", {
+            "actor_type": "agent"}, 40
+    scores = []
+    for size in (first, 2 * first, 4 * first):
+        burst = [record(id=f"b{i}", actor_id=actor, created_at=(at + dt.timedelta(seconds=600 * i // size)).isoformat(),
+                        **kind) for i in range(size)]
+        path = tmp_path / f"{who}-{size}"
+        path.mkdir()
+        found = _alarms(path, history + burst)
+        assert found.height == 1, found["reason"].to_list()
+        scores.append(found["score"][0])
+    assert scores == sorted(scores) and len(set(scores)) == 3, scores
