@@ -147,8 +147,15 @@ def test_a_large_store_read_only_is_judged_in_steps_with_the_same_verdicts(tmp_p
         from activity_analytics._sql import macros
 
         macros.install(con, temporary=True, names=macros.needed("aa_bursts"))
-        steps = _keep.judge_in_steps(con, until=None, act=None, sensitivity=1.0, progress=False)
-        temp_reach = con.execute("SELECT reach FROM bursts_kept").fetchall()[0][0]
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        with _keep.judge_in_steps(con, until=None, act=None, sensitivity=1.0, progress=False) as steps:
+            temp_reach = con.execute("SELECT reach FROM bursts_kept").fetchall()[0][0]
+            steps_limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        during_limit = steps_limit  # held to the writer's limit while it judged
+        after = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        # put back (as DuckDB prints it, to a tenth of a unit)
+        assert after.split()[1] == limit.split()[1] and abs(float(after.split()[0]) - float(limit.split()[0])) <= 0.11
+        assert during_limit != limit and during_limit.endswith("MiB")
     last_day = events["at"].max().replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     assert steps >= 3 and temp_reach == last_day - dt.timedelta(days=1)
     for run, frame in one_pass.items():

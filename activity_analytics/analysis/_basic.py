@@ -229,8 +229,8 @@ def bursts(
         keep_bursts(db, lock_timeout=lock_timeout)
     filters = Filters(since, until, workspace, action, actor_type)
 
-    def in_steps(con: duckdb.DuckDBPyConnection) -> None:  # a large store judged a step at a time
-        judge_in_steps(con, until=filters.until, act=action, sensitivity=float(sensitivity))
+    def in_steps(con: duckdb.DuckDBPyConnection):  # a large store judged a step at a time
+        return judge_in_steps(con, until=filters.until, act=action, sensitivity=float(sensitivity))
 
     return run_macro(db, "aa_bursts", {"sensitivity": float(sensitivity), "kinds": kind},
                      filters=filters, lock_timeout=lock_timeout, prepare=in_steps)

@@ -17,10 +17,12 @@ temporary copies of the kept tables that vanish with its connection
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .._errors import AnalysisError, one_line
@@ -129,16 +131,19 @@ def _judge(con: duckdb.DuckDBPyConnection, step_days: int | None, until: dt.date
     return False, reach, keep_to
 
 
+@contextlib.contextmanager
 def judge_in_steps(con: duckdb.DuckDBPyConnection, *, until: dt.datetime | None, act: str | None,
-                   sensitivity: float, progress: bool | None = None) -> int:
-    """Before ``aa_bursts`` on a read-only connection: when it would judge more than
+                   sensitivity: float, progress: bool | None = None) -> Iterator[int]:
+    """Around ``aa_bursts`` on a read-only connection: when it would judge more than
     :data:`ONE_PASS_EVENTS` events at once, judge them in steps first, into temporary copies
     of the kept tables (which the run then reads, as it reads kept verdicts), all in one
-    transaction (one snapshot of the store for the steps and the run); return the steps.
-    An action filter or a sensitivity above :data:`KEEP_SENSITIVITY` reads nothing kept,
-    so it is judged in one pass."""
+    transaction (one snapshot of the store for the steps and the run), within the writer's
+    memory limit; yield the steps taken. The connection's memory limit is put back after
+    (another connection of this process to the same file shares it). An action filter or a
+    sensitivity above :data:`KEEP_SENSITIVITY` reads nothing kept, so it is judged in one pass."""
     if act is not None or sensitivity > KEEP_SENSITIVITY:
-        return 0
+        yield 0
+        return
     con.execute("BEGIN TRANSACTION")  # ended when the connection closes: the copies vanish with it
     _macros.install(con, temporary=True, names=("aa_bursts_keep",))
     pending = con.execute("WITH k AS (SELECT aa_bursts_reach($u, NULL, $s) AS r) SELECT count(*) FROM activity, k "
@@ -146,21 +151,29 @@ def judge_in_steps(con: duckdb.DuckDBPyConnection, *, until: dt.datetime | None,
                           "AND ($u::TIMESTAMPTZ IS NULL OR created_at < $u)",
                           {"u": until, "s": KEEP_SENSITIVITY}).fetchall()[0][0]
     if pending <= ONE_PASS_EVENTS:
-        return 0
+        yield 0
+        return
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     limit_memory(con)  # as a writer's step: what DuckDB caches beyond it is released
-    store = con.execute("SELECT current_database()").fetchall()[0][0].replace('"', '""')
-    for table in ("bursts_kept", *KEPT):
-        con.execute(f'CREATE TEMP TABLE {table} AS SELECT * FROM "{store}".main.{table}')
-    steps = 0
-    with progress_bar(total=None, desc="judging bursts in steps", enabled=progress, unit="step", scale=False) as bar:
-        while True:
-            done, before, after = _judge(con, None, until)
-            if done:
-                return steps
-            if before is not None and after <= before:  # cannot happen on one snapshot, unless a bug
-                raise AnalysisError(f"judging bursts in steps made no progress past {before}")
-            steps += 1
-            bar.update(1)
+    try:
+        store = con.execute("SELECT current_database()").fetchall()[0][0].replace('"', '""')
+        for table in ("bursts_kept", *KEPT):
+            con.execute(f'CREATE TEMP TABLE {table} AS SELECT * FROM "{store}".main.{table}')
+        steps = 0
+        with progress_bar(total=None, desc="judging bursts in steps", enabled=progress, unit="step",
+                          scale=False) as bar:
+            while True:
+                done, before, after = _judge(con, None, until)
+                if done:
+                    break
+                if before is not None and after <= before:  # cannot happen on one snapshot, unless a bug
+                    raise AnalysisError(f"judging bursts in steps made no progress past {before}")
+                steps += 1
+                bar.update(1)
+        yield steps
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"SET memory_limit = '{limit}'")
 
 
 def _forget(con: duckdb.DuckDBPyConnection, reach: dt.datetime | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ def run_macro(
     positional: tuple[Any, ...] = (),
     columns: list[str] | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-    prepare: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
+    prepare: Callable[[duckdb.DuckDBPyConnection], contextlib.AbstractContextManager] | None = None,
 ) -> pl.DataFrame | _table.Rows:
     """``SELECT * FROM macro(...)`` with this package's macros, as a DataFrame
     (as :class:`_table.Rows` for a store passed as :class:`_table.ForPrinting`).
@@ -45,8 +46,8 @@ def run_macro(
     rest (see ``_stages``). The macro (and those it calls) is (re)created as a
     temporary macro of the connection, so the Python functions always run the
     code of the installed package, and SQL users of the file run the same text
-    (installed by the last writer). ``prepare(con)`` runs before the query, on
-    the same connection (``bursts``' steps on a large store). A DuckDB error becomes a
+    (installed by the last writer). ``prepare(con)``, a context manager, holds
+    the query on the same connection (``bursts``' steps on a large store). A DuckDB error becomes a
     :class:`AnalysisError` naming the file.
     """
     args = dict(args or {})
@@ -62,10 +63,9 @@ def run_macro(
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
         try:
             _macros.install(con, temporary=True, names=_macros.needed(macro))
-            if prepare is not None:
-                prepare(con)
-            relation = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params)
-            frame = _table.fetch(relation) if isinstance(db, _table.ForPrinting) else relation.pl()
+            with prepare(con) if prepare is not None else contextlib.nullcontext():
+                relation = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params)
+                frame = _table.fetch(relation) if isinstance(db, _table.ForPrinting) else relation.pl()
             if not frame.height:  # say why, beside the (unchanged) empty frame
                 note(why_empty_macro(con, macro, filters, positional))
         except duckdb.Error as exc:
