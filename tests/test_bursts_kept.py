@@ -126,7 +126,8 @@ def test_the_cli_keeps_and_status_says_how_far(tmp_path):
     assert spark.exit_code == 2 and "keep" in spark.output and "Spark" in spark.output, spark.output
 
 
-def test_a_large_store_read_only_is_judged_in_steps_with_the_same_verdicts(tmp_path, monkeypatch):
+@pytest.mark.parametrize("large", ["events", "actor-hours"])
+def test_a_large_store_read_only_is_judged_in_steps_with_the_same_verdicts(tmp_path, monkeypatch, large):
     from activity_analytics._store import connect
     from activity_analytics.analysis import _keep
 
@@ -141,7 +142,10 @@ def test_a_large_store_read_only_is_judged_in_steps_with_the_same_verdicts(tmp_p
     monkeypatch.setattr(_keep, "ONE_PASS_EVENTS", 10**12)
     one_pass = {run: aa.bursts(db, sensitivity=run[0], since=run[1] and day0 + dt.timedelta(days=run[1]),
                                until=run[2] and day0 + dt.timedelta(days=run[2])) for run in RUNS}
-    monkeypatch.setattr(_keep, "ONE_PASS_EVENTS", 500)
+    if large == "events":
+        monkeypatch.setattr(_keep, "ONE_PASS_EVENTS", 500)
+    else:  # a long history of occasional actors: few events, many actors' hours
+        monkeypatch.setattr(_keep, "ONE_PASS_HOURS", 5_000)
     monkeypatch.setattr(_keep, "STEP_EVENTS", events.height // 7)  # steps of about 3 days
     with connect(db) as con:  # read-only: the steps go to temporary tables
         from activity_analytics._sql import macros

@@ -9,8 +9,9 @@ stopped, holds the store one step at a time, and its memory does not grow with
 the history). The reach stops a day short of the last event's day: the windows
 that reach across midnight into a day not yet over are judged again next time.
 
-A read-only run that would judge more than :data:`ONE_PASS_EVENTS` events at once
-(nothing kept, or kept long ago, on a large store) takes the same steps first, into
+A read-only run that would judge more than :data:`ONE_PASS_EVENTS` events or
+:data:`ONE_PASS_HOURS` actor-hours at once (nothing kept, or kept long ago, on a large
+store or a long history) takes the same steps first, into
 temporary copies of the kept tables that vanish with its connection
 (:func:`judge_in_steps`): its memory is then a step's, not the history's.
 """
@@ -44,6 +45,9 @@ STEP_EVENTS = 3_000_000
 #: a read-only run judging more events than this goes in steps (a run's peak memory is about
 #: 200 bytes an event: 2.3 GB at 11.7M, 9.5 GB at 46.8M in one pass)
 ONE_PASS_EVENTS = 20_000_000
+#: ... or more actor-hours (each actor's hours of the day from its first day to the data's last:
+#: a long history of many occasional actors, 74M for psf/requests' 14 years, beyond 18 GB)
+ONE_PASS_HOURS = 16_000_000
 _DAY = dt.timedelta(days=1)
 
 
@@ -135,7 +139,8 @@ def _judge(con: duckdb.DuckDBPyConnection, step_days: int | None, until: dt.date
 def judge_in_steps(con: duckdb.DuckDBPyConnection, *, until: dt.datetime | None, act: str | None,
                    sensitivity: float, progress: bool | None = None) -> Iterator[int]:
     """Around ``aa_bursts`` on a read-only connection: when it would judge more than
-    :data:`ONE_PASS_EVENTS` events at once, judge them in steps first, into temporary copies
+    :data:`ONE_PASS_EVENTS` events or :data:`ONE_PASS_HOURS` actor-hours at once, judge them
+    in steps first, into temporary copies
     of the kept tables (which the run then reads, as it reads kept verdicts), all in one
     transaction (one snapshot of the store for the steps and the run), within the writer's
     memory limit; yield the steps taken. The connection's memory limit is put back after
@@ -146,11 +151,17 @@ def judge_in_steps(con: duckdb.DuckDBPyConnection, *, until: dt.datetime | None,
         return
     con.execute("BEGIN TRANSACTION")  # ended when the connection closes: the copies vanish with it
     _macros.install(con, temporary=True, names=("aa_bursts_keep",))
-    pending = con.execute("WITH k AS (SELECT aa_bursts_reach($u, NULL, $s) AS r) SELECT count(*) FROM activity, k "
-                          "WHERE (k.r IS NULL OR created_at >= timezone('UTC', k.r)) "
-                          "AND ($u::TIMESTAMPTZ IS NULL OR created_at < $u)",
-                          {"u": until, "s": KEEP_SENSITIVITY}).fetchall()[0][0]
-    if pending <= ONE_PASS_EVENTS:
+    # what one pass would judge: the events after the reach, and (at most) every actor's hours
+    # from the reach's baseline days, or the first day, to the last
+    upto = "($u::TIMESTAMPTZ IS NULL OR created_at < $u)"
+    reach, pending, days = con.execute(
+        "WITH k AS (SELECT timezone('UTC', aa_bursts_reach($u, NULL, $s)) AS r) "
+        f"SELECT any_value(k.r), count(*) FILTER (k.r IS NULL OR created_at >= k.r), "
+        "date_diff('day', greatest(min(created_at), any_value(k.r) - INTERVAL 29 DAY), max(created_at)) + 1 "
+        f"FROM activity, k WHERE {upto}", {"u": until, "s": KEEP_SENSITIVITY}).fetchall()[0]
+    actors = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT workspace_id, actor_id FROM activity WHERE {upto})",
+                         {"u": until}).fetchall()[0][0] if pending <= ONE_PASS_EVENTS else 0
+    if pending <= ONE_PASS_EVENTS and actors * 24 * (days or 0) <= ONE_PASS_HOURS:
         yield 0
         return
     limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
