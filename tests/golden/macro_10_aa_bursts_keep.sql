@@ -193,18 +193,18 @@ CREATE OR REPLACE MACRO aa_bursts_keep
                mine.days + list_sum([x.days FOR x IN near]) AS near_days,
                greatest(mine.median, list_max([x.median FOR x IN near]),
                         0.5 * greatest(mine.mean, list_max([x.mean FOR x IN near])), 0.05) AS own
-        FROM (SELECT h.*, CASE WHEN h.weekend THEN h.we ELSE h.wd END AS mine,
-                     -- the hour before and after on the same day (23 and 0 wrap)
-                     CASE WHEN h.weekend THEN [b.wd, a.wd, b.we, a.we, h.wd] ELSE [b.wd, a.wd] END AS near,
-                     p.ws_n, p.ws_u, p.ws_n_before, p.ws_u_before
-              FROM (SELECT *, sum(n) OVER v AS own_n, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER v AS own_u
+        FROM (SELECT *, CASE WHEN weekend THEN we ELSE wd END AS mine,
+                     CASE WHEN weekend THEN [wd_prev, wd_next, we_prev, we_next, wd] ELSE [wd_prev, wd_next] END
+                         AS near
+              FROM (SELECT *, CASE WHEN hod = 0 THEN last_value(wd) OVER v2 ELSE lag(wd) OVER v END AS wd_prev, CASE WHEN hod = 23 THEN first_value(wd) OVER v2 ELSE lead(wd) OVER v END AS wd_next, CASE WHEN hod = 0 THEN last_value(we) OVER v2 ELSE lag(we) OVER v END AS we_prev, CASE WHEN hod = 23 THEN first_value(we) OVER v2 ELSE lead(we) OVER v END AS we_next,
+                           sum(n) OVER v AS own_n, sum(CASE WHEN weekend THEN we.mean ELSE wd.mean END) OVER v AS own_u
                     FROM hrecent
                     WHERE ((SELECT f FROM kr) IS NULL OR day >= (SELECT f FROM kr))   -- (the days before are the 28-day windows' only)
-                    WINDOW v AS (PARTITION BY ak, day ORDER BY hod)) AS h
-              JOIN hrecent AS b ON b.ak = h.ak AND b.day = h.day AND b.hod = (h.hod + 23) % 24
-              JOIN hrecent AS a ON a.ak = h.ak AND a.day = h.day AND a.hod = (h.hod + 1) % 24
-              JOIN hpace AS p ON p.wk = h.wk AND p.agent = h.agent AND p.day = h.day AND p.hod = h.hod
-              WHERE h.n > 0)
+                    WINDOW v AS (PARTITION BY ak, day ORDER BY hod),
+                           v2 AS (PARTITION BY ak, day ORDER BY hod
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+              JOIN hpace USING (wk, agent, day, hod))
+        WHERE n > 0
     ),
     peer_days AS (   -- the actor's peers (its workspace's actors of its type), per day and hour of day:
                      -- how many worked then, how many were there, and how busy their 90th percentile was
