@@ -756,3 +756,23 @@ def test_ranking_follows_surprise(tmp_path, who):
         assert found.height == 1, found["reason"].to_list()
         scores.append(found["score"][0])
     assert scores == sorted(scores) and len(set(scores)) == 3, scores
+
+
+def test_one_stretch_of_a_person_is_one_alarm_whichever_kinds_flag_it(tmp_path):
+    """15 events in 4 minutes at an hour the person never works are flagged as an
+    off-hours hour and as a rapid succession (the same events): one alarm, told by
+    the more surprising (off hours). A rapid succession at a working hour the next
+    day is an alarm of its own."""
+    start = dt.datetime(2026, 11, 2)  # a Monday
+    workdays = [start + dt.timedelta(days=d) for d in range(16) if d % 7 < 5][:10]
+    rows = [record(id=f"w{d:%d}-{i}", actor_id="alice", created_at=(d + dt.timedelta(hours=9, minutes=10 * i + 3))
+                   .isoformat()) for d in workdays for i in range(48)]
+    night = workdays[-1] + dt.timedelta(days=1, hours=20, minutes=20)
+    busy = workdays[-1] + dt.timedelta(days=3, hours=11, minutes=20)  # Monday 11:20
+    rows += [record(id=f"{tag}{i}", actor_id="alice", created_at=(at + dt.timedelta(seconds=15 * i + 5)).isoformat())
+             for tag, at in (("n", night), ("b", busy)) for i in range(15)]
+    found = _alarms(tmp_path, rows)
+    assert found["kind"].to_list() == ["off_hours", "rapid_succession"], found.select("kind", "start", "reason")
+    assert found["start"][0] <= night.replace(tzinfo=dt.timezone.utc) < found["end"][0]
+    assert found["start"][1] <= busy.replace(tzinfo=dt.timezone.utc) < found["end"][1]
+    assert found["events"].to_list() == [15, 15]

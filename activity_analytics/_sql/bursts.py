@@ -334,21 +334,23 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
               AND NOT EXISTS (SELECT 1 FROM judged_flags AS s WHERE s.kind = 'workspace_spike' AND s.wk = f.wk
                                                           AND s.start < f."end" AND s."end" > f.start)
     ),
-    islands AS (   -- overlapping or touching flags of one actor and kind make one episode
+    islands AS (   -- overlapping or touching flags of one actor and kind make one episode (a
+                   -- person's off-hours hour and a rapid succession in it are one: the same events)
         SELECT *, sum(CASE WHEN start <= prev_end THEN 0 ELSE 1 END)
-                      OVER (PARTITION BY wk, ak, kind ORDER BY start, "end") AS island
+                      OVER (PARTITION BY wk, ak, family ORDER BY start, "end") AS island
         FROM (
-            SELECT *, max("end") OVER (PARTITION BY wk, ak, kind ORDER BY start, "end"
+            SELECT *, max("end") OVER (PARTITION BY wk, ak, family ORDER BY start, "end"
                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-            FROM flags
+            FROM (SELECT *, CASE WHEN kind = 'off_hours' THEN 'rapid_succession' ELSE kind END AS family
+                  FROM flags)
         )
     ),
     stretches AS (   -- an episode is told by its most surprising window, the stretch that was
-                     -- unusual: its numbers are the ones tested, so the reason and the score agree
-        SELECT wk, ak, kind, max(score) AS score,
-               first(COLUMNS(* EXCLUDE (wk, ak, kind, island, score, prev_end))
+                     -- unusual: its numbers (and kind) are the ones tested, so the reason and the score agree
+        SELECT wk, ak, max(score) AS score,
+               first(COLUMNS(* EXCLUDE (wk, ak, family, island, score, prev_end))
                      ORDER BY raw DESC, start, "end")
-        FROM islands GROUP BY wk, ak, kind, island
+        FROM islands GROUP BY wk, ak, family, island
     ),
     first_seen AS (   -- every id first seen more than a day after its workspace's first event,
                       -- reported once, told by its busiest hour of that day against its peers
