@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING
 
@@ -229,7 +230,7 @@ def bursts(
         keep_bursts(db, lock_timeout=lock_timeout)
     filters = Filters(since, until, workspace, action, actor_type)
 
-    def in_steps(con: duckdb.DuckDBPyConnection):  # a large store judged a step at a time
+    def in_steps(con: duckdb.DuckDBPyConnection) -> contextlib.AbstractContextManager[int]:  # a large store: in steps
         return judge_in_steps(con, until=filters.until, act=action, sensitivity=float(sensitivity))
 
     return run_macro(db, "aa_bursts", {"sensitivity": float(sensitivity), "kinds": kind},

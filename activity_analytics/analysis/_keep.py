@@ -22,8 +22,8 @@ import contextlib
 import datetime as dt
 import os
 import time
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .._errors import AnalysisError, one_line
@@ -150,13 +150,13 @@ def judge_in_steps(con: duckdb.DuckDBPyConnection, *, until: dt.datetime | None,
         yield 0
         return
     con.execute("BEGIN TRANSACTION")  # ended when the connection closes: the copies vanish with it
-    _macros.install(con, temporary=True, names=("aa_bursts_keep",))
-    # what one pass would judge: the events after the reach, and (at most) every actor's hours
-    # from the reach's baseline days, or the first day, to the last
+    # what one pass would judge (aa_bursts_reach is installed with aa_bursts): the events after
+    # the reach, and (at most) every actor's hours from the reach's baseline days, or the first
+    # day, to the last
     upto = "($u::TIMESTAMPTZ IS NULL OR created_at < $u)"
-    reach, pending, days = con.execute(
+    pending, days = con.execute(
         "WITH k AS (SELECT timezone('UTC', aa_bursts_reach($u, NULL, $s)) AS r) "
-        f"SELECT any_value(k.r), count(*) FILTER (k.r IS NULL OR created_at >= k.r), "
+        "SELECT count(*) FILTER (k.r IS NULL OR created_at >= k.r), "
         "date_diff('day', greatest(min(created_at), any_value(k.r) - INTERVAL 29 DAY), max(created_at)) + 1 "
         f"FROM activity, k WHERE {upto}", {"u": until, "s": KEEP_SENSITIVITY}).fetchall()[0]
     actors = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT workspace_id, actor_id FROM activity WHERE {upto})",
