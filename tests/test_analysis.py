@@ -776,3 +776,51 @@ def test_one_stretch_of_a_person_is_one_alarm_whichever_kinds_flag_it(tmp_path):
     assert found["start"][0] <= night.replace(tzinfo=dt.timezone.utc) < found["end"][0]
     assert found["start"][1] <= busy.replace(tzinfo=dt.timezone.utc) < found["end"][1]
     assert found["events"].to_list() == [15, 15]
+
+
+@pytest.mark.parametrize("burst", ["its usual batch", "a runaway batch"])
+def test_never_works_then_needs_a_week_in_the_last_four_weeks(tmp_path, burst):
+    """A long history is not enough for "never works then": a maintainer who worked
+    most weekdays for months (batches of 10-14 commits at 10:00, 13:00 and 16:00),
+    then on 3 days of the last 4 weeks (at 10:00 only), has no habit of hours left to
+    break. Its usual batch at 16:00 is no alarm (it was an off-hours one, resting on
+    3 days). A batch 6x its busiest at that hour is still an alarm, a rapid
+    succession; and once it is back at work on 7 days, a night's 3x is off hours again."""
+    start = dt.datetime(2026, 6, 1)  # a Monday
+    rows, n = [], 0
+
+    def batch(at: dt.datetime, size: int, seconds: int = 20) -> None:
+        nonlocal n
+        rows.extend(record(id=f"e{n + i}", actor_id="sam", created_at=(at + dt.timedelta(seconds=seconds * i + 3))
+                           .isoformat()) for i in range(size))
+        n += size
+
+    busy = [start + dt.timedelta(days=d) for d in range(84) if d % 7 < 5]
+    for i, day in enumerate(busy):
+        for hour in (10, 13, 16):
+            batch(day + dt.timedelta(hours=hour, minutes=5), 10 + (i + hour) % 5)
+    quiet = busy[-1] + dt.timedelta(days=3)  # then 3 days in 4 weeks, at 10:00
+    for d in (2, 11, 20):
+        batch(quiet + dt.timedelta(days=d, hours=10, minutes=5), 12)
+    day = quiet + dt.timedelta(days=27)
+    if burst == "its usual batch":
+        batch(day + dt.timedelta(hours=16, minutes=20), 14)
+    else:
+        batch(day + dt.timedelta(hours=16, minutes=20), 90, seconds=6)
+    found = _alarms(tmp_path, rows)
+    if burst == "its usual batch":
+        assert found.height == 0, found["reason"].to_list()
+    else:
+        assert found.height == 1 and found["kind"][0] == "rapid_succession", found["reason"].to_list()
+        assert "never" not in found["reason"][0]
+    # back at work: 7 days at 10:00 in the 4 weeks before, then 3x its busiest hour at 03:00
+    back = day + dt.timedelta(days=1)
+    for d in range(7):
+        batch(back + dt.timedelta(days=d, hours=10, minutes=5), 12)
+    night = back + dt.timedelta(days=8, hours=3, minutes=20)
+    batch(night, 45)
+    (tmp_path / "back").mkdir()
+    found = _alarms(tmp_path / "back", rows).filter(pl.col("start") >= night.replace(tzinfo=dt.timezone.utc)
+                                                    - dt.timedelta(hours=1))
+    assert found.height == 1 and found["kind"][0] == "off_hours", found["reason"].to_list()
+    assert "at an hour it never works (" in found["reason"][0] and "; 10 active days in the 4 weeks before)" in found["reason"][0]

@@ -16,8 +16,8 @@ The method, per actor and per workspace, all in one SQL macro (``aa_bursts``):
   starting or finishing an hour early is ordinary; a weekend hour is also
   judged against that hour on weekdays. "Off hours" needs evidence: an hour
   (and its neighbours) worked on fewer than a quarter of days *and* on at
-  most 1 in 20 of the actor's active days before, with 7 days of history or
-  peers who do not work then.
+  most 1 in 20 of the actor's active days in the baseline's 28 days, and at
+  least 7 such days (before that, it is judged as a rapid succession).
 * **The day sets the pace.** Except at off hours, the expected count is at
   least the actor's mean over its active hours before, that day; a person's
   is not below its usual busy hour, times the pace of the workspace's other
@@ -79,7 +79,7 @@ from __future__ import annotations
 import math
 
 from .history import HISTORY
-from .scores import (FDR_SCORE, JUDGED_FROM_DAY, MIN_EVENTS, OFF_HOURS_SHARE, RATIO, WARM_UP_DAYS,
+from .scores import (BASELINE_DAYS, FDR_SCORE, JUDGED_FROM_DAY, MIN_EVENTS, OFF_HOURS_SHARE, RATIO, WARM_UP_DAYS,
                      WINDOWS_PER_ACTOR_WEEK, binomial_kl, kl)
 from .reasons import REASON
 from .spikes import SPIKES
@@ -182,10 +182,12 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
         SELECT * REPLACE (CASE WHEN first_day THEN 1.0 ELSE clump END AS clump),
                CASE WHEN first_day THEN 'new_actor'
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
-                    -- "never works then" needs evidence: at most 1 in 20 of its other active
-                    -- days touch that hour (or its neighbours), and a week of its own history
+                    -- "never works then" needs evidence: at most 1 in 20 of its active days
+                    -- touch that hour (or its neighbours), of at least a week of them in the
+                    -- baseline's own days (a long history with 3 days in the last 4 weeks has
+                    -- no habit to break: its stretch is judged as a rapid succession)
                     WHEN q75 = 0 AND near_days <= greatest(1, {OFF_HOURS_SHARE} * recent_days)
-                         AND history_days >= {WARM_UP_DAYS}
+                         AND recent_days >= {WARM_UP_DAYS}
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,
                greatest(own, greatest({WARM_UP_DAYS} - history_days, 0) / {WARM_UP_DAYS} * peer_busy)
@@ -378,11 +380,13 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
         FROM counted
     ),
     named AS (   -- with its evidence: the actor's busiest stretch of that length on its days before (events),
-                 -- and how many days with activity its baseline stands on
+                 -- and how many days with activity its baseline stands on (off hours: in its last 4 weeks)
         SELECT c.* EXCLUDE (day, minutes), w.workspace_id, a.actor_id, a.first_seen,
                CASE c.minutes WHEN 5 THEN hs.b5 WHEN 15 THEN hs.b15 WHEN 30 THEN hs.b30 WHEN 60 THEN hs.b60
                               WHEN 180 THEN vb.b180 END::BIGINT AS busiest_before,
-               hs.history_days
+               hs.history_days,
+               CASE WHEN c.kind = 'off_hours' THEN (SELECT count(*) FROM days_all AS d WHERE d.ak = c.ak
+                    AND d.day >= c.day - INTERVAL {BASELINE_DAYS} DAY AND d.day < c.day) END AS recent_days
         FROM evidence AS c
         LEFT JOIN actor AS a ON a.ak = c.ak
         JOIN (SELECT wk, any_value(workspace_id) AS workspace_id FROM actor GROUP BY wk) AS w

@@ -77,9 +77,10 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                              -- (median of the days' 99th percentiles); how many consecutive slots a run
                              -- spans (a batch across a slot boundary is one run); share of 5-minute slots
                              -- active (occupancy) and the dispersion of active slots per hour; its
-                             -- active hours and slots at each 5-minute slot of the hour (schedule)
+                             -- active hours and slots at each 5-minute slot of the hour (schedule); its
+                             -- busiest 5-60 minutes before (b) and that day (d: volume first, for people)
         SELECT ak, day, actor_type, history_days, clump, slot_expected, run_len, hours, {', '.join(f'p{p}' for p in range(12))},
-               b5, b15, b30, b60,
+               b5, b15, b30, b60, d15, d30, d60,
                least(coalesce(slots, 0) / greatest(date_diff('minute', first_day, day) / 5, 1), 0.999) AS occupancy,
                greatest(1.0, coalesce((hs2 / span_hours - (hs / span_hours) ** 2) / (hs / span_hours), 1.0))
                    AS slot_phi
@@ -92,7 +93,7 @@ HISTORY = f"""    adays AS MATERIALIZED (   -- per actor and active day: its slo
                      sum(d.slots) OVER w AS slots, coalesce(sum(d.hours) OVER w, 0) AS hours,
                      sum(d.hs) OVER w AS hs, sum(d.hs2) OVER w AS hs2, {_POS_BEFORE},
                      max(d.m5) OVER w AS b5, max(d.m15) OVER w AS b15, max(d.m30) OVER w AS b30,
-                     max(d.m60) OVER w AS b60
+                     max(d.m60) OVER w AS b60, d.m15 AS d15, d.m30 AS d30, d.m60 AS d60
               FROM days_all AS d JOIN who AS a USING (ak)
               WINDOW w AS (PARTITION BY d.ak ORDER BY d.day {_BEFORE}))
     ),

@@ -35,7 +35,8 @@ REASON = f"""           CASE kind
                     {_MIN} || ' min, about ' || {_num('expected')} || ' expected, about ' ||
                     round(actors_expected) || ' actors usual'
                WHEN 'off_hours' THEN {_WHO} || events || ' events at an hour it never works (' ||
-                    strftime(start, '%a %H:%M') || ' UTC), about ' || {_num('expected')} || ' expected' || {_EVIDENCE}
+                    strftime(start, '%a %H:%M') || ' UTC; ' || recent_days || ' active days in the 4 weeks before), about ' ||
+                    {_num('expected')} || ' expected' || {_EVIDENCE}
                WHEN 'runaway_agent' THEN {_WHO} || {_EVENTS} || CASE
                     WHEN slots IS NOT NULL THEN ', active in ' || slots || ' of ' || {_MIN} // 5 ||
                          ' 5-minute slots (about ' || {_num('slots_expected')} || ' usual)' ELSE '' END || {_EVIDENCE}

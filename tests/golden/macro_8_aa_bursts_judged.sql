@@ -97,9 +97,10 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                              -- (median of the days' 99th percentiles); how many consecutive slots a run
                              -- spans (a batch across a slot boundary is one run); share of 5-minute slots
                              -- active (occupancy) and the dispersion of active slots per hour; its
-                             -- active hours and slots at each 5-minute slot of the hour (schedule)
+                             -- active hours and slots at each 5-minute slot of the hour (schedule); its
+                             -- busiest 5-60 minutes before (b) and that day (d: volume first, for people)
         SELECT ak, day, actor_type, history_days, clump, slot_expected, run_len, hours, p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11,
-               b5, b15, b30, b60,
+               b5, b15, b30, b60, d15, d30, d60,
                least(coalesce(slots, 0) / greatest(date_diff('minute', first_day, day) / 5, 1), 0.999) AS occupancy,
                greatest(1.0, coalesce((hs2 / span_hours - (hs / span_hours) ** 2) / (hs / span_hours), 1.0))
                    AS slot_phi
@@ -112,7 +113,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                      sum(d.slots) OVER w AS slots, coalesce(sum(d.hours) OVER w, 0) AS hours,
                      sum(d.hs) OVER w AS hs, sum(d.hs2) OVER w AS hs2, sum(d.p0) OVER w AS p0, sum(d.p1) OVER w AS p1, sum(d.p2) OVER w AS p2, sum(d.p3) OVER w AS p3, sum(d.p4) OVER w AS p4, sum(d.p5) OVER w AS p5, sum(d.p6) OVER w AS p6, sum(d.p7) OVER w AS p7, sum(d.p8) OVER w AS p8, sum(d.p9) OVER w AS p9, sum(d.p10) OVER w AS p10, sum(d.p11) OVER w AS p11,
                      max(d.m5) OVER w AS b5, max(d.m15) OVER w AS b15, max(d.m30) OVER w AS b30,
-                     max(d.m60) OVER w AS b60
+                     max(d.m60) OVER w AS b60, d.m15 AS d15, d.m30 AS d30, d.m60 AS d60
               FROM days_all AS d JOIN who AS a USING (ak)
               WINDOW w AS (PARTITION BY d.ak ORDER BY d.day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
     ),
@@ -258,10 +259,12 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         SELECT * REPLACE (CASE WHEN first_day THEN 1.0 ELSE clump END AS clump),
                CASE WHEN first_day THEN 'new_actor'
                     WHEN actor_type = 'agent' THEN 'runaway_agent'
-                    -- "never works then" needs evidence: at most 1 in 20 of its other active
-                    -- days touch that hour (or its neighbours), and a week of its own history
+                    -- "never works then" needs evidence: at most 1 in 20 of its active days
+                    -- touch that hour (or its neighbours), of at least a week of them in the
+                    -- baseline's own days (a long history with 3 days in the last 4 weeks has
+                    -- no habit to break: its stretch is judged as a rapid succession)
                     WHEN q75 = 0 AND near_days <= greatest(1, 0.05 * recent_days)
-                         AND history_days >= 7
+                         AND recent_days >= 7
                         THEN 'off_hours'
                     ELSE 'rapid_succession' END AS kind,
                greatest(own, greatest(7 - history_days, 0) / 7 * peer_busy)
@@ -393,12 +396,24 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         FROM volume_days
         WINDOW w AS (PARTITION BY ak ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
     ),
+    volume_people AS (   -- a person's days with a stretch several times its busiest of that length on its
+                         -- days before (``hist``), a week of days behind it
+        SELECT ak, day, b15, b30, b60 FROM hist
+        WHERE actor_type <> 'agent' AND history_days >= 7 AND ((SELECT f FROM kr) IS NULL OR day >= (SELECT f FROM kr))
+          AND (d15 >= 4.0 * b15 OR d30 >= 4.0 * b30 OR d60 >= 4.0 * b60)
+    ),
     volume_windows AS (   -- the stretches several times larger than any of that length before
         SELECT s.ak, s.slot AS start, s.slot + INTERVAL 15 MINUTE AS "end", s.slot AS hour_of, s.e15 AS events, b.b15 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e15 >= 4.0 * b.b15
         UNION ALL
         SELECT s.ak, s.slot AS start, s.slot + INTERVAL 30 MINUTE AS "end", s.slot AS hour_of, s.e30 AS events, b.b30 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e30 >= 4.0 * b.b30
         UNION ALL
         SELECT s.ak, s.slot AS start, s.slot + INTERVAL 60 MINUTE AS "end", s.slot AS hour_of, s.e60 AS events, b.b60 AS before FROM volume_stretch AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day WHERE s.e60 >= 4.0 * b.b60
+        UNION ALL
+        SELECT s.ak, s.slot, s.slot + INTERVAL 15 MINUTE, s.slot, s.e15, p.b15 FROM stretch AS s JOIN volume_people AS p ON p.ak = s.ak AND p.day = date_trunc('day', s.slot) WHERE s.e15 >= 4.0 * p.b15
+        UNION ALL
+        SELECT s.ak, s.slot, s.slot + INTERVAL 30 MINUTE, s.slot, s.e30, p.b30 FROM stretch AS s JOIN volume_people AS p ON p.ak = s.ak AND p.day = date_trunc('day', s.slot) WHERE s.e30 >= 4.0 * p.b30
+        UNION ALL
+        SELECT s.ak, s.slot, s.slot + INTERVAL 60 MINUTE, s.slot, s.e60, p.b60 FROM stretch AS s JOIN volume_people AS p ON p.ak = s.ak AND p.day = date_trunc('day', s.slot) WHERE s.e60 >= 4.0 * p.b60
         UNION ALL
         SELECT s.ak, s.start, s."end", s."end" - INTERVAL 1 HOUR, s.events, b.b180
         FROM volume_long AS s JOIN volume_before AS b ON b.ak = s.ak AND b.day = s.day
@@ -414,7 +429,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         FROM volume_windows AS v JOIN who AS a USING (ak)
         JOIN hour_expected AS h ON h.ak = v.ak AND h.start = date_trunc('hour', v.hour_of)
         WHERE v.before > 0 AND v.events >= 8 / sensitivity
-          AND v.start >= a.first_seen + INTERVAL 2 DAY AND h.actor_type = 'agent'
+          AND v.start >= a.first_seen + INTERVAL 2 DAY
     ),
     tests AS (   -- the windows big enough to flag (at least 3x expected and 8 events), with
                  -- their one-sided tail bound (raw score, -log10 p); every window tested,
@@ -619,11 +634,13 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         FROM counted
     ),
     named AS (   -- with its evidence: the actor's busiest stretch of that length on its days before (events),
-                 -- and how many days with activity its baseline stands on
+                 -- and how many days with activity its baseline stands on (off hours: in its last 4 weeks)
         SELECT c.* EXCLUDE (day, minutes), w.workspace_id, a.actor_id, a.first_seen,
                CASE c.minutes WHEN 5 THEN hs.b5 WHEN 15 THEN hs.b15 WHEN 30 THEN hs.b30 WHEN 60 THEN hs.b60
                               WHEN 180 THEN vb.b180 END::BIGINT AS busiest_before,
-               hs.history_days
+               hs.history_days,
+               CASE WHEN c.kind = 'off_hours' THEN (SELECT count(*) FROM days_all AS d WHERE d.ak = c.ak
+                    AND d.day >= c.day - INTERVAL 28 DAY AND d.day < c.day) END AS recent_days
         FROM evidence AS c
         LEFT JOIN actor AS a ON a.ak = c.ak
         JOIN (SELECT wk, any_value(workspace_id) AS workspace_id FROM actor GROUP BY wk) AS w
@@ -643,7 +660,8 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                     date_diff('minute', start, "end") || ' min, about ' || printf(CASE WHEN expected >= 10 THEN '%.0f' WHEN expected >= 1 THEN '%.1f' ELSE '%.2f' END, expected) || ' expected, about ' ||
                     round(actors_expected) || ' actors usual'
                WHEN 'off_hours' THEN actor_type || ' ' || actor_id || ': ' || events || ' events at an hour it never works (' ||
-                    strftime(start, '%a %H:%M') || ' UTC), about ' || printf(CASE WHEN expected >= 10 THEN '%.0f' WHEN expected >= 1 THEN '%.1f' ELSE '%.2f' END, expected) || ' expected' || '; its busiest ' || date_diff('minute', start, "end") || ' min before: ' || coalesce(busiest_before::VARCHAR, 'none') || ' (' || coalesce(history_days, 0) || ' days of history)'
+                    strftime(start, '%a %H:%M') || ' UTC; ' || recent_days || ' active days in the 4 weeks before), about ' ||
+                    printf(CASE WHEN expected >= 10 THEN '%.0f' WHEN expected >= 1 THEN '%.1f' ELSE '%.2f' END, expected) || ' expected' || '; its busiest ' || date_diff('minute', start, "end") || ' min before: ' || coalesce(busiest_before::VARCHAR, 'none') || ' (' || coalesce(history_days, 0) || ' days of history)'
                WHEN 'runaway_agent' THEN actor_type || ' ' || actor_id || ': ' || events || ' events in ' || date_diff('minute', start, "end") || ' min, about ' || printf(CASE WHEN expected >= 10 THEN '%.0f' WHEN expected >= 1 THEN '%.1f' ELSE '%.2f' END, expected) || ' expected' || CASE
                     WHEN slots IS NOT NULL THEN ', active in ' || slots || ' of ' || date_diff('minute', start, "end") // 5 ||
                          ' 5-minute slots (about ' || printf(CASE WHEN slots_expected >= 10 THEN '%.0f' WHEN slots_expected >= 1 THEN '%.1f' ELSE '%.2f' END, slots_expected) || ' usual)' ELSE '' END || '; its busiest ' || date_diff('minute', start, "end") || ' min before: ' || coalesce(busiest_before::VARCHAR, 'none') || ' (' || coalesce(history_days, 0) || ' days of history)'
