@@ -11,9 +11,10 @@ slots or schedule. A person's too (at the 15, 30 and 60 minutes, against its bus
 its days before, ``hist``), once it has ``WARM_UP_DAYS`` days with activity: a batchy
 person's burst is otherwise judged in its clumps, and at an hour it has not worked
 lately on too few days for "never works then", 6x its busiest would pass; its kind is
-the hour's (rapid succession, or off hours). The verdict reads only events of that day up to the stretch's end and
-of the days before, so a later event never changes it; it is a fixed per-stretch rule,
-outside the Benjamini-Hochberg adjustment (which depends on every window of the store).
+the hour's (rapid succession, or off hours). The verdict reads only events of that day
+up to the stretch's end and of the days before, so a later event never changes it; it
+is a fixed per-stretch rule, outside the Benjamini-Hochberg adjustment (which depends
+on every window of the store).
 Its ``expected`` is that running max. Earlier days, not earlier stretches: the running
 max is then taken over a small table (agents x days), not over every stretch (a
 running max with a RANGE frame over every stretch cost bursts 3x its time).
