@@ -36,6 +36,8 @@ _CANDIDATES = "\n        UNION ALL\n        ".join(
     f"ON b.ak = s.ak AND b.day = s.day WHERE s.e{n} >= {VOLUME_RATIO} * b.b{n}" for n in _LENS)
 
 #: ... and a person's, on the few days whose busiest stretch of a length is that many times its busiest before
+#: (the day's busiest only narrows the days to look at: a stretch that passes makes its day pass, so the
+#: verdict is still the stretch's own events against the days before, whatever came later that day)
 _PEOPLE = "\n        UNION ALL\n        ".join(
     f"SELECT s.ak, s.slot, s.slot + INTERVAL {n} MINUTE, s.slot, s.e{n}, p.b{n} FROM stretch AS s "
     f"JOIN volume_people AS p ON p.ak = s.ak AND p.day = date_trunc('day', s.slot) "
