@@ -35,3 +35,29 @@ def test_docs_keep_the_figures_of_benchmarks_not_rerun(tmp_path, monkeypatch):
     block = readme.read_text()
     assert block.startswith("intro\n") and block.endswith("outro\n")
     assert "Machine: machine A; machine B." in block and "0.94x" in block
+
+
+def _real(per_100: float) -> dict:
+    """One repository's result as ``bench bursts_real`` records it, nothing injected."""
+    return {"held_out": True, "injected": None, "events": 1200, "actors": 40, "agents": 2,
+            "span": "2020-01-01 .. 2024-01-01", "active_actor_weeks": 500, "alarms_after_warm_up": 3,
+            "alarms_per_100_actor_weeks": per_100, "incidents_per_100_actor_weeks": per_100,
+            "alarms_by_kind": {"rapid_succession": 3}, "first_seen_notices": 38, "new_hour_notices": 0,
+            "_top": [{"start": "2021-05-19 01:00", "actor": "sam", "kind": "rapid_succession", "score": 2.5,
+                      "reason": "user sam: 15 events in 60 min"}]}
+
+
+def test_a_second_set_of_real_histories_gets_its_own_page_and_headline_row():
+    from bench import bursts_real
+
+    first = {"machine": "m", "per_kind": 10, "out": bursts_real.NAME, "repositories": {}}
+    second = {"machine": "m", "per_kind": 0, "out": "bursts-real-large",
+              "repositories": {"a/one": _real(0.4), "b/two": _real(1.2)}}
+    page = bursts_real._markdown(second)
+    assert "`python -m bench bursts_real --out bursts-real-large`" in page
+    assert bursts_real.BLIND_LOOK not in page and bursts_real.BLIND_LOOK in bursts_real._markdown(first)
+    assert "Nothing was injected in this run" in page and "| precision |" not in page  # no empty table
+    assert page.count("the 20 highest-scored alarms") == 2 and "user sam: 15 events in 60 min" in page
+    rows = docs.headline({"bursts-real-large": second})
+    assert [r[3] for r in rows] == ["bursts-real-large"]
+    assert "0.4 (0.4); 1.2 (1.2)" in rows[0][2] and "a/one, b/two" in rows[0][0]
