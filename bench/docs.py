@@ -153,6 +153,16 @@ def headline(runs: dict[str, dict]) -> list[tuple[str, str, str, str]]:
                          "(lowest, without the real first-seen ids)", "at least 0.9; 0.95",
                          f"{worst:.2f} ({kind}); {anyk[0]:.2f} ({anyk[1]}) counting another kind of the actor's; "
                          f"{min(i['f1_injected_only'] for i in injected):.2f}", real))
+    for key, what in (("bursts-causal", "families"), ("bursts-causal-real", "repositories")):
+        if key in runs:  # issue 34, item 1: a later event changes no earlier verdict
+            r = runs[key]
+            names = [x.get("family") or x.get("repository") for x in r[what]]
+            alike = sum(x["ended_before_cut_alike"] + x["final_at_cut_alike"] for x in r[what])
+            until = sum(x["until_alike"] for x in r[what])
+            cuts = sum(x["cuts"] for x in r[what])
+            rows.append((f"bursts cut at random times, judged, the rest appended: verdicts before the cut alike "
+                         f"({len(names)} {what}{': ' + ', '.join(names) if what == 'repositories' else ''})",
+                         "all", f"{alike} of {r['compared']}; `--until` the cut: {until} of {cuts}", key))
     found = _largest(runs, "bursts-speed")
     if found:
         key, r = found
