@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
                                 and r["final_at_cut_alike"] == r["final_at_cut"] and r["until_alike"] == r["cuts"]
                                 for r in rows),
                "compared": sum(r["ended_before_cut"] + r["final_at_cut"] for r in rows)}
-    print({k: v for k, v in summary.items() if k != "families"}, flush=True)
+    print({k: v for k, v in summary.items() if k not in ("families", "repositories")}, flush=True)
     if args.real:
         save("bursts-causal-real", summary)
     elif set(args.families) == set(families.FAMILIES):
