@@ -48,7 +48,7 @@ def new_bursts(
     now on. CLI: ``activity-analytics bursts --new``.
 
     The columns are those of :func:`bursts`. A burst is known by its
-    workspace, actor, kind and start: one that has grown since (a later end,
+    workspace, actor, kind and episode start: one that has grown since (a later end,
     more events) is not new. Filters are compared as given, so ``since="1d"``
     at every run is one alert over a sliding day. A burst is recorded as
     reported before it is returned: if what the caller does with it fails,

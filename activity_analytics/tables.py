@@ -187,7 +187,8 @@ def _more(table: Any, frame: pl.DataFrame, shown: int, what: str, elsewhere: str
 def incidents(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit: int = 50,
               elsewhere: str = "activity-analytics bursts --kind alarms") -> Any:
     """The alarms of :func:`activity_analytics.bursts` as incidents, most severe first:
-    one row each, its members listed (who and what kind), its span, events, the
+    one row each, its members listed (who and what kind), its span (from its first
+    episode's start to its last one's end), the events of the windows told, the
     highest score and the reason of its most severe alarm. First-seen notices
     (no incident) are left out: :func:`notices` lists them."""
     known = known or {}
@@ -196,7 +197,8 @@ def incidents(frame: pl.DataFrame, known: dict[str, str] | None = None, *, limit
         + pl.col("kind").replace_strict(_KINDS, default=pl.col("kind")) + ")")
     rows = (alarms.sort("score", descending=True)
             .group_by("incident", maintain_order=True)
-            .agg(pl.col("workspace_id").first(), pl.col("start").min(), pl.col("end").max(),
+            .agg(pl.col("workspace_id").first(), pl.col("episode_start").min().alias("start"),
+                 pl.col("episode_end").max().alias("end"),
                  pl.col("member").unique(maintain_order=True).str.join(", ").alias("members"),
                  pl.col("events").cast(pl.Int64).sum(), pl.col("score").max(), pl.col("reason").first()))
     shown = rows.head(limit).select(

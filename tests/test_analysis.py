@@ -709,6 +709,41 @@ def test_volume_first_a_runaway_at_its_own_run_time_is_flagged(tmp_path, cut):
     assert found.height == 1, found["reason"].to_list()
 
 
+def test_a_row_says_where_its_episode_began_when_a_later_window_tells_it(tmp_path):
+    """A merge bot's 148 events in 25 minutes at 07:17 (6x its busiest 25 minutes)
+    and its 700 merges from 09:00 are one episode (its 3-hour windows touch both),
+    told by its most surprising window, 09:00-12:00 (psf/requests' one missed 5x
+    runaway, issue 34). The row says where the episode's flags began and ended, in
+    its columns and its reason: the 07:17 runaway is not hidden behind the 09:00 one,
+    and a run at 08:00 saw the episode begin where the whole store says it did."""
+    rng = random.Random(5)
+    t0 = dt.datetime(2026, 11, 2)
+    rows: list[dict] = []
+
+    def add(at: dt.datetime, n: int, minutes: int) -> None:
+        rows.extend(record(id=f"e{len(rows) + i}", actor_type="agent", actor_id="merge-bot",
+                           created_at=(at + dt.timedelta(seconds=rng.uniform(0, minutes * 60))).isoformat())
+                    for i in range(n))
+
+    for day in range(15):   # 3-8 merges an hour, 06:00-20:00
+        for hour in range(6, 20):
+            add(t0 + dt.timedelta(days=day, hours=hour), rng.randint(3, 8), 60)
+    day = dt.datetime(2026, 11, 16, tzinfo=dt.timezone.utc)
+    add(day.replace(tzinfo=None) + dt.timedelta(hours=7, minutes=17), 148, 25)
+    add(day.replace(tzinfo=None) + dt.timedelta(hours=9), 700, 180)
+    found = _alarms(tmp_path, rows)
+    assert found.height == 1, found["reason"].to_list()
+    alarm = found.row(0, named=True)
+    assert alarm["start"] >= day + dt.timedelta(hours=9), alarm   # told by the 700, not the 148
+    began, ended = alarm["episode_start"], alarm["episode_end"]
+    assert day + dt.timedelta(hours=7, minutes=5) <= began <= day + dt.timedelta(hours=7, minutes=20), alarm
+    assert began <= alarm["start"] and alarm["end"] <= ended <= day + dt.timedelta(hours=12, minutes=15), alarm
+    assert alarm["reason"].endswith(f"; one episode, flagged {began:%a %H:%M}-{ended:%H:%M} UTC"), alarm["reason"]
+    (tmp_path / "alone").mkdir()
+    alone = _alarms(tmp_path / "alone", [r for r in rows if r["created_at"] < "2026-11-16T08"])
+    assert alone["episode_start"].to_list() == [began], alone   # at 08:00, the episode had begun where it did
+
+
 @pytest.mark.parametrize("days", [4, 10])
 def test_never_works_then_needs_a_week_of_the_actor_and_hides_nothing(tmp_path, days):
     """"Never works then" (off hours) rests on at least 7 days of the person's own

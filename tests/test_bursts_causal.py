@@ -24,7 +24,8 @@ from activity_analytics._sample import SampleSpec, write_jsonl
 from .conftest import record, write_lines
 
 LONGEST = dt.timedelta(hours=3)  # bursts' longest window (an agent's 3 hours)
-COLUMNS = ["workspace_id", "actor_id", "actor_type", "kind", "start", "end", "events", "expected", "score", "reason"]
+COLUMNS = ["workspace_id", "actor_id", "actor_type", "kind", "start", "end", "episode_start", "episode_end", "events",
+           "expected", "score", "reason"]
 
 
 def _store(tmp_path, name: str, events: pl.DataFrame, agents: list[str]) -> str:
@@ -44,11 +45,11 @@ def _rows(frame: pl.DataFrame) -> set[tuple]:
 
 
 def _final(frame: pl.DataFrame, cut: dt.datetime) -> pl.DataFrame:
-    """The alarms no later event can change: ended a window's length before the cut (a
+    """The alarms no later event can change: their episode ended a window's length before the cut (a
     first-seen notice: its first day over)."""
     notice = pl.col("kind") == "new_actor"
     first_day_over = pl.col("start").dt.truncate("1h") + dt.timedelta(days=1) <= cut  # its busiest hour +1 day
-    return frame.filter(pl.when(notice).then(first_day_over).otherwise(pl.col("end") <= cut - LONGEST))
+    return frame.filter(pl.when(notice).then(first_day_over).otherwise(pl.col("episode_end") <= cut - LONGEST))
 
 
 def _cuts(events: pl.DataFrame, rng: np.random.Generator, n: int) -> list[dt.datetime]:
@@ -82,7 +83,7 @@ def test_later_events_change_no_earlier_verdict(tmp_path, family, seed):
         ingest_more(db, after, data.agents, tmp_path / f"cut{i}-rest.jsonl")
         later = aa.bursts(db)
         assert _rows(later) == _rows(everything)
-        ended = later.filter(pl.col("end") <= cut)
+        ended = later.filter(pl.col("episode_end") <= cut)
         assert _rows(ended) <= _rows(at_cut), "an alarm of the whole history is missing or differs at the cut"
         final = _final(at_cut, cut)
         assert _rows(final) <= _rows(later), "a final alarm at the cut changed or vanished with later events"

@@ -35,11 +35,18 @@ def _alarm(ws, who, kind, start_min, end_min, actor_type="user"):
             BASE + dt.timedelta(minutes=end_min))
 
 
-def _incidents(alarms: list[tuple], **filters) -> pl.DataFrame:
-    """``reported`` (the SQL aa_bursts and Spark's run share) over ``alarms``."""
+def _incidents(alarms: list[tuple], episodes: dict[tuple, tuple[int, int]] | None = None,
+               **filters) -> pl.DataFrame:
+    """``reported`` (the SQL aa_bursts and Spark's run share) over ``alarms``, each
+    its own episode unless ``episodes`` gives (workspace, actor) its first and last
+    minute."""
     when = pl.Datetime("us", "UTC")
     judged = pl.DataFrame(alarms, orient="row", schema={**dict.fromkeys(COLUMNS[:4], pl.String),
                                                         "start": when, "end": when})
+    spans = [(episodes or {}).get((w, a)) for w, a, *_ in alarms]
+    given = [[BASE + dt.timedelta(minutes=s[i]) if s else None for s in spans] for i in (0, 1)]
+    judged = judged.with_columns(episode_start=pl.coalesce(pl.Series(given[0], dtype=when), "start"),
+                                 episode_end=pl.coalesce(pl.Series(given[1], dtype=when), "end"))
     with contextlib.closing(duckdb.connect()) as con:
         con.execute("SET TimeZone = 'UTC'")
         con.register("judged_rows", judged.to_arrow())
@@ -91,6 +98,18 @@ def test_alarms_that_begin_later_only_join_and_the_stated_exception_holds():
     assert after[("w", "bob", "rapid_succession", BASE + dt.timedelta(minutes=610))] == "w@2026-11-02T10:00:00Z"
     late = _ids(_incidents([ann, bob, carl, _alarm("w", "bot", "runaway_agent", 480, 660, "agent")]))
     assert set(late.values()) == {"w@2026-11-02T08:00:00Z"}
+
+
+def test_an_alarm_joins_by_its_episode_not_only_the_window_that_tells_it():
+    """The merge bot's episode runs 07:10-12:00 (a small runaway at 07:10, its 727
+    merges from 09:00), told by its most surprising window, 09:00-12:00. Ann's
+    rapid succession at 07:15-07:30 overlaps the episode, not the window: one
+    incident, named by the episode's start. Without the episode they would be two."""
+    bot, ann = (_alarm("w", "web-flow", "runaway_agent", 540, 720, "agent"),
+                _alarm("w", "ann", "rapid_succession", 435, 450))
+    ids = _ids(_incidents([bot, ann], episodes={("w", "web-flow"): (430, 720)}))
+    assert set(ids.values()) == {"w@2026-11-02T07:10:00Z"}
+    assert len(set(_ids(_incidents([bot, ann])).values())) == 2
 
 
 ALARMS = st.lists(st.tuples(st.sampled_from(["w1", "w2"]), st.sampled_from(["a", "b", "c", None]),

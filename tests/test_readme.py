@@ -75,7 +75,7 @@ def test_every_example_in_the_readme_runs_on_the_sample(folder):
     # what the recipes promise, checked on what they left behind
     assert namespace["result"].total.stored == 0  # the shell recipe stored the sample already
     assert namespace["bursts"].columns == ["workspace_id", "actor_id", "actor_type", "kind", "start", "end",
-                                           "events", "expected", "busiest_before", "history_days", "score", "reason",
+                                           "episode_start", "episode_end", "events", "expected", "busiest_before", "history_days", "score", "reason",
                                            "incident", "members"]
     marked = aa.sql(folder / "activity.duckdb", "SELECT count(*) AS n FROM actor_marks").item()
     in_csv = len((folder / "data" / "sample-actors.csv").read_text().splitlines()) - 1

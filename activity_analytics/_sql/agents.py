@@ -151,7 +151,8 @@ SPEND_BURSTS = f"""
               AND (ws IS NULL OR workspace_id = ws)
         )
         SELECT workspace_id, who AS actor_id, 'agent' AS actor_type, 'runaway_spend' AS kind,
-               hour AS start, hour + INTERVAL 1 HOUR AS "end", calls::HUGEINT AS events,
+               hour AS start, hour + INTERVAL 1 HOUR AS "end",
+               hour AS episode_start, hour + INTERVAL 1 HOUR AS episode_end, calls::HUGEINT AS events,
                round(expected, 4) AS expected, NULL::BIGINT AS busiest_before, NULL::BIGINT AS history_days,
                round(score, 1) AS score,
                'agent ' || who || ': $' || round(cost, 4) || ' on ' || calls || ' LLM calls in an hour, '

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-#: a burst's identity: where, who, what kind and when it began (its end and
-#: score may still grow as events arrive; it stays the same burst)
+#: a burst's identity: where, who, what kind and when its episode began (its end,
+#: score and the window that tells it may still change as events arrive, when a
+#: more surprising window joins the episode; it stays the same burst)
 BURST_KEY = ("concat_ws('|', coalesce(workspace_id, ''), coalesce(actor_id, ''), kind, "
-             "strftime(start AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f'))")
+             "strftime(episode_start AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f'))")
 
 #: the bursts of ``_found`` not reported before for ``$filters``, in its order,
 #: recorded as reported in the same statement's transaction (see ``_alerts``)
@@ -18,6 +19,6 @@ ORDER BY _i
 
 RECORD = """
 INSERT INTO reported_bursts
-SELECT $filters, _burst, workspace_id, actor_id, kind, start, $now FROM _new
+SELECT $filters, _burst, workspace_id, actor_id, kind, episode_start, $now FROM _new
 ON CONFLICT DO NOTHING
 """

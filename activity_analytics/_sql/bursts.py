@@ -348,11 +348,17 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
         )
     ),
     stretches AS (   -- an episode is told by its most surprising window, the stretch that was
-                     -- unusual: its numbers (and kind) are the ones tested, so the reason and the score agree
-        SELECT wk, ak, max(score) AS score,
-               first(COLUMNS(* EXCLUDE (wk, ak, family, island, score, prev_end))
-                     ORDER BY raw DESC, start, "end")
-        FROM islands GROUP BY wk, ak, family, island
+                     -- unusual: its numbers (and kind) are the ones tested, so the reason and the score agree.
+                     -- Beside it, where the episode began and ended: its flagged stretches of 15 minutes or
+                     -- less and the one told (longer windows join an episode, but an hour's from an active
+                     -- 5 minutes reaches 55 minutes past its events, an agent's 3 hours two hours before them)
+        SELECT * REPLACE (least(episode_start, start) AS episode_start, greatest(episode_end, "end") AS episode_end)
+        FROM (SELECT wk, ak, max(score) AS score,
+                     min(start) FILTER ("end" <= start + INTERVAL 15 MINUTE) AS episode_start,
+                     max("end") FILTER ("end" <= start + INTERVAL 15 MINUTE) AS episode_end,
+                     first(COLUMNS(* EXCLUDE (wk, ak, family, island, score, prev_end))
+                           ORDER BY raw DESC, start, "end")
+              FROM islands GROUP BY wk, ak, family, island)
     ),
     first_seen AS (   -- every id first seen more than a day after its workspace's first event,
                       -- reported once, told by its busiest hour of that day against its peers
@@ -369,9 +375,10 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
                   AND e.last_at >= s.start AND e.first_at < s."end") AS selected
         FROM (SELECT * FROM stretches
               UNION ALL BY NAME
-              SELECT wk, ak, kind, max(score) AS score,
-                     first(COLUMNS(* EXCLUDE (wk, ak, kind, score)) ORDER BY score DESC, start)
-              FROM first_seen GROUP BY wk, ak, kind) AS s
+              SELECT *, start AS episode_start, "end" AS episode_end   -- a notice: its own hour
+              FROM (SELECT wk, ak, kind, max(score) AS score,
+                           first(COLUMNS(* EXCLUDE (wk, ak, kind, score)) ORDER BY score DESC, start)
+                    FROM first_seen GROUP BY wk, ak, kind)) AS s
     ),
     evidence AS (   -- each alarm's day: that of its start (an agent's 3 hours: of its last hour)
         SELECT *, date_diff('minute', start, "end") AS minutes,
@@ -399,6 +406,7 @@ def stage2(prefilter: bool = True, final: str | None = None) -> str:
 
 _VERDICTS = f"""    SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind,
            timezone('UTC', start) AS start, timezone('UTC', "end") AS "end",
+           timezone('UTC', episode_start) AS episode_start, timezone('UTC', episode_end) AS episode_end,
            events, round(expected, 2) AS expected, busiest_before, history_days, round(score, 1) AS score,
 {REASON}    FROM named
     -- the filters choose what is reported (the judging saw every event up to ``until``)

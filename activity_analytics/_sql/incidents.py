@@ -4,19 +4,21 @@
 first seen a day or more after its workspace began) is reported once, whatever
 its score; it belongs to no incident and is counted apart.
 
-**Incidents.** Alarms of one workspace that overlap or touch in time (a
-person's merge train, the web-flow bot merging it and a release bot) are one
-incident:
+**Incidents.** Alarms of one workspace whose episodes (``episode_start`` to
+``episode_end``: where the actor's touching flags began and ended, beside the
+window that tells it) overlap or touch in time (a person's merge train, the
+web-flow bot merging it and a release bot) are one incident:
 
-* a workspace's alarms are taken in the order they begin (by ``start``, then
-  ``end``, actor and kind); an alarm that begins at or before the latest end
-  of those before it joins their incident (overlapping or touching, and so
-  transitively), otherwise it opens a new one;
-* the incident's id is the workspace and the start of its first alarm:
+* a workspace's alarms are taken in the order their episodes begin (by
+  ``episode_start``, then ``episode_end``, actor and kind); an alarm whose
+  episode begins at or before the latest episode end of those before it joins
+  their incident (overlapping or touching, and so transitively), otherwise it
+  opens a new one;
+* the incident's id is the workspace and the start of its first episode:
   ``<workspace_id>@<YYYY-MM-DDTHH:MM:SSZ>`` (UTC). Ids are unique in a store:
   each incident begins after every alarm before it has ended.
 
-**Why by start.** An alarm is known by its workspace, actor, kind and start
+**Why by start.** An alarm is known by its workspace, actor, kind and episode start
 (``alerts.BURST_KEY``): its end and score grow while it goes on, so its end
 cannot order alarms for good (a cron run in the middle of a merge train sees
 the bot's alarm end before the person's; the next run, after it). Alarms
@@ -48,7 +50,7 @@ ALARM_KINDS = ("rapid_succession", "runaway_agent", "off_hours", "workspace_spik
 KIND_CHOICES = ("alarms", "notices", *ALARM_KINDS, *NOTICE_KINDS)
 
 _NOTICE = "kind IN (" + ", ".join(f"'{k}'" for k in NOTICE_KINDS) + ")"
-_ORDER = 'start, "end", actor_id NULLS FIRST, kind'
+_ORDER = 'episode_start, episode_end, actor_id NULLS FIRST, kind'
 
 
 def reported(judged: str) -> str:
@@ -59,17 +61,17 @@ def reported(judged: str) -> str:
         WITH judged AS (SELECT * FROM {judged}),
         chained AS (   -- a new incident where an alarm begins after every alarm before it has ended
             SELECT * EXCLUDE (reach),
-                   sum(CASE WHEN reach IS NULL OR start > reach THEN 1 ELSE 0 END)
+                   sum(CASE WHEN reach IS NULL OR episode_start > reach THEN 1 ELSE 0 END)
                        OVER (PARTITION BY workspace_id ORDER BY {_ORDER} ROWS UNBOUNDED PRECEDING)
                        AS chain
-            FROM (SELECT *, max("end") OVER (PARTITION BY workspace_id ORDER BY {_ORDER}
+            FROM (SELECT *, max(episode_end) OVER (PARTITION BY workspace_id ORDER BY {_ORDER}
                                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
                   FROM judged WHERE NOT {_NOTICE})
         ),
         incidents AS (
             SELECT * EXCLUDE (chain),
                    coalesce(workspace_id, '') || '@'
-                   || strftime(min(start) OVER (PARTITION BY workspace_id, chain) AT TIME ZONE 'UTC',
+                   || strftime(min(episode_start) OVER (PARTITION BY workspace_id, chain) AT TIME ZONE 'UTC',
                                '%Y-%m-%dT%H:%M:%SZ') AS incident,
                    count(*) OVER (PARTITION BY workspace_id, chain) AS members
             FROM chained

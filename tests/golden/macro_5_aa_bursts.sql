@@ -3,17 +3,17 @@ CREATE OR REPLACE MACRO aa_bursts
         WITH judged AS (SELECT * FROM aa_bursts_judged(sensitivity := sensitivity, until := until, act := act)),
         chained AS (   -- a new incident where an alarm begins after every alarm before it has ended
             SELECT * EXCLUDE (reach),
-                   sum(CASE WHEN reach IS NULL OR start > reach THEN 1 ELSE 0 END)
-                       OVER (PARTITION BY workspace_id ORDER BY start, "end", actor_id NULLS FIRST, kind ROWS UNBOUNDED PRECEDING)
+                   sum(CASE WHEN reach IS NULL OR episode_start > reach THEN 1 ELSE 0 END)
+                       OVER (PARTITION BY workspace_id ORDER BY episode_start, episode_end, actor_id NULLS FIRST, kind ROWS UNBOUNDED PRECEDING)
                        AS chain
-            FROM (SELECT *, max("end") OVER (PARTITION BY workspace_id ORDER BY start, "end", actor_id NULLS FIRST, kind
+            FROM (SELECT *, max(episode_end) OVER (PARTITION BY workspace_id ORDER BY episode_start, episode_end, actor_id NULLS FIRST, kind
                                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
                   FROM judged WHERE NOT kind IN ('new_actor'))
         ),
         incidents AS (
             SELECT * EXCLUDE (chain),
                    coalesce(workspace_id, '') || '@'
-                   || strftime(min(start) OVER (PARTITION BY workspace_id, chain) AT TIME ZONE 'UTC',
+                   || strftime(min(episode_start) OVER (PARTITION BY workspace_id, chain) AT TIME ZONE 'UTC',
                                '%Y-%m-%dT%H:%M:%SZ') AS incident,
                    count(*) OVER (PARTITION BY workspace_id, chain) AS members
             FROM chained

@@ -602,11 +602,17 @@ CREATE OR REPLACE MACRO aa_bursts_judged
         )
     ),
     stretches AS (   -- an episode is told by its most surprising window, the stretch that was
-                     -- unusual: its numbers (and kind) are the ones tested, so the reason and the score agree
-        SELECT wk, ak, max(score) AS score,
-               first(COLUMNS(* EXCLUDE (wk, ak, family, island, score, prev_end))
-                     ORDER BY raw DESC, start, "end")
-        FROM islands GROUP BY wk, ak, family, island
+                     -- unusual: its numbers (and kind) are the ones tested, so the reason and the score agree.
+                     -- Beside it, where the episode began and ended: its flagged stretches of 15 minutes or
+                     -- less and the one told (longer windows join an episode, but an hour's from an active
+                     -- 5 minutes reaches 55 minutes past its events, an agent's 3 hours two hours before them)
+        SELECT * REPLACE (least(episode_start, start) AS episode_start, greatest(episode_end, "end") AS episode_end)
+        FROM (SELECT wk, ak, max(score) AS score,
+                     min(start) FILTER ("end" <= start + INTERVAL 15 MINUTE) AS episode_start,
+                     max("end") FILTER ("end" <= start + INTERVAL 15 MINUTE) AS episode_end,
+                     first(COLUMNS(* EXCLUDE (wk, ak, family, island, score, prev_end))
+                           ORDER BY raw DESC, start, "end")
+              FROM islands GROUP BY wk, ak, family, island)
     ),
     first_seen AS (   -- every id first seen more than a day after its workspace's first event,
                       -- reported once, told by its busiest hour of that day against its peers
@@ -623,9 +629,10 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                   AND e.last_at >= s.start AND e.first_at < s."end") AS selected
         FROM (SELECT * FROM stretches
               UNION ALL BY NAME
-              SELECT wk, ak, kind, max(score) AS score,
-                     first(COLUMNS(* EXCLUDE (wk, ak, kind, score)) ORDER BY score DESC, start)
-              FROM first_seen GROUP BY wk, ak, kind) AS s
+              SELECT *, start AS episode_start, "end" AS episode_end   -- a notice: its own hour
+              FROM (SELECT wk, ak, kind, max(score) AS score,
+                           first(COLUMNS(* EXCLUDE (wk, ak, kind, score)) ORDER BY score DESC, start)
+                    FROM first_seen GROUP BY wk, ak, kind)) AS s
     ),
     evidence AS (   -- each alarm's day: that of its start (an agent's 3 hours: of its last hour)
         SELECT *, date_diff('minute', start, "end") AS minutes,
@@ -650,6 +657,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
     )
     SELECT nullif(workspace_id, '') AS workspace_id, actor_id, actor_type, kind,
            timezone('UTC', start) AS start, timezone('UTC', "end") AS "end",
+           timezone('UTC', episode_start) AS episode_start, timezone('UTC', episode_end) AS episode_end,
            events, round(expected, 2) AS expected, busiest_before, history_days, round(score, 1) AS score,
            CASE kind
                WHEN 'new_actor' THEN 'new ' || coalesce(actor_type, 'actor') || ' ' || actor_id
@@ -666,7 +674,7 @@ CREATE OR REPLACE MACRO aa_bursts_judged
                     WHEN slots IS NOT NULL THEN ', active in ' || slots || ' of ' || date_diff('minute', start, "end") // 5 ||
                          ' 5-minute slots (about ' || printf(CASE WHEN slots_expected >= 10 THEN '%.0f' WHEN slots_expected >= 1 THEN '%.1f' ELSE '%.2f' END, slots_expected) || ' usual)' ELSE '' END || '; its busiest ' || date_diff('minute', start, "end") || ' min before: ' || coalesce(busiest_before::VARCHAR, 'none') || ' (' || coalesce(history_days, 0) || ' days of history)'
                ELSE actor_type || ' ' || actor_id || ': ' || events || ' events in ' || date_diff('minute', start, "end") || ' min, about ' || printf(CASE WHEN expected >= 10 THEN '%.0f' WHEN expected >= 1 THEN '%.1f' ELSE '%.2f' END, expected) || ' expected' || '; its busiest ' || date_diff('minute', start, "end") || ' min before: ' || coalesce(busiest_before::VARCHAR, 'none') || ' (' || coalesce(history_days, 0) || ' days of history)'
-           END AS reason
+           END || CASE WHEN episode_start < start OR episode_end > "end" THEN '; one episode, flagged ' || strftime(episode_start, '%a %H:%M') || '-' || CASE WHEN date_trunc('day', episode_end) = date_trunc('day', episode_start) THEN strftime(episode_end, '%H:%M') ELSE strftime(episode_end, '%a %H:%M') END || ' UTC' ELSE '' END AS reason
     FROM named
     -- the filters choose what is reported (the judging saw every event up to ``until``)
     WHERE (since IS NULL OR timezone('UTC', "end") > since::TIMESTAMPTZ)
