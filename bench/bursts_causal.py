@@ -6,10 +6,11 @@ seed, anomalies injected by ``families.inject``): the store is cut at ``--cuts``
 random times T, judged, the rest appended (a second ingest, as cron does) and judged
 again. Reported per family:
 
-* ``ended_before_cut``: alarms of the whole history that ended before T, and how many
-  of them the cut store gave alike (same stretch, events, expected, score, reason);
-* ``final_at_cut``: alarms of the cut store no later window can join (ended 3 hours,
-  the longest window, before T; a first-seen notice: its first day over), and how
+* ``ended_before_cut``: alarms of the whole history whose episode ended before T, and how
+  many of them the cut store gave alike (same stretch, episode, events, expected, score,
+  reason);
+* ``final_at_cut``: alarms of the cut store no later window can join (their episode ended
+  3 hours, the longest window, before T; a first-seen notice: its first day over), and how
   many the whole history kept alike;
 * ``until``: whether ``bursts(whole, until=T)`` gave the cut store's alarms exactly.
 
@@ -35,7 +36,8 @@ from . import bursts_real, families, git_activity
 from ._common import machine, save
 
 LONGEST = dt.timedelta(hours=3)
-COLUMNS = ["workspace_id", "actor_id", "actor_type", "kind", "start", "end", "events", "expected", "score", "reason"]
+COLUMNS = ["workspace_id", "actor_id", "actor_type", "kind", "start", "end", "episode_start", "episode_end", "events",
+           "expected", "score", "reason"]
 
 
 def _ingest(db: Path, events: pl.DataFrame, agents: list[str], name: str) -> None:
@@ -52,7 +54,7 @@ def _rows(frame: pl.DataFrame) -> set[tuple]:
 def _final(frame: pl.DataFrame, cut: dt.datetime) -> pl.DataFrame:
     notice = pl.col("kind") == "new_actor"
     return frame.filter(pl.when(notice).then(pl.col("start") + dt.timedelta(days=1) <= cut)
-                        .otherwise(pl.col("end") <= cut - LONGEST))
+                        .otherwise(pl.col("episode_end") <= cut - LONGEST))
 
 
 def family_agreement(family: str, seed: int, cuts: int, per_kind: int) -> dict:
@@ -87,7 +89,7 @@ def agreement(label: dict, events: pl.DataFrame, agents: list[str], seed: int, c
             out["until_alike"] += _rows(aa.bursts(whole, until=cut)) == _rows(at_cut)
             _ingest(db, events.filter(pl.col("t_us") > t_us), agents, f"rest{i}")
             later = aa.bursts(db)
-            ended, final = _rows(everything.filter(pl.col("end") <= cut)), _rows(_final(at_cut, cut))
+            ended, final = _rows(everything.filter(pl.col("episode_end") <= cut)), _rows(_final(at_cut, cut))
             out["ended_before_cut"] += len(ended)
             out["ended_before_cut_alike"] += len(ended & _rows(at_cut))
             out["final_at_cut"] += len(final)

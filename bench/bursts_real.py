@@ -170,7 +170,12 @@ def _inject_once(name: str, events: pl.DataFrame, work: Path, per_kind: int, see
     new_ids = data.truth.filter(pl.col("kind") == "new_actor")["actor_id"]
     alone = score_bursts(found.filter((pl.col("kind") != "new_actor") | pl.col("actor_id").is_in(new_ids)),
                          data.truth)["overall"]
-    labelled = matched.filter(pl.col("kind") == "runaway_agent").select("kind", "ratio", bursts="found")
+    # the same runaways matched on the episode each row says its flags ran over (``episode_start`` to
+    # ``episode_end``), not only the window that tells it: what an analyst reading the row sees
+    episodes = found.with_columns(start=pl.col("episode_start").dt.epoch("us"), end=pl.col("episode_end").dt.epoch("us"))
+    _, in_episode = _match(episodes, truth, by_kind=True)
+    labelled = matched.filter(pl.col("kind") == "runaway_agent").select("kind", "ratio", bursts="found").hstack(
+        in_episode.filter(pl.col("kind") == "runaway_agent").select(episode="found"))
     return {"scored": scored, "alone": alone, "runaways": runaway_context(data.events, matched),
             "labelled_runaways": labelled.to_dicts(), "runaway_with_notices": with_notices}
 
@@ -200,6 +205,7 @@ def injected(name: str, git_dir: Path, work: Path, per_kind: int, seeds: tuple[i
             "runaway_by_size": by_size(runaways),
             # by the injector's label: the agent's largest stretch that long before the runaway
             "runaway_by_ratio": by_ratio([r for run in runs for r in run["labelled_runaways"]]),
+            "runaway_by_ratio_in_episode": by_ratio([r for run in runs for r in run["labelled_runaways"]], "episode"),
             "runaways_missed_times_typical_day": _median([r["events"] / max(r["own_busiest"], 1)
                                                           for r in runaways if not r["found"]])}
 
