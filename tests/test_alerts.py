@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
 import activity_analytics as aa
 from activity_analytics.cli import cli
 
-from .conftest import record, write_lines
+from .conftest import merge_bot_rows, record, write_lines
 
 
 @pytest.fixture
@@ -54,6 +55,29 @@ def test_new_bursts_are_reported_once_per_filter_set(store, tmp_path):
     arrived = json.loads(out)
     assert code == 1 and arrived and {b["actor_id"] for b in arrived} == {"intruder"}
     assert run(store, "--new", "--exit-code")[0] == 0
+
+
+def test_an_episode_told_by_a_later_window_is_not_alerted_twice(tmp_path):
+    """Cron at 08:00 alerts on the merge bot's runaway at 07:17. By noon its 700
+    merges from 09:00 have joined the episode and tell it (a more surprising
+    window, a later start): the same burst, not a new alert. A runaway of another
+    agent at 11:00 is new."""
+    rows = merge_bot_rows()
+    db = tmp_path / "store.duckdb"
+    aa.ingest([write_lines(tmp_path / "morning.jsonl", [r for r in rows if r["created_at"] < "2026-11-16T08"])],
+              db, progress=False)
+    morning = aa.new_bursts(db, kind="alarms")
+    assert morning["actor_id"].to_list() == ["merge-bot"], morning["reason"].to_list()
+    other = [record(f"o{i}", actor_type="agent", actor_id="other-bot",
+                    created_at=f"2026-11-{2 + i // 24:02d}T{6 + i % 12:02d}:30:00") for i in range(24 * 14)]
+    other += [record(f"r{i}", actor_type="agent", actor_id="other-bot",
+                     created_at=f"2026-11-16T11:{i // 10:02d}:{i % 10 * 6:02d}") for i in range(300)]
+    aa.ingest([write_lines(tmp_path / "noon.jsonl", [r for r in rows if r["created_at"] >= "2026-11-16T08"] + other)],
+              db, progress=False)
+    whole = aa.bursts(db, kind="alarms")
+    bot = whole.filter(pl.col("actor_id") == "merge-bot").row(0, named=True)
+    assert bot["start"] > morning["start"][0] and bot["episode_start"] == morning["episode_start"][0], bot
+    assert aa.new_bursts(db, kind="alarms")["actor_id"].to_list() == ["other-bot"]
 
 
 def test_exit_code_without_new_and_errors_keep_their_codes(store, tmp_path):

@@ -21,7 +21,7 @@ from activity_analytics._anomalies import KINDS, inject
 from activity_analytics._sample import SampleSpec, write_jsonl
 from activity_analytics.cli import cli
 
-from .conftest import record, write_lines
+from .conftest import merge_bot_rows, record, write_lines
 
 
 @pytest.fixture(scope="module")
@@ -716,21 +716,8 @@ def test_a_row_says_where_its_episode_began_when_a_later_window_tells_it(tmp_pat
     runaway, issue 34). The row says where the episode's flags began and ended, in
     its columns and its reason: the 07:17 runaway is not hidden behind the 09:00 one,
     and a run at 08:00 saw the episode begin where the whole store says it did."""
-    rng = random.Random(5)
-    t0 = dt.datetime(2026, 11, 2)
-    rows: list[dict] = []
-
-    def add(at: dt.datetime, n: int, minutes: int) -> None:
-        rows.extend(record(id=f"e{len(rows) + i}", actor_type="agent", actor_id="merge-bot",
-                           created_at=(at + dt.timedelta(seconds=rng.uniform(0, minutes * 60))).isoformat())
-                    for i in range(n))
-
-    for day in range(15):   # 3-8 merges an hour, 06:00-20:00
-        for hour in range(6, 20):
-            add(t0 + dt.timedelta(days=day, hours=hour), rng.randint(3, 8), 60)
+    rows = merge_bot_rows()
     day = dt.datetime(2026, 11, 16, tzinfo=dt.timezone.utc)
-    add(day.replace(tzinfo=None) + dt.timedelta(hours=7, minutes=17), 148, 25)
-    add(day.replace(tzinfo=None) + dt.timedelta(hours=9), 700, 180)
     found = _alarms(tmp_path, rows)
     assert found.height == 1, found["reason"].to_list()
     alarm = found.row(0, named=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 #: a burst's identity: where, who, what kind and when its episode began (its end,
 #: score and the window that tells it may still change as events arrive, when a
-#: more surprising window joins the episode; it stays the same burst)
+#: more surprising window joins the episode; it stays the same burst). The episode's
+#: start moves only if a window told begins before its first short flag (an agent's
+#: 3 hours), where the start of the window told moved with every window told.
 BURST_KEY = ("concat_ws('|', coalesce(workspace_id, ''), coalesce(actor_id, ''), kind, "
              "strftime(episode_start AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f'))")
 
