@@ -165,7 +165,11 @@ def bursts(
     One row per flagged stretch. Columns: ``workspace_id``, ``actor_id``
     (null for a workspace-wide spike), ``actor_type``, ``kind``
     (``rapid_succession``, ``runaway_agent``, ``new_actor``,
-    ``workspace_spike``, ``off_hours``), ``start``, ``end``, ``events``,
+    ``workspace_spike``, ``off_hours``), ``start``, ``end`` (the stretch
+    told: the episode's most surprising window), ``episode_start`` and
+    ``episode_end`` (where the episode began and ended: the actor's touching
+    flags of that kind, from its first flagged stretch of 15 minutes or less to
+    its last, widened to the stretch told), ``events``,
     ``expected`` (what the actor's own baseline, or its peers' for a new
     actor, predicts for the stretch), ``busiest_before`` (the actor's busiest
     stretch of that length on the days before it, in events: the evidence
@@ -181,16 +185,17 @@ def bursts(
     ``kind`` chooses what is reported: ``"alarms"``, ``"notices"`` or one
     kind (default: everything).
 
-    **Incidents.** Alarms of one workspace that overlap or touch in time (a
-    person's merge train, the bot merging it and a release bot) are one
-    incident: ``incident`` is its id, ``<workspace_id>@<start>``, and
+    **Incidents.** Alarms of one workspace whose episodes overlap or touch in
+    time (a person's merge train, the bot merging it and a release bot) are one
+    incident: ``incident`` is its id, ``<workspace_id>@<episode_start>``, and
     ``members`` its number of alarms so far (some may be outside the filters).
-    Alarms are taken in order of start: one that begins at or before the
-    latest end of those before it joins their incident, else it opens one,
-    named by the workspace and its start. Alarms that begin later only join,
-    so an id holds as events arrive, unless an alarm flagged late starts
-    before the incident's first (a clock hour, a 3-hour window) or one that
-    grows reaches the next incident (merged under the earlier id). Incidents
+    Alarms are taken in order of episode start: one whose episode begins at or
+    before the latest episode end of those before it joins their incident, else
+    it opens one, named by the workspace and its episode start. Alarms that
+    begin later only join, so an id holds as events arrive, unless an alarm
+    flagged late starts before the incident's first (an agent's 3-hour window
+    told) or one that grows reaches the next incident (merged under the
+    earlier id). Incidents
     are formed before the filters, so a ``since`` window gives an alarm the
     same incident as the whole store.
     Count incidents, not rows: ``frame["incident"].n_unique()`` (notices
