@@ -707,6 +707,9 @@ def test_volume_first_a_runaway_at_its_own_run_time_is_flagged(tmp_path, cut):
     # agent's busiest 5 minutes on the days before) or a longer stretch of it
     assert hit["score"][0] >= 1.3 and hit["events"][0] >= 700, hit.to_dicts()
     assert found.height == 1, found["reason"].to_list()
+    # its episode runs a few minutes past the window told (a 15-minute stretch from its last
+    # active 5 minutes): not worth a word in the reason
+    assert hit["episode_start"][0] == hit["start"][0] and "episode" not in hit["reason"][0], hit.to_dicts()
 
 
 def test_a_row_says_where_its_episode_began_when_a_later_window_tells_it(tmp_path):

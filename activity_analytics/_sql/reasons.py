@@ -5,8 +5,9 @@ the reason's counts and expectation are the ones the score was computed on, in o
 unit, events (issue 34, item 4): the events in the stretch, the events expected, and
 its evidence: the actor's busiest stretch of that length on the days before it and
 how many days with activity its baseline stands on. An agent judged on its 5-minute
-slots says so too, beside its events. Where the episode's flags reach beyond the
-window told (``episode_start``, ``episode_end``), the reason ends with that span.
+slots says so too, beside its events. Where the episode's flags began before the
+window told or went on more than 15 minutes after it (``episode_start``,
+``episode_end``), the reason ends with that span.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ _EVENTS = f"events || ' events in ' || {_MIN} || ' min, about ' || {_num('expect
 _EVIDENCE = (f"'; its busiest ' || {_MIN} || ' min before: ' || coalesce(busiest_before::VARCHAR, 'none') || "
              "' (' || coalesce(history_days, 0) || ' days of history)'")
 
-#: where the episode's flags began and ended, when they reach beyond the window told
-_EPISODE = ("CASE WHEN episode_start < start OR episode_end > \"end\" THEN '; one episode, flagged ' || "
+#: where the episode's flags began and ended, when they began before the window told or
+#: went on more than 15 minutes after it (a 15-minute stretch from the told window's last
+#: active 5 minutes reaches 10 minutes past it: not worth a word)
+_EPISODE = ("CASE WHEN episode_start < start OR episode_end > \"end\" + INTERVAL 15 MINUTE THEN '; one episode, flagged ' || "
             "strftime(episode_start, '%a %H:%M') || '-' || CASE WHEN date_trunc('day', episode_end) = "
             "date_trunc('day', episode_start) THEN strftime(episode_end, '%H:%M') "
             "ELSE strftime(episode_end, '%a %H:%M') END || ' UTC' ELSE '' END")
