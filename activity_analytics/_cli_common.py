@@ -141,6 +141,10 @@ def _emit(frame, fmt: str, *, counted: bool = False) -> None:
         click.echo(summary(frame), err=True)
 
 
+#: what DuckDB raises (a RuntimeError) when Ctrl-C stops a query it is running
+DUCKDB_INTERRUPTED = "Query interrupted"
+
+
 def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -155,7 +159,10 @@ def _errors_to_exit(func: Callable[..., Any]) -> Callable[..., Any]:
         except ActivityAnalyticsError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, RuntimeError) as exc:
+            # DuckDB turns Ctrl-C during a query into RuntimeError('Query interrupted')
+            if isinstance(exc, RuntimeError) and str(exc) != DUCKDB_INTERRUPTED:
+                raise
             click.echo(
                 "interrupted: batches already committed are kept; run the same command "
                 "again to complete",

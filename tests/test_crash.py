@@ -113,3 +113,25 @@ def test_kill_mid_file_then_rerun_completes_exactly(tmp_path, big_file, seed):
     assert sql(db, query).equals(sql(reference, query))
     assert sql(db, "SELECT count(*) AS n FROM rejects")["n"][0] == 0
     assert sql(db, "SELECT count(*) - count(DISTINCT id) AS n FROM activity")["n"][0] == 0
+
+
+def test_ctrl_c_while_duckdb_runs_a_query_exits_130_with_one_line():
+    """DuckDB turns Ctrl-C during a query into RuntimeError('Query interrupted'),
+    not KeyboardInterrupt: a command still says it was interrupted, in one line,
+    and exits 130 (it printed a traceback and exited 1 when the signal came while
+    a database load's statement ran)."""
+    child = textwrap.dedent("""
+        import os, signal, threading
+        import duckdb
+        from activity_analytics._cli_common import _errors_to_exit
+
+        @_errors_to_exit
+        def command():
+            duckdb.connect().execute("SELECT count(*) FROM range(100000000000) AS t(x) WHERE x % 7 = 3").fetchall()
+
+        threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        command()
+        """)
+    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("interrupted:"), proc.stderr
