@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import io
 import os
 import sys
-import threading
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -15,6 +13,7 @@ from . import _table
 from ._defaults import FORMATS
 from ._errors import ActivityAnalyticsError, QueryError, one_line
 from ._lazy import lazy_module
+from ._interrupt import interruptible
 from ._store import DEFAULT_LOCK_TIMEOUT, connect
 
 if TYPE_CHECKING:
@@ -51,7 +50,8 @@ def sql(
         statements = _parse(query, con)
         if len(statements) > 1:
             raise QueryError(f"sql runs one statement; this has {len(statements)}: run them one at a time")
-        return _frame(con, statements[0], params, rows=isinstance(db, _table.ForPrinting))
+        return interruptible(con, lambda: _frame(con, statements[0], params,
+                                                 rows=isinstance(db, _table.ForPrinting)))
 
 
 def sql_each(
@@ -78,7 +78,8 @@ def sql_each(
     """
     statements = _parse(query)
     with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
-        return [_frame(con, statement, params, each=True) for statement in statements]
+        return interruptible(con, lambda: [_frame(con, statement, params, each=True)
+                                           for statement in statements])
 
 
 def _parse(query: str, con: duckdb.DuckDBPyConnection | None = None) -> list[duckdb.Statement]:
@@ -242,8 +243,8 @@ def sql_prompt(
                     out.write(PROMPT_HELP + "\n")
                     continue
                 try:
-                    frames = _each_cancellable(db, _TABLES if command == ".tables" else statement,
-                                               lock_timeout)
+                    frames = sql_each(db, _TABLES if command == ".tables" else statement,
+                                      lock_timeout=lock_timeout)
                 except ActivityAnalyticsError as exc:
                     failed += 1
                     out.write(f"error: {exc}\n")
@@ -259,57 +260,3 @@ def sql_prompt(
             failed += 1
             out.write("\rcancelled\n")  # over the terminal's "^C"
             out.flush()
-
-
-def _each_cancellable(
-    db: str | os.PathLike[str], query: str, lock_timeout: float
-) -> list[pl.DataFrame]:
-    """:func:`sql_each`, but Ctrl-C (KeyboardInterrupt) cancels the statement.
-
-    DuckDB's client does not see SIGINT while a statement runs. So the
-    statements run in a worker thread, and this (the main) thread waits in
-    short steps, where Python delivers KeyboardInterrupt; it then calls the
-    connection's ``interrupt()`` until the worker has stopped, closes the store
-    and raises KeyboardInterrupt again. Waiting for a locked store, Ctrl-C stops
-    the wait here. The connection is opened, and closed, by this thread only.
-    """
-    statements = _parse(query)
-    with connect(db, read_only=True, lock_timeout=lock_timeout) as con:
-        done, cancelled = threading.Event(), threading.Event()
-        outcome: dict[str, Any] = {}
-
-        def work() -> None:
-            try:
-                frames = []
-                for statement in statements:
-                    if cancelled.is_set():
-                        return
-                    frames.append(_frame(con, statement, None))
-                outcome["frames"] = frames
-            except BaseException as exc:  # handed to the main thread
-                outcome["error"] = exc
-            finally:
-                done.set()
-
-        worker = threading.Thread(target=contextvars.copy_context().run, args=(work,),
-                                  name="activity-analytics-sql", daemon=True)
-        # Event.wait, not Thread.join: a join that KeyboardInterrupt cuts short
-        # can mark a running thread stopped (Python 3.11)
-        try:
-            worker.start()
-            while not done.wait(0.05):
-                pass
-        except KeyboardInterrupt:
-            cancelled.set()
-            while worker.is_alive() and not done.is_set():
-                with contextlib.suppress(duckdb.Error):
-                    con.interrupt()  # again each step: one sent before DuckDB starts is lost
-                with contextlib.suppress(KeyboardInterrupt):
-                    done.wait(0.05)
-            raise
-        finally:
-            with contextlib.suppress(KeyboardInterrupt, RuntimeError):  # (never started)
-                worker.join()  # it has set done, or was cancelled before its first statement
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["frames"]

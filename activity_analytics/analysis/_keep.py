@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .._errors import AnalysisError, one_line
+from .._interrupt import interruptible
 from .._lazy import lazy_module
 from .._progress import progress_bar
 from .._sql import macros as _macros
@@ -76,7 +77,7 @@ def keep_bursts(db: str | os.PathLike[str], *, progress: bool | None = None,
         while True:
             with connect(db, read_only=False, lock_timeout=lock_timeout) as con:
                 try:
-                    done, reach, judged = _step(con, step_days)
+                    done, reach, judged = interruptible(con, lambda: _step(con, step_days))
                 except duckdb.Error as exc:
                     raise AnalysisError(f"{os.fspath(db)}: keeping bursts failed: {one_line(exc)}") from exc
             tries[reach] = tries.get(reach, 0) + 1
@@ -174,7 +175,7 @@ def judge_in_steps(con: duckdb.DuckDBPyConnection, *, until: dt.datetime | None,
         with progress_bar(total=None, desc="judging bursts in steps", enabled=progress, unit="step",
                           scale=False) as bar:
             while True:
-                done, before, after = _judge(con, None, until)
+                done, before, after = interruptible(con, lambda: _judge(con, None, until))
                 if done:
                     break
                 if before is not None and after <= before:  # cannot happen on one snapshot, unless a bug

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _table
 from .._errors import AnalysisError, one_line
+from .._interrupt import interruptible
 from .._jupyter import note
 from .._lazy import lazy_module
 from .._sql import macros as _macros
@@ -64,8 +65,11 @@ def run_macro(
         try:
             _macros.install(con, temporary=True, names=_macros.needed(macro))
             with prepare(con) if prepare is not None else contextlib.nullcontext():
-                relation = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params)
-                frame = _table.fetch(relation) if isinstance(db, _table.ForPrinting) else relation.pl()
+                def work() -> pl.DataFrame | _table.Rows:
+                    relation = con.sql(f"SELECT * FROM {macro}({', '.join(call)})", params=params)
+                    return _table.fetch(relation) if isinstance(db, _table.ForPrinting) else relation.pl()
+
+                frame = interruptible(con, work)
             if not frame.height:  # say why, beside the (unchanged) empty frame
                 note(why_empty_macro(con, macro, filters, positional))
         except duckdb.Error as exc:
