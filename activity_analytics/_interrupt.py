@@ -1,9 +1,10 @@
 """Ctrl-C for DuckDB statements: the one place it is made to work.
 
 DuckDB's Python client looks at signals only between the tasks of a query, and
-one task can run for the whole query (a scan, a window over every actor): a
-``bursts`` run on ten million events ignored Ctrl-C and Jupyter's "interrupt
-kernel" for its six seconds, and the signal was then lost. So the statements run
+one task can run for the whole query: a join whose every row matches millions
+ignored Ctrl-C (and Jupyter's "interrupt kernel") until killed; ``bursts`` on ten
+million events stopped up to a second later, as RuntimeError('Query
+interrupted') rather than KeyboardInterrupt. So the statements run
 in a worker thread while the main thread waits in short steps, where Python
 delivers KeyboardInterrupt; the main thread then calls the connection's
 ``interrupt()`` until the worker has stopped (its transaction rolled back) and
