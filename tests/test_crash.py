@@ -1,13 +1,17 @@
-"""A kill -9 in the middle of an ingest keeps whole batches; a rerun completes it exactly."""
+"""A kill -9 in the middle of an ingest keeps whole batches; a rerun completes it exactly.
+Ctrl-C stops any query at once, and a command says so in one line."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
 import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
@@ -177,11 +181,21 @@ def test_ctrl_c_stops_a_cli_command_in_a_query_duckdb_alone_would_not_stop(tmp_p
     migrate(db)
     cli = [sys.executable, "-m", "activity_analytics", "sql", "--db", str(db), ENDLESS]
     with subprocess.Popen(cli, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        try:
-            proc.wait(timeout=2)  # started, and inside the query
-        except subprocess.TimeoutExpired:
-            pass
+        _wait_until_open(proc, db)  # Python started (a Ctrl-C while importing is Python's own)
+        time.sleep(0.3)  # and inside the query
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.count("\n") == 1 and err.startswith("interrupted:") and not out, err
+
+
+def _wait_until_open(proc: subprocess.Popen, path, timeout: float = 60) -> None:
+    """Until the process ``proc`` has the file ``path`` open (Linux's /proc)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(OSError):
+            fds = Path(f"/proc/{proc.pid}/fd")
+            if any(os.readlink(fd) == os.path.realpath(path) for fd in fds.iterdir()):
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"the command never opened {path}: {proc.poll()=}")
